@@ -1,0 +1,24 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "core/command.h"
+
+namespace rct {
+
+inline constexpr std::uint8_t kStartToken = 0x2B;
+inline constexpr std::uint8_t kEscapeToken = 0x2D;
+
+// One frame in its unescaped, owned form (what an encoder takes and a client stores).
+struct Frame {
+  Command command = Command::kRead;
+  std::optional<std::uint32_t> address;  // set exactly for plant commands
+  std::uint32_t oid = 0;
+  std::vector<std::uint8_t> payload;  // value bytes; empty for READ forms
+
+  bool operator==(const Frame&) const = default;
+};
+
+}  // namespace rct

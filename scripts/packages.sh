@@ -1,0 +1,8 @@
+# Package lists, sourced by the other scripts. Debian 12 (bookworm) names.
+RCT_BUILD_PACKAGES=(
+  ca-certificates g++ cmake ninja-build pkg-config
+  libpaho-mqttpp-dev libpaho-mqtt-dev libssl-dev libasio-dev libtomlplusplus-dev libspdlog-dev
+  libsystemd-dev nlohmann-json3-dev libcli11-dev
+)
+RCT_RUN_PACKAGES=(mosquitto mosquitto-clients)
+RCT_TEST_PACKAGES=(catch2 clang libclang-rt-14-dev mosquitto mosquitto-clients python3)

@@ -1,0 +1,36 @@
+#include <catch2/catch.hpp>
+
+#include "core/command.h"
+
+using rct::Command;
+
+TEST_CASE("every command byte round-trips through its name", "[command]") {
+  for (int b = 0; b < 256; ++b) {
+    auto c = rct::regular_command_from_byte(static_cast<std::uint8_t>(b));
+    if (!c) continue;
+    INFO("byte " << b);
+    CHECK(rct::to_byte(*c) == b);
+    CHECK(rct::command_from_name(rct::command_name(*c)) == c);
+  }
+}
+
+TEST_CASE("exactly the twelve regular commands are accepted", "[command]") {
+  int count = 0;
+  for (int b = 0; b < 256; ++b) count += rct::regular_command_from_byte(static_cast<std::uint8_t>(b)) ? 1 : 0;
+  CHECK(count == 12);
+  CHECK_FALSE(rct::regular_command_from_byte(0x3C));
+  CHECK_FALSE(rct::regular_command_from_byte(0x04));
+  CHECK_FALSE(rct::regular_command_from_byte(0x44));
+}
+
+TEST_CASE("command predicates follow the plant bit and the long set", "[command]") {
+  CHECK(rct::is_plant(Command::kPlantLongResponse));
+  CHECK_FALSE(rct::is_plant(Command::kLongResponse));
+  CHECK(rct::is_long(Command::kLongWrite));
+  CHECK(rct::is_long(Command::kPlantLongWrite));
+  CHECK_FALSE(rct::is_long(Command::kResponse));
+  CHECK(rct::is_write(Command::kPlantWrite));
+  CHECK(rct::is_response(Command::kPlantResponse));
+  CHECK(rct::is_read(Command::kPlantReadPeriodically));
+  CHECK_FALSE(rct::is_read(Command::kWrite));
+}
