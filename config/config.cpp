@@ -1,0 +1,194 @@
+#include "config/config.h"
+
+#include <array>
+#include <cstdio>
+#include <utility>
+
+namespace rct {
+
+namespace {
+
+template <typename E, std::size_t N>
+std::optional<E> from_name(const std::array<std::pair<E, std::string_view>, N>& table,
+                           std::string_view name) {
+  for (const auto& [e, n] : table) {
+    if (n == name) return e;
+  }
+  return std::nullopt;
+}
+
+constexpr std::array<std::pair<LogLevel, std::string_view>, 7> kLogLevels{{
+    {LogLevel::kTrace, "trace"},
+    {LogLevel::kDebug, "debug"},
+    {LogLevel::kInfo, "info"},
+    {LogLevel::kWarn, "warn"},
+    {LogLevel::kError, "error"},
+    {LogLevel::kCritical, "critical"},
+    {LogLevel::kOff, "off"},
+}};
+
+constexpr std::array<std::pair<MqttScheme, std::string_view>, 6> kSchemes{{
+    {MqttScheme::kTcp, "tcp"},
+    {MqttScheme::kMqtt, "mqtt"},
+    {MqttScheme::kSsl, "ssl"},
+    {MqttScheme::kMqtts, "mqtts"},
+    {MqttScheme::kWs, "ws"},
+    {MqttScheme::kWss, "wss"},
+}};
+
+constexpr std::array<std::pair<DiscoveryMode, std::string_view>, 2> kModes{{
+    {DiscoveryMode::kDevice, "device"},
+    {DiscoveryMode::kEntity, "entity"},
+}};
+
+constexpr std::array<std::pair<DataType, std::string_view>, 10> kPollableTypes{{
+    {DataType::kBool, "bool"},
+    {DataType::kUint8, "uint8"},
+    {DataType::kInt8, "int8"},
+    {DataType::kUint16, "uint16"},
+    {DataType::kInt16, "int16"},
+    {DataType::kUint32, "uint32"},
+    {DataType::kInt32, "int32"},
+    {DataType::kEnum, "enum"},
+    {DataType::kFloat, "float"},
+    {DataType::kString, "string"},
+}};
+
+}  // namespace
+
+std::optional<DataType> pollable_type_from_name(std::string_view name) {
+  return from_name(kPollableTypes, name);
+}
+
+std::string_view pollable_type_name(DataType t) {
+  switch (t) {
+    case DataType::kBool:
+      return "bool";
+    case DataType::kUint8:
+      return "uint8";
+    case DataType::kInt8:
+      return "int8";
+    case DataType::kUint16:
+      return "uint16";
+    case DataType::kInt16:
+      return "int16";
+    case DataType::kUint32:
+      return "uint32";
+    case DataType::kInt32:
+      return "int32";
+    case DataType::kEnum:
+      return "enum";
+    case DataType::kFloat:
+      return "float";
+    case DataType::kString:
+      return "string";
+    case DataType::kUnknown:
+    case DataType::kTimeSeries:
+    case DataType::kEventTable:
+    case DataType::kBatteryModuleStatus:
+    case DataType::kBatteryModuleStatistics:
+    case DataType::kBatteryModuleResistance:
+      return "";
+  }
+  return "";
+}
+
+std::string_view state_dir_source_name(StateDirSource s) {
+  switch (s) {
+    case StateDirSource::kDefault:
+      return "default";
+    case StateDirSource::kConfigFile:
+      return "config file";
+    case StateDirSource::kEnvironment:
+      return "$STATE_DIRECTORY";
+  }
+  return "?";
+}
+
+std::string_view log_level_name(LogLevel l) {
+  switch (l) {
+    case LogLevel::kTrace:
+      return "trace";
+    case LogLevel::kDebug:
+      return "debug";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kWarn:
+      return "warn";
+    case LogLevel::kError:
+      return "error";
+    case LogLevel::kCritical:
+      return "critical";
+    case LogLevel::kOff:
+      return "off";
+  }
+  return "?";
+}
+
+std::optional<LogLevel> log_level_from_name(std::string_view name) {
+  return from_name(kLogLevels, name);
+}
+
+std::string_view mqtt_scheme_name(MqttScheme s) {
+  switch (s) {
+    case MqttScheme::kTcp:
+      return "tcp";
+    case MqttScheme::kMqtt:
+      return "mqtt";
+    case MqttScheme::kSsl:
+      return "ssl";
+    case MqttScheme::kMqtts:
+      return "mqtts";
+    case MqttScheme::kWs:
+      return "ws";
+    case MqttScheme::kWss:
+      return "wss";
+  }
+  return "?";
+}
+
+std::optional<MqttScheme> mqtt_scheme_from_name(std::string_view name) {
+  return from_name(kSchemes, name);
+}
+
+bool is_tls(MqttScheme s) {
+  switch (s) {
+    case MqttScheme::kTcp:
+    case MqttScheme::kMqtt:
+    case MqttScheme::kWs:
+      return false;
+    case MqttScheme::kSsl:
+    case MqttScheme::kMqtts:
+    case MqttScheme::kWss:
+      return true;
+  }
+  return false;
+}
+
+std::string_view discovery_mode_name(DiscoveryMode m) {
+  switch (m) {
+    case DiscoveryMode::kDevice:
+      return "device";
+    case DiscoveryMode::kEntity:
+      return "entity";
+  }
+  return "?";
+}
+
+std::optional<DiscoveryMode> discovery_mode_from_name(std::string_view name) {
+  return from_name(kModes, name);
+}
+
+std::string ValueRef::text() const {
+  if (!id) return name;
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%08X", static_cast<unsigned>(*id));
+  return buf;
+}
+
+bool HaOverrides::any() const {
+  return device_class || state_class || unit || icon || entity_category || enabled_by_default ||
+         suggested_display_precision;
+}
+
+}  // namespace rct

@@ -1,0 +1,187 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/secret.h"
+#include "core/data_type.h"
+
+// The daemon's configuration as plain structs. A default-constructed Config holds every default
+// documented in config/rct2mqtt.toml; config_loader.h fills it from a TOML file. Durations are
+// written in the file as seconds (integer or decimal) and kept here as milliseconds.
+
+namespace rct {
+
+using Millis = std::chrono::milliseconds;
+
+// Used when neither $STATE_DIRECTORY nor `state_dir` is set; the Debian unit's StateDirectory=.
+inline constexpr std::string_view kDefaultStateDir = "/var/lib/rct2mqtt";
+
+enum class StateDirSource { kDefault, kConfigFile, kEnvironment };
+std::string_view state_dir_source_name(StateDirSource s);
+
+enum class LogLevel { kTrace, kDebug, kInfo, kWarn, kError, kCritical, kOff };
+std::string_view log_level_name(LogLevel l);
+std::optional<LogLevel> log_level_from_name(std::string_view name);
+
+struct LoggingConfig {
+  LogLevel level = LogLevel::kInfo;
+
+  friend bool operator==(const LoggingConfig&, const LoggingConfig&) = default;
+};
+
+// The URI schemes Paho C 1.3 accepts. The TLS ones are ssl, mqtts and wss.
+enum class MqttScheme { kTcp, kMqtt, kSsl, kMqtts, kWs, kWss };
+std::string_view mqtt_scheme_name(MqttScheme s);  // "tcp", without "://"
+std::optional<MqttScheme> mqtt_scheme_from_name(std::string_view name);
+bool is_tls(MqttScheme s);
+
+struct TlsConfig {
+  std::string ca_file;    // empty: the system trust store
+  std::string cert_file;  // client certificate (PEM); may also hold the key
+  std::string key_file;   // client private key (PEM)
+  Secret key_password;    // for an encrypted key_file
+  bool insecure = false;  // skip server certificate and host name checks
+
+  friend bool operator==(const TlsConfig&, const TlsConfig&) = default;
+};
+
+struct MqttConfig {
+  std::string uri = "tcp://127.0.0.1:1883";
+  MqttScheme scheme = MqttScheme::kTcp;  // parsed from uri
+  std::string client_id;                 // empty: the daemon uses "rct2mqtt-<hostname>"
+  std::string username;
+  Secret password;
+  std::string password_file;  // absolute; set when the password came from this file
+  TlsConfig tls;
+  int qos = 0;         // for values; status, LWT and discovery always use QoS 1
+  bool retain = true;  // for values
+  std::string base_topic = "rct2mqtt";
+  std::chrono::seconds keepalive{30};
+  Millis connect_timeout{std::chrono::seconds{10}};
+  Millis reconnect_min{std::chrono::seconds{1}};
+  Millis reconnect_max{std::chrono::seconds{60}};
+  // Unchanged values are republished at least this often (conventions: at most 300 s).
+  std::chrono::seconds heartbeat{300};
+  bool json_aggregate = false;  // also publish <base>/<serial>/state as one JSON object with "ts"
+
+  friend bool operator==(const MqttConfig&, const MqttConfig&) = default;
+};
+
+enum class DiscoveryMode { kDevice, kEntity };
+std::string_view discovery_mode_name(DiscoveryMode m);
+std::optional<DiscoveryMode> discovery_mode_from_name(std::string_view name);
+
+struct HomeAssistantConfig {
+  bool enabled = true;
+  std::string prefix = "homeassistant";
+  DiscoveryMode mode = DiscoveryMode::kDevice;
+  std::string birth_topic = "homeassistant/status";  // default follows `prefix`
+  // Discovery is republished after a random delay in [0, this] when HA announces itself.
+  Millis republish_delay_max{std::chrono::seconds{5}};
+
+  friend bool operator==(const HomeAssistantConfig&, const HomeAssistantConfig&) = default;
+};
+
+struct InverterConfig {
+  std::string name;  // "inverter1", "inverter2", ... unless set; [A-Za-z0-9_-]
+  std::string host;
+  std::uint16_t port = 8899;
+  // Plant address of a slave reached through the master at host:port (plant frames).
+  std::optional<std::uint32_t> address;
+  Millis connect_timeout{std::chrono::seconds{5}};
+  Millis request_timeout{std::chrono::seconds{2}};
+  int in_flight = 1;               // requests sent before the first answer arrives, 1..16
+  double frames_per_second = 5.0;  // request budget on this connection
+  int retries = 2;                 // re-sends of an unanswered request within one cycle
+  Millis reconnect_min{std::chrono::seconds{1}};
+  Millis reconnect_max{std::chrono::seconds{60}};
+  Millis offline_after{std::chrono::seconds{60}};     // silence before status goes offline
+  Millis silence_timeout{std::chrono::seconds{180}};  // silence before the socket is reopened
+
+  friend bool operator==(const InverterConfig&, const InverterConfig&) = default;
+};
+
+// Types a value added by raw OID may have: those that decode to one plain value. Names as in the
+// registry ("float", "uint16", ...); pollable_type_name gives "" for the other types.
+std::optional<DataType> pollable_type_from_name(std::string_view name);
+std::string_view pollable_type_name(DataType t);
+
+// A value named by the registry ("battery.soc") or by its raw OID ("0x959930BF").
+struct ValueRef {
+  std::string name;                 // empty when given by id
+  std::optional<std::uint32_t> id;  // set when given as 0xID
+  bool by_id() const { return id.has_value(); }
+  std::string text() const;  // "battery.soc" or "0x959930BF"
+  friend bool operator==(const ValueRef&, const ValueRef&) = default;
+};
+
+// Home Assistant discovery fields that override what the registry derives. An empty string
+// means "leave the field out" (e.g. device_class = "" drops the device class).
+struct HaOverrides {
+  std::optional<std::string> device_class;
+  std::optional<std::string> state_class;
+  std::optional<std::string> unit;             // unit_of_measurement
+  std::optional<std::string> icon;             // "mdi:solar-power"
+  std::optional<std::string> entity_category;  // "diagnostic" | "config" | ""
+  std::optional<bool> enabled_by_default;
+  std::optional<int> suggested_display_precision;
+  bool any() const;
+
+  friend bool operator==(const HaOverrides&, const HaOverrides&) = default;
+};
+
+// One [[poll.value]]: an addition to the polled set, or settings for a value already in it.
+struct PollValue {
+  ValueRef value;
+  std::optional<DataType> type;  // only for an OID the registry does not know
+  std::optional<Millis> interval;
+  std::string friendly_name;       // HA entity name; empty: from the registry
+  std::string topic;               // below <base>/<serial>/; empty: from the registry name
+  std::optional<double> scale;     // published = raw * scale
+  std::optional<double> deadband;  // publish only changes larger than this (published units)
+  HaOverrides homeassistant;
+
+  friend bool operator==(const PollValue&, const PollValue&) = default;
+};
+
+struct PollConfig {
+  bool defaults = true;  // poll the built-in default set (protocol.md §15.4)
+  Millis fast_interval{std::chrono::seconds{10}};      // power flows, SOC, voltages
+  Millis slow_interval{std::chrono::seconds{60}};      // energy counters, temperatures
+  Millis static_interval{std::chrono::seconds{3600}};  // identity, firmware, inventory
+  std::vector<ValueRef> exclude;                       // removed from the default set
+  std::vector<PollValue> values;
+
+  friend bool operator==(const PollConfig&, const PollConfig&) = default;
+};
+
+struct WritesConfig {
+  bool enabled = false;                           // master switch; nothing is written while false
+  bool dry_run = false;                           // validate and log writes without sending them
+  std::vector<ValueRef> allow;                    // the only OIDs that may be written
+  Millis min_interval{std::chrono::seconds{10}};  // per OID
+
+  friend bool operator==(const WritesConfig&, const WritesConfig&) = default;
+};
+
+struct Config {
+  std::filesystem::path source;  // the file this was loaded from
+  std::string state_dir{kDefaultStateDir};
+  StateDirSource state_dir_source = StateDirSource::kDefault;
+  LoggingConfig logging;
+  MqttConfig mqtt;
+  HomeAssistantConfig homeassistant;
+  std::vector<InverterConfig> inverters;  // empty: not configured, the daemon idles
+  PollConfig poll;
+  WritesConfig writes;
+
+  friend bool operator==(const Config&, const Config&) = default;
+};
+
+}  // namespace rct
