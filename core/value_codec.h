@@ -26,11 +26,18 @@ std::string_view value_error_message(ValueError e);
 Result<Value, ValueError> decode_value(DataType type, std::span<const std::uint8_t> payload);
 
 // Encode a value with the OID's request type (big endian; battery types as on the wire).
+// The alternative must match the type (ENUM takes EnumValue, UNKNOWN RawBytes), else kWrongType.
+// Unsigned types cover their full range. FLOAT keeps the bit pattern. STRING writes the bytes
+// without a terminator (kOutOfRange beyond what a long frame carries). TIMESERIES and
+// EVENT_TABLE are response-only (kNotEncodable): see encode_timeseries / encode_event_table.
 Result<std::vector<std::uint8_t>, ValueError> encode_value(DataType type, const Value& value);
 
-// Parse command-line / MQTT text into a Value of `type`: integers in decimal (full unsigned
-// range, negatives rejected for unsigned types), floats as decimal/"inf"/"nan", bools as
-// true/false/1/0, strings as-is. Structured types are not parsed here.
+// Parse command-line / MQTT text into a Value of `type`: integers in decimal or 0x-hex (full
+// unsigned range, negatives rejected for unsigned types), floats as decimal/"inf"/"nan" rounded
+// to float32 (kOutOfRange when that would overflow), bools as true/false/1/0, strings as-is.
+// Surrounding whitespace is ignored except for strings. kSyntax for text that is no value,
+// kOutOfRange for a value that does not fit. Structured types are not parsed here
+// (kNotEncodable).
 Result<Value, ValueError> parse_value(DataType type, std::string_view text);
 
 // Type-specific factories used by time-series / event-table query code and tests.
