@@ -1,0 +1,72 @@
+#include "core/hex.h"
+
+namespace rct {
+namespace {
+
+constexpr char kDigitsLower[] = "0123456789abcdef";
+constexpr char kDigitsUpper[] = "0123456789ABCDEF";
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+bool is_separator(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' || c == ':';
+}
+
+}  // namespace
+
+std::string to_hex(std::span<const std::uint8_t> bytes) {
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (std::uint8_t b : bytes) {
+    out.push_back(kDigitsLower[b >> 4]);
+    out.push_back(kDigitsLower[b & 0x0F]);
+  }
+  return out;
+}
+
+std::optional<std::vector<std::uint8_t>> from_hex(std::string_view text) {
+  std::vector<std::uint8_t> out;
+  out.reserve(text.size() / 2);
+  int high = -1;  // pending high nibble
+  for (char c : text) {
+    if (is_separator(c)) continue;
+    const int v = hex_value(c);
+    if (v < 0) return std::nullopt;
+    if (high < 0) {
+      high = v;
+    } else {
+      out.push_back(static_cast<std::uint8_t>((high << 4) | v));
+      high = -1;
+    }
+  }
+  if (high >= 0) return std::nullopt;
+  return out;
+}
+
+std::string format_oid(std::uint32_t oid) {
+  std::string out = "0x";
+  for (int shift = 28; shift >= 0; shift -= 4) out.push_back(kDigitsUpper[(oid >> shift) & 0x0F]);
+  return out;
+}
+
+// With a 0x prefix 1..8 digits are accepted ("0x1"); without one exactly 8, so that a short
+// object name that happens to consist of hex letters is never mistaken for an OID.
+std::optional<std::uint32_t> parse_oid(std::string_view text) {
+  const bool prefixed = text.size() >= 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
+  if (prefixed) text.remove_prefix(2);
+  if (text.empty() || text.size() > 8 || (!prefixed && text.size() != 8)) return std::nullopt;
+  std::uint32_t oid = 0;
+  for (char c : text) {
+    const int v = hex_value(c);
+    if (v < 0) return std::nullopt;
+    oid = (oid << 4) | static_cast<std::uint32_t>(v);
+  }
+  return oid;
+}
+
+}  // namespace rct
