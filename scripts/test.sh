@@ -27,13 +27,13 @@ run_ctest() {  # $1 = build dir
 }
 
 echo "== release build"
-cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRCT_BUILD_TESTS=ON >/dev/null
 cmake --build build/release -j "$jobs"
 echo "== tests (release)"
 run_ctest build/release
 
 echo "== AddressSanitizer + UBSan build"
-cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DRCT_SANITIZE=ON -DRCT_BUILD_BENCH=OFF >/dev/null
+cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DRCT_SANITIZE=ON -DRCT_BUILD_TESTS=ON -DRCT_BUILD_BENCH=OFF >/dev/null
 cmake --build build/asan -j "$jobs"
 echo "== tests (ASan + UBSan)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

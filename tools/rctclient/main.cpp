@@ -1,8 +1,30 @@
+// rctclient: command-line access to RCT Power inverters and to the protocol core.
 #include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "core/registry.h"
+#include "tools/rctclient/cli_error.h"
+#include "tools/rctclient/commands.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"rctclient: talk to RCT Power inverters"};
+  const rct::Registry registry;
+  CLI::App app{"rctclient: talk to RCT Power inverters and decode their protocol"};
   app.require_subcommand(1);
-  CLI11_PARSE(app, argc, argv);
+  rct::cli::add_frame_commands(app, registry);
+  rct::cli::add_value_commands(app);
+  rct::cli::add_registry_commands(app, registry);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version exit 0; every other parse error is bad input: exit 1.
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 1;
+  } catch (const rct::cli::UsageError& e) {
+    std::cerr << "rctclient: " << e.what() << '\n';
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "rctclient: " << e.what() << '\n';
+    return 1;
+  }
   return 0;
 }

@@ -1,0 +1,61 @@
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace rct::test {
+
+// A child process with piped stdin/stdout/stderr, for end-to-end tests of our executables and of
+// real peers (mosquitto). All waits take a deadline; nothing sleeps for synchronisation.
+class ChildProcess {
+ public:
+  // argv[0] is the executable path; `env` entries "KEY=VALUE" are added to the environment.
+  explicit ChildProcess(const std::vector<std::string>& argv,
+                        const std::vector<std::string>& env = {});
+  ~ChildProcess();  // kills (SIGKILL) and reaps a child still running
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  pid_t pid() const { return pid_; }
+  void write_stdin(const std::string& data);
+  void close_stdin();
+
+  // Reads output until `needle` appears in stdout (or stderr when `from_stderr`), the child exits,
+  // or the deadline passes. Returns whether it appeared.
+  bool wait_for_output(const std::string& needle, std::chrono::milliseconds timeout,
+                       bool from_stderr = false);
+  // Waits for exit; nullopt on timeout. The value is the exit code, or 128 + signal.
+  std::optional<int> wait(std::chrono::milliseconds timeout);
+  void signal(int sig);
+
+  const std::string& out() const { return out_; }
+  const std::string& err() const { return err_; }
+
+ private:
+  // Reads whatever is available within `timeout`; false when both pipes are closed.
+  bool pump(std::chrono::milliseconds timeout);
+
+  pid_t pid_ = -1;
+  int in_fd_ = -1;
+  int out_fd_ = -1;
+  int err_fd_ = -1;
+  std::optional<int> status_;
+  std::string out_;
+  std::string err_;
+};
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs to completion (killed after `timeout`, then exit_code is -1) and returns its output.
+RunResult run_process(const std::vector<std::string>& argv, const std::string& stdin_data = {},
+                      std::chrono::milliseconds timeout = std::chrono::seconds(30),
+                      const std::vector<std::string>& env = {});
+
+}  // namespace rct::test

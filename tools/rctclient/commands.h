@@ -1,0 +1,20 @@
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "core/registry.h"
+
+namespace rct::cli {
+
+// Each adds its subcommand tree to `app`. The callbacks run inside app.parse(); they throw
+// UsageError for bad input and write results to stdout. `registry` outlives `app`.
+void add_frame_commands(CLI::App& app, const Registry& registry);
+void add_value_commands(CLI::App& app);
+void add_registry_commands(CLI::App& app, const Registry& registry);
+
+// Reads a hex argument; "-" reads it from standard input.
+std::string read_hex_argument(const std::string& arg);
+// Hex text to bytes, or UsageError naming `what`.
+std::vector<std::uint8_t> parse_hex_or_throw(const std::string& text, const char* what);
+
+}  // namespace rct::cli

@@ -1,0 +1,70 @@
+#include <iostream>
+
+#include "core/hex.h"
+#include "core/value_codec.h"
+#include "tools/rctclient/cli_error.h"
+#include "tools/rctclient/commands.h"
+#include "tools/rctclient/value_text.h"
+
+namespace rct::cli {
+namespace {
+
+DataType parse_type(const std::string& name) {
+  std::optional<DataType> type = data_type_from_name(name);
+  if (!type) throw UsageError("unknown type '" + name + "' (bool, uint8, ..., float, string, timeseries, ...)");
+  return *type;
+}
+
+void value_decode(const std::string& type_name, const std::string& hex_arg) {
+  const DataType type = parse_type(type_name);
+  const std::vector<std::uint8_t> payload = parse_hex_or_throw(read_hex_argument(hex_arg), "HEX");
+  auto value = decode_value(type, payload);
+  if (!value) {
+    throw UsageError("cannot decode " + std::to_string(payload.size()) + " bytes as " + type_name +
+                     ": " + std::string(value_error_message(value.error())));
+  }
+  std::cout << value_text(*value) << '\n';
+}
+
+void value_encode(const std::string& type_name, const std::string& text) {
+  const DataType type = parse_type(type_name);
+  auto value = parse_value(type, text);
+  if (!value) {
+    throw UsageError("cannot read '" + text + "' as " + type_name + ": " +
+                     std::string(value_error_message(value.error())));
+  }
+  auto payload = encode_value(type, *value);
+  if (!payload) {
+    throw UsageError("cannot encode '" + text + "' as " + type_name + ": " +
+                     std::string(value_error_message(payload.error())));
+  }
+  std::cout << to_hex(*payload) << '\n';
+}
+
+}  // namespace
+
+void add_value_commands(CLI::App& app) {
+  CLI::App* value = app.add_subcommand("value", "Encode and decode payloads of a data type");
+  value->require_subcommand(1);
+
+  struct Args {
+    std::string type, input;
+  };
+  auto decode_args = std::make_shared<Args>();
+  CLI::App* decode = value->add_subcommand("decode", "Decode a payload and print the value");
+  decode->add_option("--type", decode_args->type, "Data type as in the registry (float, uint16, ...)")
+      ->required();
+  decode->add_option("HEX", decode_args->input, "Payload as hex ('-' reads standard input)")
+      ->required();
+  decode->callback([decode_args] { value_decode(decode_args->type, decode_args->input); });
+
+  auto encode_args = std::make_shared<Args>();
+  CLI::App* encode = value->add_subcommand("encode", "Encode a value and print the payload hex");
+  encode->add_option("--type", encode_args->type, "Data type as in the registry (float, uint16, ...)")
+      ->required();
+  encode->add_option("VALUE", encode_args->input, "The value; put -- before a negative number")
+      ->required();
+  encode->callback([encode_args] { value_encode(encode_args->type, encode_args->input); });
+}
+
+}  // namespace rct::cli
