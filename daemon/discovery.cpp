@@ -1,0 +1,228 @@
+#include "daemon/discovery.h"
+
+#include <algorithm>
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "daemon/topics.h"
+
+namespace rct::daemon {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+// One entity before it is placed in a device payload or its own message.
+struct Entity {
+  std::string object_id;
+  Platform platform = Platform::kSensor;
+  Json config;  // without platform, device, origin (and availability unless it has its own)
+};
+
+std::string unique_id(std::string_view serial, std::string_view object_id) {
+  return device_id(serial) + "_" + std::string(object_id);
+}
+
+void set_if(Json& j, const char* key, const std::string& value) {
+  if (!value.empty()) j[key] = value;
+}
+
+Json availability_list(const DiscoverySettings& s, std::string_view serial, bool with_inverter) {
+  Json list = Json::array();
+  list.push_back(Json{{"topic", bridge_status_topic(s.base_topic)}});
+  if (with_inverter) list.push_back(Json{{"topic", inverter_status_topic(s.base_topic, serial)}});
+  return list;
+}
+
+Json identity(std::string_view serial, std::string_view object_id, Platform p,
+              std::string_view name) {
+  Json j;
+  j["name"] = name;
+  j["unique_id"] = unique_id(serial, object_id);
+  j["default_entity_id"] = std::string(platform_name(p)) + "." + unique_id(serial, object_id);
+  return j;
+}
+
+Entity sensor_entity(const DiscoverySettings& s, std::string_view serial, const PollItem& item,
+                     const SensorSpec& spec) {
+  Json j = identity(serial, spec.object_id, spec.platform, spec.name);
+  j["state_topic"] = value_topic(s.base_topic, serial, spec.key);
+  set_if(j, "device_class", spec.device_class);
+  set_if(j, "state_class", spec.state_class);
+  set_if(j, "unit_of_measurement", spec.unit);
+  if (spec.display_precision && spec.platform == Platform::kSensor) {
+    j["suggested_display_precision"] = *spec.display_precision;
+  }
+  set_if(j, "icon", spec.icon);
+  set_if(j, "entity_category", spec.entity_category);
+  if (!spec.enabled_by_default) j["enabled_by_default"] = false;
+  if (item.interval > Millis::zero()) {
+    // Values go stale after three missed heartbeats (or poll intervals, if longer).
+    const Duration period = std::max(s.heartbeat, Duration(item.interval));
+    const auto seconds = std::chrono::ceil<std::chrono::seconds>(period).count();
+    j["expire_after"] = 3 * seconds;
+  }
+  return Entity{spec.object_id, spec.platform, std::move(j)};
+}
+
+std::vector<Entity> bridge_entities(const DiscoverySettings& s, std::string_view serial) {
+  std::vector<Entity> out;
+  {
+    Json j = identity(serial, "bridge_link", Platform::kBinarySensor, "Inverter link");
+    j["state_topic"] = inverter_status_topic(s.base_topic, serial);
+    j["payload_on"] = kOnline;
+    j["payload_off"] = kOffline;
+    j["device_class"] = "connectivity";
+    j["entity_category"] = "diagnostic";
+    j["availability"] = availability_list(s, serial, false);
+    out.push_back(Entity{"bridge_link", Platform::kBinarySensor, std::move(j)});
+  }
+  {
+    Json j = identity(serial, "bridge_frames_per_second", Platform::kSensor, "Request rate");
+    j["state_topic"] = value_topic(s.base_topic, serial, kBridgeFramesPerSecondKey);
+    j["state_class"] = "measurement";
+    j["unit_of_measurement"] = "frames/s";
+    j["suggested_display_precision"] = 1;
+    j["entity_category"] = "diagnostic";
+    j["availability"] = availability_list(s, serial, false);
+    out.push_back(Entity{"bridge_frames_per_second", Platform::kSensor, std::move(j)});
+  }
+  {
+    Json j = identity(serial, "bridge_errors", Platform::kSensor, "Errors");
+    j["state_topic"] = value_topic(s.base_topic, serial, kBridgeErrorsKey);
+    j["state_class"] = "total_increasing";
+    j["entity_category"] = "diagnostic";
+    j["availability"] = availability_list(s, serial, false);
+    out.push_back(Entity{"bridge_errors", Platform::kSensor, std::move(j)});
+  }
+  return out;
+}
+
+Json device_block(const DiscoverySettings& s, const Inventory& inv) {
+  Json d;
+  d["identifiers"] = Json::array({device_id(topic_id(inv.serial))});
+  d["name"] =
+      inv.device_name.empty() ? std::string(kManufacturer) + " " + inv.serial : inv.device_name;
+  d["manufacturer"] = kManufacturer;
+  d["model"] = inv.model();
+  d["serial_number"] = inv.serial;
+  set_if(d, "sw_version", inv.firmware);
+  set_if(d, "configuration_url", s.configuration_url);
+  return d;
+}
+
+Json origin_block(const DiscoverySettings& s) {
+  Json o;
+  o["name"] = kOriginName;
+  set_if(o, "sw_version", s.sw_version);
+  set_if(o, "support_url", s.support_url);
+  return o;
+}
+
+std::string device_topic(const DiscoverySettings& s, std::string_view serial) {
+  return s.prefix + "/device/" + device_id(serial) + "/config";
+}
+
+std::string entity_topic(const DiscoverySettings& s, std::string_view serial, const Entity& e) {
+  return s.prefix + "/" + std::string(platform_name(e.platform)) + "/" +
+         unique_id(serial, e.object_id) + "/config";
+}
+
+}  // namespace
+
+std::string device_id(std::string_view serial) {
+  return "rct2mqtt_" + topic_id(serial);
+}
+
+DiscoverySettings discovery_settings(const Config& config, std::string sw_version) {
+  DiscoverySettings s;
+  s.prefix = config.homeassistant.prefix;
+  s.mode = config.homeassistant.mode;
+  s.base_topic = config.mqtt.base_topic;
+  s.heartbeat = std::chrono::duration_cast<Duration>(config.mqtt.heartbeat);
+  s.sw_version = std::move(sw_version);
+  return s;
+}
+
+DiscoveryBuild build_discovery(const DiscoverySettings& settings, const Inventory& inventory,
+                               const std::vector<PollItem>& items,
+                               const AnnouncedDiscovery* previous) {
+  DiscoveryBuild out;
+  if (inventory.serial.empty()) return out;
+  const std::string serial = topic_id(inventory.serial);
+
+  std::vector<Entity> entities;
+  for (const PollItem& item : items) {
+    for (const SensorSpec& spec : item.sensors) {
+      entities.push_back(sensor_entity(settings, serial, item, spec));
+    }
+  }
+  for (Entity& e : bridge_entities(settings, serial)) entities.push_back(std::move(e));
+
+  AnnouncedDiscovery& now = out.announced;
+  now.mode = settings.mode;
+  for (const Entity& e : entities) now.components[e.object_id] = platform_name(e.platform);
+
+  std::vector<DiscoveryMessage> configs;
+  const Json device = device_block(settings, inventory);
+  const Json origin = origin_block(settings);
+  const Json availability = availability_list(settings, serial, true);
+
+  if (settings.mode == DiscoveryMode::kDevice) {
+    now.device_topic = device_topic(settings, serial);
+    now.topics = {now.device_topic};
+    if (previous != nullptr && previous->mode == DiscoveryMode::kDevice &&
+        previous->device_topic == now.device_topic) {
+      now.removed = previous->removed;
+      for (const auto& [id, platform] : previous->components) now.removed.emplace(id, platform);
+      for (const auto& [id, platform] : now.components) now.removed.erase(id);
+    }
+    Json payload;
+    payload["device"] = device;
+    payload["origin"] = origin;
+    payload["availability"] = availability;
+    payload["availability_mode"] = "all";
+    Json components = Json::object();
+    for (Entity& e : entities) {
+      Json c;
+      c["platform"] = platform_name(e.platform);
+      for (auto& [key, value] : e.config.items()) c[key] = std::move(value);
+      components[e.object_id] = std::move(c);
+    }
+    for (const auto& [id, platform] : now.removed) {
+      components[id] = Json{{"platform", platform}};  // HA removes a platform-only component
+    }
+    payload["components"] = std::move(components);
+    configs.push_back(DiscoveryMessage{now.device_topic, payload.dump()});
+  } else {
+    for (Entity& e : entities) {
+      Json payload = std::move(e.config);
+      if (!payload.contains("availability")) {
+        payload["availability"] = availability;
+        payload["availability_mode"] = "all";
+      }
+      payload["device"] = device;
+      payload["origin"] = origin;
+      const std::string topic = entity_topic(settings, serial, e);
+      now.topics.push_back(topic);
+      configs.push_back(DiscoveryMessage{topic, payload.dump()});
+    }
+  }
+
+  if (previous != nullptr) {
+    for (const std::string& old : previous->topics) {
+      if (std::find(now.topics.begin(), now.topics.end(), old) == now.topics.end()) {
+        out.messages.push_back(DiscoveryMessage{old, ""});
+      }
+    }
+  }
+  for (DiscoveryMessage& m : configs) out.messages.push_back(std::move(m));
+  return out;
+}
+
+std::vector<DiscoveryMessage> removal_messages(const AnnouncedDiscovery& announced) {
+  std::vector<DiscoveryMessage> out;
+  for (const std::string& topic : announced.topics) out.push_back(DiscoveryMessage{topic, ""});
+  return out;
+}
+
+}  // namespace rct::daemon

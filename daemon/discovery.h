@@ -1,0 +1,88 @@
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.h"
+#include "daemon/instant.h"
+#include "daemon/inventory_state.h"
+#include "daemon/poll_item.h"
+
+// Home Assistant MQTT discovery as pure functions: poll list + inventory + settings → topics
+// and JSON payloads (full key names, compact JSON). Retained, QoS 1, published on start, on
+// every MQTT (re)connect, on HA's birth message and when the poll list changes; never per
+// state update (conventions.md).
+//
+// Device mode (default, HA ≥ 2024.12): one message on
+//   <prefix>/device/rct2mqtt_<serial>/config  with device, origin, availability, components.
+// Entity mode: one message per entity on
+//   <prefix>/<platform>/rct2mqtt_<serial>_<object_id>/config  (object id = unique_id).
+// Every entity: unique_id rct2mqtt_<serial>_<object_id>, default_entity_id
+// <platform>.rct2mqtt_<serial>_<object_id>, availability = [bridge LWT, inverter status] with
+// availability_mode all, expire_after 3 × max(heartbeat, poll interval) for periodic values.
+// The bridge's diagnostic entities (link, frames/s, errors) only follow the bridge LWT, so
+// that they stay visible while the inverter is unreachable.
+
+namespace rct::daemon {
+
+inline constexpr std::string_view kManufacturer = "RCT Power";
+inline constexpr std::string_view kOriginName = "rct2mqtt";
+
+// Keys (below <base>/<serial>/) of the bridge diagnostics the daemon publishes itself. The
+// link entity reads the inverter status topic (online/offline) directly.
+inline constexpr std::string_view kBridgeFramesPerSecondKey = "bridge/frames_per_second";
+inline constexpr std::string_view kBridgeErrorsKey = "bridge/errors";
+
+struct DiscoverySettings {
+  std::string prefix = "homeassistant";
+  DiscoveryMode mode = DiscoveryMode::kDevice;
+  std::string base_topic = "rct2mqtt";
+  Duration heartbeat = std::chrono::seconds{300};
+  std::string sw_version;         // of rct2mqtt (origin block)
+  std::string support_url;        // origin support_url; left out when empty
+  std::string configuration_url;  // device configuration_url; left out when empty
+};
+DiscoverySettings discovery_settings(const Config& config, std::string sw_version);
+
+struct DiscoveryMessage {
+  std::string topic;
+  std::string payload;  // empty: remove (retained empty payload)
+  friend bool operator==(const DiscoveryMessage&, const DiscoveryMessage&) = default;
+};
+
+// What has been announced for one inverter; persisted (persistent_state.h) so that entities
+// dropped by a config change or a new version are removed after a restart too.
+struct AnnouncedDiscovery {
+  DiscoveryMode mode = DiscoveryMode::kDevice;
+  std::string device_topic;                       // device mode
+  std::map<std::string, std::string> components;  // object id → platform, live entities
+  // Device mode: components removed earlier, kept as {"platform": ...} stubs in every later
+  // payload, so that an HA that missed the removal still drops them.
+  std::map<std::string, std::string> removed;
+  std::vector<std::string> topics;  // every config topic holding a retained payload
+
+  friend bool operator==(const AnnouncedDiscovery&, const AnnouncedDiscovery&) = default;
+};
+
+struct DiscoveryBuild {
+  std::vector<DiscoveryMessage> messages;  // removals first, then configs
+  AnnouncedDiscovery announced;
+};
+
+// All discovery messages for one inverter. `previous` (from the state file) adds the removals:
+// empty retained payloads for dropped entity topics or for the topics of the other mode, and
+// platform-only stubs for dropped device components. Nothing when the serial is unknown.
+DiscoveryBuild build_discovery(const DiscoverySettings& settings, const Inventory& inventory,
+                               const std::vector<PollItem>& items,
+                               const AnnouncedDiscovery* previous);
+
+// Empty retained payloads for everything `announced` holds (rct2mqtt --remove-discovery).
+std::vector<DiscoveryMessage> removal_messages(const AnnouncedDiscovery& announced);
+
+// "rct2mqtt_<serial>", the device identifier and the unique_id prefix.
+std::string device_id(std::string_view serial);
+
+}  // namespace rct::daemon

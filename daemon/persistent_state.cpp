@@ -1,0 +1,98 @@
+#include "daemon/persistent_state.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+namespace rct::daemon {
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr int kVersion = 1;
+
+std::string oid_text(std::uint32_t oid) {
+  char buf[11];
+  std::snprintf(buf, sizeof buf, "0x%08X", static_cast<unsigned>(oid));
+  return buf;
+}
+
+std::optional<std::uint32_t> parse_oid(std::string_view s) {
+  if (s.size() != 10 || s.substr(0, 2) != "0x") return std::nullopt;
+  std::uint32_t v = 0;
+  const auto r = std::from_chars(s.data() + 2, s.data() + s.size(), v, 16);
+  if (r.ec != std::errc{} || r.ptr != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+Json discovery_to_json(const AnnouncedDiscovery& d) {
+  Json j;
+  j["mode"] = std::string(discovery_mode_name(d.mode));
+  j["device_topic"] = d.device_topic;
+  j["topics"] = d.topics;
+  j["components"] = d.components;
+  j["removed"] = d.removed;
+  return j;
+}
+
+AnnouncedDiscovery discovery_from_json(const Json& j) {
+  AnnouncedDiscovery d;
+  const auto mode = discovery_mode_from_name(j.at("mode").get<std::string>());
+  if (!mode) throw std::runtime_error("unknown discovery mode");
+  d.mode = *mode;
+  d.device_topic = j.value("device_topic", std::string());
+  d.topics = j.value("topics", std::vector<std::string>());
+  d.components = j.value("components", std::map<std::string, std::string>());
+  d.removed = j.value("removed", std::map<std::string, std::string>());
+  return d;
+}
+
+}  // namespace
+
+std::string state_to_json(const PersistentState& state) {
+  Json root;
+  root["version"] = kVersion;
+  Json inverters = Json::object();
+  for (const auto& [serial, record] : state.inverters) {
+    Json r;
+    Json totals = Json::object();
+    for (const auto& [oid, total] : record.totals) totals[oid_text(oid)] = total;
+    r["totals"] = std::move(totals);
+    if (record.discovery) r["discovery"] = discovery_to_json(*record.discovery);
+    inverters[serial] = std::move(r);
+  }
+  root["inverters"] = std::move(inverters);
+  return root.dump(2) + "\n";
+}
+
+Result<PersistentState, std::string> state_from_json(std::string_view text) {
+  // nlohmann reports malformed input and type mismatches by exception; they stay in here.
+  try {
+    const Json root = Json::parse(text);
+    if (!root.is_object()) return std::string("not a JSON object");
+    if (root.value("version", 0) != kVersion) {
+      return std::string("unsupported version (expected ") + std::to_string(kVersion) + ")";
+    }
+    PersistentState state;
+    for (const auto& [serial, r] : root.at("inverters").items()) {
+      InverterRecord record;
+      if (r.contains("totals")) {
+        for (const auto& [oid_key, total] : r.at("totals").items()) {
+          const auto oid = parse_oid(oid_key);
+          if (!oid) return "bad OID '" + oid_key + "' in the totals of " + serial;
+          if (!total.is_number()) continue;
+          const double v = total.get<double>();
+          if (std::isfinite(v) && v > 0) record.totals[*oid] = v;
+        }
+      }
+      if (r.contains("discovery")) record.discovery = discovery_from_json(r.at("discovery"));
+      state.inverters[serial] = std::move(record);
+    }
+    return state;
+  } catch (const std::exception& e) {
+    return std::string(e.what());
+  }
+}
+
+}  // namespace rct::daemon

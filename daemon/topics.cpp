@@ -1,0 +1,36 @@
+#include "daemon/topics.h"
+
+namespace rct::daemon {
+
+std::string topic_id(std::string_view serial) {
+  if (serial.empty()) return "unknown";
+  std::string id(serial);
+  for (char& c : id) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '_' || c == '-';
+    if (!ok) c = '_';
+  }
+  return id;
+}
+
+std::string bridge_status_topic(std::string_view base) {
+  return std::string(base) + "/bridge/status";
+}
+
+std::string inverter_topic(std::string_view base, std::string_view serial) {
+  return std::string(base) + "/" + topic_id(serial);
+}
+
+std::string inverter_status_topic(std::string_view base, std::string_view serial) {
+  return inverter_topic(base, serial) + "/status";
+}
+
+std::string value_topic(std::string_view base, std::string_view serial, std::string_view key) {
+  return inverter_topic(base, serial) + "/" + std::string(key);
+}
+
+std::string aggregate_topic(std::string_view base, std::string_view serial) {
+  return inverter_topic(base, serial) + "/state";
+}
+
+}  // namespace rct::daemon

@@ -1,0 +1,30 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+// The MQTT topic layout (conventions.md, binding):
+//   <base>/bridge/status          bridge LWT, retained online/offline, QoS 1
+//   <base>/<serial>/status        inverter reachability, retained online/offline, QoS 1
+//   <base>/<serial>/<key>         one plain retained value per topic ("battery/soc" → 56.3)
+//   <base>/<serial>/state         optional JSON aggregate of all values with "ts"
+//   <base>/<serial>/bridge/...    the bridge's diagnostics for this inverter
+// <serial> is the inverter's serial number made topic- and id-safe (topic_id).
+
+namespace rct::daemon {
+
+// The serial as used in topics and Home Assistant ids: characters outside [A-Za-z0-9_-]
+// become '_'; an empty serial becomes "unknown".
+std::string topic_id(std::string_view serial);
+
+std::string bridge_status_topic(std::string_view base);
+std::string inverter_topic(std::string_view base, std::string_view serial);
+std::string inverter_status_topic(std::string_view base, std::string_view serial);
+std::string value_topic(std::string_view base, std::string_view serial, std::string_view key);
+std::string aggregate_topic(std::string_view base, std::string_view serial);
+
+// Payloads of the two status topics.
+inline constexpr std::string_view kOnline = "online";
+inline constexpr std::string_view kOffline = "offline";
+
+}  // namespace rct::daemon

@@ -1,0 +1,339 @@
+#include "daemon/value_policy.h"
+
+#include <charconv>
+#include <cmath>
+#include <numeric>
+#include <type_traits>
+
+#include "core/enum_tables.h"
+
+namespace rct::daemon {
+namespace {
+
+// The device value reduced to what the policy needs.
+struct Reading {
+  enum class Kind { kBool, kInteger, kEnum, kFloat, kText, kOther };
+  Kind kind = Kind::kOther;
+  bool flag = false;
+  std::int64_t integer = 0;
+  double number = 0;
+  const std::string* text = nullptr;
+};
+
+Reading read(const Value& value) {
+  Reading r;
+  std::visit(
+      [&](const auto& v) {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, bool>) {
+          r.kind = Reading::Kind::kBool;
+          r.flag = v;
+        } else if constexpr (std::is_integral_v<T>) {
+          r.kind = Reading::Kind::kInteger;
+          r.integer = v;
+          r.number = static_cast<double>(v);
+        } else if constexpr (std::is_same_v<T, EnumValue>) {
+          r.kind = Reading::Kind::kEnum;
+          r.integer = v.value;
+          r.number = v.value;
+        } else if constexpr (std::is_same_v<T, float>) {
+          r.kind = Reading::Kind::kFloat;
+          r.number = v;
+        } else if constexpr (std::is_same_v<T, std::string>) {
+          r.kind = Reading::Kind::kText;
+          r.text = &v;
+        }
+      },
+      value);
+  return r;
+}
+
+// Physical limits of counters per hour of elapsed time, and a slack for rounding and for
+// readings taken at slightly different moments.
+struct Rate {
+  double per_hour;
+  double slack;
+};
+
+Rate counter_rate(Quantity q) {
+  switch (q) {
+    case Quantity::kEnergy:
+      return {100'000.0, 10.0};  // Wh: 100 kW
+    case Quantity::kCharge:
+      return {1'000.0, 1.0};  // Ah: 1000 A
+    case Quantity::kCount:
+      return {10.0, 1.0};  // full cycles
+    default:
+      return {1e12, 1.0};  // a counter of some other quantity (user override): no rate limit
+  }
+}
+
+double allowed_increase(const Rate& rate, Duration elapsed) {
+  const double hours = std::chrono::duration<double, std::ratio<3600>>(elapsed).count();
+  return rate.per_hour * std::max(hours, 0.0) + rate.slack;
+}
+
+bool is_numeric(Quantity q) {
+  switch (q) {
+    case Quantity::kText:
+    case Quantity::kFlag:
+    case Quantity::kCode:
+      return false;
+    default:
+      return true;
+  }
+}
+
+struct Shown {
+  SensorValue value;
+  std::string payload;
+  double number = 0;  // for the deadband; 0 for text
+};
+
+Shown text_value(std::string s) {
+  Shown out{SensorValue{s}, s, 0};
+  return out;
+}
+
+Shown integer_value(std::int64_t v) {
+  return Shown{SensorValue{v}, format_integer(v), static_cast<double>(v)};
+}
+
+Shown number_value(double v, bool from_float) {
+  if (from_float) v = static_cast<double>(static_cast<float>(v));  // what the text shows
+  if (v == 0) v = 0;                                               // no "-0"
+  return Shown{SensorValue{v}, format_number(v, from_float), v};
+}
+
+}  // namespace
+
+std::string_view rejection_name(Rejection r) {
+  switch (r) {
+    case Rejection::kWrongType:
+      return "wrong_type";
+    case Rejection::kNotFinite:
+      return "not_finite";
+    case Rejection::kOutOfRange:
+      return "out_of_range";
+    case Rejection::kCounterZero:
+      return "counter_zero";
+    case Rejection::kCounterDecrease:
+      return "counter_decrease";
+    case Rejection::kCounterJump:
+      return "counter_jump";
+    case Rejection::kUnconfirmed:
+      return "unconfirmed";
+  }
+  return "?";
+}
+
+std::string format_integer(std::int64_t v) {
+  char buf[32];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
+}
+
+std::string format_number(double v, bool from_float) {
+  if (v == 0) return "0";
+  char buf[512];  // fixed notation of 1e38 needs 40 digits; doubles up to 1e308 need ~310
+  const auto r = from_float ? std::to_chars(buf, buf + sizeof buf, static_cast<float>(v),
+                                            std::chars_format::fixed)
+                            : std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
+  if (r.ec != std::errc{}) return "0";  // unreachable for finite values; callers pass finite
+  return std::string(buf, r.ptr);
+}
+
+ValuePolicy::ValuePolicy(PolicySettings settings, CounterTotals persisted)
+    : settings_(settings), totals_(std::move(persisted)) {
+  for (const auto& [oid, total] : totals_) {
+    if (std::isfinite(total) && total > 0) guards_[oid].last = total;
+  }
+}
+
+std::uint64_t ValuePolicy::rejected_total() const {
+  return std::accumulate(rejected_.begin(), rejected_.end(), std::uint64_t{0});
+}
+
+int ValuePolicy::consecutive_decreases(std::uint32_t oid) const {
+  auto it = guards_.find(oid);
+  return it == guards_.end() ? 0 : it->second.decreases;
+}
+
+std::optional<Rejection> ValuePolicy::guard(std::uint32_t oid, const SensorSpec& s, double x,
+                                            Instant now) {
+  Guard& g = guards_[oid];
+  const Rate rate = counter_rate(s.quantity);
+  const bool lifetime = s.counter == CounterKind::kLifetime;
+
+  if (lifetime && x <= 0) return Rejection::kCounterZero;
+
+  bool accept = false;
+  if (g.last && x < *g.last) {
+    // Periodic counters restart from 0 at their boundary: accept a drop to a value that can
+    // have been counted since the previous reading. Lifetime counters never go down.
+    const double since_reset = g.last_at ? allowed_increase(rate, now - *g.last_at) : rate.slack;
+    if (lifetime || x > since_reset) {
+      ++g.decreases;
+      g.candidate.reset();
+      return Rejection::kCounterDecrease;
+    }
+    accept = true;
+  } else if (g.last && g.last_at) {
+    // Baseline from this process: physics decides.
+    if (x - *g.last > allowed_increase(rate, now - *g.last_at)) return Rejection::kCounterJump;
+    accept = true;
+  } else if (g.last && x - *g.last <= rate.slack) {
+    accept = true;  // baseline from the state file, (almost) unchanged
+  } else if (g.candidate && x >= *g.candidate &&
+             x - *g.candidate <= allowed_increase(rate, now - g.candidate_at)) {
+    accept = true;  // confirms the candidate
+  }
+
+  g.decreases = 0;
+  if (!accept) {
+    g.candidate = x;
+    g.candidate_at = now;
+    return Rejection::kUnconfirmed;
+  }
+  g.candidate.reset();
+  g.last = x;
+  g.last_at = now;
+  if (lifetime) {
+    auto [it, inserted] = totals_.try_emplace(oid, x);
+    if (inserted || it->second != x) {
+      it->second = x;
+      totals_changed_ = true;
+    }
+  }
+  return std::nullopt;
+}
+
+bool ValuePolicy::due(const std::string& key, const SensorValue& v, const std::string& payload,
+                      double deadband, Instant now) const {
+  auto it = published_.find(key);
+  if (it == published_.end()) return true;
+  const Published& p = it->second;
+  if (now - p.at >= settings_.heartbeat) return true;
+  const bool numeric = !std::holds_alternative<std::string>(v) && !std::holds_alternative<bool>(v);
+  const bool was_numeric =
+      !std::holds_alternative<std::string>(p.value) && !std::holds_alternative<bool>(p.value);
+  if (numeric && was_numeric && deadband > 0) {
+    const auto as_double = [](const SensorValue& s) {
+      if (const auto* d = std::get_if<double>(&s)) return *d;
+      return static_cast<double>(std::get<std::int64_t>(s));
+    };
+    return std::fabs(as_double(v) - as_double(p.value)) > deadband;
+  }
+  return payload != p.payload;
+}
+
+std::vector<Publication> ValuePolicy::on_reading(const PollItem& item, const Value& value,
+                                                 Instant now) {
+  std::vector<Publication> out;
+  const Reading r = read(value);
+  std::optional<Rejection> first_rejection;
+
+  for (const SensorSpec& s : item.sensors) {
+    std::optional<Shown> shown;
+    std::optional<Rejection> why;
+
+    if (s.platform == Platform::kBinarySensor) {
+      if (r.kind == Reading::Kind::kBool) {
+        shown = Shown{SensorValue{r.flag}, r.flag ? "ON" : "OFF", 0};
+      } else {
+        why = Rejection::kWrongType;
+      }
+    } else if (s.quantity == Quantity::kText) {
+      switch (r.kind) {
+        case Reading::Kind::kText:
+          shown = text_value(*r.text);
+          break;
+        case Reading::Kind::kEnum: {
+          const auto text = s.enum_text ? enum_text(item.oid, static_cast<std::uint8_t>(r.integer))
+                                        : std::nullopt;
+          shown = text ? text_value(std::string(*text)) : text_value(format_integer(r.integer));
+          break;
+        }
+        case Reading::Kind::kInteger:
+          shown = text_value(format_integer(r.integer));
+          break;
+        case Reading::Kind::kBool:
+          shown = text_value(r.flag ? "ON" : "OFF");
+          break;
+        case Reading::Kind::kFloat:
+          if (std::isfinite(r.number)) {
+            shown = text_value(format_number(r.number, true));
+          } else {
+            why = Rejection::kNotFinite;
+          }
+          break;
+        case Reading::Kind::kOther:
+          why = Rejection::kWrongType;
+          break;
+      }
+    } else if (s.quantity == Quantity::kCode) {
+      if (r.kind == Reading::Kind::kInteger || r.kind == Reading::Kind::kEnum) {
+        shown = integer_value(r.integer);
+      } else {
+        why = Rejection::kWrongType;
+      }
+    } else if (is_numeric(s.quantity)) {
+      const bool numeric = r.kind == Reading::Kind::kInteger || r.kind == Reading::Kind::kEnum ||
+                           r.kind == Reading::Kind::kFloat;
+      double x = r.number;
+      if (!numeric) {
+        why = Rejection::kWrongType;
+      } else if (!std::isfinite(x)) {
+        why = Rejection::kNotFinite;
+      } else {
+        if (s.sign == Sign::kAbsolute) x = std::fabs(x);
+        if (s.bounds && !s.bounds->contains(x)) {
+          why = Rejection::kOutOfRange;
+        } else {
+          switch (s.derivation) {
+            case Derivation::kNone:
+              break;
+            case Derivation::kPositivePart:
+              x = std::max(x, 0.0);
+              break;
+            case Derivation::kNegativePart:
+              x = std::max(-x, 0.0);
+              break;
+          }
+          if (s.counter != CounterKind::kNone) why = guard(item.oid, s, x, now);
+          if (!why) {
+            const double published = x * s.scale;
+            if (!std::isfinite(published)) {
+              why = Rejection::kOutOfRange;
+            } else if (r.kind != Reading::Kind::kFloat && s.scale == 1.0 &&
+                       s.derivation == Derivation::kNone) {
+              shown = integer_value(static_cast<std::int64_t>(x));
+            } else {
+              shown = number_value(published, r.kind == Reading::Kind::kFloat);
+            }
+          }
+        }
+      }
+    }
+
+    if (!shown) {
+      if (why && !first_rejection) first_rejection = why;
+      continue;
+    }
+    if (!due(s.key, shown->value, shown->payload, s.deadband, now)) continue;
+    published_[s.key] = Published{shown->payload, shown->value, now};
+    out.push_back(Publication{s.key, std::move(shown->payload), std::move(shown->value)});
+  }
+  // One count per reading, however many sensors it feeds.
+  if (first_rejection) ++rejected_[static_cast<std::size_t>(*first_rejection)];
+  return out;
+}
+
+std::vector<Publication> ValuePolicy::current() const {
+  std::vector<Publication> out;
+  out.reserve(published_.size());
+  for (const auto& [key, p] : published_) out.push_back(Publication{key, p.payload, p.value});
+  return out;
+}
+
+}  // namespace rct::daemon

@@ -1,0 +1,137 @@
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "core/value.h"
+#include "daemon/instant.h"
+#include "daemon/poll_item.h"
+
+// From a validated reading to what gets published (one ValuePolicy per inverter):
+//   1. type check, then plausibility: NaN/Inf and values outside the quantity's bounds are
+//      rejected (bounds in the OID's own units, after the sign rule);
+//   2. sign rule (|x| for feed-in counters), derivation (split sensors), scale (fraction → %),
+//      enum → text, BOOL → ON/OFF;
+//   3. the COUNTER GUARD (below);
+//   4. publish on change beyond the sensor's deadband, or when the heartbeat is due.
+// A rejected reading publishes nothing; the last good value stays (HA's expire_after marks
+// it stale if nothing good arrives for long).
+//
+// Counter guard (conventions.md: lifetime counters never publish 0 or a decrease; protocol.md
+// §15.3). Values are compared in the OID's units after the sign rule.
+//   Lifetime (total_increasing totals):
+//     - 0 or less is never published;
+//     - a value below the last accepted total is never published, however long it persists
+//       (a genuine device reset is therefore only followed once the device counts past the
+//       old total; consecutive decreases are counted for diagnostics);
+//     - the last accepted totals are persisted (totals()), so this holds across restarts.
+//   Periodic (day/month/year):
+//     - a drop is accepted only as a period reset: the new value must be small enough to
+//       have been counted from 0 since the previous reading (rate limit below); any other
+//       drop is rejected.
+//   Both, increases:
+//     - with a baseline read by this process, an increase larger than the physical maximum
+//       since that reading (100 kW, 1000 A·h/h, 10 cycles/h, plus a small slack) is an absurd
+//       jump and rejected;
+//     - without one (first readings after start: baseline from the state file or none), a
+//       larger increase is held as a candidate and published only when the next reading
+//       confirms it (not lower, and itself plausible from the candidate). A single absurd
+//       value therefore never reaches MQTT.
+
+namespace rct::daemon {
+
+// What a sensor shows; also the JSON value in the aggregate.
+using SensorValue = std::variant<bool, std::int64_t, double, std::string>;
+
+struct Publication {
+  std::string key;      // below <base>/<serial>/
+  std::string payload;  // "56.3", "ON", "Feed-in"
+  SensorValue value;
+  friend bool operator==(const Publication&, const Publication&) = default;
+};
+
+enum class Rejection {
+  kWrongType,        // the value's type does not fit the sensor
+  kNotFinite,        // NaN or ±Inf
+  kOutOfRange,       // outside the quantity's plausible bounds
+  kCounterZero,      // lifetime counter 0 (or below)
+  kCounterDecrease,  // counter lower than the last accepted value (not a period reset)
+  kCounterJump,      // increase beyond what is physically possible since the last reading
+  kUnconfirmed,      // increase held until the next reading confirms it
+};
+inline constexpr std::size_t kRejectionCount = 7;
+std::string_view rejection_name(Rejection r);
+
+// Last accepted lifetime totals by OID, in the OID's units after the sign rule (what the state
+// file keeps).
+using CounterTotals = std::map<std::uint32_t, double>;
+
+struct PolicySettings {
+  // Unchanged values are republished this often when readings keep arriving (conventions:
+  // at most 300 s).
+  Duration heartbeat = std::chrono::seconds{300};
+};
+
+class ValuePolicy {
+ public:
+  explicit ValuePolicy(PolicySettings settings = {}, CounterTotals persisted = {});
+
+  // One reading of `item` that passed CRC, OID and size checks. Returns what to publish now
+  // (possibly nothing), one entry per sensor of the item that has something to say.
+  std::vector<Publication> on_reading(const PollItem& item, const Value& value, Instant now);
+
+  // The last published value of every key, for a republish after an MQTT reconnect.
+  std::vector<Publication> current() const;
+
+  // Lifetime totals to persist; changed() tells whether they moved since mark_saved().
+  const CounterTotals& totals() const { return totals_; }
+  bool totals_changed() const { return totals_changed_; }
+  void mark_saved() { totals_changed_ = false; }
+
+  std::uint64_t rejected(Rejection r) const { return rejected_[static_cast<std::size_t>(r)]; }
+  std::uint64_t rejected_total() const;
+  // Consecutive lower readings of a lifetime counter: a persistent value here hints at a real
+  // counter reset on the device, which the guard never follows (for logs and diagnostics).
+  int consecutive_decreases(std::uint32_t oid) const;
+
+ private:
+  struct Published {
+    std::string payload;
+    SensorValue value;
+    Instant at{};
+  };
+  struct Guard {
+    std::optional<double> last;       // last accepted value
+    std::optional<Instant> last_at;   // when read by this process; nullopt: from the state file
+    std::optional<double> candidate;  // an unconfirmed increase
+    Instant candidate_at{};
+    int decreases = 0;
+  };
+
+  // nullopt: accepted; otherwise why not.
+  std::optional<Rejection> guard(std::uint32_t oid, const SensorSpec& s, double x, Instant now);
+  bool due(const std::string& key, const SensorValue& v, const std::string& payload,
+           double deadband, Instant now) const;
+
+  PolicySettings settings_;
+  CounterTotals totals_;
+  bool totals_changed_ = false;
+  std::map<std::uint32_t, Guard> guards_;
+  std::map<std::string, Published> published_;
+  std::array<std::uint64_t, kRejectionCount> rejected_{};
+};
+
+// Number text as published: integers in decimal; values that came from a FLOAT in the
+// shortest text that reads back as the same float ("29.6", not "29.600000381"); never
+// exponent notation; "-0" becomes "0".
+std::string format_number(double v, bool from_float);
+std::string format_integer(std::int64_t v);
+
+}  // namespace rct::daemon

@@ -1,0 +1,431 @@
+#include "daemon/discovery.h"
+
+#include <stdlib.h>    // mkdtemp
+#include <sys/wait.h>  // WEXITSTATUS
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "core/registry.h"
+#include "daemon/poll_list.h"
+#include "daemon/topics.h"
+#include "daemon/value_policy.h"
+#include "tests/support/shared_dir.h"
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using nlohmann::json;
+using rct::daemon::AnnouncedDiscovery;
+using rct::daemon::DiscoveryMessage;
+using rct::daemon::DiscoverySettings;
+using rct::daemon::Inventory;
+using rct::daemon::PollItem;
+
+namespace {
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "rct_discovery_test_XXXXXX").string();
+    if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+Inventory inventory() {
+  Inventory inv;
+  inv.serial = "0123456789";
+  inv.device_name = "PS 6.0 HV";
+  inv.firmware = "3.0.5662";
+  inv.battery_type = 3;
+  inv.pv_input_a = inv.pv_input_b = inv.power_switch = true;
+  return inv;
+}
+
+DiscoverySettings settings(rct::DiscoveryMode mode = rct::DiscoveryMode::kDevice) {
+  DiscoverySettings s;
+  s.mode = mode;
+  s.sw_version = "0.1.0";
+  s.support_url = "https://example.org/rct2mqtt/issues";
+  return s;
+}
+
+std::vector<PollItem> default_items() {
+  return rct::daemon::build_poll_list(rct::Config{}, rct::Registry{}, inventory());
+}
+
+// A few values of every kind: a fraction, a signed power with its split sensors, a lifetime
+// counter, an enum text, a flag, a static string.
+std::vector<PollItem> golden_items() {
+  const std::set<std::uint32_t> wanted = {0x959930BF, 0x91617C58, 0x62FBE7DC,
+                                          0x5F33284E, 0x701A0482, 0xDDD1C2D0};
+  std::vector<PollItem> items;
+  for (const PollItem& i : default_items()) {
+    if (wanted.count(i.oid) != 0) items.push_back(i);
+  }
+  REQUIRE(items.size() == wanted.size());
+  return items;
+}
+
+fs::path golden_path(const std::string& name) {
+  return rct::test::source_dir() / "tests" / "golden" / name;
+}
+
+// Compares `actual` with the golden file, as parsed JSON. RCT_UPDATE_GOLDEN=1 rewrites it.
+void check_golden(const std::string& name, const json& actual) {
+  const fs::path path = golden_path(name);
+  if (const char* update = std::getenv("RCT_UPDATE_GOLDEN"); update != nullptr && *update) {
+    std::ofstream(path) << actual.dump(2) << "\n";
+    WARN("rewrote " << path);
+  }
+  std::ifstream in(path);
+  REQUIRE(in.good());
+  const json golden = json::parse(in);
+  INFO("golden " << path << "\nactual:\n" << actual.dump(2));
+  CHECK(golden == actual);
+}
+
+json as_json(const std::vector<DiscoveryMessage>& messages) {
+  json out = json::array();
+  for (const DiscoveryMessage& m : messages) {
+    out.push_back(json{{"topic", m.topic},
+                       {"payload", m.payload.empty() ? json(nullptr) : json::parse(m.payload)}});
+  }
+  return out;
+}
+
+struct CheckerRun {
+  bool ran = false;
+  int status = -1;
+  std::string output;
+};
+
+// Runs ../shared/tools/ha-discovery-check --strict on `messages` (and `states`).
+CheckerRun run_checker(const std::vector<DiscoveryMessage>& messages,
+                       const std::vector<std::pair<std::string, std::string>>& states = {}) {
+  CheckerRun run;
+  const auto shared = rct::test::shared_dir();
+  if (!shared || !fs::exists(*shared / "tools" / "ha-discovery-check")) {
+    WARN("../shared/tools/ha-discovery-check is absent: the Home Assistant checks are skipped");
+    return run;
+  }
+  TempDir dir;
+  const fs::path file = dir.path() / "discovery.txt";
+  {
+    std::ofstream out(file, std::ios::binary);
+    for (const DiscoveryMessage& m : messages) out << m.topic << " " << m.payload << "\n";
+  }
+  std::string command = "python3 '" + (*shared / "tools" / "ha-discovery-check").string() +
+                        "' --strict --file '" + file.string() + "'";
+  if (!states.empty()) {
+    const fs::path sfile = dir.path() / "states.txt";
+    std::ofstream out(sfile, std::ios::binary);
+    for (const auto& [topic, payload] : states) out << topic << " " << payload << "\n";
+    out.close();
+    command += " --states '" + sfile.string() + "'";
+  }
+  command += " 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  char buf[4096];
+  std::size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) run.output.append(buf, n);
+  const int status = ::pclose(pipe);
+  run.ran = true;
+  run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+// A plausible reading for every polled value, so that the policy yields a state for every
+// sensor (counters are read twice: the first reading only arms the counter guard).
+rct::Value sample_value(const PollItem& item) {
+  const auto q = item.sensors.front().quantity;
+  using Q = rct::daemon::Quantity;
+  switch (item.type) {
+    case rct::DataType::kBool:
+      return true;
+    case rct::DataType::kEnum:
+      return rct::EnumValue{3};
+    case rct::DataType::kString:
+      return std::string("sample text");
+    case rct::DataType::kUint8:
+      return std::uint8_t{4};
+    case rct::DataType::kInt8:
+      return std::int8_t{4};
+    case rct::DataType::kUint16:
+      return std::uint16_t{400};
+    case rct::DataType::kInt16:
+      return std::int16_t{400};
+    case rct::DataType::kUint32:
+      return std::uint32_t{5126};
+    case rct::DataType::kInt32:
+      return std::int32_t{321};
+    case rct::DataType::kFloat:
+      switch (q) {
+        case Q::kSoc:
+        case Q::kFraction:
+          return 0.563f;
+        case Q::kCellVoltage:
+          return 3.312f;
+        case Q::kVoltage:
+          return 231.7f;
+        case Q::kCurrent:
+          return -5.25f;
+        case Q::kCharge:
+        case Q::kCount:
+          return 1234.5f;
+        case Q::kFrequency:
+          return 50.02f;
+        case Q::kTemperature:
+          return 27.4f;
+        case Q::kPowerFactor:
+          return 0.98f;
+        case Q::kEnergy:
+          return item.sensors.front().sign == rct::daemon::Sign::kAbsolute ? -1234567.5f
+                                                                           : 1234567.5f;
+        case Q::kResistance:
+          return 2.5e6f;
+        default:
+          return -1234.5f;
+      }
+    default:
+      return rct::RawBytes{};
+  }
+}
+
+std::vector<std::pair<std::string, std::string>> sample_states(const std::vector<PollItem>& items,
+                                                               const Inventory& inv) {
+  rct::daemon::ValuePolicy policy;
+  const rct::daemon::Instant t0 = rct::daemon::Instant{} + 100h;
+  for (const PollItem& item : items) {
+    if (item.sensors.empty()) continue;
+    policy.on_reading(item, sample_value(item), t0);
+    policy.on_reading(item, sample_value(item), t0 + 60s);
+  }
+  std::vector<std::pair<std::string, std::string>> states;
+  for (const auto& p : policy.current()) {
+    states.emplace_back(rct::daemon::value_topic("rct2mqtt", inv.serial, p.key), p.payload);
+  }
+  states.emplace_back(rct::daemon::inverter_status_topic("rct2mqtt", inv.serial), "online");
+  states.emplace_back(rct::daemon::bridge_status_topic("rct2mqtt"), "online");
+  states.emplace_back(
+      rct::daemon::value_topic("rct2mqtt", inv.serial, rct::daemon::kBridgeFramesPerSecondKey),
+      rct::daemon::format_number(4.2, false));
+  states.emplace_back(
+      rct::daemon::value_topic("rct2mqtt", inv.serial, rct::daemon::kBridgeErrorsKey),
+      rct::daemon::format_integer(0));
+  return states;
+}
+
+const json* component(const json& payload, const std::string& id) {
+  const auto& c = payload.at("components");
+  return c.contains(id) ? &c.at(id) : nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("device discovery matches the golden file", "[discovery]") {
+  const auto build = rct::daemon::build_discovery(settings(), inventory(), golden_items(), nullptr);
+  REQUIRE(build.messages.size() == 1);
+  check_golden("discovery_device.json", as_json(build.messages).at(0));
+  CHECK(build.announced.topics ==
+        std::vector<std::string>{"homeassistant/device/rct2mqtt_0123456789/config"});
+  CHECK(build.announced.components.size() == 6 + 2 + 3);  // + split power, + bridge
+}
+
+TEST_CASE("per-entity discovery matches the golden file", "[discovery]") {
+  const auto build = rct::daemon::build_discovery(settings(rct::DiscoveryMode::kEntity),
+                                                  inventory(), golden_items(), nullptr);
+  CHECK(build.messages.size() == 6 + 2 + 3);
+  check_golden("discovery_entity.json", as_json(build.messages));
+}
+
+TEST_CASE("discovery of the whole default set passes ha-discovery-check --strict",
+          "[discovery][ha-check]") {
+  const auto items = default_items();
+  for (const auto mode : {rct::DiscoveryMode::kDevice, rct::DiscoveryMode::kEntity}) {
+    INFO("mode " << rct::discovery_mode_name(mode));
+    const auto build = rct::daemon::build_discovery(settings(mode), inventory(), items, nullptr);
+    const auto run = run_checker(build.messages);
+    if (!run.ran) return;
+    INFO(run.output);
+    CHECK(run.status == 0);
+    CHECK(run.output.find(" 0 failed") != std::string::npos);
+  }
+}
+
+TEST_CASE("the states the value policy produces pass ha-discovery-check --states",
+          "[discovery][ha-check]") {
+  const auto inv = inventory();
+  const auto items = default_items();
+  const auto states = sample_states(items, inv);
+  for (const auto mode : {rct::DiscoveryMode::kDevice, rct::DiscoveryMode::kEntity}) {
+    INFO("mode " << rct::discovery_mode_name(mode));
+    const auto build = rct::daemon::build_discovery(settings(mode), inv, items, nullptr);
+    const auto run = run_checker(build.messages, states);
+    if (!run.ran) return;
+    INFO(run.output);
+    CHECK(run.status == 0);
+    // Every sensor got a state: the checker warns (= fails with --strict) otherwise.
+    CHECK(run.output.find("no state message") == std::string::npos);
+  }
+}
+
+TEST_CASE("entities carry ids, availability and expiry as conventions.md asks", "[discovery]") {
+  const auto build =
+      rct::daemon::build_discovery(settings(), inventory(), default_items(), nullptr);
+  REQUIRE(build.messages.size() == 1);
+  const json payload = json::parse(build.messages[0].payload);
+  CHECK(payload.at("availability_mode") == "all");
+  CHECK(payload.at("availability").size() == 2);
+  CHECK(payload.at("device").at("identifiers") == json::array({"rct2mqtt_0123456789"}));
+  CHECK(payload.at("device").at("manufacturer") == "RCT Power");
+  CHECK(payload.at("device").at("model") == "Power Storage");
+  CHECK(payload.at("origin").at("name") == "rct2mqtt");
+
+  const json* soc = component(payload, "battery_soc");
+  REQUIRE(soc != nullptr);
+  CHECK(soc->at("unique_id") == "rct2mqtt_0123456789_battery_soc");
+  CHECK(soc->at("default_entity_id") == "sensor.rct2mqtt_0123456789_battery_soc");
+  CHECK(soc->at("state_topic") == "rct2mqtt/0123456789/battery/soc");
+  CHECK(soc->at("expire_after") == 900);       // 3 × heartbeat (300 s) > 3 × 10 s
+  CHECK_FALSE(soc->contains("availability"));  // the root's list applies
+
+  const json* total = component(payload, "energy_grid_import_total");
+  REQUIRE(total != nullptr);
+  CHECK(total->at("device_class") == "energy");
+  CHECK(total->at("state_class") == "total_increasing");
+  CHECK(total->at("unit_of_measurement") == "Wh");
+
+  const json* firmware = component(payload, "inverter_firmware");
+  REQUIRE(firmware != nullptr);
+  CHECK(firmware->at("expire_after") == 3 * 3600);  // static values: 3 × static interval
+  CHECK(firmware->at("entity_category") == "diagnostic");
+
+  const json* tail = component(payload, "inverter_l1_current");
+  REQUIRE(tail != nullptr);
+  CHECK(tail->at("enabled_by_default") == false);
+
+  for (const char* id : {"grid_import_power", "grid_export_power", "battery_charge_power",
+                         "battery_discharge_power"}) {
+    INFO(id);
+    const json* c = component(payload, id);
+    REQUIRE(c != nullptr);
+    CHECK(c->at("device_class") == "power");
+    CHECK(c->at("state_class") == "measurement");
+  }
+
+  // Bridge diagnostics follow only the bridge LWT, so they stay visible without the inverter.
+  const json* link = component(payload, "bridge_link");
+  REQUIRE(link != nullptr);
+  CHECK(link->at("platform") == "binary_sensor");
+  CHECK(link->at("state_topic") == "rct2mqtt/0123456789/status");
+  CHECK(link->at("availability") == json::array({json{{"topic", "rct2mqtt/bridge/status"}}}));
+  CHECK(component(payload, "bridge_frames_per_second") != nullptr);
+  CHECK(component(payload, "bridge_errors") != nullptr);
+}
+
+TEST_CASE("dropped device components stay as platform-only stubs", "[discovery]") {
+  AnnouncedDiscovery previous;
+  previous.mode = rct::DiscoveryMode::kDevice;
+  previous.device_topic = "homeassistant/device/rct2mqtt_0123456789/config";
+  previous.topics = {previous.device_topic};
+  previous.components = {{"battery_soc", "sensor"}, {"old_flag", "binary_sensor"}};
+  previous.removed = {{"older_value", "sensor"}, {"grid_power", "sensor"}};
+
+  const auto build =
+      rct::daemon::build_discovery(settings(), inventory(), golden_items(), &previous);
+  REQUIRE(build.messages.size() == 1);  // same topic: no empty payload
+  const json payload = json::parse(build.messages[0].payload);
+  CHECK(*component(payload, "old_flag") == json{{"platform", "binary_sensor"}});
+  CHECK(*component(payload, "older_value") == json{{"platform", "sensor"}});
+  // Polled again: a full component, and no longer listed as removed.
+  CHECK(component(payload, "battery_soc")->contains("unique_id"));
+  CHECK(component(payload, "grid_power")->contains("unique_id"));
+  CHECK(build.announced.removed == std::map<std::string, std::string>{{"old_flag", "binary_sensor"},
+                                                                      {"older_value", "sensor"}});
+  const auto run = run_checker(build.messages);
+  if (!run.ran) return;
+  INFO(run.output);
+  CHECK(run.status == 0);
+}
+
+TEST_CASE("switching modes and dropping entities sends empty retained configs first",
+          "[discovery]") {
+  const auto entity = rct::daemon::build_discovery(settings(rct::DiscoveryMode::kEntity),
+                                                   inventory(), golden_items(), nullptr);
+  // Entity → device: every old entity topic is emptied before the device payload.
+  const auto device =
+      rct::daemon::build_discovery(settings(), inventory(), golden_items(), &entity.announced);
+  REQUIRE(device.messages.size() == entity.messages.size() + 1);
+  for (std::size_t i = 0; i < entity.messages.size(); ++i) {
+    CHECK(device.messages[i].topic == entity.messages[i].topic);
+    CHECK(device.messages[i].payload.empty());
+  }
+  CHECK(device.messages.back().topic == "homeassistant/device/rct2mqtt_0123456789/config");
+  CHECK(device.announced.removed.empty());
+
+  // Device → entity: the device topic is emptied.
+  const auto back = rct::daemon::build_discovery(settings(rct::DiscoveryMode::kEntity), inventory(),
+                                                 golden_items(), &device.announced);
+  CHECK(back.messages.front() ==
+        DiscoveryMessage{"homeassistant/device/rct2mqtt_0123456789/config", ""});
+
+  // Entity mode, one value dropped: its config topic is emptied, nothing else.
+  auto fewer = golden_items();
+  fewer.erase(std::remove_if(fewer.begin(), fewer.end(),
+                             [](const PollItem& i) { return i.oid == 0x959930BF; }),
+              fewer.end());
+  const auto dropped = rct::daemon::build_discovery(settings(rct::DiscoveryMode::kEntity),
+                                                    inventory(), fewer, &entity.announced);
+  std::vector<std::string> emptied;
+  for (const auto& m : dropped.messages) {
+    if (m.payload.empty()) emptied.push_back(m.topic);
+  }
+  CHECK(emptied ==
+        std::vector<std::string>{"homeassistant/sensor/rct2mqtt_0123456789_battery_soc/config"});
+
+  // --remove-discovery.
+  const auto removal = rct::daemon::removal_messages(entity.announced);
+  CHECK(removal.size() == entity.messages.size());
+  CHECK(std::all_of(removal.begin(), removal.end(),
+                    [](const DiscoveryMessage& m) { return m.payload.empty(); }));
+
+  std::vector<DiscoveryMessage> sequence = entity.messages;
+  sequence.insert(sequence.end(), device.messages.begin(), device.messages.end());
+  const auto run = run_checker(sequence);
+  if (!run.ran) return;
+  INFO(run.output);
+  CHECK(run.status == 0);
+}
+
+TEST_CASE("discovery waits for the serial number and sanitises it", "[discovery]") {
+  Inventory none;
+  CHECK(rct::daemon::build_discovery(settings(), none, golden_items(), nullptr).messages.empty());
+  Inventory odd = inventory();
+  odd.serial = "AB 12/3+#";
+  odd.device_name.clear();
+  const auto build = rct::daemon::build_discovery(settings(), odd, golden_items(), nullptr);
+  REQUIRE(build.messages.size() == 1);
+  CHECK(build.messages[0].topic == "homeassistant/device/rct2mqtt_AB_12_3__/config");
+  const json payload = json::parse(build.messages[0].payload);
+  CHECK(payload.at("device").at("serial_number") == "AB 12/3+#");
+  CHECK(payload.at("device").at("name") == "RCT Power AB 12/3+#");
+  CHECK(component(payload, "battery_soc")->at("state_topic") == "rct2mqtt/AB_12_3__/battery/soc");
+}
