@@ -6,11 +6,18 @@
 
 namespace rct::cli {
 
+// Flags of the app itself, read by subcommands when their callbacks run (after parsing).
+struct GlobalOptions {
+  bool debug = false;  // --debug: log on stderr, values alone on stdout
+};
+
 // Each adds its subcommand tree to `app`. The callbacks run inside app.parse(); they throw
 // UsageError for bad input and write results to stdout. `registry` outlives `app`.
 void add_frame_commands(CLI::App& app, const Registry& registry);
 void add_value_commands(CLI::App& app);
 void add_registry_commands(CLI::App& app, const Registry& registry);
+// read-value, read-values: talk to an inverter. `globals` outlives `app`.
+void add_read_commands(CLI::App& app, const Registry& registry, const GlobalOptions& globals);
 
 // Reads a hex argument; "-" reads it from standard input.
 std::string read_hex_argument(const std::string& arg);

@@ -10,9 +10,13 @@ int main(int argc, char** argv) {
   const rct::Registry registry;
   CLI::App app{"rctclient: talk to RCT Power inverters and decode their protocol"};
   app.require_subcommand(1);
+  rct::cli::GlobalOptions globals;
+  app.add_flag("--debug", globals.debug,
+               "Log what happens on the link to stderr; values stay alone on stdout");
   rct::cli::add_frame_commands(app, registry);
   rct::cli::add_value_commands(app);
   rct::cli::add_registry_commands(app, registry);
+  rct::cli::add_read_commands(app, registry, globals);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,149 @@
+#pragma once
+
+#include <array>
+#include <asio.hpp>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <unordered_map>
+#include <vector>
+
+#include "core/client/backoff.h"
+#include "core/client/client_error.h"
+#include "core/client/client_observer.h"
+#include "core/client/client_options.h"
+#include "core/client/reading.h"
+#include "core/client/request_tracker.h"
+#include "core/frame_decoder.h"
+#include "core/registry.h"
+#include "core/result.h"
+#include "core/value.h"
+
+namespace rct::client {
+
+// One inverter connection: a persistent TCP link, one reader feeding a FrameDecoder, at most one
+// write in flight, one deadline timer, replies matched to requests by RequestTracker, reconnect
+// with capped exponential backoff and jitter. Runs on the caller's io_context and owns no thread;
+// every method and callback runs on the thread that runs that io_context. No handler throws.
+//
+// States (ClientState):
+//   kDisconnected — not started, or stopped. Requests fail at once with kNotConnected.
+//   kConnecting   — resolving and connecting, bounded by connect_timeout. Requests queue.
+//   kConnected    — reading; queued requests go out as the window allows. K timeouts in a row or
+//                   M frame errors, or a read/write error, close the socket → kBackoff.
+//   kBackoff      — waiting before the next attempt. Requests fail at once with kNotConnected.
+// start(): kDisconnected → kConnecting. A failed attempt or a lost link fails every queued and
+// outstanding request with kDisconnected and moves to kBackoff; its timer → kConnecting.
+// stop(): any → kDisconnected, requests fail with kCancelled.
+//
+// Callbacks are never called from inside the call that takes them: results are posted to the
+// io_context, so a callback may issue new requests or call stop(). They must not throw.
+class Client {
+ public:
+  using ReadCallback = std::function<void(Result<Reading, ClientError>)>;
+  using WriteCallback = std::function<void(Result<void, ClientError>)>;
+  using TimeSeriesCallback = std::function<void(Result<TimeSeries, ClientError>)>;
+  using EventTableCallback = std::function<void(Result<EventTable, ClientError>)>;
+
+  // `registry` and `observer` must outlive the client.
+  Client(asio::io_context& io, const Registry& registry, ClientOptions options,
+         ClientObserver& observer);
+  ~Client();  // stop(): pending callbacks are posted with kCancelled
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  void start();
+  void stop();
+  ClientState state() const { return state_; }
+
+  // READ; the callback gets the value of the first acceptable answer.
+  void read(std::uint32_t oid, ReadCallback callback);
+  void read(std::string_view name, ReadCallback callback);  // kUnknownOid for a name not known
+  // PLANT_READ through the plant leader, answered by the device at `address` (protocol.md §12).
+  void read_plant(std::uint32_t address, std::uint32_t oid, ReadCallback callback);
+
+  // One history query (WRITE of T to a time-series or event-table OID, §9.1): the answer's value
+  // is a TimeSeries or EventTable holding what the device sent before T.
+  void query(std::uint32_t oid, std::uint32_t timestamp, ReadCallback callback);
+  // All samples with from ≤ timestamp ≤ to, paging backwards from `to` (§9.2). Timestamps are
+  // device seconds (local time as if UTC, §9.4).
+  void query_timeseries(std::uint32_t oid, std::uint32_t from, std::uint32_t to,
+                        TimeSeriesCallback callback);
+  // The event table `logger.error_log_time_stamp` between from and to, paging backwards (§10).
+  void query_events(std::uint32_t from, std::uint32_t to, EventTableCallback callback);
+
+  // WRITE (or PLANT_WRITE with `address`) of an encoded payload. The callback reports that the
+  // frame went on the wire; the device does not acknowledge writes (§13): read back to verify.
+  void write(std::uint32_t oid, std::vector<std::uint8_t> payload, WriteCallback callback,
+             std::optional<std::uint32_t> address = std::nullopt);
+
+  const TrackerStats& stats() const { return tracker_.stats(); }
+
+ private:
+  using Tcp = asio::ip::tcp;
+
+  struct Outgoing {
+    std::vector<std::uint8_t> bytes;
+    std::optional<RequestId> write_id;  // a kWrite whose callback waits for this send
+  };
+
+  void submit(Request request, ReadCallback read_cb, WriteCallback write_cb);
+  void connect();
+  void on_resolved(const std::error_code& ec, Tcp::resolver::results_type endpoints);
+  void on_connected(const std::error_code& ec, const Tcp::endpoint& endpoint);
+  void start_read();
+  void on_read(const std::error_code& ec, std::size_t size);
+  void handle(const DecodeEvent& event, TimePoint now);
+  void pump();
+  void start_write();
+  void on_written(const std::error_code& ec);
+  void on_timer();
+  void arm_timer();
+  void link_lost(LinkDownReason reason, const std::error_code& ec);
+  void close_link(ClientError error);  // pending writes fail with `error`
+  void fail(const std::vector<Failure>& failures);
+  void finish_read(RequestId id, Result<Reading, ClientError> result);
+  void finish_write(RequestId id, Result<void, ClientError> result);
+  void set_state(ClientState state);
+  // Wraps a handler so that it does nothing once the client is gone or the connection it
+  // belongs to has been replaced.
+  template <typename Handler>
+  auto guarded(Handler handler);
+
+  asio::io_context& io_;
+  const Registry& registry_;
+  ClientOptions options_;
+  ClientObserver& observer_;
+  Tcp::resolver resolver_;
+  Tcp::socket socket_;
+  asio::steady_timer timer_;  // connect deadline, request deadlines, or backoff: one per state
+  FrameDecoder decoder_;
+  RequestTracker tracker_;
+  Backoff backoff_;
+  std::mt19937_64 rng_;
+
+  ClientState state_ = ClientState::kDisconnected;
+  std::uint64_t epoch_ = 0;  // bumped whenever a connection attempt or link ends
+  TimePoint deadline_{};     // kConnecting: give up; kBackoff: next attempt
+  std::optional<TimePoint> down_since_;
+  bool proven_ = false;         // this connection has delivered a valid frame
+  bool reported_up_ = false;    // last transition reported: up
+  bool reported_down_ = false;  // last transition reported: down
+  std::string peer_;
+
+  std::array<std::uint8_t, 4096> read_buffer_{};
+  std::deque<Outgoing> send_queue_;  // bounded by the window plus queued writes
+  bool writing_ = false;
+  std::optional<RequestId> writing_id_;  // the kWrite whose frame is being written
+  std::unordered_map<RequestId, ReadCallback> read_callbacks_;
+  std::unordered_map<RequestId, WriteCallback> write_callbacks_;
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // handlers hold a weak_ptr
+};
+
+}  // namespace rct::client

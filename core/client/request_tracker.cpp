@@ -1,0 +1,226 @@
+#include "core/client/request_tracker.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "core/data_type.h"
+#include "core/frame_encoder.h"
+#include "core/value_codec.h"
+
+namespace rct::client {
+namespace {
+
+bool is_history(DataType t) {
+  return t == DataType::kTimeSeries || t == DataType::kEventTable;
+}
+
+Command request_command(const Request& r) {
+  switch (r.kind) {
+    case RequestKind::kRead:
+      return r.address ? Command::kPlantRead : Command::kRead;
+    case RequestKind::kQuery:
+    case RequestKind::kWrite:
+      return command_for_payload(r.address ? Command::kPlantWrite : Command::kWrite,
+                                 r.payload.size());
+  }
+  return Command::kRead;
+}
+
+}  // namespace
+
+std::string_view frame_verdict_name(FrameVerdict v) {
+  switch (v) {
+    case FrameVerdict::kCompleted:
+      return "completed";
+    case FrameVerdict::kUnsolicited:
+      return "unsolicited";
+    case FrameVerdict::kTruncated:
+      return "truncated";
+    case FrameVerdict::kUnknownOid:
+      return "unknown_oid";
+    case FrameVerdict::kNotResponse:
+      return "not_response";
+  }
+  return "?";
+}
+
+RequestTracker::RequestTracker(const Registry& registry, TrackerOptions options)
+    : registry_(registry), options_(options) {
+  options_.window = std::max<std::size_t>(options_.window, 1);
+}
+
+Result<RequestId, ClientError> RequestTracker::submit(Request request) {
+  if (queued_.size() >= options_.max_queued) return ClientError::kQueueFull;
+  Entry e;
+  e.info = registry_.find(request.oid);
+  e.response_type = e.info ? e.info->response_type : DataType::kUnknown;
+  if (request.kind == RequestKind::kQuery &&
+      (!is_history(e.response_type) || request.payload.size() != 4)) {
+    return ClientError::kInvalidRequest;
+  }
+  Frame frame;
+  frame.command = request_command(request);
+  frame.address = request.address;
+  frame.oid = request.oid;
+  frame.payload = request.payload;
+  auto wire = encode_frame(frame);
+  if (!wire) return ClientError::kInvalidRequest;
+  e.wire = std::move(*wire);
+  e.id = next_id_++;
+  e.request = std::move(request);
+  queued_.push_back(std::move(e));
+  return queued_.back().id;
+}
+
+bool RequestTracker::same_key(const Entry& e, std::uint32_t oid,
+                              std::optional<std::uint32_t> address) const {
+  return e.request.oid == oid && e.request.address == address;
+}
+
+std::optional<Dispatch> RequestTracker::next_dispatch(TimePoint now) {
+  if (in_flight_.size() >= options_.window) return std::nullopt;
+  // Keys that may not be sent now: on the wire, or held by an earlier queued request.
+  std::vector<std::pair<std::uint32_t, std::optional<std::uint32_t>>> blocked;
+  for (const Entry& e : in_flight_) blocked.emplace_back(e.request.oid, e.request.address);
+  for (auto it = queued_.begin(); it != queued_.end(); ++it) {
+    const bool is_blocked = std::any_of(blocked.begin(), blocked.end(), [&](const auto& k) {
+      return same_key(*it, k.first, k.second);
+    });
+    if (is_blocked) {
+      blocked.emplace_back(it->request.oid, it->request.address);
+      continue;
+    }
+    Entry e = std::move(*it);
+    queued_.erase(it);
+    ++e.attempts;
+    ++stats_.sent;
+    Dispatch d{e.id, e.request.kind, e.request.oid, e.attempts, e.wire};
+    if (e.request.kind != RequestKind::kWrite) {
+      e.deadline = now + options_.timeout;
+      in_flight_.push_back(std::move(e));
+    }
+    return d;
+  }
+  return std::nullopt;
+}
+
+bool RequestTracker::accepts(const Entry& e, const FrameView& frame) const {
+  if (e.request.kind != RequestKind::kQuery) return true;
+  // A query answer echoes T first; an answer to another client's query for another T is not ours.
+  return frame.payload.size() >= 4 &&
+         std::equal(e.request.payload.begin(), e.request.payload.end(), frame.payload.begin());
+}
+
+std::optional<Reading> RequestTracker::decode(const FrameView& frame, const OidInfo* info,
+                                              DataType type, TimePoint now, bool solicited) const {
+  auto value = decode_value(type, frame.payload);
+  if (!value) return std::nullopt;
+  Reading r;
+  r.oid = frame.oid;
+  r.address = frame.address;
+  r.command = frame.command;
+  r.info = info;
+  r.value = std::move(*value);
+  r.received = now;
+  r.solicited = solicited;
+  return r;
+}
+
+FrameResult RequestTracker::on_frame(const FrameView& frame, TimePoint now) {
+  consecutive_frame_errors_ = 0;
+  if (!is_response(frame.command)) {
+    ++stats_.not_response;
+    return {FrameVerdict::kNotResponse, std::nullopt, std::nullopt};
+  }
+  auto it = std::find_if(in_flight_.begin(), in_flight_.end(),
+                         [&](const Entry& e) { return same_key(e, frame.oid, frame.address); });
+  if (it != in_flight_.end()) {
+    if (!payload_size_fits(it->response_type, frame.payload.size())) {
+      // Valid CRC over a cut payload (protocol.md §17.2): never a value; the request stays
+      // outstanding and is retried when its deadline passes.
+      ++stats_.truncated;
+      return {FrameVerdict::kTruncated, it->id, std::nullopt};
+    }
+    if (accepts(*it, frame)) {
+      auto reading = decode(frame, it->info, it->response_type, now, true);
+      if (!reading) {
+        ++stats_.truncated;
+        return {FrameVerdict::kTruncated, it->id, std::nullopt};
+      }
+      const RequestId id = it->id;
+      in_flight_.erase(it);
+      ++stats_.completed;
+      consecutive_timeouts_ = 0;
+      return {FrameVerdict::kCompleted, id, std::move(reading)};
+    }
+  }
+  const OidInfo* info = registry_.find(frame.oid);
+  if (info == nullptr) {
+    ++stats_.unknown_oid;
+    return {FrameVerdict::kUnknownOid, std::nullopt, std::nullopt};
+  }
+  auto reading = payload_size_fits(info->response_type, frame.payload.size())
+                     ? decode(frame, info, info->response_type, now, false)
+                     : std::nullopt;
+  if (!reading) {
+    ++stats_.truncated;
+    return {FrameVerdict::kTruncated, std::nullopt, std::nullopt};
+  }
+  ++stats_.unsolicited;
+  return {FrameVerdict::kUnsolicited, std::nullopt, std::move(reading)};
+}
+
+std::vector<Expiry> RequestTracker::expire(TimePoint now) {
+  std::vector<Expiry> expired;
+  std::vector<Entry> retry;
+  for (auto it = in_flight_.begin(); it != in_flight_.end();) {
+    if (it->deadline > now) {
+      ++it;
+      continue;
+    }
+    ++stats_.timeouts;
+    ++consecutive_timeouts_;
+    const bool will_retry = it->attempts <= options_.retries;
+    expired.push_back({it->id, it->request.oid, will_retry});
+    if (will_retry) {
+      ++stats_.retries;
+      retry.push_back(std::move(*it));
+    } else {
+      ++stats_.gave_up;
+    }
+    it = in_flight_.erase(it);
+  }
+  // Retries go first, in their original order.
+  queued_.insert(queued_.begin(), std::make_move_iterator(retry.begin()),
+                 std::make_move_iterator(retry.end()));
+  return expired;
+}
+
+std::vector<Failure> RequestTracker::fail_all(ClientError error) {
+  std::vector<Failure> failed;
+  for (const Entry& e : in_flight_) failed.push_back({e.id, error});
+  for (const Entry& e : queued_) failed.push_back({e.id, error});
+  in_flight_.clear();
+  queued_.clear();
+  return failed;
+}
+
+void RequestTracker::note_frame_error() {
+  ++stats_.frame_errors;
+  ++consecutive_frame_errors_;
+}
+
+void RequestTracker::reset_link_counters() {
+  consecutive_timeouts_ = 0;
+  consecutive_frame_errors_ = 0;
+}
+
+std::optional<TimePoint> RequestTracker::next_deadline() const {
+  std::optional<TimePoint> earliest;
+  for (const Entry& e : in_flight_) {
+    if (!earliest || e.deadline < *earliest) earliest = e.deadline;
+  }
+  return earliest;
+}
+
+}  // namespace rct::client
