@@ -11,6 +11,8 @@ namespace rct::cli {
 void add_frame_commands(CLI::App& app, const Registry& registry);
 void add_value_commands(CLI::App& app);
 void add_registry_commands(CLI::App& app, const Registry& registry);
+// Runs until SIGINT/SIGTERM; prints "listening on HOST:PORT" once bound.
+void add_simulator_command(CLI::App& app, const Registry& registry);
 
 // Reads a hex argument; "-" reads it from standard input.
 std::string read_hex_argument(const std::string& arg);
