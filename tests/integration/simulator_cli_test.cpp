@@ -23,9 +23,10 @@ TEST_CASE("rctclient simulator listens, answers a READ and stops on SIGTERM", "[
   asio::io_context io;
   asio::ip::tcp::socket socket(io);
   socket.connect({asio::ip::make_address("127.0.0.1"), port});
-  asio::write(socket, asio::buffer(rct::encode_frame(rct::Frame{rct::Command::kRead, std::nullopt,
-                                                                0x959930BF, {}})
-                                       .value()));
+  asio::write(
+      socket,
+      asio::buffer(rct::encode_frame(rct::Frame{rct::Command::kRead, std::nullopt, 0x959930BF, {}})
+                       .value()));
   // Blocking read on a connected loopback socket: the simulator answers within its service time;
   // a hang would be caught by ctest's timeout.
   rct::FrameDecoder decoder;
@@ -48,8 +49,8 @@ TEST_CASE("rctclient simulator listens, answers a READ and stops on SIGTERM", "[
 
 TEST_CASE("rctclient simulator rejects an unknown fault with one line and exit 1",
           "[simulator_cli]") {
-  auto r = rct::test::run_process({RCTCLIENT_PATH, "simulator", "--port", "0", "--fault", "lightning"},
-                                  {}, 20s);
+  auto r = rct::test::run_process(
+      {RCTCLIENT_PATH, "simulator", "--port", "0", "--fault", "lightning"}, {}, 20s);
   CHECK(r.exit_code == 1);
   CHECK(r.err.find("unknown fault 'lightning'") != std::string::npos);
   auto p = rct::test::run_process({RCTCLIENT_PATH, "simulator", "--port", "0", "--fault", "drop=2"},

@@ -1,8 +1,14 @@
 // The simulator on real TCP (loopback, ephemeral port), run on a thread with its own io_context;
 // the test talks to it through raw sockets and the frame codec. Every wait has a deadline.
+#include "tools/simulator/simulator.h"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include <asio.hpp>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstdlib>
 #include <thread>
 
 #include "core/frame_decoder.h"
@@ -11,9 +17,6 @@
 #include "core/logger_codec.h"
 #include "core/registry.h"
 #include "core/value_codec.h"
-#include "tools/simulator/simulator.h"
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
 
 using namespace std::chrono_literals;
 using rct::Command;
@@ -45,7 +48,11 @@ rct::sim::SimulatorOptions test_options() {
   o.port = 0;
   o.service_time = 20ms;
   o.start_time = kNoon;
-  if (std::getenv("SIM_LOG")) { o.logger = std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::stderr_color_sink_mt>()); o.logger->set_level(spdlog::level::debug); }
+  if (std::getenv("RCT_SIM_LOG") != nullptr) {  // debugging aid: the simulator's log on stderr
+    o.logger = std::make_shared<spdlog::logger>(
+        "simulator", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
+    o.logger->set_level(spdlog::level::debug);
+  }
   return o;
 }
 
@@ -128,6 +135,7 @@ class RawClient {
     return closed_;
   }
   const std::vector<std::uint8_t>& raw() const { return raw_; }
+  std::size_t reads() const { return reads_; }  // read_some calls that returned bytes
 
  private:
   void read_some(Clock::time_point deadline) {
@@ -151,11 +159,13 @@ class RawClient {
       closed_ = true;
       return;
     }
+    ++reads_;
     raw_.insert(raw_.end(), buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(got));
     decoder_.feed(std::span<const std::uint8_t>(buffer_.data(), got));
     while (auto ev = decoder_.next()) {
-      pending_.push_back(Received{ev->outcome, ev->command, ev->address, ev->oid,
-                                  std::vector<std::uint8_t>(ev->payload.begin(), ev->payload.end())});
+      pending_.push_back(
+          Received{ev->outcome, ev->command, ev->address, ev->oid,
+                   std::vector<std::uint8_t>(ev->payload.begin(), ev->payload.end())});
     }
   }
 
@@ -167,6 +177,7 @@ class RawClient {
   rct::FrameDecoder decoder_;
   std::vector<Received> pending_;
   std::vector<std::uint8_t> raw_;
+  std::size_t reads_ = 0;
 };
 
 float as_float(const std::vector<std::uint8_t>& payload) {
@@ -213,10 +224,16 @@ TEST_CASE("READ battery.soc is answered with a leading 00 and a fraction", "[sim
 TEST_CASE("pipelined READs in one segment are all answered, in order", "[simulator]") {
   RunningSimulator sim;
   RawClient client(sim->port());
-  const std::vector<std::uint32_t> oids = {
-      kSoc, 0xDB2D69AE /* escaped OID */, 0x2BC1E72B, 0x89EE3EB5, kDescription,
-      oid_of("energy.e_grid_feed_total"), oid_of("inverter_sn"), oid_of("power_mng.n_batteries"),
-      oid_of("battery.cells[0]"), oid_of("prim_sm.state")};
+  const std::vector<std::uint32_t> oids = {kSoc,
+                                           0xDB2D69AE /* escaped OID */,
+                                           0x2BC1E72B,
+                                           0x89EE3EB5,
+                                           kDescription,
+                                           oid_of("energy.e_grid_feed_total"),
+                                           oid_of("inverter_sn"),
+                                           oid_of("power_mng.n_batteries"),
+                                           oid_of("battery.cells[0]"),
+                                           oid_of("prim_sm.state")};
   client.read_batch(oids);
   auto frames = client.frames(oids.size());
   REQUIRE(frames.size() == oids.size());
@@ -228,6 +245,27 @@ TEST_CASE("pipelined READs in one segment are all answered, in order", "[simulat
     CHECK(rct::payload_size_fits(info->response_type, frames[i].payload.size()));
   }
   CHECK(as_float(frames[5].payload) < 0.0f);  // feed-in counter is negative
+}
+
+TEST_CASE("values vary with simulated time, faster with a time scale", "[simulator]") {
+  auto options = test_options();
+  options.time_scale = 3600;  // an hour per second
+  RunningSimulator sim(options);
+  RawClient client(sim->port());
+  const std::uint32_t total = oid_of("energy.e_load_total");
+  client.read(total);
+  auto first = client.frames(1);
+  REQUIRE(first.size() == 1);
+  const auto until = Clock::now() + 5s;
+  float later = as_float(first[0].payload);
+  while (later <= as_float(first[0].payload) && Clock::now() < until) {
+    client.read(total);
+    auto next = client.frames(1);
+    REQUIRE(next.size() == 1);
+    later = as_float(next[0].payload);
+  }
+  CHECK(later > as_float(first[0].payload));
+  CHECK(sim->device_now() > kNoon);
 }
 
 TEST_CASE("every reply is copied to every connected client", "[simulator]") {
@@ -372,7 +410,10 @@ TEST_CASE("a request arriving while a reply is sent cuts it short with a valid C
 TEST_CASE("EXTENSION, AT+ noise and unknown OIDs get no answer", "[simulator]") {
   RunningSimulator sim;
   RawClient client(sim->port());
-  std::vector<std::uint8_t> bytes = rct::from_hex("2b3ce1" "41542b0d").value();
+  std::vector<std::uint8_t> bytes = rct::from_hex(
+                                        "2b3ce1"
+                                        "41542b0d")
+                                        .value();
   REQUIRE(rct::encode_frame(Frame{Command::kRead, std::nullopt, 0x01020304, {}}, bytes).ok());
   REQUIRE(rct::encode_frame(Frame{Command::kRead, std::nullopt, kSoc, {}}, bytes).ok());
   client.send(bytes);  // noise, an OID not in the registry, then battery.soc
@@ -506,6 +547,17 @@ TEST_CASE("each fault mode is observable on the wire and in the record", "[simul
     CHECK(as_float(frames[0].payload) > 0.0f);
     CHECK(as_float(frames[1].payload) == 0.0f);
     CHECK(last_sent(*sim, total)->fault == FaultKind::kCounterReset);
+  }
+  SECTION("a reply split across two TCP segments still decodes") {
+    const std::uint32_t escaped = 0x2BC1E72B;  // the OID has two bytes to escape
+    scripted(FaultKind::kSplit);
+    client.read(escaped);
+    auto frames = client.frames(1);
+    REQUIRE(frames.size() == 1);
+    CHECK(frames[0].outcome == DecodeOutcome::kOk);
+    CHECK(frames[0].oid == escaped);
+    CHECK(client.reads() >= 2);
+    CHECK(last_sent(*sim, escaped)->intact);
   }
   SECTION("absurd power values") {
     const std::uint32_t grid = oid_of("g_sync.p_ac_grid_sum_lp");

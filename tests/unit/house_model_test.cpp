@@ -1,9 +1,10 @@
+#include "tools/simulator/house_model.h"
+
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <vector>
 
 #include "tools/simulator/calendar.h"
-#include "tools/simulator/house_model.h"
 
 using rct::sim::CivilDate;
 using rct::sim::days_from_civil;
@@ -187,7 +188,7 @@ TEST_CASE("the battery obeys a written SOC window and the External strategy", "[
     INFO("t = " << t);
     CHECK(s.soc >= 0.5 - 1e-12);
   }
-  settings.soc_strategy = 2;  // External: the battery follows battery_power_extern
+  settings.soc_strategy = 2;              // External: the battery follows battery_power_extern
   settings.battery_power_extern = -1500;  // charge with 1.5 kW
   settings.soc_min = 0.07;
   const HouseState& s = model.advance_to(start + 6 * 3600 + 600, settings);

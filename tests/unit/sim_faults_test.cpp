@@ -22,9 +22,9 @@ TEST_CASE("fault names round-trip", "[sim_faults]") {
 TEST_CASE("encode_with_crc with the right CRC gives the encoder's bytes, escapes included",
           "[sim_faults]") {
   const std::vector<Frame> frames = {
-      {Command::kRead, std::nullopt, 0xDB2D69AE, {}},         // OID needs escaping
-      {Command::kRead, std::nullopt, 0x2BC1E72B, {}},         // two escapes
-      {Command::kRead, std::nullopt, 0x89EE3EB5, {}},         // escaped CRC byte
+      {Command::kRead, std::nullopt, 0xDB2D69AE, {}},  // OID needs escaping
+      {Command::kRead, std::nullopt, 0x2BC1E72B, {}},  // two escapes
+      {Command::kRead, std::nullopt, 0x89EE3EB5, {}},  // escaped CRC byte
       {Command::kResponse, std::nullopt, 0x959930BF, {0x3e, 0x97, 0xb1, 0x91}},
       {Command::kLongResponse, std::nullopt, 0x5293B668, std::vector<std::uint8_t>(300, 0x2b)},
       {Command::kPlantResponse, 0x12345678, 0x959930BF, {0x3f, 0, 0, 0}},
@@ -36,7 +36,8 @@ TEST_CASE("encode_with_crc with the right CRC gives the encoder's bytes, escapes
     CHECK(rct::sim::encode_with_crc(f, rct::sim::frame_crc(f)) == *encoded);
     // A wrong CRC decodes as a CRC mismatch of the same frame.
     rct::FrameDecoder decoder;
-    decoder.feed(rct::sim::encode_with_crc(f, static_cast<std::uint16_t>(rct::sim::frame_crc(f) ^ 0x0101)));
+    decoder.feed(
+        rct::sim::encode_with_crc(f, static_cast<std::uint16_t>(rct::sim::frame_crc(f) ^ 0x0101)));
     auto ev = decoder.next();
     REQUIRE(ev.has_value());
     CHECK(ev->outcome == rct::DecodeOutcome::kCrcMismatch);
@@ -74,8 +75,7 @@ TEST_CASE("scripted faults hit the next applicable replies, probabilities the re
   CHECK_FALSE(injector.decide(plain).has_value());
 }
 
-TEST_CASE("garbage never contains a start token and truncation always shortens",
-          "[sim_faults]") {
+TEST_CASE("garbage never contains a start token and truncation always shortens", "[sim_faults]") {
   FaultInjector injector(rct::sim::FaultConfig{}, 99);
   for (int i = 0; i < 500; ++i) {
     const auto g = injector.garbage();

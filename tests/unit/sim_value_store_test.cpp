@@ -98,8 +98,10 @@ TEST_CASE("the value store shows identity, inventory and model values as the dev
   CHECK((*description)[11] == 0);
   auto sn = rct::decode_value(DataType::kString, *store.read(oid_of("inverter_sn"), kStart));
   CHECK(std::get<std::string>(*sn).size() >= 10);
-  CHECK(store.read(oid_of("dc_conv.dc_conv_struct[0].enabled"), kStart) == std::vector<std::uint8_t>{1});
-  CHECK(store.read(oid_of("dc_conv.dc_conv_struct[1].enabled"), kStart) == std::vector<std::uint8_t>{1});
+  CHECK(store.read(oid_of("dc_conv.dc_conv_struct[0].enabled"), kStart) ==
+        std::vector<std::uint8_t>{1});
+  CHECK(store.read(oid_of("dc_conv.dc_conv_struct[1].enabled"), kStart) ==
+        std::vector<std::uint8_t>{1});
   CHECK(store.read(oid_of("rb485.available"), kStart) == std::vector<std::uint8_t>{0});
   CHECK(store.read(oid_of("power_mng.n_batteries"), kStart) == std::vector<std::uint8_t>{1});
 
@@ -116,8 +118,8 @@ TEST_CASE("the value store shows identity, inventory and model values as the dev
   const float load = as_float(*store.read(oid_of("g_sync.p_ac_load_sum_lp"), t));
   const float ac = as_float(*store.read(oid_of("g_sync.p_ac_sum_lp"), t));
   CHECK(grid == Approx(load - ac).margin(0.01));
-  auto cells = rct::decode_value(DataType::kBatteryModuleStatus,
-                                 *store.read(oid_of("battery.cells[0]"), t));
+  auto cells =
+      rct::decode_value(DataType::kBatteryModuleStatus, *store.read(oid_of("battery.cells[0]"), t));
   REQUIRE(cells.ok());
   const auto& status = std::get<rct::BatteryModuleStatus>(*cells);
   CHECK(status.cells[0].voltage_mv > 3000);
@@ -175,23 +177,26 @@ TEST_CASE("time-series queries page backwards through samples at or before T", "
     }
     // The newest sample of the next page is the oldest of this one (duplicate at the boundary).
     if (page > 0) CHECK(ts.points.back().timestamp == previous_oldest);
-    for (std::size_t i = 0; i + 1 < ts.points.size(); ++i) CHECK(seen.insert(ts.points[i].timestamp).second);
+    for (std::size_t i = 0; i + 1 < ts.points.size(); ++i)
+      CHECK(seen.insert(ts.points[i].timestamp).second);
     previous_oldest = ts.points.front().timestamp;
     t = ts.points.front().timestamp;
   }
   // Before the retained history: nothing older, only the echo.
-  auto empty = store.write(soc_series, be32(static_cast<std::uint32_t>(kStart - 100 * 86400)), kStart);
+  auto empty =
+      store.write(soc_series, be32(static_cast<std::uint32_t>(kStart - 100 * 86400)), kStart);
   CHECK(rct::decode_timeseries(empty.answer).points.empty());
   // A T in the future is answered with what exists now.
   auto future = store.write(soc_series, be32(static_cast<std::uint32_t>(kStart + 86400)), kStart);
   CHECK(rct::decode_timeseries(future.answer).points.back().timestamp <= kStart);
 }
 
-TEST_CASE("day, month and year series hold period energies and end in year 2000",
-          "[sim_store]") {
+TEST_CASE("day, month and year series hold period energies and end in year 2000", "[sim_store]") {
   ValueStore store(registry(), 1, kStart, kPage);
-  auto day = rct::decode_timeseries(
-      store.write(oid_of("logger.day_eload_log_ts"), be32(static_cast<std::uint32_t>(kStart)), kStart).answer);
+  auto day = rct::decode_timeseries(store
+                                        .write(oid_of("logger.day_eload_log_ts"),
+                                               be32(static_cast<std::uint32_t>(kStart)), kStart)
+                                        .answer);
   REQUIRE(day.points.size() == kPage);
   for (const auto& p : day.points) {
     CHECK(p.timestamp % 86400 == 0);
@@ -199,7 +204,9 @@ TEST_CASE("day, month and year series hold period energies and end in year 2000"
     CHECK(p.value < 40000.0f);
   }
   auto month = rct::decode_timeseries(
-      store.write(oid_of("logger.month_ea_log_ts"), be32(static_cast<std::uint32_t>(kStart)), kStart).answer);
+      store
+          .write(oid_of("logger.month_ea_log_ts"), be32(static_cast<std::uint32_t>(kStart)), kStart)
+          .answer);
   REQUIRE(!month.points.empty());
   for (const auto& p : month.points) {
     CHECK(rct::sim::civil_from_days(p.timestamp / 86400).day == 1);

@@ -51,8 +51,8 @@ void parse_fault(const std::string& spec, sim::FaultConfig& config) {
   std::optional<sim::FaultKind> kind = sim::fault_from_name(name);
   if (!kind) {
     std::string names;
-    for (sim::FaultKind f : sim::kAllFaults) names += std::string(names.empty() ? "" : ", ") +
-                                                      std::string(sim::fault_name(f));
+    for (sim::FaultKind f : sim::kAllFaults)
+      names += std::string(names.empty() ? "" : ", ") + std::string(sim::fault_name(f));
     throw UsageError("unknown fault '" + name + "' (" + names + ", disconnect_after=N)");
   }
   double p = kDefaultFaultProbability;
@@ -126,10 +126,11 @@ void add_simulator_command(CLI::App& app, const Registry& registry) {
   cmd->add_flag("--no-truncation", args->no_truncation,
                 "Do not cut a reply short when a request arrives while it is sent");
   cmd->add_flag("--echo-writes", args->echo_writes, "Answer a stored WRITE with a RESPONSE");
-  cmd->add_option("--fault", args->faults,
-                  "NAME[=PROB] per reply (default 0.05): garbage, corrupt_crc, drop, wrong_oid, "
-                  "truncate, stall, disconnect, counter_reset, absurd, night (refuse connections "
-                  "while the model's PV is zero); or disconnect_after=N frames. Repeatable.")
+  cmd->add_option(
+         "--fault", args->faults,
+         "NAME[=PROB] per reply (default 0.05): garbage, corrupt_crc, drop, wrong_oid, "
+         "truncate, stall, disconnect, counter_reset, absurd, split, night (refuse connections "
+         "while the model's PV is zero); or disconnect_after=N frames. Repeatable.")
       ->take_all();
   cmd->add_option("--stall-ms", args->stall_ms, "How long a stall fault blocks the link")
       ->capture_default_str();

@@ -32,7 +32,9 @@ std::int64_t day_index(std::int64_t device_time) {
   return d;
 }
 
-std::int64_t day_start(std::int64_t device_time) { return day_index(device_time) * kSecondsPerDay; }
+std::int64_t day_start(std::int64_t device_time) {
+  return day_index(device_time) * kSecondsPerDay;
+}
 
 std::int64_t month_start(std::int64_t device_time) {
   CivilDate date = civil_from_days(day_index(device_time));

@@ -15,16 +15,19 @@ Connection::Connection(asio::ip::tcp::socket socket, std::uint64_t id, Callbacks
       logger_(std::move(logger)) {
   asio::error_code ec;
   const auto endpoint = socket_.remote_endpoint(ec);
-  peer_ = ec ? std::string("?") : endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+  peer_ = ec ? std::string("?")
+             : endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
 }
 
-void Connection::start() { read(); }
+void Connection::start() {
+  read();
+}
 
 void Connection::read() {
   socket_.async_read_some(
-      asio::buffer(read_buffer_), [self = shared_from_this()](const asio::error_code& ec,
-                                                               std::size_t n) {
+      asio::buffer(read_buffer_),
+      [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
         if (ec) {
           self->close();
           return;

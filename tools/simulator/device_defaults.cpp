@@ -9,7 +9,9 @@
 namespace rct::sim {
 namespace {
 
-Value f(double v) { return Value(static_cast<float>(v)); }
+Value f(double v) {
+  return Value(static_cast<float>(v));
+}
 
 std::string serial(std::string_view prefix, std::uint64_t seed, std::uint64_t salt) {
   char digits[16];
@@ -32,7 +34,8 @@ BatteryModuleResistance module_resistance(int module) {
   BatteryModuleResistance r;
   for (std::size_t cell = 0; cell < kBatteryCells; ++cell) {
     // Around 1.5..2.0 mΩ in 1/256 mΩ units.
-    r.raw[cell] = static_cast<std::uint16_t>(0x0180 + ((cell * 29 + static_cast<std::size_t>(module) * 53) % 0x80));
+    r.raw[cell] = static_cast<std::uint16_t>(
+        0x0180 + ((cell * 29 + static_cast<std::size_t>(module) * 53) % 0x80));
   }
   return r;
 }
@@ -54,7 +57,8 @@ std::optional<Value> device_default(std::string_view name, std::uint64_t seed) {
   // Identity and inventory (protocol.md §15.7)
   if (name == "inverter_sn") return Value(serial("0050KC", seed, 1));
   if (name == "android_description") return Value(std::string("PS 6.0 BA3L"));
-  if (name == "svnversion" || name == "svnversion_last_known") return Value(std::string("3.12.5689"));
+  if (name == "svnversion" || name == "svnversion_last_known")
+    return Value(std::string("3.12.5689"));
   if (name == "svnversion_factory") return Value(std::string("2.3.5412"));
   if (name == "parameter_file") return Value(std::string("VDE-AR-N 4105"));
   if (name == "dc_conv.dc_conv_struct[0].enabled") return Value(true);

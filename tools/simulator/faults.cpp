@@ -6,7 +6,9 @@
 namespace rct::sim {
 namespace {
 
-std::size_t index(FaultKind f) { return static_cast<std::size_t>(f); }
+std::size_t index(FaultKind f) {
+  return static_cast<std::size_t>(f);
+}
 
 // Unescaped command, length field, address, OID and payload: the CRC input.
 std::vector<std::uint8_t> frame_body(const Frame& frame) {
@@ -51,6 +53,8 @@ std::string_view fault_name(FaultKind f) {
       return "counter_reset";
     case FaultKind::kAbsurdValue:
       return "absurd";
+    case FaultKind::kSplit:
+      return "split";
     case FaultKind::kNight:
       return "night";
   }
@@ -83,6 +87,7 @@ bool FaultInjector::applies(FaultKind f, const ReplyTraits& reply) {
     case FaultKind::kWrongOid:
     case FaultKind::kStall:
     case FaultKind::kDisconnect:
+    case FaultKind::kSplit:
       return true;
   }
   return false;
@@ -103,13 +108,17 @@ std::optional<FaultKind> FaultInjector::decide(const ReplyTraits& reply) {
   return std::nullopt;
 }
 
-void FaultInjector::script(FaultKind f, unsigned count) { scripted_[index(f)] = count; }
+void FaultInjector::script(FaultKind f, unsigned count) {
+  scripted_[index(f)] = count;
+}
 
 void FaultInjector::set_probability(FaultKind f, double p) {
   config_.probability[index(f)] = p < 0 ? 0 : (p > 1 ? 1 : p);
 }
 
-double FaultInjector::probability(FaultKind f) const { return config_.probability[index(f)]; }
+double FaultInjector::probability(FaultKind f) const {
+  return config_.probability[index(f)];
+}
 
 std::vector<std::uint8_t> FaultInjector::garbage() {
   std::uniform_int_distribution<int> length(1, 16);
@@ -123,9 +132,23 @@ std::vector<std::uint8_t> FaultInjector::garbage() {
   return out;
 }
 
-std::size_t FaultInjector::truncated_size(std::size_t size) { return size == 0 ? 0 : pick(size); }
+std::size_t FaultInjector::truncated_size(std::size_t size) {
+  return size == 0 ? 0 : pick(size);
+}
 
-bool FaultInjector::coin() { return pick(2) == 1; }
+std::size_t FaultInjector::split_point(const std::vector<std::uint8_t>& wire) {
+  if (wire.size() < 2) return wire.size();
+  std::vector<std::size_t> after_escape;
+  for (std::size_t i = 1; i + 1 < wire.size(); ++i) {
+    if (wire[i] == kEscapeToken) after_escape.push_back(i + 1);
+  }
+  if (!after_escape.empty() && coin()) return after_escape[pick(after_escape.size())];
+  return 1 + pick(wire.size() - 1);
+}
+
+bool FaultInjector::coin() {
+  return pick(2) == 1;
+}
 
 std::size_t FaultInjector::pick(std::size_t n) {
   if (n == 0) return 0;
@@ -133,7 +156,9 @@ std::size_t FaultInjector::pick(std::size_t n) {
   return d(rng_);
 }
 
-std::uint16_t frame_crc(const Frame& frame) { return crc16(frame_body(frame)); }
+std::uint16_t frame_crc(const Frame& frame) {
+  return crc16(frame_body(frame));
+}
 
 std::vector<std::uint8_t> encode_with_crc(const Frame& frame, std::uint16_t crc) {
   std::vector<std::uint8_t> out{kStartToken};

@@ -25,18 +25,20 @@ enum class FaultKind {
   kDisconnect,    // all connections are closed after the reply
   kCounterReset,  // a lifetime counter answers 0 (frame intact, value wrong)
   kAbsurdValue,   // a power / energy FLOAT answers 1e30 or NaN (frame intact, value wrong)
+  kSplit,         // the reply leaves in two TCP segments, split_delay apart (often inside an
+                  // escape pair); the frame itself is intact
   kNight,         // not per reply: connections refused while the model's PV is zero
 };
-inline constexpr std::size_t kFaultKindCount = 10;
+inline constexpr std::size_t kFaultKindCount = 11;
 inline constexpr std::array<FaultKind, kFaultKindCount> kAllFaults = {
-    FaultKind::kGarbage, FaultKind::kCorruptCrc, FaultKind::kDrop,
-    FaultKind::kWrongOid, FaultKind::kTruncate, FaultKind::kStall,
+    FaultKind::kGarbage,    FaultKind::kCorruptCrc,   FaultKind::kDrop,
+    FaultKind::kWrongOid,   FaultKind::kTruncate,     FaultKind::kStall,
     FaultKind::kDisconnect, FaultKind::kCounterReset, FaultKind::kAbsurdValue,
-    FaultKind::kNight,
+    FaultKind::kSplit,      FaultKind::kNight,
 };
 
 // "garbage", "corrupt_crc", "drop", "wrong_oid", "truncate", "stall", "disconnect",
-// "counter_reset", "absurd", "night".
+// "counter_reset", "absurd", "split", "night".
 std::string_view fault_name(FaultKind f);
 std::optional<FaultKind> fault_from_name(std::string_view name);
 
@@ -44,13 +46,14 @@ struct FaultConfig {
   std::array<double, kFaultKindCount> probability{};  // per reply, 0..1 (night: > 0 enables)
   unsigned disconnect_after_frames = 0;  // > 0: each connection is closed after this many frames
   std::chrono::milliseconds stall_duration{3000};
+  std::chrono::milliseconds split_delay{30};
 };
 
 // What the injector needs to know about a reply to decide which faults apply to it.
 struct ReplyTraits {
   std::size_t payload_size = 0;
-  bool lifetime_counter = false;    // counter_reset applies
-  bool power_or_energy = false;     // FLOAT with unit W / Wh: absurd applies
+  bool lifetime_counter = false;  // counter_reset applies
+  bool power_or_energy = false;   // FLOAT with unit W / Wh: absurd applies
 };
 
 // Decides the fault (at most one) for each reply. Scripted faults come first, in the order of
@@ -69,10 +72,12 @@ class FaultInjector {
   void set_disconnect_after(unsigned frames) { config_.disconnect_after_frames = frames; }
   void set_stall_duration(std::chrono::milliseconds d) { config_.stall_duration = d; }
 
-  std::vector<std::uint8_t> garbage();         // 1..16 bytes, none of them 0x2B
+  std::vector<std::uint8_t> garbage();           // 1..16 bytes, none of them 0x2B
   std::size_t truncated_size(std::size_t size);  // uniform in [0, size)
+  // Where to split `wire` (1..size-1): right after an escape byte when there is one.
+  std::size_t split_point(const std::vector<std::uint8_t>& wire);
   bool coin();
-  std::size_t pick(std::size_t n);             // uniform in [0, n)
+  std::size_t pick(std::size_t n);  // uniform in [0, n)
 
  private:
   static bool applies(FaultKind f, const ReplyTraits& reply);

@@ -6,11 +6,17 @@
 namespace rct::sim {
 namespace {
 
-Value f(double v) { return Value(static_cast<float>(v)); }
+Value f(double v) {
+  return Value(static_cast<float>(v));
+}
 
 // Fixed per-cell spread so that min/max cell values differ from the mean.
-int cell_offset_mv(int module, int cell) { return ((module * 24 + cell) * 37) % 17 - 8; }
-int cell_offset_c(int module, int cell) { return ((module * 24 + cell) * 7) % 5 - 2; }
+int cell_offset_mv(int module, int cell) {
+  return ((module * 24 + cell) * 37) % 17 - 8;
+}
+int cell_offset_c(int module, int cell) {
+  return ((module * 24 + cell) * 7) % 5 - 2;
+}
 
 template <int Module>
 Value cells(const HouseState& s) {
@@ -47,12 +53,18 @@ constexpr HouseBinding kBindings[] = {
     {"g_sync.u_l_rms[0]", [](const HouseState& s) { return f(s.grid_voltage[0]); }},
     {"g_sync.u_l_rms[1]", [](const HouseState& s) { return f(s.grid_voltage[1]); }},
     {"g_sync.u_l_rms[2]", [](const HouseState& s) { return f(s.grid_voltage[2]); }},
-    {"g_sync.u_ptp_rms[0]", [](const HouseState& s) { return f(s.grid_voltage[0] * std::sqrt(3.0)); }},
-    {"g_sync.u_ptp_rms[1]", [](const HouseState& s) { return f(s.grid_voltage[1] * std::sqrt(3.0)); }},
-    {"g_sync.u_ptp_rms[2]", [](const HouseState& s) { return f(s.grid_voltage[2] * std::sqrt(3.0)); }},
-    {"g_sync.i_dr_eff[0]", [](const HouseState& s) { return f(std::abs(s.ac_phase[0]) / s.grid_voltage[0]); }},
-    {"g_sync.i_dr_eff[1]", [](const HouseState& s) { return f(std::abs(s.ac_phase[1]) / s.grid_voltage[1]); }},
-    {"g_sync.i_dr_eff[2]", [](const HouseState& s) { return f(std::abs(s.ac_phase[2]) / s.grid_voltage[2]); }},
+    {"g_sync.u_ptp_rms[0]",
+     [](const HouseState& s) { return f(s.grid_voltage[0] * std::sqrt(3.0)); }},
+    {"g_sync.u_ptp_rms[1]",
+     [](const HouseState& s) { return f(s.grid_voltage[1] * std::sqrt(3.0)); }},
+    {"g_sync.u_ptp_rms[2]",
+     [](const HouseState& s) { return f(s.grid_voltage[2] * std::sqrt(3.0)); }},
+    {"g_sync.i_dr_eff[0]",
+     [](const HouseState& s) { return f(std::abs(s.ac_phase[0]) / s.grid_voltage[0]); }},
+    {"g_sync.i_dr_eff[1]",
+     [](const HouseState& s) { return f(std::abs(s.ac_phase[1]) / s.grid_voltage[1]); }},
+    {"g_sync.i_dr_eff[2]",
+     [](const HouseState& s) { return f(std::abs(s.ac_phase[2]) / s.grid_voltage[2]); }},
     {"grid_pll[0].f", [](const HouseState& s) { return f(s.frequency); }},
     {"inv_struct.cosinus_phi", [](const HouseState& s) { return f(s.ac == 0 ? 1.0 : 0.99875); }},
     // Grid connection point (external current sensors)
@@ -76,8 +88,10 @@ constexpr HouseBinding kBindings[] = {
     {"battery.current", [](const HouseState& s) { return f(s.battery_current); }},
     {"acc_conv.i_acc_lp_fast", [](const HouseState& s) { return f(s.battery_current); }},
     {"battery.temperature", [](const HouseState& s) { return f(s.battery_temperature); }},
-    {"battery.max_cell_temperature", [](const HouseState& s) { return f(s.battery_temperature + 2); }},
-    {"battery.min_cell_temperature", [](const HouseState& s) { return f(s.battery_temperature - 2); }},
+    {"battery.max_cell_temperature",
+     [](const HouseState& s) { return f(s.battery_temperature + 2); }},
+    {"battery.min_cell_temperature",
+     [](const HouseState& s) { return f(s.battery_temperature - 2); }},
     {"battery.max_cell_voltage", [](const HouseState& s) { return f(s.cell_voltage + 0.008); }},
     {"battery.min_cell_voltage", [](const HouseState& s) { return f(s.cell_voltage - 0.008); }},
     {"battery.stored_energy", [](const HouseState& s) { return f(s.battery_stored_wh); }},
@@ -134,15 +148,17 @@ constexpr HouseBinding kBindings[] = {
 };
 
 constexpr std::string_view kLifetimeCounters[] = {
-    "energy.e_ac_total",         "energy.e_dc_total[0]",   "energy.e_dc_total[1]",
-    "energy.e_grid_load_total",  "energy.e_grid_feed_total", "energy.e_load_total",
-    "energy.e_ext_total",        "battery.stored_energy",  "battery.used_energy",
+    "energy.e_ac_total",         "energy.e_dc_total[0]",         "energy.e_dc_total[1]",
+    "energy.e_grid_load_total",  "energy.e_grid_feed_total",     "energy.e_load_total",
+    "energy.e_ext_total",        "battery.stored_energy",        "battery.used_energy",
     "battery.charged_amp_hours", "battery.discharged_amp_hours", "battery.cycles",
 };
 
 }  // namespace
 
-std::span<const HouseBinding> house_bindings() { return kBindings; }
+std::span<const HouseBinding> house_bindings() {
+  return kBindings;
+}
 
 bool is_lifetime_counter(std::string_view name) {
   return std::find(std::begin(kLifetimeCounters), std::end(kLifetimeCounters), name) !=
@@ -153,8 +169,8 @@ BatteryModuleStatus module_status(const HouseState& s, int module) {
   BatteryModuleStatus status;
   for (int cell = 0; cell < static_cast<int>(kBatteryCells); ++cell) {
     CellStatus& c = status.cells[static_cast<std::size_t>(cell)];
-    c.voltage_mv = static_cast<std::uint16_t>(
-        std::lround(s.cell_voltage * 1000) + cell_offset_mv(module, cell));
+    c.voltage_mv = static_cast<std::uint16_t>(std::lround(s.cell_voltage * 1000) +
+                                              cell_offset_mv(module, cell));
     c.temperature_c = static_cast<std::uint8_t>(
         std::clamp<long>(std::lround(s.battery_temperature) + cell_offset_c(module, cell), 0, 255));
     c.status = 0;

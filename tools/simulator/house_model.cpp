@@ -41,8 +41,8 @@ struct CounterSeed {
   double per_day;
 };
 constexpr CounterSeed kCounterSeeds[] = {
-    {&HouseState::e_dc_a, 9500},      {&HouseState::e_dc_b, 6300},
-    {&HouseState::e_ac, 14800},       {&HouseState::e_grid_load, 3100},
+    {&HouseState::e_dc_a, 9500},       {&HouseState::e_dc_b, 6300},
+    {&HouseState::e_ac, 14800},        {&HouseState::e_grid_load, 3100},
     {&HouseState::e_grid_feed, -7000}, {&HouseState::e_load, 10900},
 };
 constexpr double kBatteryStoredPerDay = 3300;
@@ -63,7 +63,9 @@ double season(std::int64_t t) {  // -1 at the winter solstice .. +1 at the summe
 
 }  // namespace
 
-std::int64_t install_time() { return days_from_civil(kInstallDate) * kSecondsPerDay; }
+std::int64_t install_time() {
+  return days_from_civil(kInstallDate) * kSecondsPerDay;
+}
 
 std::uint64_t mix64(std::uint64_t x) {  // splitmix64 finaliser
   x += 0x9E3779B97F4A7C15ULL;
@@ -100,8 +102,8 @@ HouseModel::HouseModel(std::uint64_t seed, std::int64_t start_time, const HouseS
   state_.battery_used_wh = kBatteryUsedPerDay * scale * days_installed;
   state_.charged_ah = state_.battery_stored_wh / kNominalBatteryVoltage;
   state_.discharged_ah = state_.battery_used_wh / kNominalBatteryVoltage;
-  state_.soc = std::clamp(0.25 + 0.35 * hash01(seed_, kInitialSoc), settings.soc_min,
-                          settings.soc_max);
+  state_.soc =
+      std::clamp(0.25 + 0.35 * hash01(seed_, kInitialSoc), settings.soc_min, settings.soc_max);
   state_.cycles = static_cast<std::int32_t>(state_.battery_used_wh / kBatteryCapacityWh);
   fill_instant(t0, settings, 0);
   advance_to(start_time, settings);
@@ -124,8 +126,8 @@ double HouseModel::noise(std::uint64_t channel, std::int64_t t, std::int64_t per
 
 double HouseModel::pv_power(int string, std::int64_t t) const {
   const double sea = season(t);
-  const double daylight = 12 + 3.5 * sea;                  // hours
-  const double noon = string == 0 ? 12.9 : 14.2;           // string B faces west
+  const double daylight = 12 + 3.5 * sea;         // hours
+  const double noon = string == 0 ? 12.9 : 14.2;  // string B faces west
   const double x = (hour_of_day(t) - (noon - daylight / 2)) / daylight;
   if (x <= 0 || x >= 1) return 0;
   const double clear_sky = std::pow(std::sin(std::numbers::pi * x), 1.4);
@@ -142,13 +144,13 @@ double HouseModel::clearness(std::int64_t day) const {
 double HouseModel::load_power(std::int64_t t) const {
   const double h = hour_of_day(t);
   const double base = 170 + 60 * noise(kLoadBase, t, 900);
-  const double profile = 800 * gauss(h, 7.0, 0.6) + 450 * gauss(h, 12.5, 0.9) +
-                         1100 * gauss(h, 19.2, 1.4);
+  const double profile =
+      800 * gauss(h, 7.0, 0.6) + 450 * gauss(h, 12.5, 0.9) + 1100 * gauss(h, 19.2, 1.4);
   const double shape = 0.7 + 0.6 * noise(kLoadShape, t, 1800);
   const std::uint64_t slot = static_cast<std::uint64_t>(t / 600);
-  const double appliance =
-      hash01(seed_, kAppliance, slot) < 0.07 ? 1200 + 1600 * hash01(seed_, kAppliancePower, slot)
-                                             : 0;
+  const double appliance = hash01(seed_, kAppliance, slot) < 0.07
+                               ? 1200 + 1600 * hash01(seed_, kAppliancePower, slot)
+                               : 0;
   const double fridge = noise(kFridge, t, 1200) > 0.5 ? 90 : 0;
   return base + profile * shape + appliance + fridge;
 }
@@ -219,8 +221,8 @@ void HouseModel::fill_instant(std::int64_t t, const HouseSettings& settings, dou
   // keeping a small, jittering grid import as real controllers do) unless the strategy is
   // External; then limited by power and by the SOC window.
   const double control_offset = 25 + 40 * (noise(kControl, t, 20) - 0.5);
-  double battery = settings.soc_strategy == 2 ? settings.battery_power_extern
-                                              : load - pv_ac - control_offset;
+  double battery =
+      settings.soc_strategy == 2 ? settings.battery_power_extern : load - pv_ac - control_offset;
   battery = std::clamp(battery, -kBatteryMaxPower, kBatteryMaxPower);
   const double soc_min = settings.soc_min;
   const double soc_max = settings.soc_max;

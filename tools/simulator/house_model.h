@@ -8,11 +8,11 @@ namespace rct::sim {
 // Settings of the energy manager that the model obeys; the value store feeds them from the
 // (writable) power_mng.* / buf_v_control.* OIDs.
 struct HouseSettings {
-  double soc_min = 0.07;             // fraction
-  double soc_max = 0.97;             // fraction
-  std::uint8_t soc_strategy = 4;     // power_mng.soc_strategy: 2 = External, others self-use
-  double battery_power_extern = 0;   // W, positive = discharge (strategy External)
-  double power_reduction = 1.0;      // 0..1, scales the PV power
+  double soc_min = 0.07;            // fraction
+  double soc_max = 0.97;            // fraction
+  std::uint8_t soc_strategy = 4;    // power_mng.soc_strategy: 2 = External, others self-use
+  double battery_power_extern = 0;  // W, positive = discharge (strategy External)
+  double power_reduction = 1.0;     // 0..1, scales the PV power
 };
 
 // Day / month / year / lifetime value of one energy counter, Wh. Feed-in counters hold negative
@@ -30,18 +30,18 @@ struct HouseState {
   std::int64_t time = 0;  // device seconds of the snapshot
   double pv_a = 0;        // DC power string A
   double pv_b = 0;
-  double u_a = 0;         // string voltages (0 at night)
+  double u_a = 0;  // string voltages (0 at night)
   double u_b = 0;
-  double load = 0;        // household consumption
+  double load = 0;  // household consumption
   std::array<double, 3> load_phase{};
-  double battery = 0;     // g_sync.p_acc_lp
-  double ac = 0;          // inverter AC output = pv * efficiency + battery
+  double battery = 0;  // g_sync.p_acc_lp
+  double ac = 0;       // inverter AC output = pv * efficiency + battery
   std::array<double, 3> ac_phase{};
-  double grid = 0;        // = load - ac
+  double grid = 0;  // = load - ac
   std::array<double, 3> grid_phase{};
   std::array<double, 3> grid_voltage{};
   double frequency = 50;
-  double soc = 0.5;       // fraction 0..1
+  double soc = 0.5;  // fraction 0..1
   double cell_voltage = 3.3;
   double battery_voltage = 0;
   double battery_current = 0;  // positive = discharging
@@ -56,7 +56,7 @@ struct HouseState {
   EnergyCounter e_grid_feed;  // negative
   EnergyCounter e_grid_load;
   EnergyCounter e_load;
-  EnergyCounter e_ext;        // no external generator: stays 0
+  EnergyCounter e_ext;           // no external generator: stays 0
   double battery_stored_wh = 0;  // lifetime into the battery
   double battery_used_wh = 0;    // lifetime out of the battery
   double charged_ah = 0;

@@ -108,7 +108,9 @@ bool is_energy(Quantity q) {
   return false;
 }
 
-std::uint32_t float_bits(float v) { return std::bit_cast<std::uint32_t>(v); }
+std::uint32_t float_bits(float v) {
+  return std::bit_cast<std::uint32_t>(v);
+}
 
 }  // namespace
 
@@ -282,7 +284,17 @@ double LoggerHistory::period_energy(const HouseModel& model, Quantity q, std::in
         sum += e.battery;
         break;
       case Quantity::kExternal:  // no external generator
-      default:                   // not energies; never asked for (is_energy)
+      case Quantity::kSoc:       // the rest are not energies; is_energy() keeps them out
+      case Quantity::kSocTarget:
+      case Quantity::kHeatSink:
+      case Quantity::kBatteryConverter:
+      case Quantity::kBatteryTemperature:
+      case Quantity::kStringVoltageA:
+      case Quantity::kStringVoltageB:
+      case Quantity::kBatteryVoltage:
+      case Quantity::kGridVoltage1:
+      case Quantity::kGridVoltage2:
+      case Quantity::kGridVoltage3:
         break;
     }
   }
@@ -324,17 +336,16 @@ EventTable LoggerHistory::query_events(std::uint32_t t, std::int64_t now) const 
   const std::int64_t limit = std::min<std::int64_t>(t, now);
   std::vector<EventEntry> found;
   // At most one synthesised event per day, on about a quarter of the days.
-  for (std::int64_t d = day_index(limit); d >= day_index(install_time()) &&
-                                          found.size() < page_size_;
-       --d) {
+  for (std::int64_t d = day_index(limit);
+       d >= day_index(install_time()) && found.size() < page_size_; --d) {
     const auto key = static_cast<std::uint64_t>(d);
     if (hash01(seed_, kEventDay, key) >= 0.25) continue;
     const std::int64_t ts =
         d * kSecondsPerDay + static_cast<std::int64_t>(hash01(seed_, kEventTime, key) * 86400);
     if (ts > limit) continue;
     const auto start = static_cast<std::uint32_t>(ts);
-    const auto end =
-        static_cast<std::uint32_t>(ts + 30 + static_cast<std::int64_t>(hash01(seed_, kEventLength, key) * 870));
+    const auto end = static_cast<std::uint32_t>(
+        ts + 30 + static_cast<std::int64_t>(hash01(seed_, kEventLength, key) * 870));
     const double kind = hash01(seed_, kEventKind, key);
     EventEntry e;
     e.timestamp = start;

@@ -25,9 +25,26 @@ class LoggerHistory {
  public:
   enum class Resolution { kMinutes, kDay, kMonth, kYear };
   enum class Quantity {
-    kPvA, kPvB, kAc, kAcPhase, kExternal, kGridFeed, kGridLoad, kLoad, kBattery,
-    kSoc, kSocTarget, kHeatSink, kBatteryConverter, kBatteryTemperature,
-    kStringVoltageA, kStringVoltageB, kBatteryVoltage, kGridVoltage1, kGridVoltage2, kGridVoltage3,
+    kPvA,
+    kPvB,
+    kAc,
+    kAcPhase,
+    kExternal,
+    kGridFeed,
+    kGridLoad,
+    kLoad,
+    kBattery,
+    kSoc,
+    kSocTarget,
+    kHeatSink,
+    kBatteryConverter,
+    kBatteryTemperature,
+    kStringVoltageA,
+    kStringVoltageB,
+    kBatteryVoltage,
+    kGridVoltage1,
+    kGridVoltage2,
+    kGridVoltage3,
   };
   struct Series {
     Resolution resolution;

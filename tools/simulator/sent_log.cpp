@@ -5,7 +5,8 @@ namespace rct::sim {
 void SentLog::add(SentReply reply) {
   const std::lock_guard lock(mutex_);
   if (entries_.size() >= kMaxEntries) {
-    entries_.erase(entries_.begin(), entries_.begin() + static_cast<std::ptrdiff_t>(kMaxEntries / 10));
+    entries_.erase(entries_.begin(),
+                   entries_.begin() + static_cast<std::ptrdiff_t>(kMaxEntries / 10));
   }
   entries_.push_back(std::move(reply));
 }

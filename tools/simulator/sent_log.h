@@ -19,11 +19,11 @@ struct SentReply {
   std::int64_t device_time = 0;
   Command command = Command::kResponse;
   std::optional<std::uint32_t> address;
-  std::uint32_t oid = 0;            // OID of the frame as sent (another one for wrong_oid)
-  std::uint32_t requested_oid = 0;  // the OID the reply answered
+  std::uint32_t oid = 0;              // OID of the frame as sent (another one for wrong_oid)
+  std::uint32_t requested_oid = 0;    // the OID the reply answered
   std::vector<std::uint8_t> payload;  // as sent: after truncation and value faults
-  bool delivered = true;       // bytes went to the clients (false: dropped, stalled)
-  bool intact = true;          // delivered, good CRC, full payload: a client may take its value
+  bool delivered = true;              // bytes went to the clients (false: dropped, stalled)
+  bool intact = true;           // delivered, good CRC, full payload: a client may take its value
   bool cut_by_request = false;  // shortened by an interleaved request (valid CRC)
   std::optional<FaultKind> fault;
 };

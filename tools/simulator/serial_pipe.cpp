@@ -73,15 +73,15 @@ void SerialPipe::on_service_done() {
 void SerialPipe::cut() {
   // The part of the payload sent so far, in proportion to the elapsed service time.
   const auto elapsed = std::chrono::steady_clock::now() - started_;
-  const double fraction =
-      options_.service_time.count() > 0
-          ? std::chrono::duration<double>(elapsed) /
-                std::chrono::duration<double>(options_.service_time)
-          : 1.0;
+  const double fraction = options_.service_time.count() > 0
+                              ? std::chrono::duration<double>(elapsed) /
+                                    std::chrono::duration<double>(options_.service_time)
+                              : 1.0;
   Frame reply = std::move(*current_);
   current_.reset();
   const std::size_t size = reply.payload.size();
-  const auto kept = static_cast<std::size_t>(std::clamp(fraction, 0.0, 1.0) * static_cast<double>(size));
+  const auto kept =
+      static_cast<std::size_t>(std::clamp(fraction, 0.0, 1.0) * static_cast<double>(size));
   reply.payload.resize(size == 0 ? 0 : std::min(kept, size - 1));
   ++generation_;
   service_timer_.cancel();
@@ -99,6 +99,17 @@ void SerialPipe::block_for(std::chrono::milliseconds d) {
     state_ = State::kIdle;
     start_next();
   });
+}
+
+void SerialPipe::block() {
+  if (stopped_) return;
+  state_ = State::kBlocked;
+}
+
+void SerialPipe::unblock() {
+  if (stopped_ || state_ != State::kBlocked) return;
+  state_ = State::kIdle;
+  schedule_start();
 }
 
 void SerialPipe::stop() {

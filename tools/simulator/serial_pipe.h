@@ -15,7 +15,7 @@ namespace rct::sim {
 
 struct PipeOptions {
   std::chrono::milliseconds service_time{200};  // time a reply occupies the UART (≈ 5 frames/s)
-  bool truncation = true;   // a request arriving while a reply is sent cuts that reply short
+  bool truncation = true;      // a request arriving while a reply is sent cuts that reply short
   std::size_t max_queue = 64;  // requests waiting for the UART; more are lost
 };
 
@@ -26,7 +26,7 @@ struct PipeOptions {
 // States: kIdle (nothing on the wire; a start may be posted) → kSending (a reply is being sent
 // until the service timer fires; a client request arriving now cuts it short when truncation is
 // on: the part sent so far goes out with a valid CRC) → kIdle; kBlocked (stalled by a fault
-// until the block timer fires) → kIdle.
+// until the block timer fires, or held by unblock() while a split reply leaves) → kIdle.
 // Requests that arrive in the same read as the one that started the pipe are queued before the
 // service starts (the start is posted), so a pipelined batch is answered in full.
 // Single-threaded: all calls on the io_context's thread.
@@ -46,6 +46,9 @@ class SerialPipe {
   bool inject(Frame request);
   // Stall: nothing is served for `d`. Callable from inside the emitter.
   void block_for(std::chrono::milliseconds d);
+  // Nothing is served until unblock() (a reply still leaving in pieces). From the emitter too.
+  void block();
+  void unblock();
   void stop();
 
   std::size_t queued() const { return queue_.size(); }

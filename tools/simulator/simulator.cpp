@@ -3,7 +3,7 @@
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
 
-#include <bit>
+#include <algorithm>
 #include <cmath>
 #include <ctime>
 #include <limits>
@@ -35,8 +35,8 @@ ReplyTraits traits_of(const Frame& reply, const OidInfo* info) {
   t.payload_size = reply.payload.size();
   if (info != nullptr) {
     t.lifetime_counter = is_lifetime_counter(info->name);
-    t.power_or_energy = info->response_type == DataType::kFloat &&
-                        (info->unit == "W" || info->unit == "Wh");
+    t.power_or_energy =
+        info->response_type == DataType::kFloat && (info->unit == "W" || info->unit == "Wh");
   }
   return t;
 }
@@ -67,15 +67,19 @@ Simulator::Simulator(asio::io_context& io, const Registry& registry, SimulatorOp
       device_start_(options_.start_time ? *options_.start_time : local_device_time()),
       store_(registry, options_.seed, device_start_, options_.page_size),
       faults_(options_.faults, options_.seed),
-      pipe_(io, PipeOptions{options_.service_time, options_.truncation, options_.max_queue},
-            [this](const Frame& request) { return respond(request); },
-            [this](Frame reply, bool cut) { emit(std::move(reply), cut); }),
+      pipe_(
+          io, PipeOptions{options_.service_time, options_.truncation, options_.max_queue},
+          [this](const Frame& request) { return respond(request); },
+          [this](Frame reply, bool cut) { emit(std::move(reply), cut); }),
       acceptor_(io),
       push_timer_(io),
       night_timer_(io),
-      accept_retry_timer_(io) {}
+      accept_retry_timer_(io),
+      split_timer_(io) {}
 
-Simulator::~Simulator() { shutdown(); }
+Simulator::~Simulator() {
+  shutdown();
+}
 
 std::int64_t Simulator::device_now() const {
   const std::chrono::duration<double> real = std::chrono::steady_clock::now() - steady_start_;
@@ -131,9 +135,8 @@ void Simulator::on_accept(asio::ip::tcp::socket socket) {
   Connection::Callbacks callbacks{
       [this](std::uint64_t client, Frame request) { on_request(client, std::move(request)); },
       [this](std::uint64_t client) { on_closed(client); }};
-  auto connection = std::make_shared<Connection>(
-      std::move(socket), id, std::move(callbacks), faults_.config().disconnect_after_frames,
-      logger_);
+  auto connection = std::make_shared<Connection>(std::move(socket), id, std::move(callbacks),
+                                                 faults_.config().disconnect_after_frames, logger_);
   clients_.emplace(id, connection);
   client_count_ = clients_.size();
   logger_->info("client {} connected from {} ({} connected)", id, who, clients_.size());
@@ -225,7 +228,9 @@ std::optional<Frame> Simulator::respond(const Frame& request) {
           }
           if (!options_.echo_writes) return std::nullopt;
           return answer_read(Frame{request.address ? Command::kPlantRead : Command::kRead,
-                                   request.address, request.oid, {}},
+                                   request.address,
+                                   request.oid,
+                                   {}},
                              *store);
         case ValueStore::WriteResult::kUnknownOid:
         case ValueStore::WriteResult::kWrongSize:
@@ -296,8 +301,8 @@ void Simulator::emit(Frame reply, bool cut) {
           if (!payload) continue;
           reply.oid = other.id;
           reply.payload = std::move(*payload);
-          const Command base = is_plant(reply.command) ? Command::kPlantResponse
-                                                       : Command::kResponse;
+          const Command base =
+              is_plant(reply.command) ? Command::kPlantResponse : Command::kResponse;
           reply.command = command_for_payload(base, reply.payload.size());
           break;
         }
@@ -308,13 +313,14 @@ void Simulator::emit(Frame reply, bool cut) {
         record.intact = false;
         break;
       case FaultKind::kCorruptCrc:
-        wire_override = encode_with_crc(reply, static_cast<std::uint16_t>(frame_crc(reply) ^ 0x0101));
+        wire_override =
+            encode_with_crc(reply, static_cast<std::uint16_t>(frame_crc(reply) ^ 0x0101));
         record.intact = false;
         break;
       case FaultKind::kCounterReset:
         if (info != nullptr) {
-          Value zero = info->response_type == DataType::kFloat ? Value(0.0f)
-                                                               : Value(std::int32_t{0});
+          Value zero =
+              info->response_type == DataType::kFloat ? Value(0.0f) : Value(std::int32_t{0});
           if (auto bytes = encode_value(info->response_type, zero)) reply.payload = *bytes;
         }
         break;
@@ -330,11 +336,13 @@ void Simulator::emit(Frame reply, bool cut) {
       case FaultKind::kDisconnect:
         disconnect = true;
         break;
+      case FaultKind::kSplit:  // below, once the bytes are known
       case FaultKind::kNight:
         break;
     }
     logger_->info("fault {}: reply {} for {}", fault_name(*fault),
-                  record.delivered ? "altered" : "not sent", oid_label(registry_, record.requested_oid));
+                  record.delivered ? "altered" : "not sent",
+                  oid_label(registry_, record.requested_oid));
   }
   record.command = reply.command;
   record.address = reply.address;
@@ -363,13 +371,32 @@ void Simulator::emit(Frame reply, bool cut) {
                      oid_label(registry_, reply.oid), reply.payload.size(),
                      cut ? ", cut by a request" : "");
     }
-    broadcast(std::move(wire));
+    if (fault == FaultKind::kSplit) {
+      send_split(std::move(wire));
+    } else {
+      broadcast(std::move(wire));
+    }
   }
   if (fault == FaultKind::kStall) pipe_.block_for(faults_.config().stall_duration);
   if (disconnect) {
     auto clients = clients_;  // close_after_flush() may close at once and edit clients_
     for (auto& [id, connection] : clients) connection->close_after_flush();
   }
+}
+
+void Simulator::send_split(std::vector<std::uint8_t> wire) {
+  const std::size_t at = faults_.split_point(wire);
+  std::vector<std::uint8_t> rest(wire.begin() + static_cast<std::ptrdiff_t>(at), wire.end());
+  wire.resize(at);
+  broadcast(std::move(wire));
+  // Nothing else may leave before the rest, or the pieces would interleave with other replies.
+  pipe_.block();
+  split_timer_.expires_after(faults_.config().split_delay);
+  split_timer_.async_wait([this, rest = std::move(rest)](const asio::error_code& ec) mutable {
+    if (ec || stopped_) return;
+    broadcast(std::move(rest));
+    pipe_.unblock();
+  });
 }
 
 void Simulator::broadcast(std::vector<std::uint8_t> bytes) {
@@ -473,6 +500,7 @@ void Simulator::shutdown() {
   push_timer_.cancel();
   night_timer_.cancel();
   accept_retry_timer_.cancel();
+  split_timer_.cancel();
   pipe_.stop();
   close_all_clients();
   work_.reset();

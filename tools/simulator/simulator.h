@@ -33,15 +33,15 @@ struct SimulatorOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8899;  // 0 = ephemeral; see Simulator::port()
   std::chrono::milliseconds service_time{200};
-  bool truncation = true;       // interleaved requests cut replies short (valid CRC)
-  bool echo_writes = false;     // answer a stored WRITE with a RESPONSE of the new value
-  double time_scale = 1.0;      // simulated seconds per real second
+  bool truncation = true;                  // interleaved requests cut replies short (valid CRC)
+  bool echo_writes = false;                // answer a stored WRITE with a RESPONSE of the new value
+  double time_scale = 1.0;                 // simulated seconds per real second
   std::optional<std::int64_t> start_time;  // device time at start; default: the local wall clock
   std::uint64_t seed = 1;
   std::size_t max_clients = 5;  // further connections are accepted and closed at once
   std::vector<std::uint32_t> plant_addresses{kDefaultPlantAddress};  // followers, each own store
-  std::size_t page_size = 24;   // samples / entries per logger answer
-  std::size_t max_queue = 64;   // requests waiting for the serial link
+  std::size_t page_size = 24;  // samples / entries per logger answer
+  std::size_t max_queue = 64;  // requests waiting for the serial link
   FaultConfig faults;
   std::shared_ptr<spdlog::logger> logger;  // null: silent
 };
@@ -68,9 +68,11 @@ class Simulator {
   void shutdown();
 
   std::uint16_t port() const { return port_.load(); }  // thread-safe; the bound port
-  std::int64_t device_now() const;                      // thread-safe
+  std::int64_t device_now() const;                     // thread-safe
 
   // Thread-safe: posted onto the io_context; the future is ready once applied.
+  // The next `count` replies the fault applies to get it. kNight: a count > 0 turns night on,
+  // 0 turns it off (as set_night).
   std::future<void> script_fault(FaultKind f, unsigned count);
   std::future<void> set_fault_probability(FaultKind f, double p);
   std::future<void> set_disconnect_after(unsigned frames);
@@ -112,6 +114,7 @@ class Simulator {
   std::optional<Frame> answer_read(const Frame& request, ValueStore& store);
   void emit(Frame reply, bool cut);
   void broadcast(std::vector<std::uint8_t> bytes);
+  void send_split(std::vector<std::uint8_t> wire);
 
   asio::io_context& io_;
   const Registry& registry_;
@@ -134,6 +137,7 @@ class Simulator {
   asio::steady_timer push_timer_;
   asio::steady_timer night_timer_;
   asio::steady_timer accept_retry_timer_;
+  asio::steady_timer split_timer_;
   // Held from start() to shutdown(): with the listener closed at night nothing else is pending.
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   bool night_ = false;

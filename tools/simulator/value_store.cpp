@@ -39,10 +39,7 @@ float stored_float(std::span<const std::uint8_t> payload, float fallback) {
 
 ValueStore::ValueStore(const Registry& registry, std::uint64_t seed, std::int64_t start_time,
                        std::size_t page_size)
-    : registry_(registry),
-      seed_(seed),
-      model_(seed, start_time),
-      history_(seed, page_size) {
+    : registry_(registry), seed_(seed), model_(seed, start_time), history_(seed, page_size) {
   const auto all = registry_.all();
   entries_.resize(all.size());
   for (std::size_t i = 0; i < all.size(); ++i) {
@@ -81,7 +78,9 @@ const ValueStore::Entry* ValueStore::find(std::uint32_t oid) const {
   return &entries_[static_cast<std::size_t>(info - registry_.all().data())];
 }
 
-const OidInfo* ValueStore::info(std::uint32_t oid) const { return registry_.find(oid); }
+const OidInfo* ValueStore::info(std::uint32_t oid) const {
+  return registry_.find(oid);
+}
 
 bool ValueStore::is_logger(std::uint32_t oid) const {
   const Entry* e = find(oid);
@@ -105,7 +104,9 @@ HouseSettings ValueStore::settings() const {
   return s;
 }
 
-const HouseState& ValueStore::house(std::int64_t now) { return model_.advance_to(now, settings()); }
+const HouseState& ValueStore::house(std::int64_t now) {
+  return model_.advance_to(now, settings());
+}
 
 std::vector<std::uint8_t> ValueStore::logger_answer(Entry& e, std::uint32_t t, std::int64_t now) {
   if (e.series) return encode_timeseries(history_.query_series(model_, *e.series, t, now));
@@ -124,8 +125,7 @@ std::optional<std::vector<std::uint8_t>> ValueStore::read(std::uint32_t oid, std
   return std::move(*bytes);
 }
 
-ValueStore::WriteOutcome ValueStore::write(std::uint32_t oid,
-                                           std::span<const std::uint8_t> payload,
+ValueStore::WriteOutcome ValueStore::write(std::uint32_t oid, std::span<const std::uint8_t> payload,
                                            std::int64_t now) {
   Entry* e = find(oid);
   if (e == nullptr) return {WriteResult::kUnknownOid, {}};
