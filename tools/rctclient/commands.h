@@ -18,6 +18,8 @@ void add_value_commands(CLI::App& app);
 void add_registry_commands(CLI::App& app, const Registry& registry);
 // read-value, read-values: talk to an inverter. `globals` outlives `app`.
 void add_read_commands(CLI::App& app, const Registry& registry, const GlobalOptions& globals);
+// Runs until SIGINT/SIGTERM; prints "listening on HOST:PORT" once bound.
+void add_simulator_command(CLI::App& app, const Registry& registry);
 
 // Reads a hex argument; "-" reads it from standard input.
 std::string read_hex_argument(const std::string& arg);

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   rct::cli::add_value_commands(app);
   rct::cli::add_registry_commands(app, registry);
   rct::cli::add_read_commands(app, registry, globals);
+  rct::cli::add_simulator_command(app, registry);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

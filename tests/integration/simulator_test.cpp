@@ -1,0 +1,607 @@
+// The simulator on real TCP (loopback, ephemeral port), run on a thread with its own io_context;
+// the test talks to it through raw sockets and the frame codec. Every wait has a deadline.
+#include "tools/simulator/simulator.h"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <asio.hpp>
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstdlib>
+#include <thread>
+
+#include "core/frame_decoder.h"
+#include "core/frame_encoder.h"
+#include "core/hex.h"
+#include "core/logger_codec.h"
+#include "core/registry.h"
+#include "core/value_codec.h"
+
+using namespace std::chrono_literals;
+using rct::Command;
+using rct::DecodeOutcome;
+using rct::Frame;
+using rct::sim::FaultKind;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+const rct::Registry& registry() {
+  static const rct::Registry r;
+  return r;
+}
+
+std::uint32_t oid_of(std::string_view name) {
+  const rct::OidInfo* info = registry().find(name);
+  if (info == nullptr) throw std::invalid_argument(std::string(name));
+  return info->id;
+}
+
+constexpr std::uint32_t kSoc = 0x959930BF;
+constexpr std::uint32_t kDescription = 0xEBC62737;  // android_description, 64-byte string
+// 2024-06-21 12:00 device time: PV is producing.
+constexpr std::int64_t kNoon = 19895LL * 86400 + 12 * 3600;
+
+rct::sim::SimulatorOptions test_options() {
+  rct::sim::SimulatorOptions o;
+  o.port = 0;
+  o.service_time = 20ms;
+  o.start_time = kNoon;
+  if (std::getenv("RCT_SIM_LOG") != nullptr) {  // debugging aid: the simulator's log on stderr
+    o.logger = std::make_shared<spdlog::logger>(
+        "simulator", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
+    o.logger->set_level(spdlog::level::debug);
+  }
+  return o;
+}
+
+// The simulator on its own thread, stopped and joined on destruction.
+class RunningSimulator {
+ public:
+  explicit RunningSimulator(rct::sim::SimulatorOptions options = test_options())
+      : sim_(io_, registry(), std::move(options)) {
+    sim_.start();
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~RunningSimulator() {
+    sim_.post_shutdown().wait_for(5s);
+    io_.stop();
+    thread_.join();
+  }
+  rct::sim::Simulator& operator*() { return sim_; }
+  rct::sim::Simulator* operator->() { return &sim_; }
+  // Applies a posted change before the test goes on.
+  static void apply(std::future<void> f) { REQUIRE(f.wait_for(5s) == std::future_status::ready); }
+
+ private:
+  asio::io_context io_;
+  rct::sim::Simulator sim_;
+  std::thread thread_;
+};
+
+struct Received {
+  DecodeOutcome outcome = DecodeOutcome::kOk;
+  std::optional<Command> command;
+  std::optional<std::uint32_t> address;
+  std::optional<std::uint32_t> oid;
+  std::vector<std::uint8_t> payload;
+};
+
+// A raw TCP client driven synchronously by the test thread, with deadlines.
+class RawClient {
+ public:
+  explicit RawClient(std::uint16_t port) : socket_(io_) {
+    asio::error_code ec;
+    socket_.connect({asio::ip::make_address("127.0.0.1"), port}, ec);
+    connected_ = !ec;
+  }
+  bool connected() const { return connected_; }
+
+  void send(const std::vector<std::uint8_t>& bytes) { asio::write(socket_, asio::buffer(bytes)); }
+  void send(const Frame& f) { send(rct::encode_frame(f).value()); }
+  void read(std::uint32_t oid) { send(Frame{Command::kRead, std::nullopt, oid, {}}); }
+  // Several requests in one segment: served one after the other, none cuts another's reply.
+  void send_batch(const std::vector<Frame>& frames) {
+    std::vector<std::uint8_t> bytes;
+    for (const Frame& f : frames) REQUIRE(rct::encode_frame(f, bytes).ok());
+    send(bytes);
+  }
+  void read_batch(const std::vector<std::uint32_t>& oids) {
+    std::vector<Frame> frames;
+    for (std::uint32_t oid : oids) frames.push_back(Frame{Command::kRead, std::nullopt, oid, {}});
+    send_batch(frames);
+  }
+
+  // Decoded outcomes until `count` frames (any outcome) arrived, or the deadline passed.
+  std::vector<Received> frames(std::size_t count, std::chrono::milliseconds timeout = 5s) {
+    const auto deadline = Clock::now() + timeout;
+    while (pending_.size() < count && Clock::now() < deadline && !closed_) {
+      read_some(deadline);
+    }
+    std::vector<Received> out;
+    while (!pending_.empty() && out.size() < count) {
+      out.push_back(std::move(pending_.front()));
+      pending_.erase(pending_.begin());
+    }
+    return out;
+  }
+  // True when nothing arrives within `quiet` (a negative check, bounded by its window).
+  bool silent_for(std::chrono::milliseconds quiet) { return frames(1, quiet).empty(); }
+  // True when the peer closes the connection before the deadline.
+  bool closed_within(std::chrono::milliseconds timeout) {
+    const auto deadline = Clock::now() + timeout;
+    while (!closed_ && Clock::now() < deadline) read_some(deadline);
+    return closed_;
+  }
+  const std::vector<std::uint8_t>& raw() const { return raw_; }
+  std::size_t reads() const { return reads_; }  // read_some calls that returned bytes
+
+ private:
+  void read_some(Clock::time_point deadline) {
+    bool done = false;
+    std::size_t got = 0;
+    asio::error_code error;
+    socket_.async_read_some(asio::buffer(buffer_), [&](const asio::error_code& ec, std::size_t n) {
+      done = true;
+      error = ec;
+      got = n;
+    });
+    io_.restart();
+    io_.run_until(deadline);
+    if (!done) {
+      socket_.cancel();
+      io_.restart();
+      io_.run();
+      return;
+    }
+    if (error && error != asio::error::operation_aborted) {
+      closed_ = true;
+      return;
+    }
+    ++reads_;
+    raw_.insert(raw_.end(), buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(got));
+    decoder_.feed(std::span<const std::uint8_t>(buffer_.data(), got));
+    while (auto ev = decoder_.next()) {
+      pending_.push_back(
+          Received{ev->outcome, ev->command, ev->address, ev->oid,
+                   std::vector<std::uint8_t>(ev->payload.begin(), ev->payload.end())});
+    }
+  }
+
+  asio::io_context io_;
+  asio::ip::tcp::socket socket_;
+  bool connected_ = false;
+  bool closed_ = false;
+  std::array<std::uint8_t, 4096> buffer_{};
+  rct::FrameDecoder decoder_;
+  std::vector<Received> pending_;
+  std::vector<std::uint8_t> raw_;
+  std::size_t reads_ = 0;
+};
+
+float as_float(const std::vector<std::uint8_t>& payload) {
+  auto v = rct::decode_value(rct::DataType::kFloat, payload);
+  REQUIRE(v.ok());
+  return std::get<float>(*v);
+}
+
+std::vector<std::uint8_t> be32(std::uint32_t v) {
+  return {static_cast<std::uint8_t>(v >> 24), static_cast<std::uint8_t>(v >> 16),
+          static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)};
+}
+
+// The last record of the reply for `oid`.
+std::optional<rct::sim::SentReply> last_sent(rct::sim::Simulator& sim, std::uint32_t requested) {
+  auto all = sim.sent();
+  for (auto it = all.rbegin(); it != all.rend(); ++it) {
+    if (it->requested_oid == requested) return *it;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+TEST_CASE("READ battery.soc is answered with a leading 00 and a fraction", "[simulator]") {
+  RunningSimulator sim;
+  RawClient client(sim->port());
+  REQUIRE(client.connected());
+  client.read(kSoc);
+  auto frames = client.frames(1);
+  REQUIRE(frames.size() == 1);
+  CHECK(frames[0].outcome == DecodeOutcome::kOk);
+  CHECK(frames[0].command == Command::kResponse);
+  CHECK(frames[0].oid == kSoc);
+  REQUIRE(frames[0].payload.size() == 4);
+  const float soc = as_float(frames[0].payload);
+  CHECK(soc >= 0.0f);
+  CHECK(soc <= 1.0f);
+  REQUIRE(client.raw().size() >= 4);
+  CHECK(rct::to_hex(std::span(client.raw().data(), 4)) == "002b0508");
+  CHECK(sim->truth(kSoc).count(frames[0].payload) == 1);
+}
+
+TEST_CASE("pipelined READs in one segment are all answered, in order", "[simulator]") {
+  RunningSimulator sim;
+  RawClient client(sim->port());
+  const std::vector<std::uint32_t> oids = {kSoc,
+                                           0xDB2D69AE /* escaped OID */,
+                                           0x2BC1E72B,
+                                           0x89EE3EB5,
+                                           kDescription,
+                                           oid_of("energy.e_grid_feed_total"),
+                                           oid_of("inverter_sn"),
+                                           oid_of("power_mng.n_batteries"),
+                                           oid_of("battery.cells[0]"),
+                                           oid_of("prim_sm.state")};
+  client.read_batch(oids);
+  auto frames = client.frames(oids.size());
+  REQUIRE(frames.size() == oids.size());
+  for (std::size_t i = 0; i < oids.size(); ++i) {
+    INFO(rct::format_oid(oids[i]));
+    CHECK(frames[i].outcome == DecodeOutcome::kOk);
+    CHECK(frames[i].oid == oids[i]);
+    const rct::OidInfo* info = registry().find(oids[i]);
+    CHECK(rct::payload_size_fits(info->response_type, frames[i].payload.size()));
+  }
+  CHECK(as_float(frames[5].payload) < 0.0f);  // feed-in counter is negative
+}
+
+TEST_CASE("values vary with simulated time, faster with a time scale", "[simulator]") {
+  auto options = test_options();
+  options.time_scale = 3600;  // an hour per second
+  RunningSimulator sim(options);
+  RawClient client(sim->port());
+  const std::uint32_t total = oid_of("energy.e_load_total");
+  client.read(total);
+  auto first = client.frames(1);
+  REQUIRE(first.size() == 1);
+  const auto until = Clock::now() + 5s;
+  float later = as_float(first[0].payload);
+  while (later <= as_float(first[0].payload) && Clock::now() < until) {
+    client.read(total);
+    auto next = client.frames(1);
+    REQUIRE(next.size() == 1);
+    later = as_float(next[0].payload);
+  }
+  CHECK(later > as_float(first[0].payload));
+  CHECK(sim->device_now() > kNoon);
+}
+
+TEST_CASE("every reply is copied to every connected client", "[simulator]") {
+  RunningSimulator sim;
+  RawClient a(sim->port());
+  RawClient b(sim->port());
+  REQUIRE((a.connected() && b.connected()));
+  const auto deadline = Clock::now() + 5s;
+  while (sim->client_count() < 2 && Clock::now() < deadline) std::this_thread::yield();
+  REQUIRE(sim->client_count() == 2);
+  a.read(kSoc);
+  auto fa = a.frames(1);
+  auto fb = b.frames(1);
+  REQUIRE(fa.size() == 1);
+  REQUIRE(fb.size() == 1);
+  CHECK(fb[0].oid == kSoc);
+  CHECK(fa[0].payload == fb[0].payload);
+  b.read(kDescription);
+  CHECK(a.frames(1).at(0).oid == kDescription);
+  CHECK(b.frames(1).at(0).oid == kDescription);
+}
+
+TEST_CASE("a sixth client is closed at once while five keep working", "[simulator]") {
+  RunningSimulator sim;
+  std::vector<std::unique_ptr<RawClient>> clients;
+  for (int i = 0; i < 5; ++i) {
+    clients.push_back(std::make_unique<RawClient>(sim->port()));
+    REQUIRE(clients.back()->connected());
+  }
+  const auto deadline = Clock::now() + 5s;
+  while (sim->client_count() < 5 && Clock::now() < deadline) std::this_thread::yield();
+  REQUIRE(sim->client_count() == 5);
+  RawClient sixth(sim->port());
+  CHECK(sixth.closed_within(5s));
+  CHECK(sim->client_count() == 5);
+  clients[0]->read(kSoc);
+  for (auto& c : clients) CHECK(c->frames(1).size() == 1);
+}
+
+TEST_CASE("a WRITE is stored and read back; writes are not answered unless echo is on",
+          "[simulator]") {
+  const std::uint32_t strategy = oid_of("power_mng.soc_strategy");
+  const std::uint32_t soc_max = oid_of("power_mng.soc_max");
+  {
+    RunningSimulator sim;
+    RawClient client(sim->port());
+    client.send_batch({Frame{Command::kWrite, std::nullopt, strategy, {2}},
+                       Frame{Command::kWrite, std::nullopt, soc_max, be32(0x3f4ccccd)},  // 0.8
+                       Frame{Command::kRead, std::nullopt, strategy, {}},
+                       Frame{Command::kRead, std::nullopt, soc_max, {}}});
+    auto frames = client.frames(2);
+    REQUIRE(frames.size() == 2);
+    CHECK(frames[0].oid == strategy);  // no reply to either WRITE came first
+    CHECK(frames[0].payload == std::vector<std::uint8_t>{2});
+    CHECK(frames[1].oid == soc_max);
+    CHECK(as_float(frames[1].payload) == 0.8f);
+  }
+  {
+    auto options = test_options();
+    options.echo_writes = true;
+    RunningSimulator sim(options);
+    RawClient client(sim->port());
+    client.send(Frame{Command::kWrite, std::nullopt, strategy, {1}});
+    auto frames = client.frames(1);
+    REQUIRE(frames.size() == 1);
+    CHECK(frames[0].command == Command::kResponse);
+    CHECK(frames[0].payload == std::vector<std::uint8_t>{1});
+  }
+}
+
+TEST_CASE("a time-series query pages backwards with LONG_RESPONSE answers", "[simulator]") {
+  auto options = test_options();
+  options.page_size = 40;  // 4 + 40 * 8 = 324 bytes: needs the 2-byte length
+  RunningSimulator sim(options);
+  RawClient client(sim->port());
+  const std::uint32_t series = oid_of("logger.minutes_soc_log_ts");
+  std::uint32_t t = static_cast<std::uint32_t>(kNoon);
+  std::uint32_t previous_oldest = 0;
+  for (int page = 0; page < 3; ++page) {
+    INFO("page " << page);
+    client.send(Frame{Command::kWrite, std::nullopt, series, be32(t)});
+    auto frames = client.frames(1);
+    REQUIRE(frames.size() == 1);
+    CHECK(frames[0].command == Command::kLongResponse);
+    CHECK(frames[0].oid == series);
+    REQUIRE(frames[0].payload.size() == 4 + 40 * 8);
+    const rct::TimeSeries ts = rct::decode_timeseries(frames[0].payload);
+    CHECK(ts.query_timestamp == t);
+    CHECK(ts.points.back().timestamp <= t);
+    if (page > 0) CHECK(ts.points.back().timestamp == previous_oldest);
+    previous_oldest = ts.points.front().timestamp;
+    CHECK(previous_oldest < t);
+    t = previous_oldest;
+  }
+  // The event table answers the same way.
+  client.send(Frame{Command::kWrite, std::nullopt, oid_of("logger.error_log_time_stamp"),
+                    be32(static_cast<std::uint32_t>(kNoon))});
+  auto events = client.frames(1);
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].command == Command::kLongResponse);
+  CHECK(rct::payload_size_fits(rct::DataType::kEventTable, events[0].payload.size()));
+  CHECK(rct::decode_event_table(events[0].payload).entries.size() == 40);
+}
+
+TEST_CASE("a request arriving while a reply is sent cuts it short with a valid CRC",
+          "[simulator]") {
+  auto options = test_options();
+  options.service_time = 1000ms;
+  RunningSimulator sim(options);
+  RawClient client(sim->port());
+  client.read(kDescription);
+  // Place the second request inside the first reply's service time (not a synchronisation
+  // sleep: the cut happens whenever the request arrives before the 1 s are up).
+  const auto sent_first = Clock::now();
+  std::this_thread::sleep_for(200ms);
+  client.read(kSoc);
+  auto frames = client.frames(2);
+  REQUIRE(frames.size() == 2);
+  CHECK(frames[0].outcome == DecodeOutcome::kOk);  // valid CRC over the truncated payload
+  CHECK(frames[0].oid == kDescription);
+  CHECK(frames[0].payload.size() < 64);
+  CHECK(frames[1].oid == kSoc);
+  CHECK(frames[1].payload.size() == 4);
+  CHECK(Clock::now() - sent_first >= 1000ms);  // the second reply took its full service time
+  auto record = last_sent(*sim, kDescription);
+  REQUIRE(record);
+  CHECK(record->cut_by_request);
+  CHECK_FALSE(record->intact);
+  CHECK(sim->truth(kDescription).empty());
+
+  // Switched off, the same pattern gives the full reply.
+  RunningSimulator::apply(sim->set_truncation(false));
+  client.read(kDescription);
+  std::this_thread::sleep_for(200ms);
+  client.read(kSoc);
+  frames = client.frames(2);
+  REQUIRE(frames.size() == 2);
+  CHECK(frames[0].payload.size() == 64);
+  CHECK(sim->truth(kDescription).size() == 1);
+}
+
+TEST_CASE("EXTENSION, AT+ noise and unknown OIDs get no answer", "[simulator]") {
+  RunningSimulator sim;
+  RawClient client(sim->port());
+  std::vector<std::uint8_t> bytes = rct::from_hex(
+                                        "2b3ce1"
+                                        "41542b0d")
+                                        .value();
+  REQUIRE(rct::encode_frame(Frame{Command::kRead, std::nullopt, 0x01020304, {}}, bytes).ok());
+  REQUIRE(rct::encode_frame(Frame{Command::kRead, std::nullopt, kSoc, {}}, bytes).ok());
+  client.send(bytes);  // noise, an OID not in the registry, then battery.soc
+  auto frames = client.frames(2, 1s);
+  REQUIRE(frames.size() == 1);
+  CHECK(frames[0].oid == kSoc);
+}
+
+TEST_CASE("plant reads are answered for known addresses only", "[simulator]") {
+  RunningSimulator sim;
+  RawClient client(sim->port());
+  client.send_batch({Frame{Command::kPlantRead, 0x0BADF00D, kSoc, {}},
+                     Frame{Command::kPlantRead, rct::sim::kDefaultPlantAddress, kSoc, {}}});
+  auto frames = client.frames(2, 1s);
+  REQUIRE(frames.size() == 1);
+  CHECK(frames[0].command == Command::kPlantResponse);
+  CHECK(frames[0].address == rct::sim::kDefaultPlantAddress);
+  CHECK(frames[0].oid == kSoc);
+  CHECK(sim->truth(kSoc, rct::sim::kDefaultPlantAddress).count(frames[0].payload) == 1);
+  CHECK(sim->truth(kSoc).empty());
+}
+
+TEST_CASE("READ_PERIODICALLY answers at once and then every pas.period", "[simulator]") {
+  RunningSimulator sim;
+  RawClient client(sim->port());
+  client.send_batch({Frame{Command::kWrite, std::nullopt, oid_of("pas.period"), be32(1)},
+                     Frame{Command::kReadPeriodically, std::nullopt, kSoc, {}}});
+  auto frames = client.frames(3, 5s);
+  REQUIRE(frames.size() == 3);
+  for (const Received& r : frames) CHECK(r.oid == kSoc);
+  // Writing 0 clears the registrations.
+  client.send(Frame{Command::kWrite, std::nullopt, oid_of("pas.period"), be32(0)});
+  client.frames(1, 200ms);  // a push may have been under way
+  CHECK(client.silent_for(1500ms));
+}
+
+TEST_CASE("each fault mode is observable on the wire and in the record", "[simulator]") {
+  RunningSimulator sim;
+  RawClient client(sim->port());
+  auto scripted = [&](FaultKind f) { RunningSimulator::apply(sim->script_fault(f, 1)); };
+
+  SECTION("garbage before a frame that still decodes") {
+    scripted(FaultKind::kGarbage);
+    client.read(kSoc);
+    auto frames = client.frames(1);
+    REQUIRE(frames.size() == 1);
+    CHECK(frames[0].oid == kSoc);
+    CHECK(client.raw().size() > 14);  // 00 + 13-byte frame, plus garbage
+    CHECK(client.raw()[0] != 0x00);
+    auto record = last_sent(*sim, kSoc);
+    CHECK(record->fault == FaultKind::kGarbage);
+    CHECK(record->intact);
+  }
+  SECTION("corrupted CRC") {
+    scripted(FaultKind::kCorruptCrc);
+    client.read(kSoc);
+    auto frames = client.frames(1);
+    REQUIRE(frames.size() == 1);
+    CHECK(frames[0].outcome == DecodeOutcome::kCrcMismatch);
+    CHECK(sim->truth(kSoc).empty());
+  }
+  SECTION("dropped reply") {
+    scripted(FaultKind::kDrop);
+    client.read(kSoc);
+    CHECK(client.silent_for(300ms));
+    client.read(kSoc);
+    CHECK(client.frames(1).size() == 1);
+    CHECK_FALSE(sim->sent().front().delivered);
+  }
+  SECTION("wrong OID: another OID's true value") {
+    scripted(FaultKind::kWrongOid);
+    client.read(kSoc);
+    auto frames = client.frames(1);
+    REQUIRE(frames.size() == 1);
+    REQUIRE(frames[0].oid.has_value());
+    CHECK(*frames[0].oid != kSoc);
+    CHECK(sim->truth(*frames[0].oid).count(frames[0].payload) == 1);
+    CHECK(sim->truth(kSoc).empty());
+  }
+  SECTION("truncated reply with a valid CRC") {
+    scripted(FaultKind::kTruncate);
+    client.read(kSoc);
+    auto frames = client.frames(1);
+    REQUIRE(frames.size() == 1);
+    CHECK(frames[0].outcome == DecodeOutcome::kOk);
+    CHECK(frames[0].payload.size() < 4);
+    CHECK(sim->truth(kSoc).empty());
+  }
+  SECTION("stall: no reply, then nothing for the stall duration") {
+    RunningSimulator::apply(sim->set_stall_duration(600ms));
+    scripted(FaultKind::kStall);
+    client.read(kSoc);
+    const auto start = Clock::now();
+    client.read(kDescription);
+    auto frames = client.frames(1);
+    REQUIRE(frames.size() == 1);
+    CHECK(frames[0].oid == kDescription);
+    CHECK(Clock::now() - start >= 550ms);
+  }
+  SECTION("disconnect after a reply") {
+    scripted(FaultKind::kDisconnect);
+    client.read(kSoc);
+    CHECK(client.frames(1).size() == 1);
+    CHECK(client.closed_within(5s));
+  }
+  SECTION("disconnect after N frames") {
+    RunningSimulator::apply(sim->set_disconnect_after(3));
+    RawClient limited(sim->port());
+    REQUIRE(limited.connected());
+    limited.read_batch({kSoc, kSoc, kSoc});
+    CHECK(limited.frames(3).size() == 3);
+    CHECK(limited.closed_within(5s));
+  }
+  SECTION("night: connections refused, then accepted again") {
+    RunningSimulator::apply(sim->set_night(true));
+    CHECK(client.closed_within(5s));
+    RawClient refused(sim->port());
+    CHECK_FALSE(refused.connected());
+    RunningSimulator::apply(sim->set_night(false));
+    RawClient morning(sim->port());
+    REQUIRE(morning.connected());
+    morning.read(kSoc);
+    CHECK(morning.frames(1).size() == 1);
+  }
+  SECTION("a lifetime counter answers 0") {
+    const std::uint32_t total = oid_of("energy.e_ac_total");
+    scripted(FaultKind::kCounterReset);
+    client.read_batch({kSoc, total});  // battery.soc is not a counter: untouched
+    auto frames = client.frames(2);
+    REQUIRE(frames.size() == 2);
+    CHECK(as_float(frames[0].payload) > 0.0f);
+    CHECK(as_float(frames[1].payload) == 0.0f);
+    CHECK(last_sent(*sim, total)->fault == FaultKind::kCounterReset);
+  }
+  SECTION("a reply split across two TCP segments still decodes") {
+    const std::uint32_t escaped = 0x2BC1E72B;  // the OID has two bytes to escape
+    scripted(FaultKind::kSplit);
+    client.read(escaped);
+    auto frames = client.frames(1);
+    REQUIRE(frames.size() == 1);
+    CHECK(frames[0].outcome == DecodeOutcome::kOk);
+    CHECK(frames[0].oid == escaped);
+    CHECK(client.reads() >= 2);
+    CHECK(last_sent(*sim, escaped)->intact);
+  }
+  SECTION("absurd power values") {
+    const std::uint32_t grid = oid_of("g_sync.p_ac_grid_sum_lp");
+    RunningSimulator::apply(sim->script_fault(FaultKind::kAbsurdValue, 2));
+    client.read_batch({grid, grid});
+    auto frames = client.frames(2);
+    REQUIRE(frames.size() == 2);
+    const float a = as_float(frames[0].payload);
+    const float b = as_float(frames[1].payload);
+    CHECK((a == 1e30f || std::isnan(a)));
+    CHECK((b == 1e30f || std::isnan(b)));
+  }
+}
+
+TEST_CASE("under random faults every intact frame received is in the simulator's truth",
+          "[simulator]") {
+  auto options = test_options();
+  options.service_time = 5ms;
+  for (FaultKind f : {FaultKind::kGarbage, FaultKind::kCorruptCrc, FaultKind::kDrop,
+                      FaultKind::kWrongOid, FaultKind::kTruncate}) {
+    options.faults.probability[static_cast<std::size_t>(f)] = 0.1;
+  }
+  RunningSimulator sim(options);
+  RawClient client(sim->port());
+  const std::vector<std::uint32_t> oids = {kSoc, kDescription, oid_of("energy.e_load_total"),
+                                           oid_of("g_sync.p_ac_load_sum_lp")};
+  std::size_t good = 0, rejected = 0;
+  for (int round = 0; round < 30; ++round) {
+    client.read_batch(oids);
+    for (const Received& r : client.frames(oids.size(), 150ms)) {
+      if (r.outcome != DecodeOutcome::kOk || !r.oid) {
+        ++rejected;
+        continue;
+      }
+      const rct::OidInfo* info = registry().find(*r.oid);
+      REQUIRE(info != nullptr);
+      const bool fits = rct::payload_size_fits(info->response_type, r.payload.size());
+      const bool in_truth = sim->truth(*r.oid).count(r.payload) == 1;
+      INFO(rct::format_oid(*r.oid) << " " << rct::to_hex(r.payload));
+      if (fits && info->response_type != rct::DataType::kString) CHECK(in_truth);
+      if (!fits) CHECK_FALSE(in_truth);
+      (fits ? good : rejected) += 1;
+    }
+  }
+  CHECK(good > 60);
+  CHECK(rejected > 0);
+}

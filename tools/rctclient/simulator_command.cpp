@@ -1,0 +1,148 @@
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <asio.hpp>
+#include <csignal>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tools/rctclient/cli_error.h"
+#include "tools/rctclient/commands.h"
+#include "tools/simulator/simulator.h"
+
+namespace rct::cli {
+namespace {
+
+constexpr double kDefaultFaultProbability = 0.05;
+
+struct SimulatorArgs {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8899;
+  bool verbose = false;
+  double time_scale = 1.0;
+  unsigned service_time_ms = 200;
+  bool no_truncation = false;
+  bool echo_writes = false;
+  std::vector<std::string> faults;
+  unsigned stall_ms = 3000;
+  std::uint64_t seed = 1;
+  std::size_t page_size = 24;
+  std::size_t max_clients = 5;
+};
+
+// "NAME" or "NAME=PROB" (and "disconnect_after=N") into the fault configuration.
+void parse_fault(const std::string& spec, sim::FaultConfig& config) {
+  const std::size_t eq = spec.find('=');
+  const std::string name = spec.substr(0, eq);
+  const std::string value = eq == std::string::npos ? "" : spec.substr(eq + 1);
+  if (name == "disconnect_after") {
+    try {
+      std::size_t used = 0;
+      const unsigned long n = std::stoul(value, &used);
+      if (used != value.size() || n == 0) throw std::invalid_argument(value);
+      config.disconnect_after_frames = static_cast<unsigned>(n);
+    } catch (const std::exception&) {
+      throw UsageError("--fault disconnect_after needs a frame count, e.g. disconnect_after=20");
+    }
+    return;
+  }
+  std::optional<sim::FaultKind> kind = sim::fault_from_name(name);
+  if (!kind) {
+    std::string names;
+    for (sim::FaultKind f : sim::kAllFaults)
+      names += std::string(names.empty() ? "" : ", ") + std::string(sim::fault_name(f));
+    throw UsageError("unknown fault '" + name + "' (" + names + ", disconnect_after=N)");
+  }
+  double p = kDefaultFaultProbability;
+  if (!value.empty()) {
+    try {
+      std::size_t used = 0;
+      p = std::stod(value, &used);
+      if (used != value.size()) throw std::invalid_argument(value);
+    } catch (const std::exception&) {
+      throw UsageError("--fault " + name + ": '" + value + "' is not a probability");
+    }
+  }
+  if (!(p >= 0 && p <= 1)) throw UsageError("--fault " + name + ": probability must be 0..1");
+  config.probability[static_cast<std::size_t>(*kind)] = p;
+}
+
+void run_simulator(const Registry& registry, const SimulatorArgs& args) {
+  if (!(args.time_scale > 0)) throw UsageError("--time-scale must be positive");
+  auto logger = std::make_shared<spdlog::logger>(
+      "simulator", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
+  logger->set_level(args.verbose ? spdlog::level::debug : spdlog::level::info);
+
+  sim::SimulatorOptions options;
+  options.host = args.host;
+  options.port = args.port;
+  options.service_time = std::chrono::milliseconds(args.service_time_ms);
+  options.truncation = !args.no_truncation;
+  options.echo_writes = args.echo_writes;
+  options.time_scale = args.time_scale;
+  options.seed = args.seed;
+  options.page_size = args.page_size;
+  options.max_clients = args.max_clients;
+  options.faults.stall_duration = std::chrono::milliseconds(args.stall_ms);
+  for (const std::string& spec : args.faults) parse_fault(spec, options.faults);
+  options.logger = logger;
+
+  asio::io_context io;
+  sim::Simulator simulator(io, registry, options);
+  try {
+    simulator.start();
+  } catch (const std::system_error& e) {
+    throw UsageError("cannot listen on " + args.host + ":" + std::to_string(args.port) + ": " +
+                     e.code().message());
+  }
+  std::cout << "listening on " << args.host << ":" << simulator.port() << std::endl;
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const asio::error_code& ec, int signal) {
+    if (ec) return;
+    logger->info("signal {}: stopping", signal);
+    simulator.shutdown();
+  });
+  io.run();
+}
+
+}  // namespace
+
+void add_simulator_command(CLI::App& app, const Registry& registry) {
+  auto args = std::make_shared<SimulatorArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "simulator", "Run a simulated inverter (house model, shared serial link, fault injection)");
+  cmd->add_option("--host", args->host, "Address to listen on")->capture_default_str();
+  cmd->add_option("--port", args->port, "TCP port (0 = any free port)")->capture_default_str();
+  cmd->add_flag("--verbose", args->verbose, "Log every frame (debug level)");
+  cmd->add_option("--time-scale", args->time_scale,
+                  "Simulated seconds per real second (1440: a day in a minute)")
+      ->capture_default_str();
+  cmd->add_option("--service-time-ms", args->service_time_ms,
+                  "Time one reply occupies the serial link")
+      ->capture_default_str();
+  cmd->add_flag("--no-truncation", args->no_truncation,
+                "Do not cut a reply short when a request arrives while it is sent");
+  cmd->add_flag("--echo-writes", args->echo_writes, "Answer a stored WRITE with a RESPONSE");
+  cmd->add_option(
+         "--fault", args->faults,
+         "NAME[=PROB] per reply (default 0.05): garbage, corrupt_crc, drop, wrong_oid, "
+         "truncate, stall, disconnect, counter_reset, absurd, split, night (refuse connections "
+         "while the model's PV is zero); or disconnect_after=N frames. Repeatable.")
+      ->take_all();
+  cmd->add_option("--stall-ms", args->stall_ms, "How long a stall fault blocks the link")
+      ->capture_default_str();
+  cmd->add_option("--seed", args->seed, "Seed of the house model and the faults")
+      ->capture_default_str();
+  cmd->add_option("--page-size", args->page_size, "Samples per time-series / event-table answer")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 2000));
+  cmd->add_option("--max-clients", args->max_clients, "Connections the bridge accepts")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
+  cmd->callback([args, &registry] { run_simulator(registry, *args); });
+}
+
+}  // namespace rct::cli

@@ -1,0 +1,28 @@
+#pragma once
+
+#include <span>
+#include <string_view>
+
+#include "core/value.h"
+#include "tools/simulator/house_model.h"
+
+namespace rct::sim {
+
+// Which OID shows which quantity of the house model. The value alternative matches the OID's
+// registry type (checked by a unit test). These OIDs are measurements: the device recomputes
+// them continuously, so the simulator does not store writes to them.
+struct HouseBinding {
+  std::string_view name;
+  Value (*get)(const HouseState&);
+};
+std::span<const HouseBinding> house_bindings();
+
+// Names of the lifetime counters (protocol.md §15.3); the counter-reset fault targets these.
+bool is_lifetime_counter(std::string_view name);
+
+// Cell temperature / voltage of one installed battery module, derived from the stack state.
+BatteryModuleStatus module_status(const HouseState& s, int module);
+
+inline constexpr int kInstalledModules = 3;
+
+}  // namespace rct::sim

@@ -1,0 +1,153 @@
+#pragma once
+
+#include <asio.hpp>
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <future>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/frame.h"
+#include "core/registry.h"
+#include "tools/simulator/connection.h"
+#include "tools/simulator/faults.h"
+#include "tools/simulator/sent_log.h"
+#include "tools/simulator/serial_pipe.h"
+#include "tools/simulator/value_store.h"
+
+namespace spdlog {
+class logger;
+}
+
+namespace rct::sim {
+
+inline constexpr std::uint32_t kDefaultPlantAddress = 0x12345678;
+
+struct SimulatorOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8899;  // 0 = ephemeral; see Simulator::port()
+  std::chrono::milliseconds service_time{200};
+  bool truncation = true;                  // interleaved requests cut replies short (valid CRC)
+  bool echo_writes = false;                // answer a stored WRITE with a RESPONSE of the new value
+  double time_scale = 1.0;                 // simulated seconds per real second
+  std::optional<std::int64_t> start_time;  // device time at start; default: the local wall clock
+  std::uint64_t seed = 1;
+  std::size_t max_clients = 5;  // further connections are accepted and closed at once
+  std::vector<std::uint32_t> plant_addresses{kDefaultPlantAddress};  // followers, each own store
+  std::size_t page_size = 24;  // samples / entries per logger answer
+  std::size_t max_queue = 64;  // requests waiting for the serial link
+  FaultConfig faults;
+  std::shared_ptr<spdlog::logger> logger;  // null: silent
+};
+
+// The simulated inverter on the network: a TCP listener in front of one shared serial pipe
+// (protocol.md §2.3, §16.2). Answers READ / PLANT_READ (RESPONSE, LONG_RESPONSE when L > 255),
+// stores WRITEs, answers logger queries with LONG_RESPONSE pages, pushes READ_PERIODICALLY
+// registrations every pas.period seconds, copies every reply to every client with a leading 0x00,
+// and injects faults. Unknown OIDs, EXTENSION and `AT+\r` noise get no answer.
+// Runs on the caller's io_context and starts no threads. Members marked thread-safe may be called
+// from any thread; everything else on the io_context's thread (or before it runs).
+class Simulator {
+ public:
+  static constexpr std::size_t kMaxRegistrations = 64;  // READ_PERIODICALLY (§11)
+
+  Simulator(asio::io_context& io, const Registry& registry, SimulatorOptions options);
+  ~Simulator();
+  Simulator(const Simulator&) = delete;
+  Simulator& operator=(const Simulator&) = delete;
+
+  // Binds and listens; throws std::system_error when that fails (before the loop runs).
+  void start();
+  // Closes the listener, every connection and all timers.
+  void shutdown();
+
+  std::uint16_t port() const { return port_.load(); }  // thread-safe; the bound port
+  std::int64_t device_now() const;                     // thread-safe
+
+  // Thread-safe: posted onto the io_context; the future is ready once applied.
+  // The next `count` replies the fault applies to get it. kNight: a count > 0 turns night on,
+  // 0 turns it off (as set_night).
+  std::future<void> script_fault(FaultKind f, unsigned count);
+  std::future<void> set_fault_probability(FaultKind f, double p);
+  std::future<void> set_disconnect_after(unsigned frames);
+  std::future<void> set_stall_duration(std::chrono::milliseconds d);
+  std::future<void> set_night(bool night);  // true: refuse connections until false
+  std::future<void> set_truncation(bool on);
+  std::future<void> post_shutdown();
+
+  // Thread-safe reads.
+  std::size_t client_count() const { return client_count_.load(); }
+  std::vector<SentReply> sent() const { return log_.all(); }
+  std::set<std::vector<std::uint8_t>> truth(std::uint32_t oid,
+                                            std::optional<std::uint32_t> address = {}) const {
+    return log_.truth(oid, address);
+  }
+  const SentLog& log() const { return log_; }
+
+ private:
+  struct Registration {
+    std::optional<std::uint32_t> address;
+    std::uint32_t oid = 0;
+    bool operator==(const Registration&) const = default;
+  };
+
+  template <typename F>
+  std::future<void> post_task(F f);
+  void open_listener();
+  void accept();
+  void on_accept(asio::ip::tcp::socket socket);
+  void on_request(std::uint64_t client, Frame request);
+  void on_closed(std::uint64_t client);
+  void close_all_clients();
+  void apply_night(bool night);
+  void watch_night();
+  void schedule_pushes();
+
+  ValueStore* store_for(const Frame& frame);
+  std::optional<Frame> respond(const Frame& request);
+  std::optional<Frame> answer_read(const Frame& request, ValueStore& store);
+  void emit(Frame reply, bool cut);
+  void broadcast(std::vector<std::uint8_t> bytes);
+  void send_split(std::vector<std::uint8_t> wire);
+
+  asio::io_context& io_;
+  const Registry& registry_;
+  SimulatorOptions options_;
+  std::shared_ptr<spdlog::logger> logger_;
+  std::chrono::steady_clock::time_point steady_start_;
+  std::int64_t device_start_ = 0;
+  ValueStore store_;                                            // this device
+  std::map<std::uint32_t, std::unique_ptr<ValueStore>> plant_;  // followers, created on demand
+  FaultInjector faults_;
+  SerialPipe pipe_;
+  SentLog log_;
+  asio::ip::tcp::acceptor acceptor_;
+  asio::ip::tcp::endpoint endpoint_;
+  std::map<std::uint64_t, std::shared_ptr<Connection>> clients_;
+  std::uint64_t next_client_id_ = 1;
+  std::atomic<std::uint16_t> port_{0};
+  std::atomic<std::size_t> client_count_{0};
+  std::vector<Registration> registrations_;
+  asio::steady_timer push_timer_;
+  asio::steady_timer night_timer_;
+  asio::steady_timer accept_retry_timer_;
+  asio::steady_timer split_timer_;
+  // Held from start() to shutdown(): with the listener closed at night nothing else is pending.
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+  bool night_ = false;
+  std::optional<bool> night_override_;
+  bool stopped_ = false;
+  bool absurd_nan_ = false;  // alternates the absurd value between 1e30 and NaN
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // posted tasks check it
+};
+
+// Device time now: the local wall clock encoded as if it were UTC (protocol.md §9.4).
+std::int64_t local_device_time();
+
+}  // namespace rct::sim
