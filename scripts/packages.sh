@@ -5,4 +5,4 @@ RCT_BUILD_PACKAGES=(
   libsystemd-dev nlohmann-json3-dev libcli11-dev
 )
 RCT_RUN_PACKAGES=(mosquitto mosquitto-clients)
-RCT_TEST_PACKAGES=(catch2 clang libclang-rt-14-dev mosquitto mosquitto-clients python3)
+RCT_TEST_PACKAGES=(catch2 clang libclang-rt-14-dev mosquitto mosquitto-clients openssl python3)

@@ -1,0 +1,309 @@
+#include "daemon/adapters/paho_mqtt_client.h"
+
+#include <unistd.h>
+
+#include <asio/post.hpp>
+#include <exception>
+#include <utility>
+
+namespace rct {
+namespace {
+
+// Tokens carry the connection epoch in their user context: an opaque tag Paho hands back and
+// never dereferences.
+void* epoch_context(std::uint64_t epoch) {
+  return reinterpret_cast<void*>(  // NOLINT(performance-no-int-to-ptr): a tag, not an address
+      static_cast<std::uintptr_t>(epoch));
+}
+std::uint64_t context_epoch(const mqtt::token& token) {
+  return static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(token.get_user_context()));
+}
+
+std::string describe_failure(const mqtt::token& token) {
+  const int rc = token.get_return_code();
+  std::string text;
+  switch (rc) {
+    // Paho's text for -1 is just "Failure"; for a connect it means the socket or TLS layer.
+    case MQTTASYNC_FAILURE:
+      text = "TCP/TLS connect failure";
+      break;
+    // Positive codes are CONNACK refusals (MQTT 3.1.1 §3.2.2.3).
+    case 1:
+      text = "unacceptable protocol version";
+      break;
+    case 2:
+      text = "client identifier rejected";
+      break;
+    case 3:
+      text = "server unavailable";
+      break;
+    case 4:
+      text = "bad user name or password";
+      break;
+    case 5:
+      text = "not authorized";
+      break;
+    default:
+      text = mqtt::exception::error_str(rc);
+      break;
+  }
+  if (text.empty()) text = "error";
+  return text + " (rc " + std::to_string(rc) + ")";
+}
+
+// Margin on top of the disconnect timeout before `done` runs without Paho's answer.
+constexpr std::chrono::milliseconds kDisconnectMargin{1000};
+
+mqtt::connect_options build_connect_options(const MqttConfig& config, const MqttWill& will) {
+  auto builder = mqtt::connect_options_builder()
+                     .mqtt_version(MQTTVERSION_3_1_1)
+                     .clean_session(true)
+                     .keep_alive_interval(config.keepalive)
+                     .connect_timeout(config.connect_timeout)
+                     .automatic_reconnect(config.reconnect_min, config.reconnect_max)
+                     .will(mqtt::message(will.topic, will.payload, 1, true));
+  if (!config.username.empty()) builder.user_name(config.username);
+  if (!config.password.empty()) builder.password(config.password.reveal());
+  if (is_tls(config.scheme)) {
+    const TlsConfig& tls = config.tls;
+    auto ssl = mqtt::ssl_options_builder();
+    if (!tls.ca_file.empty()) ssl.trust_store(tls.ca_file);
+    if (!tls.cert_file.empty()) ssl.key_store(tls.cert_file);
+    if (!tls.key_file.empty()) ssl.private_key(tls.key_file);
+    if (!tls.key_password.empty()) ssl.private_keypassword(tls.key_password.reveal());
+    ssl.enable_server_cert_auth(!tls.insecure);
+    ssl.verify(!tls.insecure);
+    builder.ssl(ssl.finalize());
+  }
+  return builder.finalize();
+}
+
+}  // namespace
+
+std::string PahoMqttClient::default_client_id() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') return "rct2mqtt";
+  return std::string("rct2mqtt-") + host;
+}
+
+PahoMqttClient::PahoMqttClient(asio::io_context& io, const MqttConfig& config,
+                               std::size_t max_in_flight)
+    : io_(io),
+      config_(config),
+      client_id_(config.client_id.empty() ? default_client_id() : config.client_id),
+      max_in_flight_(max_in_flight),
+      retry_timer_(io),
+      disconnect_timer_(io),
+      client_(config.uri, client_id_, nullptr) {
+  // Paho threads from here on: copy and post, nothing else.
+  client_.set_connected_handler([this](const std::string&) {
+    post_to_loop([](PahoMqttClient& self) { self.on_connected(); });
+  });
+  client_.set_connection_lost_handler([this](const std::string& cause) {
+    post_to_loop([cause](PahoMqttClient& self) { self.on_connection_lost(cause); });
+  });
+  client_.set_message_callback([this](const mqtt::const_message_ptr& msg) {
+    if (!msg) return;
+    MqttMessage copy{msg->get_topic(), msg->get_payload_str(), msg->get_qos(), msg->is_retained()};
+    post_to_loop([copy = std::move(copy)](PahoMqttClient& self) {
+      if (self.observer_ != nullptr) self.observer_->on_message(copy);
+    });
+  });
+}
+
+// Loop thread (or after the loop stopped). Dropping the connection without DISCONNECT makes the
+// broker publish the will, which is right for anything but a clean exit via disconnect(). Timer
+// handlers and posted events still queued find `alive_` expired and do nothing.
+PahoMqttClient::~PahoMqttClient() = default;
+
+void PahoMqttClient::post_to_loop(std::function<void(PahoMqttClient&)> fn) {
+  std::weak_ptr<char> alive = alive_;
+  asio::post(io_, [this, alive = std::move(alive), fn = std::move(fn)] {
+    if (alive.expired()) return;
+    fn(*this);
+  });
+}
+
+void PahoMqttClient::Listener::on_success(const mqtt::token& token) {
+  const Request request = request_;
+  const std::uint64_t epoch = context_epoch(token);
+  owner_.post_to_loop(
+      [request, epoch](PahoMqttClient& self) { self.on_request_done(request, epoch, true, {}); });
+}
+
+void PahoMqttClient::Listener::on_failure(const mqtt::token& token) {
+  const Request request = request_;
+  const std::uint64_t epoch = context_epoch(token);
+  std::string error = describe_failure(token);
+  owner_.post_to_loop([request, epoch, error = std::move(error)](PahoMqttClient& self) {
+    self.on_request_done(request, epoch, false, error);
+  });
+}
+
+void PahoMqttClient::connect(const MqttWill& will) {
+  if (connect_started_ || stopping_) return;
+  connect_started_ = true;
+  connect_options_ = build_connect_options(config_, will);
+  start_connect();
+}
+
+void PahoMqttClient::start_connect() {
+  try {
+    client_.connect(connect_options_, epoch_context(epoch_), connect_listener_);
+  } catch (const std::exception& e) {
+    // Paho refused to start an attempt (e.g. one is still running); try again later.
+    if (observer_ != nullptr) observer_->on_connect_failed(e.what());
+    arm_retry_timer();
+  }
+}
+
+// Paho's automatic reconnect also retries after a failed first connect (paho-mqtt-c 1.3.12) and
+// reports each failed attempt through the connect token. This timer is the fallback for a Paho
+// that goes quiet: it fires only when no attempt has been reported for twice the reconnect cap.
+void PahoMqttClient::arm_retry_timer() {
+  retry_timer_.expires_after(2 * config_.reconnect_max + config_.connect_timeout);
+  retry_timer_.async_wait([this, alive = std::weak_ptr<char>(alive_)](const std::error_code& ec) {
+    if (ec || alive.expired() || connected_ || stopping_) return;
+    start_connect();
+  });
+}
+
+void PahoMqttClient::on_connected() {
+  if (stopping_) return;
+  connected_ = true;
+  ++stats_.connects;
+  retry_timer_.cancel();
+  for (const Subscription& s : subscriptions_) issue_subscription(s);
+  if (observer_ != nullptr) observer_->on_connected();
+}
+
+void PahoMqttClient::on_connection_lost(const std::string& reason) {
+  if (!connected_) return;
+  connected_ = false;
+  ++epoch_;
+  stats_.in_flight = 0;
+  if (observer_ != nullptr)
+    observer_->on_connection_lost(reason.empty() ? "connection lost" : reason);
+}
+
+void PahoMqttClient::on_request_done(Request request, std::uint64_t epoch, bool ok,
+                                     const std::string& error) {
+  switch (request) {
+    case Request::kConnect:
+      // Success is reported through the connected handler, which also covers reconnects.
+      if (!ok && !connected_ && !stopping_) {
+        if (observer_ != nullptr) observer_->on_connect_failed(error);
+        arm_retry_timer();
+      }
+      return;
+    case Request::kPublish:
+      if (ok) {
+        ++stats_.delivered;
+      } else {
+        ++stats_.failed;
+      }
+      if (epoch == epoch_ && stats_.in_flight > 0) --stats_.in_flight;
+      return;
+    case Request::kSubscribe:
+      if (!ok) ++stats_.subscribe_failures;
+      return;
+    case Request::kDisconnect:
+      finish_disconnect();
+      return;
+  }
+}
+
+bool PahoMqttClient::publish(std::string_view topic, std::string_view payload, int qos,
+                             bool retain) {
+  if (!connected_ || stopping_) {
+    ++stats_.dropped_offline;
+    return false;
+  }
+  if (stats_.in_flight >= max_in_flight_) {
+    ++stats_.dropped_backlog;
+    return false;
+  }
+  try {
+    auto msg = mqtt::make_message(std::string(topic), payload.data(), payload.size(), qos, retain);
+    client_.publish(std::move(msg), epoch_context(epoch_), publish_listener_);
+  } catch (const std::exception&) {
+    // Typically -3 "disconnected": the loss event is already on its way to the loop.
+    ++stats_.failed;
+    return false;
+  }
+  ++stats_.published;
+  ++stats_.in_flight;
+  return true;
+}
+
+void PahoMqttClient::subscribe(std::string_view filter, int qos) {
+  Subscription s{std::string(filter), qos};
+  for (Subscription& existing : subscriptions_) {
+    if (existing.filter == s.filter) {
+      existing.qos = qos;
+      if (connected_) issue_subscription(existing);
+      return;
+    }
+  }
+  subscriptions_.push_back(std::move(s));
+  if (connected_) issue_subscription(subscriptions_.back());
+}
+
+void PahoMqttClient::issue_subscription(const Subscription& s) {
+  try {
+    client_.subscribe(s.filter, s.qos, epoch_context(epoch_), subscribe_listener_);
+  } catch (const std::exception&) {
+    ++stats_.subscribe_failures;
+  }
+}
+
+void PahoMqttClient::disconnect(std::chrono::milliseconds timeout, std::function<void()> done) {
+  if (stopping_) {
+    // A second request: answer it once the first one finishes.
+    if (disconnect_done_) {
+      disconnect_done_ = [first = std::move(disconnect_done_), second = std::move(done)] {
+        first();
+        if (second) second();
+      };
+    } else if (done) {
+      asio::post(io_, std::move(done));
+    }
+    return;
+  }
+  stopping_ = true;
+  retry_timer_.cancel();
+  disconnect_done_ = std::move(done);
+  if (!disconnect_done_) disconnect_done_ = [] {};
+  disconnect_timer_.expires_after(timeout + kDisconnectMargin);
+  disconnect_timer_.async_wait(
+      [this, alive = std::weak_ptr<char>(alive_)](const std::error_code& ec) {
+        if (ec || alive.expired()) return;
+        finish_disconnect();
+      });
+  try {
+    // Also when not connected: it stops Paho's automatic reconnect.
+    client_.disconnect(static_cast<int>(timeout.count()), epoch_context(epoch_),
+                       disconnect_listener_);
+  } catch (const std::exception&) {
+    asio::post(io_, [this, alive = std::weak_ptr<char>(alive_)] {
+      if (!alive.expired()) finish_disconnect();
+    });
+  }
+}
+
+void PahoMqttClient::finish_disconnect() {
+  connected_ = false;
+  ++epoch_;
+  stats_.in_flight = 0;
+  disconnect_timer_.cancel();
+  if (!disconnect_done_) return;
+  auto done = std::move(disconnect_done_);
+  disconnect_done_ = nullptr;
+  done();
+}
+
+MqttStats PahoMqttClient::stats() const {
+  return stats_;
+}
+
+}  // namespace rct
