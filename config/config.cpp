@@ -41,56 +41,41 @@ constexpr std::array<std::pair<DiscoveryMode, std::string_view>, 2> kModes{{
     {DiscoveryMode::kEntity, "entity"},
 }};
 
-constexpr std::array<std::pair<DataType, std::string_view>, 10> kPollableTypes{{
-    {DataType::kBool, "bool"},
-    {DataType::kUint8, "uint8"},
-    {DataType::kInt8, "int8"},
-    {DataType::kUint16, "uint16"},
-    {DataType::kInt16, "int16"},
-    {DataType::kUint32, "uint32"},
-    {DataType::kInt32, "int32"},
-    {DataType::kEnum, "enum"},
-    {DataType::kFloat, "float"},
-    {DataType::kString, "string"},
-}};
-
-}  // namespace
-
-std::optional<DataType> pollable_type_from_name(std::string_view name) {
-  return from_name(kPollableTypes, name);
-}
-
-std::string_view pollable_type_name(DataType t) {
+// Types a configured value may have: the scalar ones (structured types need their own handling).
+bool is_pollable(DataType t) {
   switch (t) {
     case DataType::kBool:
-      return "bool";
     case DataType::kUint8:
-      return "uint8";
     case DataType::kInt8:
-      return "int8";
     case DataType::kUint16:
-      return "uint16";
     case DataType::kInt16:
-      return "int16";
     case DataType::kUint32:
-      return "uint32";
     case DataType::kInt32:
-      return "int32";
     case DataType::kEnum:
-      return "enum";
     case DataType::kFloat:
-      return "float";
     case DataType::kString:
-      return "string";
+      return true;
     case DataType::kUnknown:
     case DataType::kTimeSeries:
     case DataType::kEventTable:
     case DataType::kBatteryModuleStatus:
     case DataType::kBatteryModuleStatistics:
     case DataType::kBatteryModuleResistance:
-      return "";
+      return false;
   }
-  return "";
+  return false;
+}
+
+}  // namespace
+
+std::optional<DataType> pollable_type_from_name(std::string_view name) {
+  std::optional<DataType> t = data_type_from_name(name);
+  if (t && is_pollable(*t)) return t;
+  return std::nullopt;
+}
+
+std::string_view pollable_type_name(DataType t) {
+  return is_pollable(t) ? data_type_name(t) : std::string_view{};
 }
 
 std::string_view state_dir_source_name(StateDirSource s) {

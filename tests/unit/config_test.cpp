@@ -12,6 +12,7 @@
 #include "config/config_dump.h"
 #include "config/config_loader.h"
 #include "config/secret.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/shared_dir.h"
 #include "tests/support/tsv.h"
 
@@ -20,32 +21,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// A fresh directory under the system temp dir, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "rct_config_test_XXXXXX").string();
-    if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  fs::path write(const std::string& name, const std::string& content) const {
-    fs::path p = path_ / name;
-    std::ofstream out(p, std::ios::binary);
-    out << content;
-    return p;
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using rct::test::TempDir;
 
 // A few registry entries (names and OIDs from protocol.md §15.4) stand in for the registry.
 rct::ValueCatalog small_catalog() {

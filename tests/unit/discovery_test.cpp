@@ -16,6 +16,7 @@
 #include "daemon/poll_list.h"
 #include "daemon/topics.h"
 #include "daemon/value_policy.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/shared_dir.h"
 
 namespace fs = std::filesystem;
@@ -29,24 +30,7 @@ using rct::daemon::PollItem;
 
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "rct_discovery_test_XXXXXX").string();
-    if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using rct::test::TempDir;
 
 Inventory inventory() {
   Inventory inv;

@@ -10,29 +10,14 @@
 
 #include "daemon/persistent_state.h"
 
+#include "tests/support/temp_dir.h"
+
 namespace fs = std::filesystem;
 using rct::daemon::PersistentState;
 
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "rct_state_test_XXXXXX").string();
-    if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using rct::test::TempDir;
 
 PersistentState sample() {
   PersistentState s;
