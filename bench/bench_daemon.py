@@ -70,7 +70,7 @@ def main():
         wait_listening(sim_port)
         sub = subprocess.Popen(["mosquitto_sub", "-h", "127.0.0.1", "-p", str(mqtt_port), "-v",
                                 "-t", "rct2mqtt/#"], stdout=subprocess.PIPE,
-                               stderr=subprocess.DEVNULL, text=True)
+                               stderr=subprocess.DEVNULL)
         procs.append(sub)
         with open(f"{tmp}/rct2mqtt.toml", "w") as f:
             f.write(f'state_dir = "{tmp}/state"\n[logging]\nlevel = "warn"\n'
@@ -98,9 +98,10 @@ def main():
         end = time.monotonic() + seconds
         while time.monotonic() < end:
             time.sleep(0.2)
-            chunk = sub.stdout.read()
-            if chunk:
-                count += chunk.count("\n")
+            try:
+                count += os.read(sub.stdout.fileno(), 1 << 20).count(b"\n")
+            except BlockingIOError:
+                pass
         cpu = cpu_seconds(daemon.pid) - cpu0
         hwm = vm_hwm_kib(daemon.pid)
         daemon.send_signal(signal.SIGTERM)
