@@ -1,16 +1,71 @@
 #!/usr/bin/env bash
-# The run command: installs what is missing, builds, and shows the protocol core at work.
-# (The daemon demo — simulator → rct2mqtt → Mosquitto — replaces this once the daemon exists.)
+# The run command: installs what is missing, builds rctclient and rct2mqtt, then runs the whole
+# chain on loopback: simulator (:18899) → rct2mqtt → Mosquitto (:1883, started unless one is
+# already listening) → a live mosquitto_sub view, until Ctrl-C (or until stopped, e.g.
+# `timeout 20 bash scripts/demo.sh`). Background processes are cleaned up on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/packages.sh
-bash scripts/deps.sh "${RCT_BUILD_PACKAGES[@]}"
-cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRCT_BUILD_TESTS=OFF >/dev/null
-cmake --build build/release -j "$(nproc)" --target rctclient
-rc=build/release/tools/rctclient/rctclient
-show() { echo; echo "\$ rctclient $*"; "$rc" "$@"; }
-show registry show battery.soc
-show frame encode --command READ --id 0x959930BF
-show frame decode 002b0508959930bf3e97b1919c86
-show value decode --type float 3e97b191
-show registry list --group battery
+bash scripts/deps.sh "${RCT_BUILD_PACKAGES[@]}" "${RCT_RUN_PACKAGES[@]}"
+cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build/release -j "$(nproc)" --target rctclient rct2mqtt
+
+demo=build/demo
+mkdir -p "$demo/state"
+pids=()
+cleanup() {
+  trap - EXIT INT TERM
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+trap 'exit 0' INT TERM
+
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+wait_listening() {
+  for _ in $(seq 50); do listening "$1" && return 0; sleep 0.1; done
+  echo "nothing listens on 127.0.0.1:$1" >&2
+  return 1
+}
+
+if listening 1883; then
+  echo "using the MQTT broker already listening on 127.0.0.1:1883"
+else
+  mosquitto_bin=$(command -v mosquitto || echo /usr/sbin/mosquitto)
+  printf 'listener 1883 127.0.0.1\nallow_anonymous true\n' > "$demo/mosquitto.conf"
+  "$mosquitto_bin" -c "$demo/mosquitto.conf" >"$demo/mosquitto.log" 2>&1 &
+  pids+=($!)
+  wait_listening 1883
+  echo "started Mosquitto on 127.0.0.1:1883 (log: $demo/mosquitto.log)"
+fi
+
+build/release/tools/rctclient/rctclient simulator --port 18899 --time-scale 60 \
+  >"$demo/simulator.log" 2>&1 &
+pids+=($!)
+wait_listening 18899
+echo "started the simulator on 127.0.0.1:18899 (log: $demo/simulator.log)"
+
+cat >"$demo/rct2mqtt.toml" <<TOML
+# Written by scripts/demo.sh: the simulator on loopback, short intervals.
+state_dir = "$PWD/$demo/state"
+
+[mqtt]
+uri = "tcp://127.0.0.1:1883"
+client_id = "rct2mqtt-demo"
+
+[[inverter]]
+host = "127.0.0.1"
+port = 18899
+
+[poll]
+fast_interval = 2
+slow_interval = 10
+TOML
+
+build/release/daemon/app/rct2mqtt -c "$demo/rct2mqtt.toml" 2>"$demo/rct2mqtt.log" &
+pids+=($!)
+echo "started rct2mqtt (log: $demo/rct2mqtt.log); values as they arrive (Ctrl-C stops):"
+echo
+mosquitto_sub -h 127.0.0.1 -p 1883 -v -t 'rct2mqtt/#' &
+pids+=($!)
+wait "${pids[-1]}"

@@ -1,0 +1,369 @@
+#include "daemon/app/inverter_session.h"
+
+#include <asio/post.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <utility>
+
+#include "daemon/poll_list.h"
+#include "daemon/state_aggregate.h"
+#include "daemon/topics.h"
+
+namespace rct::daemon {
+
+namespace {
+
+constexpr auto kSilenceCheck = std::chrono::milliseconds{500};
+// Bridge diagnostics (frames/s, errors) are published this often.
+constexpr auto kDiagnosticsPeriod = std::chrono::seconds{10};
+// Whatever the scheduler says, look again this often (a reconnect resets its state).
+constexpr auto kMaxPollSleep = std::chrono::seconds{1};
+
+Instant now() { return std::chrono::steady_clock::now(); }
+
+client::ClientOptions client_options(const InverterConfig& inv) {
+  client::ClientOptions o;
+  o.host = inv.host;
+  o.port = inv.port;
+  o.connect_timeout = inv.connect_timeout;
+  o.request_timeout = inv.request_timeout;
+  o.window = static_cast<std::size_t>(std::max(1, inv.in_flight));
+  o.retries = static_cast<unsigned>(std::max(0, inv.retries));
+  o.backoff.initial = inv.reconnect_min;
+  o.backoff.max = inv.reconnect_max;
+  return o;
+}
+
+SchedulerSettings scheduler_settings(const InverterConfig& inv) {
+  SchedulerSettings s;
+  s.frames_per_second = inv.frames_per_second;
+  s.burst = std::max(1, inv.in_flight);
+  return s;
+}
+
+}  // namespace
+
+InverterSession::InverterSession(asio::io_context& io, const Registry& registry,
+                                 SessionHost& host, std::shared_ptr<spdlog::logger> log,
+                                 const Config& config, std::size_t index)
+    : io_(io),
+      registry_(registry),
+      host_(host),
+      log_(std::move(log)),
+      config_(config),
+      inverter_(config.inverters.at(index)),
+      index_(index),
+      scheduler_(scheduler_settings(inverter_)),
+      poll_timer_(io),
+      silence_timer_(io),
+      diagnostics_timer_(io) {}
+
+InverterSession::~InverterSession() { stop(); }
+
+void InverterSession::make_client() {
+  client_ = std::make_unique<client::Client>(io_, registry_, client_options(inverter_),
+                                            static_cast<client::ClientObserver&>(*this));
+}
+
+void InverterSession::start() {
+  running_ = true;
+  // Inventory first: only the inventory OIDs until each has answered once.
+  items_.clear();
+  for (auto& item : build_poll_list(config_, registry_, Inventory{})) {
+    if (item.inventory) items_.push_back(std::move(item));
+  }
+  item_index_.clear();
+  for (std::size_t i = 0; i < items_.size(); ++i) item_index_[items_[i].oid] = i;
+  scheduler_.set_items(items_, now());
+  make_client();
+  log_->info("{}: connecting to {}:{}", inverter_.name, inverter_.host, inverter_.port);
+  client_->start();
+  check_silence();
+  arm_poll_timer(now());
+}
+
+void InverterSession::stop() {
+  if (!running_) return;
+  running_ = false;
+  poll_timer_.cancel();
+  silence_timer_.cancel();
+  diagnostics_timer_.cancel();
+  if (client_) client_->stop();
+  save_totals();
+}
+
+bool InverterSession::same_connection(const Config& config, std::size_t index) const {
+  if (index >= config.inverters.size()) return false;
+  const auto& n = config.inverters[index];
+  return n.host == inverter_.host && n.port == inverter_.port && n.address == inverter_.address;
+}
+
+void InverterSession::apply_config(const Config& config) {
+  config_ = config;
+  inverter_ = config.inverters.at(index_);
+  // The scheduler keeps its grid for kept OIDs (a changed interval applies from the next
+  // read). Its frames/s budget is fixed at construction and changes with a restart only.
+  if (polling_) {
+    rebuild_items();
+    announce_discovery();
+  }
+  pump();
+}
+
+std::string InverterSession::topic(std::string_view key) const {
+  return value_topic(config_.mqtt.base_topic, inventory_.serial, key);
+}
+
+void InverterSession::on_state(client::ClientState state) {
+  auto alive = std::weak_ptr<int>(alive_);
+  asio::post(io_, [this, alive, state] {
+    if (alive.expired() || !running_) return;
+    const bool connected = state == client::ClientState::kConnected;
+    if (connected == connected_) return;
+    connected_ = connected;
+    if (connected) {
+      // A fresh connection: nothing is in flight, the inventory is read first again.
+      scheduler_.on_reconnect(now());
+      pump();
+    }
+  });
+}
+
+void InverterSession::on_link_up(const std::string& peer) {
+  auto alive = std::weak_ptr<int>(alive_);
+  asio::post(io_, [this, alive, peer] {
+    if (alive.expired()) return;
+    log_->info("{}: connected to {}", inverter_.name, peer);
+    link_up_ = true;
+    host_.status_changed();
+  });
+}
+
+void InverterSession::on_link_down(client::LinkDownReason reason, const std::error_code& error) {
+  auto alive = std::weak_ptr<int>(alive_);
+  std::string what = fmt::format("{} ({})", client::link_down_reason_name(reason), error.message());
+  asio::post(io_, [this, alive, what] {
+    if (alive.expired()) return;
+    // Once per transition: an inverter that is off at night is not retried in the log.
+    log_->warn("{}: inverter unreachable: {}", inverter_.name, what);
+    link_up_ = false;
+    host_.status_changed();
+  });
+}
+
+void InverterSession::on_retry(client::LinkDownReason reason, const std::error_code& error,
+                               client::Duration delay) {
+  log_->debug("{}: retry in {} ms after {} ({})", inverter_.name,
+              std::chrono::duration_cast<std::chrono::milliseconds>(delay).count(),
+              client::link_down_reason_name(reason), error.message());
+}
+
+void InverterSession::on_timeout(std::uint32_t oid, bool will_retry) {
+  log_->debug("{}: timeout reading 0x{:08X}{}", inverter_.name, oid, will_retry ? ", retrying" : "");
+}
+
+void InverterSession::arm_poll_timer(std::optional<Instant> at) {
+  const Instant limit = now() + kMaxPollSleep;
+  const Instant when = at ? std::min(*at, limit) : limit;
+  poll_timer_.expires_at(when);
+  auto alive = std::weak_ptr<int>(alive_);
+  poll_timer_.async_wait([this, alive](const std::error_code& ec) {
+    if (ec || alive.expired() || !running_) return;
+    pump();
+  });
+}
+
+void InverterSession::pump() {
+  if (!running_ || !client_) return;
+  const Instant t = now();
+  if (connected_ && client_->state() == client::ClientState::kConnected) {
+    const std::size_t window = static_cast<std::size_t>(std::max(1, inverter_.in_flight));
+    const std::size_t busy = scheduler_.in_flight();
+    if (busy < window) {
+      auto alive = std::weak_ptr<int>(alive_);
+      for (std::uint32_t oid : scheduler_.take_due(t, window - busy)) {
+        auto cb = [this, alive, oid](Result<client::Reading, client::ClientError> r) {
+          if (alive.expired()) return;
+          on_result(oid, std::move(r));
+        };
+        if (inverter_.address) {
+          client_->read_plant(*inverter_.address, oid, std::move(cb));
+        } else {
+          client_->read(oid, std::move(cb));
+        }
+      }
+    }
+    arm_poll_timer(scheduler_.next_due(t));
+  } else {
+    arm_poll_timer(std::nullopt);
+  }
+}
+
+void InverterSession::on_result(std::uint32_t oid,
+                                Result<client::Reading, client::ClientError> result) {
+  const Instant t = now();
+  scheduler_.on_complete(oid, t);
+  host_.progress();
+  if (!running_) return;
+  if (!result) {
+    if (result.error() != client::ClientError::kCancelled &&
+        result.error() != client::ClientError::kDisconnected &&
+        result.error() != client::ClientError::kNotConnected) {
+      ++errors_;
+    }
+    pump();
+    return;
+  }
+  ++completed_;
+  last_answer_ = t;
+  const client::Reading& reading = result.value();
+  const bool inventory_changed = inventory_.apply(oid, reading.value);
+
+  if (!polling_) {
+    inventory_readings_[oid] = reading.value;
+    if (!scheduler_.inventory_phase() && !inventory_.serial.empty()) enter_polling();
+  } else if (inventory_changed) {
+    log_->info("{}: hardware inventory changed, rebuilding the poll list", inverter_.name);
+    rebuild_items();
+    announce_discovery();
+  }
+  if (polling_) {
+    set_online(true);
+    auto it = item_index_.find(oid);
+    if (it != item_index_.end() && policy_) {
+      publish_values(policy_->on_reading(items_[it->second], reading.value, t));
+      save_totals();
+    }
+  }
+  pump();
+}
+
+void InverterSession::enter_polling() {
+  polling_ = true;
+  InverterRecord& rec = host_.record(topic_id(inventory_.serial));
+  PolicySettings ps;
+  ps.heartbeat = config_.mqtt.heartbeat;
+  policy_.emplace(ps, rec.totals);
+  log_->info("{}: inverter {} ({}, firmware {}), {}", inverter_.name, inventory_.serial,
+             inventory_.device_name, inventory_.firmware, inventory_.model());
+  rebuild_items();
+  set_online(true);
+  announce_discovery();
+  for (const auto& [oid, value] : inventory_readings_) {
+    auto it = item_index_.find(oid);
+    if (it != item_index_.end()) publish_values(policy_->on_reading(items_[it->second], value, now()));
+  }
+  inventory_readings_.clear();
+  publish_diagnostics();
+}
+
+void InverterSession::rebuild_items() {
+  items_ = build_poll_list(config_, registry_, inventory_);
+  for (const auto& problem : poll_list_conflicts(items_)) log_->warn("{}: {}", inverter_.name, problem);
+  item_index_.clear();
+  for (std::size_t i = 0; i < items_.size(); ++i) item_index_[items_[i].oid] = i;
+  scheduler_.set_items(items_, now());
+  log_->info("{}: polling {} values", inverter_.name, items_.size());
+}
+
+void InverterSession::announce_discovery() {
+  if (!config_.homeassistant.enabled || inventory_.serial.empty()) return;
+  InverterRecord& rec = host_.record(topic_id(inventory_.serial));
+  const AnnouncedDiscovery* previous = rec.discovery ? &*rec.discovery : nullptr;
+  discovery_ = build_discovery(discovery_settings(config_, RCT2MQTT_VERSION), inventory_, items_,
+                               previous);
+  rec.discovery = discovery_->announced;
+  host_.state_changed();
+  republish_discovery();
+}
+
+void InverterSession::republish_discovery() {
+  if (!discovery_) return;
+  for (const auto& m : discovery_->messages) host_.publish(m.topic, m.payload, 1, true);
+}
+
+void InverterSession::republish_all() {
+  if (inventory_.serial.empty()) return;
+  republish_discovery();
+  if (status_published_) {
+    host_.publish(inverter_status_topic(config_.mqtt.base_topic, inventory_.serial),
+                  online_ ? kOnline : kOffline, 1, true);
+  }
+  if (policy_) publish_values(policy_->current());
+}
+
+std::vector<DiscoveryMessage> InverterSession::removals() const {
+  if (!discovery_) return {};
+  return removal_messages(discovery_->announced);
+}
+
+void InverterSession::publish_values(const std::vector<Publication>& pubs) {
+  if (pubs.empty()) return;
+  for (const auto& p : pubs) {
+    if (host_.publish(topic(p.key), p.payload, config_.mqtt.qos, config_.mqtt.retain)) ++published_;
+  }
+  if (config_.mqtt.json_aggregate && policy_) {
+    host_.publish(aggregate_topic(config_.mqtt.base_topic, inventory_.serial),
+                  aggregate_payload(policy_->current(), std::chrono::system_clock::now()),
+                  config_.mqtt.qos, false);
+  }
+}
+
+void InverterSession::set_online(bool online) {
+  if (inventory_.serial.empty()) return;
+  if (online == online_ && status_published_) return;
+  online_ = online;
+  status_published_ = true;
+  if (online) {
+    log_->info("{}: {} online", inverter_.name, inventory_.serial);
+  } else {
+    log_->warn("{}: {} offline (no valid answer for {} s)", inverter_.name, inventory_.serial,
+               std::chrono::duration_cast<std::chrono::seconds>(inverter_.offline_after).count());
+  }
+  host_.publish(inverter_status_topic(config_.mqtt.base_topic, inventory_.serial),
+                online ? kOnline : kOffline, 1, true);
+  host_.status_changed();
+}
+
+void InverterSession::check_silence() {
+  if (!running_) return;
+  if (online_ && now() - last_answer_ > inverter_.offline_after) set_online(false);
+  silence_timer_.expires_after(kSilenceCheck);
+  auto alive = std::weak_ptr<int>(alive_);
+  silence_timer_.async_wait([this, alive](const std::error_code& ec) {
+    if (ec || alive.expired()) return;
+    check_silence();
+  });
+}
+
+void InverterSession::publish_diagnostics() {
+  if (!running_ || inventory_.serial.empty()) return;
+  const Instant t = now();
+  double fps = 0.0;
+  if (last_diag_ != Instant{}) {
+    const double secs = std::chrono::duration<double>(t - last_diag_).count();
+    if (secs > 0) fps = static_cast<double>(completed_ - completed_at_last_diag_) / secs;
+  }
+  last_diag_ = t;
+  completed_at_last_diag_ = completed_;
+  const std::uint64_t errors = errors_ + (policy_ ? policy_->rejected_total() : 0);
+  host_.publish(topic(kBridgeFramesPerSecondKey), format_number(fps, false), 0, true);
+  host_.publish(topic(kBridgeErrorsKey), format_integer(static_cast<std::int64_t>(errors)), 0, true);
+  diagnostics_timer_.expires_after(kDiagnosticsPeriod);
+  auto alive = std::weak_ptr<int>(alive_);
+  diagnostics_timer_.async_wait([this, alive](const std::error_code& ec) {
+    if (ec || alive.expired()) return;
+    publish_diagnostics();
+  });
+}
+
+void InverterSession::save_totals() {
+  if (!policy_ || !policy_->totals_changed() || inventory_.serial.empty()) return;
+  host_.record(topic_id(inventory_.serial)).totals = policy_->totals();
+  policy_->mark_saved();
+  host_.state_changed();
+}
+
+}  // namespace rct::daemon

@@ -1,0 +1,62 @@
+// rct2mqtt: polls RCT Power inverters and publishes their values to MQTT.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <exception>
+#include <iostream>
+#include <string>
+
+#include "config/config_dump.h"
+#include "config/config_loader.h"
+#include "config/environment.h"
+#include "core/registry.h"
+#include "daemon/adapters/logging.h"
+#include "daemon/app/app.h"
+
+namespace {
+
+constexpr int kExitConfig = 78;  // EX_CONFIG (sysexits.h)
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"rct2mqtt: RCT Power inverters to MQTT with Home Assistant discovery"};
+  std::string config_path;
+  bool check_config = false;
+  bool remove_discovery = false;
+  cli.add_option("-c,--config", config_path, "configuration file (TOML)");
+  cli.add_flag("--check-config", check_config,
+               "validate the configuration, print it with defaults (secrets masked), exit 0 or 78");
+  cli.add_flag("--remove-discovery", remove_discovery,
+               "publish empty retained Home Assistant configs for everything announced, then exit");
+  cli.set_version_flag("--version", std::string("rct2mqtt ") + RCT2MQTT_VERSION);
+  CLI11_PARSE(cli, argc, argv);
+
+  if (config_path.empty()) {
+    std::cerr << "rct2mqtt: a configuration file is required (-c FILE)\n";
+    return kExitConfig;
+  }
+  const rct::Registry registry;
+  auto loaded = rct::load_config(config_path, rct::Environment::from_process(),
+                                 rct::daemon::App::value_catalog(registry));
+  if (!loaded) {
+    std::cerr << rct::format_errors(loaded.error());
+    return kExitConfig;
+  }
+  if (check_config) {
+    std::cout << rct::dump_config(loaded.value());
+    return 0;
+  }
+  try {
+    auto log = rct::make_logger("rct2mqtt", loaded.value().logging.level,
+                                rct::LogEnvironment::from_process());
+    rct::daemon::App app(std::move(loaded.value()), config_path, log);
+    if (remove_discovery) return app.remove_discovery(std::chrono::seconds{15});
+    return app.run();
+  } catch (const std::exception& e) {
+    // Only setup throws (e.g. an MQTT URI Paho rejects); the loop never does.
+    std::cerr << "rct2mqtt: " << e.what() << '\n';
+    return kExitConfig;
+  }
+}

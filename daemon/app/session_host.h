@@ -1,0 +1,28 @@
+#pragma once
+
+#include <string_view>
+
+#include "daemon/persistent_state.h"
+
+namespace rct::daemon {
+
+// What an InverterSession needs from the App that owns it. Called on the loop thread.
+class SessionHost {
+ public:
+  // Never blocks; false when the message was not handed to the broker (offline, backlog).
+  virtual bool publish(std::string_view topic, std::string_view payload, int qos,
+                       bool retain) = 0;
+  // The persisted record of an inverter (created empty when missing); the session updates it
+  // and calls state_changed(); the App decides when to write the file.
+  virtual InverterRecord& record(std::string_view serial_id) = 0;
+  virtual void state_changed() = 0;
+  // A poll completed or failed in a handled way (watchdog progress).
+  virtual void progress() = 0;
+  // Link or availability changed (systemd STATUS=).
+  virtual void status_changed() = 0;
+
+ protected:
+  ~SessionHost() = default;
+};
+
+}  // namespace rct::daemon

@@ -1,0 +1,569 @@
+// End to end: the real rct2mqtt process between the simulator (on a thread of this process, on
+// a free loopback port) and a real Mosquitto, observed with mosquitto_sub. Every wait has a
+// deadline.
+#include <spdlog/logger.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <asio.hpp>
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/registry.h"
+#include "core/value_codec.h"
+#include "tests/support/mosquitto.h"
+#include "tests/support/process.h"
+#include "tests/support/shared_dir.h"
+#include "tools/simulator/simulator.h"
+
+using namespace std::chrono_literals;
+using rct::test::ChildProcess;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::uint32_t kSerialOid = 0x7924ABD9;    // inverter_sn
+constexpr std::uint32_t kFirmwareOid = 0xDDD1C2D0;  // svnversion
+constexpr std::uint32_t kSocOid = 0x959930BF;       // battery.soc, 0..1
+constexpr int kExitConfig = 78;
+// 2024-06-21 12:00 device time: PV is producing.
+constexpr std::int64_t kNoon = 19895LL * 86400 + 12 * 3600;
+
+const rct::Registry& registry() {
+  static const rct::Registry r;
+  return r;
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "rct2mqtt-e2e-XXXXXX").string();
+    if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+void write_file(const std::filesystem::path& p, const std::string& text) {
+  std::ofstream out(p);
+  out << text;
+}
+
+// A free loopback port below the ephemeral range: while nothing listens on an ephemeral port, a
+// client retrying to connect to it can end up connected to itself (TCP simultaneous open) and
+// hold the port.
+std::uint16_t free_port_below_ephemeral() {
+  static std::uint16_t next = static_cast<std::uint16_t>(20000 + (::getpid() % 5000) * 2);
+  for (int i = 0; i < 1000; ++i) {
+    const std::uint16_t port = next++;
+    asio::io_context io;
+    asio::ip::tcp::acceptor a(io);
+    asio::error_code ec;
+    a.open(asio::ip::tcp::v4(), ec);
+    a.bind({asio::ip::make_address_v4("127.0.0.1"), port}, ec);
+    if (!ec) return port;
+  }
+  throw std::runtime_error("no free port below the ephemeral range");
+}
+
+class RunningSimulator {
+ public:
+  RunningSimulator() : port_(free_port_below_ephemeral()) { launch(); }
+  ~RunningSimulator() { halt(); }
+  rct::sim::Simulator* operator->() { return sim_.get(); }
+  static void apply(std::future<void> f) { REQUIRE(f.wait_for(5s) == std::future_status::ready); }
+  // The inverter switched off (connections close, nothing listens) and on again, same port.
+  void halt() {
+    if (!sim_) return;
+    sim_->post_shutdown().wait_for(5s);
+    io_->stop();
+    if (thread_.joinable()) thread_.join();
+    sim_.reset();
+    io_.reset();  // drops the handlers still queued for the old connections
+  }
+  void launch() {
+    io_ = std::make_unique<asio::io_context>();
+    // The port may still be held for a moment by the connections just closed.
+    const auto deadline = Clock::now() + 10s;
+    for (;;) {
+      try {
+        sim_ = std::make_unique<rct::sim::Simulator>(*io_, registry(), options());
+        sim_->start();
+        break;
+      } catch (const std::system_error& e) {
+        sim_.reset();
+        if (Clock::now() >= deadline) throw;
+        std::this_thread::sleep_for(100ms);
+      }
+    }
+    thread_ = std::thread([this] { io_->run(); });
+  }
+
+ private:
+  rct::sim::SimulatorOptions options() const {
+    rct::sim::SimulatorOptions o;
+    o.port = port_;
+    o.service_time = 5ms;
+    o.start_time = kNoon;
+    return o;
+  }
+  std::uint16_t port_;
+  std::unique_ptr<asio::io_context> io_;
+  std::unique_ptr<rct::sim::Simulator> sim_;
+  std::thread thread_;
+};
+
+struct Line {
+  std::string topic;
+  std::string payload;
+};
+
+// mosquitto_sub -v on everything the daemon publishes, collecting lines as they arrive.
+class Subscriber {
+ public:
+  explicit Subscriber(std::uint16_t port)
+      : process_({sub_path(), "-h", "127.0.0.1", "-p", std::to_string(port), "-v", "-t",
+                  "rct2mqtt/#", "-t", "homeassistant/#"}) {}
+
+  static std::string sub_path() {
+    auto p = rct::test::find_executable("mosquitto_sub");
+    if (!p) throw std::runtime_error("mosquitto_sub not found");
+    return *p;
+  }
+
+  // Waits until a line at index ≥ `from` satisfies `pred`; its index, or nullopt at the deadline.
+  template <typename Pred>
+  std::optional<std::size_t> wait(Pred pred, std::chrono::milliseconds timeout,
+                                  std::size_t from = 0) {
+    const auto deadline = Clock::now() + timeout;
+    for (;;) {
+      const auto all = lines();
+      for (std::size_t i = from; i < all.size(); ++i) {
+        if (pred(all[i])) return i;
+      }
+      if (Clock::now() >= deadline) return std::nullopt;
+      process_.wait_for_output("\x01never\x01", 100ms);
+    }
+  }
+  std::optional<std::size_t> wait_line(const std::string& topic, const std::string& payload,
+                                       std::chrono::milliseconds timeout, std::size_t from = 0) {
+    return wait([&](const Line& l) { return l.topic == topic && l.payload == payload; }, timeout,
+                from);
+  }
+  std::optional<std::size_t> wait_suffix(const std::string& suffix,
+                                         std::chrono::milliseconds timeout, std::size_t from = 0) {
+    return wait(
+        [&](const Line& l) {
+          return l.topic.size() >= suffix.size() &&
+                 l.topic.compare(l.topic.size() - suffix.size(), suffix.size(), suffix) == 0;
+        },
+        timeout, from);
+  }
+  void pump(std::chrono::milliseconds d) { process_.wait_for_output("\x01never\x01", d); }
+
+  std::vector<Line> lines() const {
+    std::vector<Line> out;
+    std::istringstream in(process_.out());
+    std::string text;
+    while (std::getline(in, text)) {
+      const auto sp = text.find(' ');
+      if (sp == std::string::npos) {
+        out.push_back({text, ""});
+      } else {
+        out.push_back({text.substr(0, sp), text.substr(sp + 1)});
+      }
+    }
+    // The last line may be incomplete.
+    if (!process_.out().empty() && process_.out().back() != '\n' && !out.empty()) out.pop_back();
+    return out;
+  }
+
+ private:
+  ChildProcess process_;
+};
+
+struct DaemonSetup {
+  std::string extra_inverter;  // more [[inverter]] keys
+  std::string fast_interval = "1";
+  std::string slow_interval = "2";
+};
+
+std::string config_text(std::uint16_t broker_port, std::uint16_t sim_port,
+                        const std::filesystem::path& state_dir, const DaemonSetup& s) {
+  std::ostringstream c;
+  c << "state_dir = \"" << state_dir.string() << "\"\n"
+    << "[logging]\nlevel = \"info\"\n"
+    << "[mqtt]\nuri = \"tcp://127.0.0.1:" << broker_port << "\"\n"
+    << "client_id = \"rct2mqtt-e2e\"\nreconnect_min = 0.5\nreconnect_max = 1\nheartbeat = 10\n"
+    << "[homeassistant]\nrepublish_delay_max = 0.5\n"
+    << "[[inverter]]\nhost = \"127.0.0.1\"\nport = " << sim_port << "\n"
+    << "frames_per_second = 100\nrequest_timeout = 0.5\nreconnect_min = 0.2\n"
+    << "reconnect_max = 0.5\noffline_after = 2\n"
+    << s.extra_inverter << "[poll]\nfast_interval = " << s.fast_interval
+    << "\nslow_interval = " << s.slow_interval << "\nstatic_interval = 30\n";
+  return c.str();
+}
+
+// Everything one test needs: broker, simulator, config file, subscriber.
+struct World {
+  TempDir dir;
+  rct::test::MosquittoBroker broker;
+  RunningSimulator sim;
+  std::filesystem::path config = dir.path() / "rct2mqtt.toml";
+  std::unique_ptr<Subscriber> sub = std::make_unique<Subscriber>(broker.port());
+
+  explicit World(const DaemonSetup& setup = {}) { write(setup); }
+  void write(const DaemonSetup& setup) {
+    write_file(config, config_text(broker.port(), sim->port(), dir.path() / "state", setup));
+  }
+  std::unique_ptr<ChildProcess> start(const std::vector<std::string>& env = {}) {
+    return std::make_unique<ChildProcess>(
+        std::vector<std::string>{RCT2MQTT_PATH, "-c", config.string()}, env);
+  }
+};
+
+std::string trim_nul(std::string s) {
+  while (!s.empty() && (s.back() == '\0' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+// Every value the simulator sent for `oid` (intact replies), decoded.
+std::vector<rct::Value> sent_values(rct::sim::Simulator& sim, std::uint32_t oid,
+                                    rct::DataType type) {
+  std::vector<rct::Value> out;
+  for (const auto& r : sim.sent()) {
+    if (r.oid != oid || !r.intact) continue;
+    auto v = rct::decode_value(type, r.payload);
+    if (v) out.push_back(v.value());
+  }
+  return out;
+}
+
+std::string serial_of(Subscriber& sub) {
+  auto idx = sub.wait(
+      [](const Line& l) {
+        return l.topic.rfind("rct2mqtt/", 0) == 0 && l.topic.size() > 16 &&
+               l.topic.compare(l.topic.size() - 7, 7, "/status") == 0 &&
+               l.topic != "rct2mqtt/bridge/status" && l.payload == "online";
+      },
+      20s);
+  REQUIRE(idx);
+  const std::string topic = sub.lines()[*idx].topic;
+  return topic.substr(9, topic.size() - 9 - 7);
+}
+
+void stop_daemon(ChildProcess& daemon) {
+  daemon.signal(SIGTERM);
+  auto code = daemon.wait(10s);
+  INFO(daemon.err());
+  REQUIRE(code);
+  CHECK(*code == 0);
+}
+
+}  // namespace
+
+TEST_CASE("rct2mqtt publishes the simulator's values, and discovery passes the checker",
+          "[daemon][e2e]") {
+  World w;
+  auto daemon = w.start();
+  REQUIRE(w.sub->wait_line("rct2mqtt/bridge/status", "online", 15s));
+  const std::string serial = serial_of(*w.sub);
+  const std::string base = "rct2mqtt/" + serial + "/";
+
+  // The serial in the topics is the simulator's serial number.
+  auto serials = sent_values(*w.sim.operator->(), kSerialOid, rct::DataType::kString);
+  REQUIRE_FALSE(serials.empty());
+  CHECK(trim_nul(std::get<std::string>(serials.front())) == serial);
+
+  // A static string exactly; SOC as fraction × 100.
+  auto fw = w.sub->wait_suffix(base + "inverter/firmware", 15s);
+  REQUIRE(fw);
+  auto firmware = sent_values(*w.sim.operator->(), kFirmwareOid, rct::DataType::kString);
+  REQUIRE_FALSE(firmware.empty());
+  CHECK(w.sub->lines()[*fw].payload == trim_nul(std::get<std::string>(firmware.front())));
+
+  auto soc = w.sub->wait_suffix(base + "battery/soc", 15s);
+  REQUIRE(soc);
+  const double published = std::stod(w.sub->lines()[*soc].payload);
+  bool matched = false;
+  for (const auto& v : sent_values(*w.sim.operator->(), kSocOid, rct::DataType::kFloat)) {
+    if (std::abs(static_cast<double>(std::get<float>(v)) * 100.0 - published) < 1e-3) matched = true;
+  }
+  INFO("published SOC " << published);
+  CHECK(matched);
+
+  auto disc = w.sub->wait_suffix("/config", 15s);
+  REQUIRE(disc);
+  // Let a few rounds of values arrive, including the diagnostics.
+  REQUIRE(w.sub->wait_suffix(base + "bridge/errors", 15s));
+  w.sub->pump(3s);
+  stop_daemon(*daemon);
+
+  auto shared = rct::test::shared_dir();
+  if (!shared) {
+    WARN("../shared is missing: the Home Assistant discovery checker is skipped");
+    return;
+  }
+  std::ostringstream discovery;
+  std::ostringstream states;
+  for (const auto& l : w.sub->lines()) {
+    (l.topic.rfind("homeassistant/", 0) == 0 ? discovery : states)
+        << l.topic << ' ' << l.payload << '\n';
+  }
+  write_file(w.dir.path() / "discovery.txt", discovery.str());
+  write_file(w.dir.path() / "states.txt", states.str());
+  const auto checker = (*shared / "tools" / "ha-discovery-check").string();
+  const auto python = rct::test::find_executable("python3");
+  REQUIRE(python);
+  auto strict = rct::test::run_process({*python, checker, "--strict", "--file",
+                                        (w.dir.path() / "discovery.txt").string()});
+  INFO(strict.out << strict.err);
+  CHECK(strict.exit_code == 0);
+  // States without --strict: a value that never had a plausible reading (a lifetime counter
+  // at 0, which the counter guard never publishes) has no state yet, which is only a warning.
+  auto with_states = rct::test::run_process(
+      {*python, checker, "--file", (w.dir.path() / "discovery.txt").string(),
+       "--states", (w.dir.path() / "states.txt").string()});
+  INFO(with_states.out << with_states.err);
+  CHECK(with_states.exit_code == 0);
+}
+
+TEST_CASE("rct2mqtt marks the inverter offline while it is off and online again, without bogus values",
+          "[daemon][e2e]") {
+  World w;
+  auto daemon = w.start();
+  const std::string serial = serial_of(*w.sub);
+  const std::string status = "rct2mqtt/" + serial + "/status";
+  REQUIRE(w.sub->wait_suffix("/battery/soc", 15s));
+
+  // The inverter goes away (as a battery-less inverter does at night) and comes back.
+  w.sim.halt();
+  auto offline = w.sub->wait_line(status, "offline", 15s);
+  REQUIRE(offline);
+  w.sub->pump(1s);
+  w.sim.launch();
+  auto online = w.sub->wait_line(status, "online", 20s, *offline);
+  if (!online) {
+    daemon->signal(SIGTERM);
+    daemon->wait(5s);
+    FAIL("no online status after the night; daemon log:\n" << daemon->err());
+  }
+  const auto lines = w.sub->lines();
+  // While offline: status and bridge diagnostics only, no inverter values.
+  for (std::size_t i = *offline + 1; i < *online; ++i) {
+    INFO(lines[i].topic << " " << lines[i].payload);
+    const bool allowed = lines[i].topic.find("/bridge/") != std::string::npos;
+    CHECK(allowed);
+  }
+  stop_daemon(*daemon);
+  // One warning for the outage, not one per retry.
+  std::size_t warnings = 0;
+  for (std::size_t p = 0; (p = daemon->err().find("inverter unreachable", p)) != std::string::npos;
+       ++p) {
+    ++warnings;
+  }
+  CHECK(warnings == 1);
+}
+
+TEST_CASE("rct2mqtt republishes availability, discovery and values after a broker restart",
+          "[daemon][e2e]") {
+  World w;
+  auto daemon = w.start();
+  const std::string serial = serial_of(*w.sub);
+  REQUIRE(w.sub->wait_suffix("/battery/soc", 15s));
+
+  w.sub.reset();
+  w.broker.kill();
+  w.broker.restart();  // no persistence: every retained message is gone
+  w.sub = std::make_unique<Subscriber>(w.broker.port());
+  CHECK(w.sub->wait_line("rct2mqtt/bridge/status", "online", 20s));
+  CHECK(w.sub->wait_line("rct2mqtt/" + serial + "/status", "online", 10s));
+  CHECK(w.sub->wait_suffix("homeassistant/device/rct2mqtt_" + serial + "/config", 10s));
+  CHECK(w.sub->wait_suffix("rct2mqtt/" + serial + "/energy/inverter_total", 10s));
+  stop_daemon(*daemon);
+}
+
+TEST_CASE("counter resets and absurd values never make a total_increasing topic go down",
+          "[daemon][e2e]") {
+  World w(DaemonSetup{"", "1", "1"});
+  RunningSimulator::apply(w.sim->set_fault_probability(rct::sim::FaultKind::kCounterReset, 0.3));
+  RunningSimulator::apply(w.sim->set_fault_probability(rct::sim::FaultKind::kAbsurdValue, 0.2));
+  auto daemon = w.start();
+  const std::string serial = serial_of(*w.sub);
+  REQUIRE(w.sub->wait_suffix("/energy/inverter_total", 15s));
+  w.sub->pump(8s);
+  stop_daemon(*daemon);
+
+  std::map<std::string, std::vector<double>> totals;
+  for (const auto& l : w.sub->lines()) {
+    const bool lifetime = l.topic.size() > 6 && l.topic.compare(l.topic.size() - 6, 6, "_total") == 0 &&
+                          l.topic.find("/energy/") != std::string::npos;
+    if (lifetime) totals[l.topic].push_back(std::stod(l.payload));
+    INFO(l.topic << " " << l.payload);
+    CHECK(l.payload.find("nan") == std::string::npos);
+    CHECK(l.payload.find("e+") == std::string::npos);
+  }
+  REQUIRE_FALSE(totals.empty());
+  // The faults did hit lifetime counters.
+  std::size_t zeros = 0;
+  for (const auto& r : w.sim->sent()) {
+    if (r.intact && r.payload.size() == 4 && r.payload == std::vector<std::uint8_t>(4, 0)) ++zeros;
+  }
+  CHECK(zeros > 0);
+  for (const auto& [topic, values] : totals) {
+    INFO(topic);
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      CHECK(values[i] > 0);
+      if (i > 0) CHECK(values[i] >= values[i - 1]);
+    }
+  }
+}
+
+TEST_CASE("rct2mqtt exits 78 with file:line:column on config errors and hides the password",
+          "[daemon][e2e]") {
+  TempDir dir;
+  const auto bad = dir.path() / "bad.toml";
+  write_file(bad, "[mqtt]\nuri = \"tcp://127.0.0.1:1883\"\nbogus_key = 1\n[[inverter]]\nhost = \"x\"\n");
+  for (const std::vector<std::string>& argv :
+       {std::vector<std::string>{RCT2MQTT_PATH, "-c", bad.string()},
+        std::vector<std::string>{RCT2MQTT_PATH, "--check-config", "-c", bad.string()}}) {
+    auto r = rct::test::run_process(argv, {}, 10s);
+    INFO(r.err);
+    CHECK(r.exit_code == kExitConfig);
+    CHECK(std::regex_search(r.err, std::regex("bad\\.toml:3:1: ")));
+  }
+  const auto good = dir.path() / "good.toml";
+  write_file(good,
+             "[mqtt]\nuri = \"tcp://127.0.0.1:1883\"\nusername = \"u\"\npassword = "
+             "\"hunter2-very-secret\"\n[[inverter]]\nhost = \"192.168.1.50\"\n");
+  auto r = rct::test::run_process({RCT2MQTT_PATH, "--check-config", "-c", good.string()}, {}, 10s);
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("192.168.1.50") != std::string::npos);
+  CHECK(r.out.find("hunter2") == std::string::npos);
+  CHECK(r.err.find("hunter2") == std::string::npos);
+  auto missing = rct::test::run_process({RCT2MQTT_PATH, "-c", (dir.path() / "nope.toml").string()},
+                                        {}, 10s);
+  CHECK(missing.exit_code == kExitConfig);
+  auto version = rct::test::run_process({RCT2MQTT_PATH, "--version"}, {}, 10s);
+  CHECK(version.exit_code == 0);
+  CHECK(version.out.find("rct2mqtt") != std::string::npos);
+}
+
+namespace {
+
+// An AF_UNIX datagram socket standing in for systemd's notify socket.
+class NotifySocket {
+ public:
+  explicit NotifySocket(std::filesystem::path path) : path_(std::move(path)) {
+    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    REQUIRE(fd_ >= 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    REQUIRE(path_.string().size() < sizeof(addr.sun_path));
+    std::snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path_.c_str());
+    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+    timeval tv{0, 100000};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  }
+  ~NotifySocket() { ::close(fd_); }
+  const std::filesystem::path& path() const { return path_; }
+
+  // Receives until a datagram containing `needle` arrives at index ≥ from; its index.
+  std::optional<std::size_t> wait(const std::string& needle, std::chrono::milliseconds timeout,
+                                   std::size_t from = 0) {
+    const auto deadline = Clock::now() + timeout;
+    for (;;) {
+      for (std::size_t i = from; i < messages_.size(); ++i) {
+        if (messages_[i].find(needle) != std::string::npos) return i;
+      }
+      if (Clock::now() >= deadline) return std::nullopt;
+      char buf[4096];
+      const auto n = ::recv(fd_, buf, sizeof(buf), 0);
+      if (n > 0) messages_.emplace_back(buf, static_cast<std::size_t>(n));
+    }
+  }
+  const std::vector<std::string>& messages() const { return messages_; }
+
+ private:
+  std::filesystem::path path_;
+  int fd_ = -1;
+  std::vector<std::string> messages_;
+};
+
+std::size_t soc_replies_between(rct::sim::Simulator& sim, Clock::time_point a, Clock::time_point b) {
+  std::size_t n = 0;
+  for (const auto& r : sim.sent()) {
+    if (r.requested_oid == kSocOid && r.time >= a && r.time < b) ++n;
+  }
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("rct2mqtt speaks the systemd notify protocol and reloads without reconnecting",
+          "[daemon][e2e]") {
+  World w(DaemonSetup{"", "6", "30"});
+  NotifySocket notify(w.dir.path() / "notify.sock");
+  const auto started = Clock::now();
+  auto daemon = w.start({"NOTIFY_SOCKET=" + notify.path().string(), "WATCHDOG_USEC=1000000"});
+  auto ready = notify.wait("READY=1", 10s);
+  REQUIRE(ready);
+  CHECK(notify.wait("STATUS=", 5s));
+  CHECK(notify.wait("WATCHDOG=1", 5s));
+  const std::string serial = serial_of(*w.sub);
+  REQUIRE(w.sub->wait_suffix("/battery/soc", 15s));
+  CHECK(w.sim->client_count() == 1);
+
+  // SOC every 6 s: at most one read in 4 s.
+  std::this_thread::sleep_for(4s);
+  const auto before = Clock::now();
+  CHECK(soc_replies_between(*w.sim.operator->(), before - 4s, before) <= 1);
+
+  w.write(DaemonSetup{"", "1", "30"});
+  daemon->signal(SIGHUP);
+  auto reloading = notify.wait("RELOADING=1", 10s, *ready + 1);
+  REQUIRE(reloading);
+  auto ready_again = notify.wait("READY=1", 10s, *reloading);
+  REQUIRE(ready_again);
+  // The new interval applies within one new interval; then SOC every second.
+  std::this_thread::sleep_for(5s);
+  const auto now = Clock::now();
+  CHECK(soc_replies_between(*w.sim.operator->(), now - 3s, now) >= 2);
+  CHECK(w.sim->client_count() == 1);
+
+  daemon->signal(SIGTERM);
+  CHECK(notify.wait("STOPPING=1", 5s));
+  auto code = daemon->wait(8s);
+  REQUIRE(code);
+  CHECK(*code == 0);
+  // One connection for the whole run: the reload did not reconnect.
+  std::size_t connects = 0;
+  for (std::size_t p = 0; (p = daemon->err().find(": connected to ", p)) != std::string::npos; ++p) {
+    ++connects;
+  }
+  INFO(daemon->err());
+  CHECK(connects == 1);
+  CHECK(w.sub->wait_line("rct2mqtt/bridge/status", "offline", 5s));
+  INFO("start to READY: " << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count());
+}
