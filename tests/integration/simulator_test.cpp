@@ -2,13 +2,9 @@
 // the test talks to it through raw sockets and the frame codec. Every wait has a deadline.
 #include "tools/simulator/simulator.h"
 
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
-
 #include <asio.hpp>
 #include <catch2/catch.hpp>
 #include <cmath>
-#include <cstdlib>
 #include <thread>
 
 #include "core/frame_decoder.h"
@@ -17,6 +13,7 @@
 #include "core/logger_codec.h"
 #include "core/registry.h"
 #include "core/value_codec.h"
+#include "tests/integration/simulator_harness.h"
 
 using namespace std::chrono_literals;
 using rct::Command;
@@ -40,44 +37,17 @@ std::uint32_t oid_of(std::string_view name) {
 
 constexpr std::uint32_t kSoc = 0x959930BF;
 constexpr std::uint32_t kDescription = 0xEBC62737;  // android_description, 64-byte string
-// 2024-06-21 12:00 device time: PV is producing.
-constexpr std::int64_t kNoon = 19895LL * 86400 + 12 * 3600;
+using rct::test::kSimulatedNoon;
 
 rct::sim::SimulatorOptions test_options() {
-  rct::sim::SimulatorOptions o;
-  o.port = 0;
-  o.service_time = 20ms;
-  o.start_time = kNoon;
-  if (std::getenv("RCT_SIM_LOG") != nullptr) {  // debugging aid: the simulator's log on stderr
-    o.logger = std::make_shared<spdlog::logger>(
-        "simulator", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
-    o.logger->set_level(spdlog::level::debug);
-  }
-  return o;
+  return rct::test::simulator_test_options();
 }
 
-// The simulator on its own thread, stopped and joined on destruction.
-class RunningSimulator {
+// The simulator on its own thread (tests/integration/simulator_harness.h).
+class RunningSimulator : public rct::test::RunningSimulator {
  public:
   explicit RunningSimulator(rct::sim::SimulatorOptions options = test_options())
-      : sim_(io_, registry(), std::move(options)) {
-    sim_.start();
-    thread_ = std::thread([this] { io_.run(); });
-  }
-  ~RunningSimulator() {
-    sim_.post_shutdown().wait_for(5s);
-    io_.stop();
-    thread_.join();
-  }
-  rct::sim::Simulator& operator*() { return sim_; }
-  rct::sim::Simulator* operator->() { return &sim_; }
-  // Applies a posted change before the test goes on.
-  static void apply(std::future<void> f) { REQUIRE(f.wait_for(5s) == std::future_status::ready); }
-
- private:
-  asio::io_context io_;
-  rct::sim::Simulator sim_;
-  std::thread thread_;
+      : rct::test::RunningSimulator(registry(), std::move(options)) {}
 };
 
 struct Received {
@@ -265,7 +235,7 @@ TEST_CASE("values vary with simulated time, faster with a time scale", "[simulat
     later = as_float(next[0].payload);
   }
   CHECK(later > as_float(first[0].payload));
-  CHECK(sim->device_now() > kNoon);
+  CHECK(sim->device_now() > kSimulatedNoon);
 }
 
 TEST_CASE("every reply is copied to every connected client", "[simulator]") {
@@ -342,7 +312,7 @@ TEST_CASE("a time-series query pages backwards with LONG_RESPONSE answers", "[si
   RunningSimulator sim(options);
   RawClient client(sim->port());
   const std::uint32_t series = oid_of("logger.minutes_soc_log_ts");
-  std::uint32_t t = static_cast<std::uint32_t>(kNoon);
+  std::uint32_t t = static_cast<std::uint32_t>(kSimulatedNoon);
   std::uint32_t previous_oldest = 0;
   for (int page = 0; page < 3; ++page) {
     INFO("page " << page);
@@ -362,7 +332,7 @@ TEST_CASE("a time-series query pages backwards with LONG_RESPONSE answers", "[si
   }
   // The event table answers the same way.
   client.send(Frame{Command::kWrite, std::nullopt, oid_of("logger.error_log_time_stamp"),
-                    be32(static_cast<std::uint32_t>(kNoon))});
+                    be32(static_cast<std::uint32_t>(kSimulatedNoon))});
   auto events = client.frames(1);
   REQUIRE(events.size() == 1);
   CHECK(events[0].command == Command::kLongResponse);
@@ -405,6 +375,44 @@ TEST_CASE("a request arriving while a reply is sent cuts it short with a valid C
   REQUIRE(frames.size() == 2);
   CHECK(frames[0].payload.size() == 64);
   CHECK(sim->truth(kDescription).size() == 1);
+}
+
+TEST_CASE("a reply cut by a request stays cut even when a value fault is due", "[simulator]") {
+  const FaultKind fault =
+      GENERATE(FaultKind::kWrongOid, FaultKind::kCounterReset, FaultKind::kAbsurdValue);
+  INFO(rct::sim::fault_name(fault));
+  auto options = test_options();
+  options.service_time = 400ms;
+  RunningSimulator sim(options);
+  const std::uint32_t counter = oid_of("energy.e_grid_feed_total");  // FLOAT Wh, lifetime
+  RunningSimulator::apply(sim->script_fault(fault, 1));
+  RawClient client(sim->port());
+  client.read(counter);
+  // Inside the first reply's service time (the cut happens whenever it arrives before 400 ms).
+  std::this_thread::sleep_for(100ms);
+  client.read(counter);
+  auto frames = client.frames(2);
+  REQUIRE(frames.size() == 2);
+  // The cut reply goes out short, as its record says; the fault hits the next whole reply.
+  CHECK(frames[0].outcome == DecodeOutcome::kOk);
+  CHECK(frames[0].oid == counter);
+  CHECK(frames[0].payload.size() < 4);
+  const auto sent = sim->sent();
+  REQUIRE(sent.size() == 2);
+  CHECK(sent[0].cut_by_request);
+  CHECK_FALSE(sent[0].intact);
+  CHECK_FALSE(sent[0].fault.has_value());
+  CHECK(sent[1].fault == fault);
+  CHECK(sent[1].intact);
+  // Every frame whose payload fits its OID's type is one the record calls intact.
+  for (const auto& f : frames) {
+    REQUIRE(f.oid.has_value());
+    const rct::OidInfo* info = registry().find(*f.oid);
+    REQUIRE(info != nullptr);
+    if (rct::payload_size_fits(info->response_type, f.payload.size())) {
+      CHECK(sim->truth(*f.oid).count(f.payload) == 1);
+    }
+  }
 }
 
 TEST_CASE("EXTENSION, AT+ noise and unknown OIDs get no answer", "[simulator]") {

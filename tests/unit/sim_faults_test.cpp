@@ -75,6 +75,28 @@ TEST_CASE("scripted faults hit the next applicable replies, probabilities the re
   CHECK_FALSE(injector.decide(plain).has_value());
 }
 
+TEST_CASE("faults that replace the whole payload wait for a reply that was not cut short",
+          "[sim_faults]") {
+  // A cut reply goes out short with a valid CRC; putting a whole payload (another OID's value, a
+  // reset counter, an absurd value) in its place would send a full frame the record calls cut.
+  ReplyTraits cut{3, true, true};
+  cut.cut = true;
+  const ReplyTraits whole{4, true, true};
+  for (FaultKind f : {FaultKind::kWrongOid, FaultKind::kCounterReset, FaultKind::kAbsurdValue}) {
+    INFO(rct::sim::fault_name(f));
+    FaultInjector injector(rct::sim::FaultConfig{}, 5);
+    injector.script(f, 1);
+    CHECK_FALSE(injector.decide(cut).has_value());
+    CHECK(injector.decide(whole) == f);
+    injector.set_probability(f, 1.0);
+    CHECK_FALSE(injector.decide(cut).has_value());
+  }
+  // Faults on the way (CRC, garbage, drop ...) still hit cut replies.
+  FaultInjector injector(rct::sim::FaultConfig{}, 5);
+  injector.script(FaultKind::kCorruptCrc, 1);
+  CHECK(injector.decide(cut) == FaultKind::kCorruptCrc);
+}
+
 TEST_CASE("garbage never contains a start token and truncation always shortens", "[sim_faults]") {
   FaultInjector injector(rct::sim::FaultConfig{}, 99);
   for (int i = 0; i < 500; ++i) {

@@ -74,9 +74,11 @@ FaultInjector::FaultInjector(const FaultConfig& config, std::uint64_t seed)
 bool FaultInjector::applies(FaultKind f, const ReplyTraits& reply) {
   switch (f) {
     case FaultKind::kCounterReset:
-      return reply.lifetime_counter;
+      return reply.lifetime_counter && !reply.cut;
     case FaultKind::kAbsurdValue:
-      return reply.power_or_energy;
+      return reply.power_or_energy && !reply.cut;
+    case FaultKind::kWrongOid:
+      return !reply.cut;
     case FaultKind::kTruncate:
       return reply.payload_size > 0;
     case FaultKind::kNight:
@@ -84,7 +86,6 @@ bool FaultInjector::applies(FaultKind f, const ReplyTraits& reply) {
     case FaultKind::kGarbage:
     case FaultKind::kCorruptCrc:
     case FaultKind::kDrop:
-    case FaultKind::kWrongOid:
     case FaultKind::kStall:
     case FaultKind::kDisconnect:
     case FaultKind::kSplit:

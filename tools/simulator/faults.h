@@ -54,6 +54,9 @@ struct ReplyTraits {
   std::size_t payload_size = 0;
   bool lifetime_counter = false;  // counter_reset applies
   bool power_or_energy = false;   // FLOAT with unit W / Wh: absurd applies
+  // Already cut short by an interleaved request: faults that put a whole payload in its place
+  // (wrong_oid, counter_reset, absurd) do not apply, or a full frame would go out as a cut one.
+  bool cut = false;
 };
 
 // Decides the fault (at most one) for each reply. Scripted faults come first, in the order of

@@ -30,9 +30,10 @@ std::string oid_label(const Registry& registry, std::uint32_t oid) {
   return format_oid(oid) + " " + (info ? std::string(info->name) : std::string("(unknown)"));
 }
 
-ReplyTraits traits_of(const Frame& reply, const OidInfo* info) {
+ReplyTraits traits_of(const Frame& reply, const OidInfo* info, bool cut) {
   ReplyTraits t;
   t.payload_size = reply.payload.size();
+  t.cut = cut;
   if (info != nullptr) {
     t.lifetime_counter = is_lifetime_counter(info->name);
     t.power_or_energy =
@@ -277,7 +278,7 @@ void Simulator::emit(Frame reply, bool cut) {
   record.cut_by_request = cut;
   record.intact = !cut;
 
-  const std::optional<FaultKind> fault = faults_.decide(traits_of(reply, info));
+  const std::optional<FaultKind> fault = faults_.decide(traits_of(reply, info, cut));
   record.fault = fault;
   std::vector<std::uint8_t> prefix;
   std::optional<std::vector<std::uint8_t>> wire_override;
