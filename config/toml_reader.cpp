@@ -158,18 +158,20 @@ bool Section::get_int(std::string_view key, std::int64_t lo, std::int64_t hi, st
   return true;
 }
 
+std::optional<double> Section::number_at(const toml::node& n, std::string_view key,
+                                         std::string_view expected) {
+  if (const auto* f = n.as_floating_point()) return f->get();
+  if (const auto* i = n.as_integer()) return static_cast<double>(i->get());
+  wrong_type(key, n, expected);
+  return std::nullopt;
+}
+
 bool Section::get_number(std::string_view key, double lo, double hi, double& out) {
   const toml::node* n = get(key);
   if (n == nullptr) return false;
-  double v = 0;
-  if (const auto* f = n->as_floating_point()) {
-    v = f->get();
-  } else if (const auto* i = n->as_integer()) {
-    v = static_cast<double>(i->get());
-  } else {
-    wrong_type(key, *n, "a number");
-    return false;
-  }
+  const std::optional<double> number = number_at(*n, key, "a number");
+  if (!number) return false;
+  const double v = *number;
   if (!(v >= lo && v <= hi)) {  // also rejects nan
     diag_.error(*n, key_path(key) + " must be between " + format_number(lo) + " and " +
                         format_number(hi) + " (got " + format_number(v) + ")");
@@ -182,15 +184,9 @@ bool Section::get_number(std::string_view key, double lo, double hi, double& out
 bool Section::get_seconds(std::string_view key, Millis lo, Millis hi, Millis& out) {
   const toml::node* n = get(key);
   if (n == nullptr) return false;
-  double v = 0;
-  if (const auto* f = n->as_floating_point()) {
-    v = f->get();
-  } else if (const auto* i = n->as_integer()) {
-    v = static_cast<double>(i->get());
-  } else {
-    wrong_type(key, *n, "a number of seconds");
-    return false;
-  }
+  const std::optional<double> number = number_at(*n, key, "a number of seconds");
+  if (!number) return false;
+  const double v = *number;
   const double ms = std::round(v * 1000.0);
   if (!(ms >= static_cast<double>(lo.count()) && ms <= static_cast<double>(hi.count()))) {
     diag_.error(*n, key_path(key) + " must be between " + format_seconds(lo) + " and " +

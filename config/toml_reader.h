@@ -3,6 +3,7 @@
 #include <toml++/toml.h>
 
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -104,6 +105,9 @@ class Section {
     return get_seconds(key, lo, hi, out);
   }
   void wrong_type(std::string_view key, const toml::node& n, std::string_view expected);
+  // A float or integer value at `key` as double; reports `expected` when it is neither.
+  std::optional<double> number_at(const toml::node& n, std::string_view key,
+                                  std::string_view expected);
 
   Diagnostics& diag_;
   const toml::table& table_;
