@@ -6,8 +6,15 @@
 
 namespace rct::daemon {
 
-Scheduler::Scheduler(SchedulerSettings settings) : settings_(settings) {
+Scheduler::Scheduler(SchedulerSettings settings) {
+  set_settings(settings);
+  tat_ = Instant::min() + tolerance_;  // a full bucket at any start time
+}
+
+void Scheduler::set_settings(SchedulerSettings settings) {
+  settings_ = settings;
   if (settings_.burst < 1) settings_.burst = 1;
+  emission_interval_ = Duration::zero();
   if (settings_.frames_per_second > 0) {
     // Rounded up, so that the budget is never exceeded by rounding.
     const double ns = std::ceil(1e9 / settings_.frames_per_second);
@@ -15,7 +22,9 @@ Scheduler::Scheduler(SchedulerSettings settings) : settings_(settings) {
         std::chrono::nanoseconds(static_cast<std::int64_t>(ns)));
   }
   tolerance_ = emission_interval_ * (settings_.burst - 1);
-  tat_ = Instant::min() + tolerance_;  // a full bucket at any start time
+  // A larger burst must not make budget_ready() reach below Instant::min().
+  const Instant floor = Instant::min() + tolerance_;
+  if (tat_ < floor) tat_ = floor;
 }
 
 void Scheduler::set_items(const std::vector<PollItem>& items, Instant now) {

@@ -39,6 +39,10 @@ class Scheduler {
  public:
   explicit Scheduler(SchedulerSettings settings = {});
 
+  // A new budget (config reload). Requests already sent stay counted: the next one goes out
+  // once the bucket, as filled so far, allows it at the new rate.
+  void set_settings(SchedulerSettings settings);
+
   // Replaces the set of OIDs. Kept OIDs keep their grid (a changed interval takes effect
   // from the next read, at the latest one new interval from now); new OIDs are due now;
   // removed OIDs are forgotten (a late on_complete for them is ignored).

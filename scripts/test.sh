@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, builds, runs every test.
-#   1. release build: unit + integration tests (ctest)
-#   2. AddressSanitizer + UBSan build: the same tests
+#   1. release build (-O2, no debug info: CI time): unit + integration tests (ctest)
+#   2. AddressSanitizer + UBSan build (-O0, line tables only): the same tests
 #   3. clang libFuzzer build: each fuzz target for RCT_FUZZ_SECONDS (default 30) seconds
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,9 +9,13 @@ source scripts/packages.sh
 bash scripts/deps.sh "${RCT_BUILD_PACKAGES[@]}" "${RCT_TEST_PACKAGES[@]}"
 
 jobs=$(nproc)
+# The same flags as the demo's build (scripts/demo.sh), so both share one build tree.
+release_flags="-O2 -DNDEBUG"
 fuzz_seconds=${RCT_FUZZ_SECONDS:-30}
 passed=0
 failed=0
+started=$(date +%s)
+stage() { echo "== $1 (at $(( $(date +%s) - started )) s)"; }
 
 run_ctest() {  # $1 = build dir
   local log="$1/ctest.log" rc=0
@@ -26,20 +30,22 @@ run_ctest() {  # $1 = build dir
   [ $rc -eq 0 ] && [ "$f" -eq 0 ]
 }
 
-echo "== release build"
-cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRCT_BUILD_TESTS=ON >/dev/null
+stage "release build"
+cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=$release_flags" \
+  -DRCT_BUILD_TESTS=ON >/dev/null
 cmake --build build/release -j "$jobs"
-echo "== tests (release)"
+stage "tests (release)"
 run_ctest build/release
 
-echo "== AddressSanitizer + UBSan build"
-cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DRCT_SANITIZE=ON -DRCT_BUILD_TESTS=ON -DRCT_BUILD_BENCH=OFF >/dev/null
+stage "AddressSanitizer + UBSan build"
+cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DRCT_SANITIZE=ON \
+  -DRCT_BUILD_TESTS=ON -DRCT_BUILD_BENCH=OFF >/dev/null
 cmake --build build/asan -j "$jobs"
-echo "== tests (ASan + UBSan)"
+stage "tests (ASan + UBSan)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_ctest build/asan
 
-echo "== fuzz build (clang, libFuzzer + ASan + UBSan)"
+stage "fuzz build (clang, libFuzzer + ASan + UBSan)"
 CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRCT_FUZZ=ON >/dev/null
 cmake --build build/fuzz -j "$jobs"
 for target in build/fuzz/tests/fuzz/fuzz_*; do
@@ -61,5 +67,5 @@ for target in build/fuzz/tests/fuzz/fuzz_*; do
   fi
 done
 
-echo "tests: $passed passed, $failed failed"
+echo "tests: $passed passed, $failed failed ($(( $(date +%s) - started )) s)"
 [ "$failed" -eq 0 ]

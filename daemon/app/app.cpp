@@ -72,8 +72,7 @@ void App::start_sessions() {
 
 int App::run() {
   signals_.emplace(io_, [this](Signal s) { on_signal(s); });
-  if (config_.homeassistant.enabled) mqtt_->subscribe(config_.homeassistant.birth_topic, 1);
-  mqtt_->connect(MqttWill{bridge_status_topic(config_.mqtt.base_topic), std::string(kOffline)});
+  connect_mqtt();
   start_sessions();
   if (auto interval = watchdog_interval()) {
     const auto timeout = *watchdog_timeout();
@@ -247,11 +246,13 @@ void App::reload() {
     return;
   }
   Config next = std::move(loaded.value());
-  if (!(next.mqtt == config_.mqtt) || next.state_dir != config_.state_dir) {
-    log_->warn("changed [mqtt] settings or state_dir take effect after a restart");
-    next.mqtt = config_.mqtt;
+  if (next.state_dir != config_.state_dir) {
+    log_->warn("a changed state_dir takes effect after a restart; keeping {}", config_.state_dir);
     next.state_dir = config_.state_dir;
   }
+  const bool reconnect_mqtt = !(next.mqtt == config_.mqtt) ||
+                              next.homeassistant.enabled != config_.homeassistant.enabled ||
+                              next.homeassistant.birth_topic != config_.homeassistant.birth_topic;
   apply_log_level(*log_, next.logging.level);
   std::vector<std::unique_ptr<InverterSession>> sessions;
   for (std::size_t i = 0; i < next.inverters.size(); ++i) {
@@ -267,11 +268,41 @@ void App::reload() {
   }
   for (std::size_t i = next.inverters.size(); i < sessions_.size(); ++i) sessions_[i]->stop();
   sessions_ = std::move(sessions);
+  const std::string old_bridge_topic = bridge_status_topic(config_.mqtt.base_topic);
   config_ = std::move(next);
+  if (reconnect_mqtt) replace_mqtt_client(old_bridge_topic);
   save_state(true);
   log_->info("configuration reloaded");
   notifier_.ready();
   update_status();
+}
+
+void App::replace_mqtt_client(const std::string& old_bridge_topic) {
+  log_->info("[mqtt] or Home Assistant birth settings changed: reconnecting to {}",
+             config_.mqtt.uri);
+  if (mqtt_replacing_) return;  // the pending replacement connects with the newest config_
+  mqtt_replacing_ = true;
+  // A clean disconnect does not fire the old LWT: say offline on the old connection first.
+  publish(old_bridge_topic, kOffline, 1, true);
+  mqtt_->set_observer(nullptr);
+  // The new client connects only once the old one is gone: with the same client id, a broker
+  // would otherwise take the old session over and might send its will after our "online".
+  mqtt_->disconnect(kStopTimeout, [this] {
+    // Replaced from a fresh handler, never from inside the old client's own callback.
+    asio::post(io_, [this] {
+      mqtt_replacing_ = false;
+      if (stopping_) return;
+      mqtt_ = std::make_unique<PahoMqttClient>(io_, config_.mqtt);
+      mqtt_->set_observer(this);
+      connect_mqtt();
+      update_status();
+    });
+  });
+}
+
+void App::connect_mqtt() {
+  if (config_.homeassistant.enabled) mqtt_->subscribe(config_.homeassistant.birth_topic, 1);
+  mqtt_->connect(MqttWill{bridge_status_topic(config_.mqtt.base_topic), std::string(kOffline)});
 }
 
 void App::shutdown() {

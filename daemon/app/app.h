@@ -31,7 +31,8 @@ namespace rct::daemon {
 //
 // Flow: state file → MQTT (LWT bridge offline) → sessions → READY=1 → loop. On every MQTT
 // connect: bridge online, HA birth subscription, discovery, statuses, last values. SIGHUP
-// reloads the file (RELOADING=1 … READY=1; an invalid file keeps the running config). SIGTERM /
+// reloads the file (RELOADING=1 … READY=1; an invalid file keeps the running config; changed
+// connection settings reconnect only what they concern; state_dir needs a restart). SIGTERM /
 // SIGINT: STOPPING=1, state saved, bridge offline, clean disconnect, run() returns 0.
 class App final : private MqttObserver, private SessionHost {
  public:
@@ -66,6 +67,10 @@ class App final : private MqttObserver, private SessionHost {
   void start_sessions();
   void on_signal(Signal s);
   void reload();
+  // Reload with changed [mqtt] settings: the old client says offline and disconnects, then a
+  // new one connects (and, once connected, republishes everything).
+  void replace_mqtt_client(const std::string& old_bridge_topic);
+  void connect_mqtt();  // subscriptions, then connect with the bridge LWT
   void shutdown();
   void tick();
   void save_state(bool force);
@@ -91,6 +96,7 @@ class App final : private MqttObserver, private SessionHost {
   asio::steady_timer stop_timer_;
   std::mt19937_64 rng_{std::random_device{}()};
   bool stopping_ = false;
+  bool mqtt_replacing_ = false;  // the old client is disconnecting after a reload
   std::string last_status_;
 };
 

@@ -96,19 +96,26 @@ void InverterSession::stop() {
 
 bool InverterSession::same_connection(const Config& config, std::size_t index) const {
   if (index >= config.inverters.size()) return false;
+  // Everything the client was built with; the budget, intervals and values apply live.
   const auto& n = config.inverters[index];
-  return n.host == inverter_.host && n.port == inverter_.port && n.address == inverter_.address;
+  return n.host == inverter_.host && n.port == inverter_.port && n.address == inverter_.address &&
+         n.connect_timeout == inverter_.connect_timeout &&
+         n.request_timeout == inverter_.request_timeout && n.in_flight == inverter_.in_flight &&
+         n.retries == inverter_.retries && n.reconnect_min == inverter_.reconnect_min &&
+         n.reconnect_max == inverter_.reconnect_max &&
+         n.silence_timeout == inverter_.silence_timeout;
 }
 
 void InverterSession::apply_config(const Config& config) {
   config_ = config;
   inverter_ = config.inverters.at(index_);
-  // The scheduler keeps its grid for kept OIDs (a changed interval applies from the next
-  // read). Its frames/s budget is fixed at construction and changes with a restart only.
+  scheduler_.set_settings(scheduler_settings(inverter_));
+  // The scheduler keeps its grid for kept OIDs (a changed interval applies from the next read).
   if (polling_) {
     rebuild_items();
     announce_discovery();
   }
+  check_silence();
   pump();
 }
 

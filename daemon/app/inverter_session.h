@@ -45,10 +45,11 @@ class InverterSession final : private client::ClientObserver {
   // Stops polling and closes the connection; publishes nothing.
   void stop();
 
-  // A reloaded configuration for the same connection (host, port and address unchanged):
-  // intervals, values, budget and discovery settings apply without reconnecting.
+  // A reloaded configuration for the same connection (see same_connection): intervals, values,
+  // frames/s budget, name, offline_after and discovery settings apply without reconnecting.
   void apply_config(const Config& config);
-  // Whether `config` keeps this session's connection (same host, port and plant address).
+  // Whether `config` keeps this session's connection: the same host, port, plant address and
+  // client settings (timeouts, window, retries, reconnect backoff, silence timeout).
   bool same_connection(const Config& config, std::size_t index) const;
 
   // After an MQTT (re)connect: discovery, status and every last value.

@@ -15,6 +15,7 @@
 #include <fstream>
 #include <future>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -27,6 +28,7 @@
 #include "tests/support/mosquitto.h"
 #include "tests/support/process.h"
 #include "tests/support/shared_dir.h"
+#include "tests/support/temp_dir.h"
 #include "tools/simulator/simulator.h"
 
 using namespace std::chrono_literals;
@@ -46,23 +48,6 @@ const rct::Registry& registry() {
   static const rct::Registry r;
   return r;
 }
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "rct2mqtt-e2e-XXXXXX").string();
-    if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 void write_file(const std::filesystem::path& p, const std::string& text) {
   std::ofstream out(p);
@@ -179,6 +164,11 @@ class Subscriber {
         },
         timeout, from);
   }
+  std::optional<std::size_t> wait_line_topic(const std::string& topic,
+                                             std::chrono::milliseconds timeout,
+                                             std::size_t from = 0) {
+    return wait([&](const Line& l) { return l.topic == topic; }, timeout, from);
+  }
   void pump(std::chrono::milliseconds d) { process_.wait_for_output("\x01never\x01", d); }
 
   std::vector<Line> lines() const {
@@ -206,15 +196,25 @@ struct DaemonSetup {
   std::string extra_inverter;  // more [[inverter]] keys
   std::string fast_interval = "1";
   std::string slow_interval = "2";
+  std::string extra_mqtt;                   // more [mqtt] keys
+  std::optional<std::uint16_t> broker_port;  // another broker than the World's
 };
+
+DaemonSetup intervals(std::string fast, std::string slow) {
+  DaemonSetup s;
+  s.fast_interval = std::move(fast);
+  s.slow_interval = std::move(slow);
+  return s;
+}
 
 std::string config_text(std::uint16_t broker_port, std::uint16_t sim_port,
                         const std::filesystem::path& state_dir, const DaemonSetup& s) {
   std::ostringstream c;
   c << "state_dir = \"" << state_dir.string() << "\"\n"
     << "[logging]\nlevel = \"info\"\n"
-    << "[mqtt]\nuri = \"tcp://127.0.0.1:" << broker_port << "\"\n"
+    << "[mqtt]\nuri = \"tcp://127.0.0.1:" << s.broker_port.value_or(broker_port) << "\"\n"
     << "client_id = \"rct2mqtt-e2e\"\nreconnect_min = 0.5\nreconnect_max = 1\nheartbeat = 10\n"
+    << s.extra_mqtt
     << "[homeassistant]\nrepublish_delay_max = 0.5\n"
     << "[[inverter]]\nhost = \"127.0.0.1\"\nport = " << sim_port << "\n"
     << "frames_per_second = 100\nrequest_timeout = 0.5\nreconnect_min = 0.2\n"
@@ -226,7 +226,7 @@ std::string config_text(std::uint16_t broker_port, std::uint16_t sim_port,
 
 // Everything one test needs: broker, simulator, config file, subscriber.
 struct World {
-  TempDir dir;
+  rct::test::TempDir dir{"rct2mqtt-e2e"};
   rct::test::MosquittoBroker broker;
   RunningSimulator sim;
   std::filesystem::path config = dir.path() / "rct2mqtt.toml";
@@ -405,7 +405,7 @@ TEST_CASE("rct2mqtt republishes availability, discovery and values after a broke
 
 TEST_CASE("counter resets and absurd values never make a total_increasing topic go down",
           "[daemon][e2e]") {
-  World w(DaemonSetup{"", "1", "1"});
+  World w(intervals("1", "1"));
   RunningSimulator::apply(w.sim->set_fault_probability(rct::sim::FaultKind::kCounterReset, 0.3));
   RunningSimulator::apply(w.sim->set_fault_probability(rct::sim::FaultKind::kAbsurdValue, 0.2));
   auto daemon = w.start();
@@ -441,7 +441,7 @@ TEST_CASE("counter resets and absurd values never make a total_increasing topic 
 
 TEST_CASE("rct2mqtt exits 78 with file:line:column on config errors and hides the password",
           "[daemon][e2e]") {
-  TempDir dir;
+  rct::test::TempDir dir{"rct2mqtt-e2e"};
   const auto bad = dir.path() / "bad.toml";
   write_file(bad, "[mqtt]\nuri = \"tcp://127.0.0.1:1883\"\nbogus_key = 1\n[[inverter]]\nhost = \"x\"\n");
   for (const std::vector<std::string>& argv :
@@ -523,7 +523,7 @@ std::size_t soc_replies_between(rct::sim::Simulator& sim, Clock::time_point a, C
 
 TEST_CASE("rct2mqtt speaks the systemd notify protocol and reloads without reconnecting",
           "[daemon][e2e]") {
-  World w(DaemonSetup{"", "6", "30"});
+  World w(intervals("6", "30"));
   NotifySocket notify(w.dir.path() / "notify.sock");
   const auto started = Clock::now();
   auto daemon = w.start({"NOTIFY_SOCKET=" + notify.path().string(), "WATCHDOG_USEC=1000000"});
@@ -540,7 +540,7 @@ TEST_CASE("rct2mqtt speaks the systemd notify protocol and reloads without recon
   const auto before = Clock::now();
   CHECK(soc_replies_between(*w.sim.operator->(), before - 4s, before) <= 1);
 
-  w.write(DaemonSetup{"", "1", "30"});
+  w.write(intervals("1", "30"));
   daemon->signal(SIGHUP);
   auto reloading = notify.wait("RELOADING=1", 10s, *ready + 1);
   REQUIRE(reloading);
@@ -566,4 +566,75 @@ TEST_CASE("rct2mqtt speaks the systemd notify protocol and reloads without recon
   CHECK(connects == 1);
   CHECK(w.sub->wait_line("rct2mqtt/bridge/status", "offline", 5s));
   INFO("start to READY: " << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count());
+}
+
+TEST_CASE("the JSON aggregate carries the simulator's values and an ISO 8601 timestamp",
+          "[daemon][e2e]") {
+  DaemonSetup setup;
+  setup.extra_mqtt = "json_aggregate = true\n";
+  World w(setup);
+  auto daemon = w.start();
+  const std::string serial = serial_of(*w.sub);
+  const std::string base = "rct2mqtt/" + serial + "/";
+  // The first aggregate after the poll list is in place (it has a SOC).
+  std::size_t from = 0;
+  nlohmann::json state;
+  const auto deadline = Clock::now() + 20s;
+  while (Clock::now() < deadline) {
+    auto idx = w.sub->wait_line_topic(base + "state", 20s, from);
+    REQUIRE(idx);
+    from = *idx + 1;
+    state = nlohmann::json::parse(w.sub->lines()[*idx].payload);
+    if (state.contains("battery") && state["battery"].contains("soc")) break;
+  }
+  stop_daemon(*daemon);
+  INFO(state.dump());
+  REQUIRE(state.is_object());
+  REQUIRE(state["ts"].is_string());
+  CHECK(std::regex_match(state["ts"].get<std::string>(),
+                         std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)")));
+  REQUIRE(state["battery"]["soc"].is_number());
+  const double soc = state["battery"]["soc"].get<double>();
+  bool matched = false;
+  for (const auto& v : sent_values(*w.sim.operator->(), kSocOid, rct::DataType::kFloat)) {
+    if (std::abs(static_cast<double>(std::get<float>(v)) * 100.0 - soc) < 1e-3) matched = true;
+  }
+  CHECK(matched);
+  REQUIRE(state["inverter"]["firmware"].is_string());
+  auto firmware = sent_values(*w.sim.operator->(), kFirmwareOid, rct::DataType::kString);
+  REQUIRE_FALSE(firmware.empty());
+  CHECK(state["inverter"]["firmware"].get<std::string>() ==
+        trim_nul(std::get<std::string>(firmware.front())));
+}
+
+TEST_CASE("a reload with a changed [mqtt] section moves to the new broker, keeping the inverter link",
+          "[daemon][e2e]") {
+  World w;
+  rct::test::MosquittoBroker second;
+  Subscriber second_sub(second.port());
+  auto daemon = w.start();
+  const std::string serial = serial_of(*w.sub);
+  const std::string base = "rct2mqtt/" + serial + "/";
+  REQUIRE(w.sub->wait_suffix(base + "battery/soc", 15s));
+
+  DaemonSetup moved;
+  moved.broker_port = second.port();
+  w.write(moved);
+  daemon->signal(SIGHUP);
+  // The old broker is told the bridge went offline (a clean disconnect sends no will) ...
+  CHECK(w.sub->wait_line("rct2mqtt/bridge/status", "offline", 10s));
+  // ... and the new one gets the whole picture.
+  CHECK(second_sub.wait_line("rct2mqtt/bridge/status", "online", 10s));
+  CHECK(second_sub.wait_line(base + "status", "online", 10s));
+  CHECK(second_sub.wait_suffix(base + "battery/soc", 10s));
+  CHECK(second_sub.wait_suffix("/config", 10s));
+  CHECK(w.sim->client_count() == 1);
+  stop_daemon(*daemon);
+  CHECK(second_sub.wait_line("rct2mqtt/bridge/status", "offline", 5s));
+  std::size_t connects = 0;
+  for (std::size_t p = 0; (p = daemon->err().find(": connected to ", p)) != std::string::npos; ++p) {
+    ++connects;
+  }
+  INFO(daemon->err());
+  CHECK(connects == 1);
 }

@@ -183,6 +183,36 @@ TEST_CASE("a burst setting lets that many requests out back to back", "[schedule
   CHECK(scheduler.take_due(kStart + 500ms, 10).size() == 1);
 }
 
+TEST_CASE("a new budget set on reload governs the following requests", "[scheduler]") {
+  // 100 values every 10 s want 10 frames/s: the budget is the limit throughout.
+  Scheduler scheduler({2.0, 1});
+  std::vector<PollItem> items;
+  for (std::uint32_t i = 0; i < 100; ++i) items.push_back(item(i + 1, 10s, PollClass::kFast));
+  Instant now = kStart;
+  scheduler.set_items(items, now);
+  Link link{scheduler, 1, 10ms};
+  link.run_until(now, kStart + 60s);
+  const std::size_t before = link.log.size();
+  CHECK(before <= 2 * 60 + 1);
+  CHECK(before >= 2 * 60 - 2);
+
+  scheduler.set_settings({8.0, 1});
+  link.run_until(now, kStart + 120s);
+  const std::size_t after = link.log.size() - before;
+  CHECK(after <= 8 * 60 + 1);
+  CHECK(after >= 8 * 60 - 2);
+  for (std::size_t i = before + 1; i < link.log.size(); ++i) {
+    INFO("send " << i);
+    REQUIRE(link.log[i].first - link.log[i - 1].first >= 125ms);
+  }
+
+  // A larger burst from a fresh start must not reach below the clock's range.
+  Scheduler fresh({1.0, 1});
+  fresh.set_settings({1.0, 4});
+  fresh.set_items(items, kStart);
+  CHECK(fresh.take_due(kStart, 10).size() == 4);
+}
+
 TEST_CASE("an OID in flight is not handed out again, even when its next slot passes",
           "[scheduler]") {
   Scheduler scheduler({100.0, 10});
