@@ -129,7 +129,9 @@ void run_simulator(const Registry& registry, const SimulatorArgs& args) {
 void add_simulator_command(CLI::App& app, const Registry& registry) {
   auto args = std::make_shared<SimulatorArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "simulator", "Run a simulated inverter (house model, shared serial link, fault injection)");
+      "simulator",
+      "Run a simulated inverter (house model, shared serial link, fault injection); SIGUSR1 "
+      "reboots it: written settings revert to their defaults");
   cmd->add_option("--host", args->host, "Address to listen on")->capture_default_str();
   cmd->add_option("--port", args->port, "TCP port (0 = any free port)")->capture_default_str();
   cmd->add_flag("--verbose", args->verbose, "Log every frame (debug level)");
@@ -146,8 +148,7 @@ void add_simulator_command(CLI::App& app, const Registry& registry) {
                   "Time until a written setting becomes readable (0: at once)")
       ->capture_default_str();
   cmd->add_flag("--busy", args->busy,
-                "Ignore every WRITE of a setting (as a device the app shows offline); "
-                "SIGUSR1 reboots the device: written settings revert to their defaults");
+                "Ignore every WRITE of a setting, as a device the app shows offline does");
   cmd->add_option(
          "--fault", args->faults,
          "NAME[=PROB] per reply (default 0.05): garbage, corrupt_crc, drop, wrong_oid, "
