@@ -20,13 +20,15 @@ namespace rct::test {
 // 2024-06-21 12:00 device time: PV is producing, so the model's night never starts by itself.
 inline constexpr std::int64_t kSimulatedNoon = 19895LL * 86400 + 12 * 3600;
 
-// Loopback, ephemeral port, 20 ms per reply (50 frames/s: fault tests finish in seconds).
+// Loopback, ephemeral port, 20 ms per reply (50 frames/s: fault tests finish in seconds), written
+// settings readable 50 ms after the WRITE.
 // RCT_SIM_LOG=1 in the environment puts the simulator's debug log on stderr.
 inline sim::SimulatorOptions simulator_test_options() {
   using namespace std::chrono_literals;
   sim::SimulatorOptions o;
   o.port = 0;
   o.service_time = 20ms;
+  o.write_delay = 50ms;
   o.start_time = kSimulatedNoon;
   if (std::getenv("RCT_SIM_LOG") != nullptr) {
     o.logger = std::make_shared<spdlog::logger>(

@@ -5,6 +5,7 @@
 #include <asio.hpp>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <functional>
 #include <thread>
 
 #include "core/frame_decoder.h"
@@ -275,35 +276,153 @@ TEST_CASE("a sixth client is closed at once while five keep working", "[simulato
   for (auto& c : clients) CHECK(c->frames(1).size() == 1);
 }
 
-TEST_CASE("a WRITE is stored and read back; writes are not answered unless echo is on",
-          "[simulator]") {
+// Reads `oid` (one READ per round trip) until `accept` holds for the payload or the deadline
+// passes; returns the payloads seen, in order.
+std::vector<std::vector<std::uint8_t>> read_until(
+    RawClient& client, std::uint32_t oid,
+    const std::function<bool(const std::vector<std::uint8_t>&)>& accept,
+    std::chrono::milliseconds timeout = 5s) {
+  std::vector<std::vector<std::uint8_t>> seen;
+  const auto deadline = Clock::now() + timeout;
+  while (Clock::now() < deadline) {
+    client.read(oid);
+    auto frames = client.frames(1, 1s);
+    if (frames.empty() || frames[0].oid != oid) continue;
+    seen.push_back(frames[0].payload);
+    if (accept(seen.back())) break;
+  }
+  return seen;
+}
+
+// Reads `oid` throughout `window`; returns every payload seen (a bounded negative check).
+std::vector<std::vector<std::uint8_t>> read_during(RawClient& client, std::uint32_t oid,
+                                                   std::chrono::milliseconds window) {
+  return read_until(
+      client, oid, [](const std::vector<std::uint8_t>&) { return false; }, window);
+}
+
+TEST_CASE("a WRITE becomes readable after the write delay and is not answered", "[simulator]") {
   const std::uint32_t strategy = oid_of("power_mng.soc_strategy");
   const std::uint32_t soc_max = oid_of("power_mng.soc_max");
-  {
-    RunningSimulator sim;
-    RawClient client(sim->port());
-    client.send_batch({Frame{Command::kWrite, std::nullopt, strategy, {2}},
-                       Frame{Command::kWrite, std::nullopt, soc_max, be32(0x3f4ccccd)},  // 0.8
-                       Frame{Command::kRead, std::nullopt, strategy, {}},
-                       Frame{Command::kRead, std::nullopt, soc_max, {}}});
-    auto frames = client.frames(2);
-    REQUIRE(frames.size() == 2);
-    CHECK(frames[0].oid == strategy);  // no reply to either WRITE came first
-    CHECK(frames[0].payload == std::vector<std::uint8_t>{2});
-    CHECK(frames[1].oid == soc_max);
-    CHECK(as_float(frames[1].payload) == 0.8f);
-  }
-  {
+  auto options = test_options();
+  options.write_delay = 400ms;
+  RunningSimulator sim(options);
+  RawClient client(sim->port());
+  const auto sent_at = Clock::now();
+  client.send_batch({Frame{Command::kWrite, std::nullopt, strategy, {2}},
+                     Frame{Command::kWrite, std::nullopt, soc_max, be32(0x3f4ccccd)},  // 0.8
+                     Frame{Command::kRead, std::nullopt, strategy, {}},
+                     Frame{Command::kRead, std::nullopt, soc_max, {}}});
+  auto frames = client.frames(2);
+  REQUIRE(frames.size() == 2);
+  CHECK(frames[0].oid == strategy);                          // no reply to either WRITE came first
+  CHECK(frames[0].payload == std::vector<std::uint8_t>{4});  // still the default, Internal
+  CHECK(frames[1].oid == soc_max);
+  CHECK(as_float(frames[1].payload) == 0.97f);
+
+  auto seen = read_until(client, soc_max,
+                         [](const std::vector<std::uint8_t>& p) { return as_float(p) == 0.8f; });
+  REQUIRE_FALSE(seen.empty());
+  CHECK(as_float(seen.back()) == 0.8f);
+  CHECK(Clock::now() - sent_at >= 400ms);
+  client.read(strategy);
+  frames = client.frames(1);
+  REQUIRE(frames.size() == 1);
+  CHECK(frames[0].payload == std::vector<std::uint8_t>{2});
+
+  // Both WRITEs are in the record of what the clients sent.
+  const auto writes = sim->received().frames(Command::kWrite);
+  REQUIRE(writes.size() == 2);
+  CHECK(writes[0] == Frame{Command::kWrite, std::nullopt, strategy, {2}});
+  CHECK(writes[1].oid == soc_max);
+  CHECK(sim->received().frames(Command::kRead, soc_max).size() == seen.size() + 1);
+}
+
+TEST_CASE("with echo on, a WRITE is answered with the new value once it is applied",
+          "[simulator]") {
+  const std::uint32_t strategy = oid_of("power_mng.soc_strategy");
+  for (auto delay : {0ms, 150ms}) {
+    INFO("write delay " << delay.count() << " ms");
     auto options = test_options();
     options.echo_writes = true;
+    options.write_delay = delay;
     RunningSimulator sim(options);
     RawClient client(sim->port());
+    const auto sent_at = Clock::now();
     client.send(Frame{Command::kWrite, std::nullopt, strategy, {1}});
     auto frames = client.frames(1);
     REQUIRE(frames.size() == 1);
+    CHECK(Clock::now() - sent_at >= delay);
     CHECK(frames[0].command == Command::kResponse);
+    CHECK(frames[0].oid == strategy);
     CHECK(frames[0].payload == std::vector<std::uint8_t>{1});
   }
+}
+
+TEST_CASE("a busy device ignores writes of settings but answers reads and history queries",
+          "[simulator]") {
+  const std::uint32_t soc_min = oid_of("power_mng.soc_min");
+  auto options = test_options();
+  options.busy = true;
+  RunningSimulator sim(options);
+  RawClient client(sim->port());
+  client.send(Frame{Command::kWrite, std::nullopt, soc_min, be32(0x3e4ccccd)});  // 0.2
+  // Well past the write delay (50 ms), the old value stays.
+  for (const auto& p : read_during(client, soc_min, 400ms)) CHECK(as_float(p) == 0.07f);
+  REQUIRE(sim->received().frames(Command::kWrite, soc_min).size() == 1);
+
+  // A history query is a WRITE too, and is still answered.
+  client.send(Frame{Command::kWrite, std::nullopt, oid_of("logger.minutes_soc_log_ts"),
+                    be32(static_cast<std::uint32_t>(kSimulatedNoon))});
+  auto frames = client.frames(1);
+  REQUIRE(frames.size() == 1);
+  CHECK(frames[0].command == Command::kLongResponse);
+
+  // Not busy any more: the next write is applied. Scripted: only the next write is ignored.
+  RunningSimulator::apply(sim->set_busy(false));
+  RunningSimulator::apply(sim->script_busy(1));
+  client.send(Frame{Command::kWrite, std::nullopt, soc_min, be32(0x3e4ccccd)});
+  for (const auto& p : read_during(client, soc_min, 300ms)) CHECK(as_float(p) == 0.07f);
+  client.send(Frame{Command::kWrite, std::nullopt, soc_min, be32(0x3e4ccccd)});
+  auto seen = read_until(client, soc_min,
+                         [](const std::vector<std::uint8_t>& p) { return as_float(p) == 0.2f; });
+  REQUIRE_FALSE(seen.empty());
+  CHECK(as_float(seen.back()) == 0.2f);
+}
+
+TEST_CASE("a reboot reverts written settings to their defaults and closes connections",
+          "[simulator]") {
+  const std::uint32_t soc_max = oid_of("power_mng.soc_max");
+  const std::uint32_t soc_min = oid_of("power_mng.soc_min");
+  auto options = test_options();
+  options.write_delay = 300ms;
+  RunningSimulator sim(options);
+  {
+    RawClient client(sim->port());
+    client.send(Frame{Command::kWrite, std::nullopt, soc_max, be32(0x3f4ccccd)});  // 0.8
+    auto seen = read_until(client, soc_max,
+                           [](const std::vector<std::uint8_t>& p) { return as_float(p) == 0.8f; });
+    REQUIRE_FALSE(seen.empty());
+    REQUIRE(as_float(seen.back()) == 0.8f);
+    // A write still pending when the device reboots is lost. The READ behind it on the same
+    // connection is answered after the WRITE was taken: its answer proves the WRITE arrived.
+    client.send(Frame{Command::kWrite, std::nullopt, soc_min, be32(0x3e4ccccd)});  // 0.2
+    auto pending =
+        read_until(client, soc_min, [](const std::vector<std::uint8_t>&) { return true; });
+    REQUIRE(pending.size() == 1);
+    CHECK(as_float(pending[0]) == 0.07f);  // not yet applied (300 ms)
+    REQUIRE(sim->received().frames(Command::kWrite, soc_min).size() == 1);
+    RunningSimulator::apply(sim->reboot());
+    CHECK(client.closed_within(5s));
+  }
+  RawClient again(sim->port());
+  REQUIRE(again.connected());
+  auto max_seen = read_until(again, soc_max, [](const std::vector<std::uint8_t>&) { return true; });
+  REQUIRE(max_seen.size() == 1);
+  CHECK(as_float(max_seen[0]) == 0.97f);
+  const auto min_seen = read_during(again, soc_min, 500ms);
+  REQUIRE_FALSE(min_seen.empty());
+  for (const auto& p : min_seen) CHECK(as_float(p) == 0.07f);
 }
 
 TEST_CASE("a time-series query pages backwards with LONG_RESPONSE answers", "[simulator]") {

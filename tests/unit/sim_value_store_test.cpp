@@ -154,6 +154,31 @@ TEST_CASE("a WRITE is stored for settings and refused for measurements", "[sim_s
   CHECK(battery == Approx(-1500.0f));
 }
 
+TEST_CASE("a reboot reverts written settings to their defaults; measurements carry on",
+          "[sim_store]") {
+  ValueStore store(registry(), 1, kStart, kPage);
+  const std::uint32_t strategy = oid_of("power_mng.soc_strategy");
+  const std::uint32_t soc_max = oid_of("power_mng.soc_max");
+  const std::uint32_t name = oid_of("android_description");
+  const auto name_before = *store.read(name, kStart);
+  REQUIRE(store.write(strategy, std::vector<std::uint8_t>{2}, kStart).result ==
+          ValueStore::WriteResult::kStored);
+  REQUIRE(store.write(soc_max, be32(0x3f4ccccd), kStart).result ==
+          ValueStore::WriteResult::kStored);  // 0.8
+  REQUIRE(store.write(name, std::vector<std::uint8_t>{'X'}, kStart).result ==
+          ValueStore::WriteResult::kStored);
+  CHECK(as_float(*store.read(soc_max, kStart + 1)) == 0.8f);
+  const auto counter = oid_of("energy.e_load_total");
+  const float energy_before = as_float(*store.read(counter, kStart + 60));
+
+  store.reset_settings(kStart + 60);
+  CHECK(store.read(strategy, kStart + 61) == std::vector<std::uint8_t>{4});
+  CHECK(as_float(*store.read(soc_max, kStart + 61)) == 0.97f);
+  CHECK(*store.read(name, kStart + 61) == name_before);
+  // The model was not reset: lifetime counters keep rising.
+  CHECK(as_float(*store.read(counter, kStart + 600)) > energy_before);
+}
+
 TEST_CASE("time-series queries page backwards through samples at or before T", "[sim_store]") {
   ValueStore store(registry(), 1, kStart, kPage);
   const std::uint32_t soc_series = oid_of("logger.minutes_soc_log_ts");

@@ -18,6 +18,8 @@ void add_value_commands(CLI::App& app);
 void add_registry_commands(CLI::App& app, const Registry& registry);
 // read-value, read-values: talk to an inverter. `globals` outlives `app`.
 void add_read_commands(CLI::App& app, const Registry& registry, const GlobalOptions& globals);
+// write-value: one verified write of an allowlisted setting (exit codes in its --help).
+void add_write_commands(CLI::App& app, const Registry& registry, const GlobalOptions& globals);
 // Runs until SIGINT/SIGTERM; prints "listening on HOST:PORT" once bound.
 void add_simulator_command(CLI::App& app, const Registry& registry);
 

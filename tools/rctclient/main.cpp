@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   rct::cli::add_value_commands(app);
   rct::cli::add_registry_commands(app, registry);
   rct::cli::add_read_commands(app, registry, globals);
+  rct::cli::add_write_commands(app, registry, globals);
   rct::cli::add_simulator_command(app, registry);
   try {
     app.parse(argc, argv);
@@ -24,6 +25,9 @@ int main(int argc, char** argv) {
     // --help and --version exit 0; every other parse error is bad input: exit 1.
     const int rc = app.exit(e);
     return rc == 0 ? 0 : 1;
+  } catch (const rct::cli::CommandFailure& e) {
+    std::cerr << "rctclient: " << e.what() << '\n';
+    return e.exit_code();
   } catch (const rct::cli::UsageError& e) {
     std::cerr << "rctclient: " << e.what() << '\n';
     return 1;

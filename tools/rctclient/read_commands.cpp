@@ -16,51 +16,13 @@
 #include "tools/rctclient/cli_error.h"
 #include "tools/rctclient/client_log.h"
 #include "tools/rctclient/commands.h"
+#include "tools/rctclient/connection_args.h"
 #include "tools/rctclient/value_text.h"
 
 namespace rct::cli {
 namespace {
 
 using ReadResult = Result<client::Reading, client::ClientError>;
-
-struct ConnectionArgs {
-  std::string host;
-  std::uint16_t port = 8899;
-  double timeout = 2.0;  // seconds, for connecting and for each answer
-  unsigned retries = 2;
-};
-
-void add_connection_options(CLI::App* cmd, ConnectionArgs& args) {
-  cmd->add_option("--host", args.host, "Host name or IP address of the inverter")->required();
-  cmd->add_option("--port", args.port, "TCP port of the inverter")->capture_default_str();
-  cmd->add_option("--timeout", args.timeout,
-                  "Seconds to wait for the connection and for each answer")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  cmd->add_option("--retries", args.retries, "Requests sent again after a missing answer")
-      ->capture_default_str();
-  // Accept the app's --debug after the subcommand name as well.
-  cmd->fallthrough();
-}
-
-std::string target(const ConnectionArgs& args) {
-  return args.host + ":" + std::to_string(args.port);
-}
-
-// "battery.soc", "0x959930BF" (or "959930BF" via --id) → the registry entry, or UsageError.
-const OidInfo& resolve(const Registry& registry, const std::string& text, bool is_id) {
-  const bool looks_like_id = is_id || text.rfind("0x", 0) == 0 || text.rfind("0X", 0) == 0;
-  if (!looks_like_id) {
-    const OidInfo* info = registry.find(std::string_view(text));
-    if (info == nullptr) throw UsageError("unknown name '" + text + "'");
-    return *info;
-  }
-  const std::optional<std::uint32_t> oid = parse_oid(text);
-  if (!oid) throw UsageError("'" + text + "' is not an object id like 0x959930BF");
-  const OidInfo* info = registry.find(*oid);
-  if (info == nullptr) throw UsageError("unknown object id " + format_oid(*oid));
-  return *info;
-}
 
 bool is_history(const OidInfo& info) {
   return info.response_type == DataType::kTimeSeries || info.response_type == DataType::kEventTable;
@@ -72,14 +34,7 @@ std::vector<std::optional<ReadResult>> read_all(const Registry& registry,
                                                 const ConnectionArgs& args,
                                                 const std::vector<const OidInfo*>& objects,
                                                 client::ClientObserver& observer) {
-  client::ClientOptions options;
-  options.host = args.host;
-  options.port = args.port;
-  const auto timeout =
-      std::chrono::duration_cast<client::Duration>(std::chrono::duration<double>(args.timeout));
-  options.connect_timeout = timeout;
-  options.request_timeout = timeout;
-  options.retries = args.retries;
+  client::ClientOptions options = client_options(args);
   options.max_queued = std::max<std::size_t>(objects.size(), 1);
 
   asio::io_context io;

@@ -3,6 +3,7 @@
 
 #include <asio.hpp>
 #include <csignal>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -25,6 +26,8 @@ struct SimulatorArgs {
   unsigned service_time_ms = 200;
   bool no_truncation = false;
   bool echo_writes = false;
+  unsigned write_delay_ms = 300;
+  bool busy = false;
   std::vector<std::string> faults;
   unsigned stall_ms = 3000;
   std::uint64_t seed = 1;
@@ -81,6 +84,8 @@ void run_simulator(const Registry& registry, const SimulatorArgs& args) {
   options.service_time = std::chrono::milliseconds(args.service_time_ms);
   options.truncation = !args.no_truncation;
   options.echo_writes = args.echo_writes;
+  options.write_delay = std::chrono::milliseconds(args.write_delay_ms);
+  options.busy = args.busy;
   options.time_scale = args.time_scale;
   options.seed = args.seed;
   options.page_size = args.page_size;
@@ -100,11 +105,22 @@ void run_simulator(const Registry& registry, const SimulatorArgs& args) {
   std::cout << "listening on " << args.host << ":" << simulator.port() << std::endl;
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
+  asio::signal_set reboots(io, SIGUSR1);
   signals.async_wait([&](const asio::error_code& ec, int signal) {
     if (ec) return;
     logger->info("signal {}: stopping", signal);
+    reboots.cancel();
     simulator.shutdown();
   });
+  // SIGUSR1: the device reboots; written settings revert to their defaults.
+  std::function<void()> wait_reboot = [&] {
+    reboots.async_wait([&](const asio::error_code& ec, int) {
+      if (ec) return;
+      (void)simulator.reboot();  // applied on this loop; nobody waits for it
+      wait_reboot();
+    });
+  };
+  wait_reboot();
   io.run();
 }
 
@@ -113,7 +129,9 @@ void run_simulator(const Registry& registry, const SimulatorArgs& args) {
 void add_simulator_command(CLI::App& app, const Registry& registry) {
   auto args = std::make_shared<SimulatorArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "simulator", "Run a simulated inverter (house model, shared serial link, fault injection)");
+      "simulator",
+      "Run a simulated inverter (house model, shared serial link, fault injection); SIGUSR1 "
+      "reboots it: written settings revert to their defaults");
   cmd->add_option("--host", args->host, "Address to listen on")->capture_default_str();
   cmd->add_option("--port", args->port, "TCP port (0 = any free port)")->capture_default_str();
   cmd->add_flag("--verbose", args->verbose, "Log every frame (debug level)");
@@ -126,6 +144,11 @@ void add_simulator_command(CLI::App& app, const Registry& registry) {
   cmd->add_flag("--no-truncation", args->no_truncation,
                 "Do not cut a reply short when a request arrives while it is sent");
   cmd->add_flag("--echo-writes", args->echo_writes, "Answer a stored WRITE with a RESPONSE");
+  cmd->add_option("--write-delay-ms", args->write_delay_ms,
+                  "Time until a written setting becomes readable (0: at once)")
+      ->capture_default_str();
+  cmd->add_flag("--busy", args->busy,
+                "Ignore every WRITE of a setting, as a device the app shows offline does");
   cmd->add_option(
          "--fault", args->faults,
          "NAME[=PROB] per reply (default 0.05): garbage, corrupt_crc, drop, wrong_oid, "

@@ -76,7 +76,8 @@ Simulator::Simulator(asio::io_context& io, const Registry& registry, SimulatorOp
       push_timer_(io),
       night_timer_(io),
       accept_retry_timer_(io),
-      split_timer_(io) {}
+      split_timer_(io),
+      write_timer_(io) {}
 
 Simulator::~Simulator() {
   shutdown();
@@ -157,6 +158,7 @@ void Simulator::close_all_clients() {
 }
 
 void Simulator::on_request(std::uint64_t client, Frame request) {
+  received_.add(ReceivedFrame{std::chrono::steady_clock::now(), client, request});
   if (logger_->should_log(spdlog::level::debug)) {
     logger_->debug("client {} → {} {}{}", client, command_name(request.command),
                    oid_label(registry_, request.oid),
@@ -209,38 +211,8 @@ std::optional<Frame> Simulator::respond(const Frame& request) {
     case Command::kWrite:
     case Command::kLongWrite:
     case Command::kPlantWrite:
-    case Command::kPlantLongWrite: {
-      ValueStore::WriteOutcome outcome = store->write(request.oid, request.payload, device_now());
-      switch (outcome.result) {
-        case ValueStore::WriteResult::kAnswered:
-          return Frame{response_command(request, true, outcome.answer.size()), request.address,
-                       request.oid, std::move(outcome.answer)};
-        case ValueStore::WriteResult::kStored:
-          logger_->info("stored {} = {}", oid_label(registry_, request.oid),
-                        to_hex(request.payload));
-          if (request.oid == kPasPeriodOid && !request.address) {
-            if (std::all_of(request.payload.begin(), request.payload.end(),
-                            [](std::uint8_t b) { return b == 0; })) {
-              registrations_.clear();  // writing 0 clears the list (§11)
-              push_timer_.cancel();
-            } else {
-              schedule_pushes();
-            }
-          }
-          if (!options_.echo_writes) return std::nullopt;
-          return answer_read(Frame{request.address ? Command::kPlantRead : Command::kRead,
-                                   request.address,
-                                   request.oid,
-                                   {}},
-                             *store);
-        case ValueStore::WriteResult::kUnknownOid:
-        case ValueStore::WriteResult::kWrongSize:
-        case ValueStore::WriteResult::kReadOnly:
-          logger_->debug("write to {} not stored", oid_label(registry_, request.oid));
-          return std::nullopt;
-      }
-      return std::nullopt;
-    }
+    case Command::kPlantLongWrite:
+      return serve_write(request, *store);
     case Command::kResponse:
     case Command::kLongResponse:
     case Command::kPlantResponse:
@@ -249,6 +221,109 @@ std::optional<Frame> Simulator::respond(const Frame& request) {
       return std::nullopt;  // not requests: the device ignores them
   }
   return std::nullopt;
+}
+
+std::optional<Frame> Simulator::serve_write(const Frame& request, ValueStore& store) {
+  if (store.is_logger(request.oid)) {
+    // A history query (§9.1, §10.1): answered at once, never delayed or ignored.
+    ValueStore::WriteOutcome outcome = store.write(request.oid, request.payload, device_now());
+    if (outcome.result == ValueStore::WriteResult::kAnswered) {
+      return Frame{response_command(request, true, outcome.answer.size()), request.address,
+                   request.oid, std::move(outcome.answer)};
+    }
+    logger_->debug("query of {} not answered", oid_label(registry_, request.oid));
+    return std::nullopt;
+  }
+  if (options_.busy || busy_scripted_ > 0) {
+    if (busy_scripted_ > 0) --busy_scripted_;
+    logger_->info("busy: write to {} ignored", oid_label(registry_, request.oid));
+    return std::nullopt;
+  }
+  if (options_.write_delay.count() <= 0) return apply_write(request, store);
+  if (pending_writes_.size() >= kMaxPendingWrites) {
+    logger_->warn("{} writes pending: write to {} lost", pending_writes_.size(),
+                  oid_label(registry_, request.oid));
+    return std::nullopt;
+  }
+  const auto due = std::chrono::steady_clock::now() + options_.write_delay;
+  // In due order; equal times keep their arrival order.
+  auto at = std::upper_bound(pending_writes_.begin(), pending_writes_.end(), due,
+                             [](const auto& t, const PendingWrite& p) { return t < p.due; });
+  pending_writes_.insert(at, PendingWrite{request, due});
+  arm_write_timer();
+  return std::nullopt;
+}
+
+std::optional<Frame> Simulator::apply_write(const Frame& request, ValueStore& store) {
+  ValueStore::WriteOutcome outcome = store.write(request.oid, request.payload, device_now());
+  switch (outcome.result) {
+    case ValueStore::WriteResult::kStored:
+      logger_->info("stored {} = {}", oid_label(registry_, request.oid), to_hex(request.payload));
+      if (request.oid == kPasPeriodOid && !request.address) {
+        if (std::all_of(request.payload.begin(), request.payload.end(),
+                        [](std::uint8_t b) { return b == 0; })) {
+          registrations_.clear();  // writing 0 clears the list (§11)
+          push_timer_.cancel();
+        } else {
+          schedule_pushes();
+        }
+      }
+      if (!options_.echo_writes) return std::nullopt;
+      return answer_read(Frame{request.address ? Command::kPlantRead : Command::kRead,
+                               request.address,
+                               request.oid,
+                               {}},
+                         store);
+    case ValueStore::WriteResult::kAnswered:  // not for settings; serve_write handles queries
+    case ValueStore::WriteResult::kUnknownOid:
+    case ValueStore::WriteResult::kWrongSize:
+    case ValueStore::WriteResult::kReadOnly:
+      logger_->debug("write to {} not stored", oid_label(registry_, request.oid));
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+void Simulator::arm_write_timer() {
+  if (pending_writes_.empty()) {
+    write_timer_.cancel();
+    return;
+  }
+  write_timer_.expires_at(pending_writes_.front().due);
+  write_timer_.async_wait([this](const asio::error_code& ec) {
+    if (ec || stopped_) return;
+    on_write_timer();
+  });
+}
+
+void Simulator::on_write_timer() {
+  const auto now = std::chrono::steady_clock::now();
+  while (!pending_writes_.empty() && pending_writes_.front().due <= now) {
+    const Frame request = std::move(pending_writes_.front().request);
+    pending_writes_.pop_front();
+    ValueStore* store = store_for(request);
+    if (store == nullptr) continue;
+    if (apply_write(request, *store)) {
+      // The echo goes through the serial link like any reply, after what is queued there.
+      pipe_.inject(Frame{request.address ? Command::kPlantRead : Command::kRead,
+                         request.address,
+                         request.oid,
+                         {}});
+    }
+  }
+  arm_write_timer();
+}
+
+void Simulator::do_reboot() {
+  logger_->info("reboot: written settings back to their defaults, {} pending writes lost",
+                pending_writes_.size());
+  pending_writes_.clear();
+  write_timer_.cancel();
+  store_.reset_settings(device_now());
+  plant_.clear();  // followers come back with their defaults on the next request
+  registrations_.clear();
+  push_timer_.cancel();
+  close_all_clients();
 }
 
 void Simulator::schedule_pushes() {
@@ -489,6 +564,25 @@ std::future<void> Simulator::set_truncation(bool on) {
   return post_task([this, on] { pipe_.set_truncation(on); });
 }
 
+std::future<void> Simulator::set_busy(bool busy) {
+  return post_task([this, busy] {
+    options_.busy = busy;
+    if (!busy) busy_scripted_ = 0;
+  });
+}
+
+std::future<void> Simulator::script_busy(unsigned count) {
+  return post_task([this, count] { busy_scripted_ = count; });
+}
+
+std::future<void> Simulator::set_write_delay(std::chrono::milliseconds d) {
+  return post_task([this, d] { options_.write_delay = d; });
+}
+
+std::future<void> Simulator::reboot() {
+  return post_task([this] { do_reboot(); });
+}
+
 std::future<void> Simulator::post_shutdown() {
   return post_task([this] { shutdown(); });
 }
@@ -502,6 +596,8 @@ void Simulator::shutdown() {
   night_timer_.cancel();
   accept_retry_timer_.cancel();
   split_timer_.cancel();
+  write_timer_.cancel();
+  pending_writes_.clear();
   pipe_.stop();
   close_all_clients();
   work_.reset();

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <future>
 #include <map>
 #include <memory>
@@ -17,6 +18,7 @@
 #include "core/registry.h"
 #include "tools/simulator/connection.h"
 #include "tools/simulator/faults.h"
+#include "tools/simulator/received_log.h"
 #include "tools/simulator/sent_log.h"
 #include "tools/simulator/serial_pipe.h"
 #include "tools/simulator/value_store.h"
@@ -33,8 +35,13 @@ struct SimulatorOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8899;  // 0 = ephemeral; see Simulator::port()
   std::chrono::milliseconds service_time{200};
-  bool truncation = true;                  // interleaved requests cut replies short (valid CRC)
-  bool echo_writes = false;                // answer a stored WRITE with a RESPONSE of the new value
+  bool truncation = true;    // interleaved requests cut replies short (valid CRC)
+  bool echo_writes = false;  // answer a stored WRITE with a RESPONSE of the new value
+  // A written setting becomes readable this long after the WRITE was served (0: at once).
+  // 300 ms: a real device applies a write within a poll or two; long enough that a client
+  // reading back at once sees the old value and must retry.
+  std::chrono::milliseconds write_delay{300};
+  bool busy = false;  // ignore every WRITE of a setting, as a device the app shows "offline" does
   double time_scale = 1.0;                 // simulated seconds per real second
   std::optional<std::int64_t> start_time;  // device time at start; default: the local wall clock
   std::uint64_t seed = 1;
@@ -79,6 +86,13 @@ class Simulator {
   std::future<void> set_stall_duration(std::chrono::milliseconds d);
   std::future<void> set_night(bool night);  // true: refuse connections until false
   std::future<void> set_truncation(bool on);
+  std::future<void> set_busy(bool busy);          // ignore (true) or apply writes of settings
+  std::future<void> script_busy(unsigned count);  // ignore the next `count` writes of settings
+  std::future<void> set_write_delay(std::chrono::milliseconds d);  // for writes served from now
+  // A device reboot: written settings revert to their defaults (never flashed), pending writes
+  // and READ_PERIODICALLY registrations are lost, every connection is closed. The house model
+  // (SOC, counters, history) carries on.
+  std::future<void> reboot();
   std::future<void> post_shutdown();
 
   // Thread-safe reads.
@@ -89,8 +103,16 @@ class Simulator {
     return log_.truth(oid, address);
   }
   const SentLog& log() const { return log_; }
+  // Every frame the clients sent, in arrival order (thread-safe).
+  const ReceivedLog& received() const { return received_; }
 
  private:
+  struct PendingWrite {
+    Frame request;
+    std::chrono::steady_clock::time_point due;
+  };
+  static constexpr std::size_t kMaxPendingWrites = 64;
+
   struct Registration {
     std::optional<std::uint32_t> address;
     std::uint32_t oid = 0;
@@ -112,6 +134,12 @@ class Simulator {
   ValueStore* store_for(const Frame& frame);
   std::optional<Frame> respond(const Frame& request);
   std::optional<Frame> answer_read(const Frame& request, ValueStore& store);
+  std::optional<Frame> serve_write(const Frame& request, ValueStore& store);
+  // Stores a setting; returns the echo (a READ of the new value) when echo_writes is on.
+  std::optional<Frame> apply_write(const Frame& request, ValueStore& store);
+  void arm_write_timer();
+  void on_write_timer();
+  void do_reboot();
   void emit(Frame reply, bool cut);
   void broadcast(std::vector<std::uint8_t> bytes);
   void send_split(std::vector<std::uint8_t> wire);
@@ -127,6 +155,7 @@ class Simulator {
   FaultInjector faults_;
   SerialPipe pipe_;
   SentLog log_;
+  ReceivedLog received_;
   asio::ip::tcp::acceptor acceptor_;
   asio::ip::tcp::endpoint endpoint_;
   std::map<std::uint64_t, std::shared_ptr<Connection>> clients_;
@@ -138,6 +167,9 @@ class Simulator {
   asio::steady_timer night_timer_;
   asio::steady_timer accept_retry_timer_;
   asio::steady_timer split_timer_;
+  asio::steady_timer write_timer_;           // applies pending_writes_ when due
+  std::deque<PendingWrite> pending_writes_;  // served, not yet readable; in due order
+  unsigned busy_scripted_ = 0;               // writes still to ignore (script_busy)
   // Held from start() to shutdown(): with the listener closed at night nothing else is pending.
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   bool night_ = false;

@@ -49,21 +49,28 @@ ValueStore::ValueStore(const Registry& registry, std::uint64_t seed, std::int64_
       e.series = LoggerHistory::series_for(e.info->name);
       if (e.series) continue;
     }
-    if (e.info->response_type == DataType::kEventTable) {
-      e.event_table = true;
-      continue;
-    }
-    const std::optional<Value> v = device_default(e.info->name, seed_);
-    e.stored = encode_static(*e.info, v ? *v : type_default(e.info->response_type));
+    if (e.info->response_type == DataType::kEventTable) e.event_table = true;
   }
   for (const HouseBinding& b : house_bindings()) {
     if (const OidInfo* info = registry_.find(b.name)) {
-      Entry& e = entries_[static_cast<std::size_t>(info - all.data())];
-      e.measure = b.get;
-      e.stored.clear();
+      entries_[static_cast<std::size_t>(info - all.data())].measure = b.get;
     }
   }
+  load_defaults();
   model_.advance_to(start_time, settings());
+}
+
+void ValueStore::load_defaults() {
+  for (Entry& e : entries_) {
+    if (e.series || e.event_table || e.measure != nullptr) continue;
+    const std::optional<Value> v = device_default(e.info->name, seed_);
+    e.stored = encode_static(*e.info, v ? *v : type_default(e.info->response_type));
+  }
+}
+
+void ValueStore::reset_settings(std::int64_t now) {
+  house(now);  // integrate up to now under the settings that were in force
+  load_defaults();
 }
 
 ValueStore::Entry* ValueStore::find(std::uint32_t oid) {

@@ -39,6 +39,9 @@ class ValueStore {
   // answers like a query with T = now.
   std::optional<std::vector<std::uint8_t>> read(std::uint32_t oid, std::int64_t now);
   WriteOutcome write(std::uint32_t oid, std::span<const std::uint8_t> payload, std::int64_t now);
+  // A reboot: every static value (settings included) back to its device default; written values
+  // are volatile (protocol.md §13: never flashed here). Measurements and history carry on.
+  void reset_settings(std::int64_t now);
 
   const HouseState& house(std::int64_t now);
   const HouseModel& model() const { return model_; }
@@ -54,6 +57,7 @@ class ValueStore {
     std::vector<std::uint8_t> stored;  // payload of static / written values
   };
 
+  void load_defaults();
   Entry* find(std::uint32_t oid);
   const Entry* find(std::uint32_t oid) const;
   HouseSettings settings() const;

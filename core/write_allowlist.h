@@ -1,0 +1,104 @@
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "core/data_type.h"
+#include "core/enum_tables.h"
+
+namespace rct {
+
+// The only OIDs anything in this project may write (protocol.md §13): each with its bounds in the
+// unit people use, a Home Assistant platform hint and the interlocks checked against fresh reads
+// before the WRITE goes out. The table is data (core/write_allowlist_data.inc); `com_service`
+// (the flash / reset trigger, §15.6) is deliberately absent, and a unit test keeps it so.
+
+// Home Assistant platform of the writable entity (conventions.md §1.6).
+enum class WritePlatform {
+  kNumber,  // min / max / step / unit
+  kSelect,  // options: the enum labels of the values min..max
+  kSwitch,  // BOOL, payloads ON / OFF
+};
+std::string_view write_platform_name(WritePlatform p);  // "number", "select", "switch"
+
+// Preconditions checked against values read from the device just before a write
+// (write_validation.h). Bit flags of WritableEntry::interlocks.
+enum class Interlock : unsigned {
+  // power_mng.soc_strategy: any strategy but Internal only while battery.bat_status is 0; the
+  // battery is calibrating or balancing otherwise (§14.2; evcc refuses the same). Internal is
+  // always allowed: it hands control back to the inverter and is the dead-man's revert target.
+  kBatteryIdle = 1u << 0,
+  // power_mng.soc_strategy = External only while power_mng.battery_power_extern is 0, so that the
+  // switch does not apply a power left over from an earlier session.
+  kExternPowerZero = 1u << 1,
+  // power_mng.battery_power_extern ≠ 0 only while power_mng.soc_strategy is External (2); 0 is
+  // always allowed (it is the safe value and the first revert write).
+  kStrategyExternal = 1u << 2,
+  // The new minimum (soc_min, soc_min_island) must not exceed the current power_mng.soc_max.
+  kNotAboveSocMax = 1u << 3,
+  // The new power_mng.soc_max must not be below the current soc_min nor soc_min_island.
+  kNotBelowSocMins = 1u << 4,
+  // power_mng.soc_min must not exceed the current battery.soc: the inverter would charge the
+  // battery up to it, from the grid if need be (9.6 kW seen, evcc #31280; protocol.md §13).
+  kNotAboveSoc = 1u << 5,
+};
+inline constexpr unsigned operator|(Interlock a, Interlock b) {
+  return static_cast<unsigned>(a) | static_cast<unsigned>(b);
+}
+inline constexpr bool has_interlock(unsigned set, Interlock i) {
+  return (set & static_cast<unsigned>(i)) != 0;
+}
+std::string_view interlock_name(Interlock i);  // "battery_idle", "extern_power_zero", ...
+inline constexpr Interlock kAllInterlocks[] = {
+    Interlock::kBatteryIdle,    Interlock::kExternPowerZero, Interlock::kStrategyExternal,
+    Interlock::kNotAboveSocMax, Interlock::kNotBelowSocMins, Interlock::kNotAboveSoc,
+};
+
+// One writable OID. Values exist in two units: the wire unit of the registry (what READ returns
+// and WRITE carries, e.g. a fraction 0..1) and the user unit (`unit`, e.g. "%", what MQTT
+// commands and Home Assistant use): user = wire × scale. Bounds and step are in the user unit;
+// a select's bounds are enum values, a switch has 0..1.
+struct WritableEntry {
+  std::uint32_t oid = 0;
+  std::string_view name;   // registry name, "power_mng.soc_min"
+  std::string_view key;    // MQTT command key, snake_case, stable: "soc_min"
+  std::string_view label;  // short Home Assistant entity name, "Battery minimum SOC"
+  WritePlatform platform = WritePlatform::kNumber;
+  DataType type = DataType::kUnknown;  // the registry's request type (checked by a unit test)
+  std::string_view unit;               // user unit in Home Assistant's spelling: "%", "W", ""
+  std::string_view device_class;       // Home Assistant number device_class hint, "" for none
+  double scale = 1.0;                  // user = wire × scale
+  double min = 0.0;
+  double max = 0.0;
+  double step = 1.0;
+  unsigned interlocks = 0;  // Interlock flags
+  std::string_view note;    // what a write does and why the bounds are what they are
+};
+
+// The allowlist, sorted by OID.
+std::span<const WritableEntry> writable_entries();
+const WritableEntry* find_writable(std::uint32_t oid);
+const WritableEntry* find_writable(std::string_view name);  // registry name
+const WritableEntry* find_writable_key(std::string_view key);
+
+// A select's options: the enum entries of values min..max, ascending (labels from enum_tables).
+std::vector<EnumEntry> select_options(const WritableEntry& entry);
+
+// OIDs the interlocks read (the values write_validation.h's check_interlocks needs).
+inline constexpr std::uint32_t kOidBatteryStatus = 0x70A2AF4F;       // battery.bat_status, INT32
+inline constexpr std::uint32_t kOidBatterySoc = 0x959930BF;          // battery.soc, FLOAT 0..1
+inline constexpr std::uint32_t kOidSocStrategy = 0xF168B748;         // power_mng.soc_strategy
+inline constexpr std::uint32_t kOidBatteryPowerExtern = 0xBD008E29;  // W, positive = discharge
+inline constexpr std::uint32_t kOidSocMin = 0xCE266F0F;
+inline constexpr std::uint32_t kOidSocMax = 0x97997C93;
+inline constexpr std::uint32_t kOidSocMinIsland = 0x8EBF9574;
+// The flash / reset trigger (§13, §15.6): never writable. Named so tests can say so.
+inline constexpr std::uint32_t kOidComService = 0x8FC89B10;
+
+// power_mng.soc_strategy values (§15.6).
+inline constexpr std::uint8_t kStrategyExternal = 2;
+inline constexpr std::uint8_t kStrategyInternal = 4;  // the device default
+
+}  // namespace rct
