@@ -68,7 +68,12 @@ if [ "$host_arch" != "$build_arch" ]; then
     [ "$(id -u)" -eq 0 ] || { echo "run as root to add the $host_arch architecture" >&2; exit 1; }
     echo "adding the dpkg architecture $host_arch"
     dpkg --add-architecture "$host_arch"
-    apt-get update -qq
+    # A failing index would break every later apt-get update on this machine: undo.
+    if ! apt-get update -qq; then
+      dpkg --remove-architecture "$host_arch" || true
+      echo "apt-get update failed with $host_arch added; removed $host_arch again" >&2
+      exit 1
+    fi
   fi
   bash scripts/deps.sh "crossbuild-essential-$host_arch"
   buildpackage_args+=(-a "$host_arch" -Pcross,nocheck)
