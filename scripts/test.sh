@@ -3,10 +3,12 @@
 #   1. release build (-O2, no debug info: CI time): unit + integration tests (ctest)
 #   2. AddressSanitizer + UBSan build (-O0, line tables only): the same tests
 #   3. clang libFuzzer build: each fuzz target for RCT_FUZZ_SECONDS (default 30) seconds
+#   4. Debian package: scripts/package.sh, then tests/package/package_test.sh (install, run,
+#      upgrade, purge; skipped unless root)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/packages.sh
-bash scripts/deps.sh "${RCT_BUILD_PACKAGES[@]}" "${RCT_TEST_PACKAGES[@]}"
+bash scripts/deps.sh "${RCT_BUILD_PACKAGES[@]}" "${RCT_TEST_PACKAGES[@]}" "${RCT_PACKAGE_PACKAGES[@]}"
 
 jobs=$(nproc)
 # The same flags as the demo's build (scripts/demo.sh), so both share one build tree.
@@ -48,6 +50,17 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 stage "fuzz build (clang, libFuzzer + ASan + UBSan)"
 CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRCT_FUZZ=ON >/dev/null
 cmake --build build/fuzz -j "$jobs"
+
+# The package build starts now, in the background: the fuzz targets run one at a time on one core
+# for a fixed time, which leaves the other core to it. Its own process group, so that an abort
+# of this script stops it.
+mkdir -p build
+package_log=build/package-build.log
+package_start=$SECONDS
+setsid bash scripts/package.sh --no-debug >"$package_log" 2>&1 &
+package_pid=$!
+trap 'kill -- -$package_pid 2>/dev/null || true' EXIT
+
 for target in build/fuzz/tests/fuzz/fuzz_*; do
   [ -x "$target" ] || continue
   name=$(basename "$target")
@@ -66,6 +79,27 @@ for target in build/fuzz/tests/fuzz/fuzz_*; do
     failed=$((failed + 1))
   fi
 done
+
+stage "Debian package build (scripts/package.sh --no-debug)"
+if wait "$package_pid"; then
+  tail -n 5 "$package_log"
+  passed=$((passed + 1))
+  deb=$(tail -n 1 "$package_log")
+  stage "Debian package tests (tests/package/package_test.sh)"
+  rc=0
+  bash tests/package/package_test.sh "$deb" || rc=$?
+  case $rc in
+    0) passed=$((passed + 1)) ;;
+    77) echo "(package tests skipped, counted as neither passed nor failed)" ;;
+    *) echo "FAILED: package tests"; failed=$((failed + 1)) ;;
+  esac
+else
+  tail -n 40 "$package_log"
+  echo "FAILED: package build (log: $package_log)"
+  failed=$((failed + 1))
+fi
+trap - EXIT
+echo "package stage: $((SECONDS - package_start)) s from the start of the package build"
 
 echo "tests: $passed passed, $failed failed ($(( $(date +%s) - started )) s)"
 [ "$failed" -eq 0 ]

@@ -1,8 +1,8 @@
 #include <algorithm>
-#include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "tests/support/catch.h"
 #include "tests/support/process.h"
 
 using nlohmann::json;

@@ -1,7 +1,6 @@
 #pragma once
 
 #include <asio.hpp>
-#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -13,6 +12,7 @@
 #include "core/frame_encoder.h"
 #include "core/registry.h"
 #include "core/value_codec.h"
+#include "tests/support/catch.h"
 
 namespace rct::test {
 

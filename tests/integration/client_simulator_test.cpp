@@ -5,7 +5,6 @@
 // intact frame for that OID (SentLog::truth). Every wait has a deadline; nothing sleeps.
 #include <algorithm>
 #include <bit>
-#include <catch2/catch.hpp>
 #include <map>
 #include <memory>
 #include <set>
@@ -16,6 +15,7 @@
 #include "core/value_codec.h"
 #include "tests/integration/client_harness.h"
 #include "tests/integration/simulator_harness.h"
+#include "tests/support/catch.h"
 #include "tools/simulator/simulator.h"
 
 using namespace std::chrono_literals;

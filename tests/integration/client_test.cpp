@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <catch2/catch.hpp>
 #include <map>
 #include <mutex>
 #include <random>
@@ -13,6 +12,7 @@
 #include "tests/integration/client_harness.h"
 #include "tests/integration/fake_peer.h"
 #include "tests/support/bytes.h"
+#include "tests/support/catch.h"
 
 using namespace std::chrono_literals;
 using rct::Command;

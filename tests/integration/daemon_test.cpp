@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <asio.hpp>
-#include <catch2/catch.hpp>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
@@ -25,6 +24,7 @@
 
 #include "core/registry.h"
 #include "core/value_codec.h"
+#include "tests/support/catch.h"
 #include "tests/support/mosquitto.h"
 #include "tests/support/process.h"
 #include "tests/support/shared_dir.h"

@@ -2,7 +2,6 @@
 
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
-#include <catch2/catch.hpp>
 #include <chrono>
 #include <csignal>
 #include <map>
@@ -11,6 +10,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "tests/support/catch.h"
 #include "tests/support/mosquitto.h"
 #include "tests/support/process.h"
 #include "tests/support/run_loop.h"

@@ -1,6 +1,5 @@
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
-#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -9,6 +8,7 @@
 
 #include "config/config.h"
 #include "daemon/adapters/paho_mqtt_client.h"
+#include "tests/support/catch.h"
 #include "tests/support/mosquitto.h"
 #include "tests/support/run_loop.h"
 #include "tests/support/test_certificates.h"

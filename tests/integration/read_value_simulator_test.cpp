@@ -2,7 +2,6 @@
 // processes on loopback: what a user sees on stdout and stderr, and the exit codes. Every wait has
 // a deadline.
 #include <algorithm>
-#include <catch2/catch.hpp>
 #include <csignal>
 #include <ctime>
 #include <regex>
@@ -11,6 +10,7 @@
 #include <vector>
 
 #include "core/registry.h"
+#include "tests/support/catch.h"
 #include "tests/support/process.h"
 
 using namespace std::chrono_literals;

@@ -1,5 +1,4 @@
 // `rctclient read-value` / `read-values` end to end: the executable against a scripted fake peer.
-#include <catch2/catch.hpp>
 #include <ctime>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -8,6 +7,7 @@
 #include "tests/integration/client_harness.h"
 #include "tests/integration/fake_peer.h"
 #include "tests/support/bytes.h"
+#include "tests/support/catch.h"
 #include "tests/support/process.h"
 
 using rct::Command;

@@ -1,12 +1,12 @@
 // `rctclient simulator` as a separate process: it prints where it listens, answers on that port
 // and stops cleanly on SIGTERM.
 #include <asio.hpp>
-#include <catch2/catch.hpp>
 #include <csignal>
 #include <regex>
 
 #include "core/frame_decoder.h"
 #include "core/frame_encoder.h"
+#include "tests/support/catch.h"
 #include "tests/support/process.h"
 
 using namespace std::chrono_literals;

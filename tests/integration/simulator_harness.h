@@ -4,7 +4,6 @@
 #include <spdlog/spdlog.h>
 
 #include <asio.hpp>
-#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
@@ -13,6 +12,7 @@
 #include <thread>
 
 #include "core/registry.h"
+#include "tests/support/catch.h"
 #include "tools/simulator/simulator.h"
 
 namespace rct::test {

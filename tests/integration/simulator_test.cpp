@@ -3,7 +3,6 @@
 #include "tools/simulator/simulator.h"
 
 #include <asio.hpp>
-#include <catch2/catch.hpp>
 #include <cmath>
 #include <functional>
 #include <thread>
@@ -15,6 +14,7 @@
 #include "core/registry.h"
 #include "core/value_codec.h"
 #include "tests/integration/simulator_harness.h"
+#include "tests/support/catch.h"
 
 using namespace std::chrono_literals;
 using rct::Command;

@@ -9,7 +9,6 @@
 #include <asio/io_context.hpp>
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
-#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
@@ -19,6 +18,7 @@
 #include <vector>
 
 #include "daemon/adapters/watchdog.h"
+#include "tests/support/catch.h"
 #include "tests/support/run_loop.h"
 
 using namespace std::chrono_literals;

@@ -1,10 +1,11 @@
 #include "core/client/backoff.h"
 
-#include <catch2/catch.hpp>
 #include <chrono>
 #include <random>
 #include <set>
 #include <vector>
+
+#include "tests/support/catch.h"
 
 using namespace std::chrono_literals;
 using rct::client::Backoff;

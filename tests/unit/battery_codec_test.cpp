@@ -1,4 +1,3 @@
-#include <catch2/catch.hpp>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <vector>
@@ -6,6 +5,7 @@
 #include "core/data_type.h"
 #include "core/value.h"
 #include "core/value_codec.h"
+#include "tests/support/catch.h"
 #include "tests/support/shared_dir.h"
 #include "tests/support/tsv.h"
 #include "tests/support/value_vectors.h"

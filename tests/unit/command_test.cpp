@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "core/command.h"
+
+#include "tests/support/catch.h"
 
 using rct::Command;
 

@@ -2,7 +2,6 @@
 
 #include <stdlib.h>  // mkdtemp
 
-#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -12,8 +11,9 @@
 #include "config/config_dump.h"
 #include "config/config_loader.h"
 #include "config/secret.h"
-#include "tests/support/temp_dir.h"
+#include "tests/support/catch.h"
 #include "tests/support/shared_dir.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/tsv.h"
 
 namespace fs = std::filesystem;

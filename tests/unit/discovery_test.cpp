@@ -4,7 +4,6 @@
 #include <sys/wait.h>  // WEXITSTATUS
 
 #include <algorithm>
-#include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -16,8 +15,9 @@
 #include "daemon/poll_list.h"
 #include "daemon/topics.h"
 #include "daemon/value_policy.h"
-#include "tests/support/temp_dir.h"
+#include "tests/support/catch.h"
 #include "tests/support/shared_dir.h"
+#include "tests/support/temp_dir.h"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;

@@ -1,10 +1,10 @@
 #include "core/enum_tables.h"
 
-#include <catch2/catch.hpp>
 #include <cstdio>
 #include <string>
 
 #include "core/registry.h"
+#include "tests/support/catch.h"
 
 using rct::DataType;
 

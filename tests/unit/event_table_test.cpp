@@ -1,11 +1,11 @@
 #include <algorithm>
-#include <catch2/catch.hpp>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <vector>
 
 #include "core/value.h"
 #include "core/value_codec.h"
+#include "tests/support/catch.h"
 #include "tests/support/shared_dir.h"
 #include "tests/support/tsv.h"
 #include "tests/support/value_vectors.h"

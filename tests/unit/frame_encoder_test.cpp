@@ -1,6 +1,5 @@
 #include "core/frame_encoder.h"
 
-#include <catch2/catch.hpp>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -9,6 +8,7 @@
 #include "core/frame_decoder.h"
 #include "core/hex.h"
 #include "tests/support/bytes.h"
+#include "tests/support/catch.h"
 #include "tests/support/decode_run.h"
 #include "tests/support/shared_dir.h"
 #include "tests/support/tsv.h"

@@ -1,8 +1,9 @@
 #include "core/hex.h"
 
-#include <catch2/catch.hpp>
 #include <cstdint>
 #include <vector>
+
+#include "tests/support/catch.h"
 
 TEST_CASE("to_hex writes lowercase digits without separators", "[hex]") {
   const std::vector<std::uint8_t> bytes = {0x2B, 0x01, 0x04, 0xAF, 0x00};

@@ -1,9 +1,10 @@
 #include "core/client/history_pager.h"
 
 #include <algorithm>
-#include <catch2/catch.hpp>
 #include <cstdint>
 #include <vector>
+
+#include "tests/support/catch.h"
 
 using rct::EventEntry;
 using rct::EventTable;

@@ -1,9 +1,9 @@
 #include "tools/simulator/house_model.h"
 
-#include <catch2/catch.hpp>
 #include <cmath>
 #include <vector>
 
+#include "tests/support/catch.h"
 #include "tools/simulator/calendar.h"
 
 using rct::sim::CivilDate;

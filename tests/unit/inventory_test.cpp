@@ -1,9 +1,9 @@
 #include "core/inventory.h"
 
-#include <catch2/catch.hpp>
 #include <set>
 
 #include "core/registry.h"
+#include "tests/support/catch.h"
 
 using rct::DataType;
 using rct::InventoryItem;

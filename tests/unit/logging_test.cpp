@@ -5,11 +5,11 @@
 #include <spdlog/sinks/systemd_sink.h>
 #include <spdlog/spdlog.h>
 
-#include <catch2/catch.hpp>
 #include <memory>
 #include <sstream>
 
 #include "config/secret.h"
+#include "tests/support/catch.h"
 
 TEST_CASE("the journal sink is chosen only when JOURNAL_STREAM names our stderr", "[logging]") {
   struct Row {

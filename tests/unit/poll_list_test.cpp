@@ -1,12 +1,12 @@
 #include "daemon/poll_list.h"
 
 #include <algorithm>
-#include <catch2/catch.hpp>
 #include <set>
 
 #include "core/inventory.h"
 #include "core/registry.h"
 #include "daemon/value_catalog.h"
+#include "tests/support/catch.h"
 
 using namespace std::chrono_literals;
 using rct::daemon::Inventory;

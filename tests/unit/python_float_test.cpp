@@ -1,7 +1,6 @@
 #include "core/python_float.h"
 
 #include <bit>
-#include <catch2/catch.hpp>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -10,6 +9,7 @@
 #include <regex>
 #include <string>
 
+#include "tests/support/catch.h"
 #include "tests/support/shared_dir.h"
 #include "tests/support/tsv.h"
 

@@ -1,6 +1,5 @@
 #include "core/client/request_tracker.h"
 
-#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdint>
 #include <vector>
@@ -9,6 +8,7 @@
 #include "core/registry.h"
 #include "core/value_codec.h"
 #include "tests/support/bytes.h"
+#include "tests/support/catch.h"
 
 using namespace std::chrono_literals;
 using rct::Command;

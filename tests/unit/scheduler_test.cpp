@@ -1,10 +1,11 @@
 #include "daemon/scheduler.h"
 
 #include <algorithm>
-#include <catch2/catch.hpp>
 #include <deque>
 #include <map>
 #include <set>
+
+#include "tests/support/catch.h"
 
 using namespace std::chrono_literals;
 using rct::daemon::Instant;

@@ -2,12 +2,12 @@
 
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
-#include <catch2/catch.hpp>
 #include <chrono>
 #include <csignal>
 #include <thread>
 #include <vector>
 
+#include "tests/support/catch.h"
 #include "tests/support/run_loop.h"
 
 using namespace std::chrono_literals;

@@ -1,8 +1,7 @@
-#include <catch2/catch.hpp>
-
 #include "core/frame_decoder.h"
 #include "core/frame_encoder.h"
 #include "core/hex.h"
+#include "tests/support/catch.h"
 #include "tools/simulator/faults.h"
 
 using rct::Command;

@@ -1,4 +1,3 @@
-#include <catch2/catch.hpp>
 #include <set>
 #include <string>
 
@@ -7,6 +6,7 @@
 #include "core/logger_codec.h"
 #include "core/registry.h"
 #include "core/value_codec.h"
+#include "tests/support/catch.h"
 #include "tools/simulator/calendar.h"
 #include "tools/simulator/device_defaults.h"
 #include "tools/simulator/house_bindings.h"

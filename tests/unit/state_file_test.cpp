@@ -2,14 +2,13 @@
 
 #include <stdlib.h>  // mkdtemp
 
-#include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <limits>
 
 #include "daemon/persistent_state.h"
-
+#include "tests/support/catch.h"
 #include "tests/support/temp_dir.h"
 
 namespace fs = std::filesystem;

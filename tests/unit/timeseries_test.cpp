@@ -1,5 +1,4 @@
 #include <algorithm>
-#include <catch2/catch.hpp>
 #include <cstdint>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -7,6 +6,7 @@
 
 #include "core/value.h"
 #include "core/value_codec.h"
+#include "tests/support/catch.h"
 #include "tests/support/shared_dir.h"
 #include "tests/support/tsv.h"
 #include "tests/support/value_vectors.h"

@@ -1,10 +1,10 @@
 #include "daemon/topics.h"
 
-#include <catch2/catch.hpp>
 #include <chrono>
 #include <nlohmann/json.hpp>
 
 #include "daemon/state_aggregate.h"
+#include "tests/support/catch.h"
 
 using namespace std::chrono_literals;
 

@@ -1,6 +1,5 @@
 #include "daemon/value_catalog.h"
 
-#include <catch2/catch.hpp>
 #include <cstdio>
 #include <set>
 #include <string>
@@ -8,6 +7,7 @@
 #include "core/enum_tables.h"
 #include "core/inventory.h"
 #include "core/registry.h"
+#include "tests/support/catch.h"
 
 using rct::DataType;
 using rct::daemon::CounterKind;

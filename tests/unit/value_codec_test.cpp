@@ -1,6 +1,5 @@
 #include "core/value_codec.h"
 
-#include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -10,6 +9,7 @@
 
 #include "core/data_type.h"
 #include "core/value.h"
+#include "tests/support/catch.h"
 #include "tests/support/shared_dir.h"
 #include "tests/support/tsv.h"
 #include "tests/support/value_vectors.h"

@@ -1,13 +1,13 @@
 #include "daemon/value_policy.h"
 
 #include <algorithm>
-#include <catch2/catch.hpp>
 #include <cmath>
 #include <limits>
 #include <map>
 
 #include "core/registry.h"
 #include "daemon/poll_list.h"
+#include "tests/support/catch.h"
 
 using namespace std::chrono_literals;
 using rct::Value;

@@ -1,9 +1,9 @@
 #include "daemon/adapters/watchdog.h"
 
 #include <asio/io_context.hpp>
-#include <catch2/catch.hpp>
 #include <chrono>
 
+#include "tests/support/catch.h"
 #include "tests/support/recording_notifier.h"
 
 using namespace std::chrono_literals;
