@@ -2,7 +2,7 @@
 // simulator (its own thread, loopback), so that the test can check exactly which frames the
 // simulator received. Exit codes: 0 verified / dry run, 1 usage, 2 not confirmed, 3 rejected,
 // 4 unverified. Every wait has a deadline.
-#include <catch2/catch.hpp>
+#include "tests/support/catch.h"
 #include <string>
 #include <vector>
 

@@ -1,6 +1,6 @@
 #include "core/dead_man_timer.h"
 
-#include <catch2/catch.hpp>
+#include "tests/support/catch.h"
 #include <chrono>
 
 #include "core/write_allowlist.h"

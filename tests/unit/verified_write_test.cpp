@@ -2,7 +2,7 @@
 // clock. Every test checks which frames would have gone out, WRITEs above all.
 #include "core/client/verified_write.h"
 
-#include <catch2/catch.hpp>
+#include "tests/support/catch.h"
 #include <chrono>
 #include <map>
 #include <optional>

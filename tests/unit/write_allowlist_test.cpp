@@ -1,7 +1,7 @@
 #include "core/write_allowlist.h"
 
 #include <algorithm>
-#include <catch2/catch.hpp>
+#include "tests/support/catch.h"
 #include <cmath>
 #include <regex>
 #include <set>

@@ -1,6 +1,6 @@
 #include "core/write_validation.h"
 
-#include <catch2/catch.hpp>
+#include "tests/support/catch.h"
 #include <cmath>
 #include <limits>
 #include <optional>
