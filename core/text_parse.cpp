@@ -8,24 +8,6 @@
 namespace rct {
 namespace {
 
-std::string_view trim(std::string_view s) {
-  constexpr std::string_view kSpace = " \t\r\n\f\v";
-  const auto first = s.find_first_not_of(kSpace);
-  if (first == std::string_view::npos) return {};
-  const auto last = s.find_last_not_of(kSpace);
-  return s.substr(first, last - first + 1);
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char c = a[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != b[i]) return false;
-  }
-  return true;
-}
-
 // std::from_chars reports both overflow and underflow of a double as out_of_range. Tell them
 // apart by the decimal order of magnitude: position of the first significant digit relative to
 // the decimal point, plus the exponent. `s` is a complete decimal number without sign.
@@ -75,9 +57,26 @@ bool is_tiny_decimal(std::string_view s) {
 
 }  // namespace
 
+std::string_view trim_space(std::string_view s) {
+  constexpr std::string_view kSpace = " \t\r\n\f\v";
+  const auto first = s.find_first_not_of(kSpace);
+  if (first == std::string_view::npos) return {};
+  const auto last = s.find_last_not_of(kSpace);
+  return s.substr(first, last - first + 1);
+}
+
+bool iequals_ascii(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
 Result<std::int64_t, TextError> parse_integer(std::string_view text, std::int64_t min,
                                               std::int64_t max) {
-  std::string_view s = trim(text);
+  std::string_view s = trim_space(text);
   bool negative = false;
   if (!s.empty() && (s.front() == '+' || s.front() == '-')) {
     negative = s.front() == '-';
@@ -105,7 +104,7 @@ Result<std::int64_t, TextError> parse_integer(std::string_view text, std::int64_
 }
 
 Result<float, TextError> parse_float32(std::string_view text) {
-  std::string_view s = trim(text);
+  std::string_view s = trim_space(text);
   // from_chars takes a leading '-' but no '+'.
   if (!s.empty() && s.front() == '+') {
     s.remove_prefix(1);
@@ -137,9 +136,9 @@ Result<float, TextError> parse_float32(std::string_view text) {
 }
 
 Result<bool, TextError> parse_bool(std::string_view text) {
-  const std::string_view s = trim(text);
-  if (s == "1" || iequals(s, "true")) return true;
-  if (s == "0" || iequals(s, "false")) return false;
+  const std::string_view s = trim_space(text);
+  if (s == "1" || iequals_ascii(s, "true")) return true;
+  if (s == "0" || iequals_ascii(s, "false")) return false;
   return TextError::kSyntax;
 }
 

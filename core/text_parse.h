@@ -14,6 +14,11 @@ enum class TextError {
   kOutOfRange,  // a number, but outside the allowed range
 };
 
+// `s` without leading and trailing ASCII whitespace.
+std::string_view trim_space(std::string_view s);
+// Equal ignoring ASCII case.
+bool iequals_ascii(std::string_view a, std::string_view b);
+
 // Optional sign, then decimal digits or "0x" + hex digits. Accepts [min, max].
 Result<std::int64_t, TextError> parse_integer(std::string_view text, std::int64_t min,
                                               std::int64_t max);

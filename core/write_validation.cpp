@@ -16,23 +16,6 @@ namespace {
 // Relative slack for float32 noise: 0.07f × 100 = 7.0000000298…
 constexpr double kNoise = 1e-6;
 
-std::string_view trim(std::string_view s) {
-  constexpr std::string_view kSpace = " \t\r\n\f\v";
-  const auto first = s.find_first_not_of(kSpace);
-  if (first == std::string_view::npos) return {};
-  const auto last = s.find_last_not_of(kSpace);
-  return s.substr(first, last - first + 1);
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
 // Decimals that show a multiple of `step` exactly: 1 → 0, 0.5 → 1, 0.01 → 2.
 int step_decimals(double step) {
   int d = 0;
@@ -372,11 +355,11 @@ Result<PreparedWrite, WriteRejection> prepare_write(const WritePolicy& policy, s
   if (!admitted) return admitted.error();
   const WritableEntry& e = **admitted;
   const std::string name(e.name);
-  const std::string_view t = trim(text);
+  const std::string_view t = trim_space(text);
   switch (e.platform) {
     case WritePlatform::kSwitch: {
-      if (iequals(t, "on")) return prepare_switch(e, true);
-      if (iequals(t, "off")) return prepare_switch(e, false);
+      if (iequals_ascii(t, "on")) return prepare_switch(e, true);
+      if (iequals_ascii(t, "off")) return prepare_switch(e, false);
       auto b = parse_bool(t);
       if (!b) {
         return reject(RejectReason::kUnparseable,
@@ -388,7 +371,7 @@ Result<PreparedWrite, WriteRejection> prepare_write(const WritePolicy& policy, s
       auto n = parse_integer(t, -1'000'000, 1'000'000);
       if (n) return prepare_select(e, *n);
       for (const EnumEntry& o : select_options(e)) {
-        if (iequals(t, o.text)) return prepare_select(e, o.value);
+        if (iequals_ascii(t, o.text)) return prepare_select(e, o.value);
       }
       return reject(RejectReason::kBadEnum,
                     name + ": '" + std::string(t) + "' is not one of: " + options_text(e));
