@@ -6,3 +6,6 @@ RCT_BUILD_PACKAGES=(
 )
 RCT_RUN_PACKAGES=(mosquitto mosquitto-clients)
 RCT_TEST_PACKAGES=(catch2 clang libclang-rt-14-dev mosquitto mosquitto-clients openssl python3)
+# Node.js and npm for the Node-RED test (scripts/node-red.sh), installed only when `node` or `npm`
+# is missing: a Node.js from elsewhere (e.g. with npm built in) is used as it is.
+RCT_NODE_RED_PACKAGES=(nodejs npm)

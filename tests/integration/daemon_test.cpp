@@ -25,6 +25,7 @@
 
 #include "core/registry.h"
 #include "core/value_codec.h"
+#include "tests/integration/daemon_harness.h"
 #include "tests/support/mosquitto.h"
 #include "tests/support/process.h"
 #include "tests/support/shared_dir.h"
@@ -33,6 +34,7 @@
 
 using namespace std::chrono_literals;
 using rct::test::ChildProcess;
+using namespace rct::e2e;
 using Clock = std::chrono::steady_clock;
 
 namespace {
@@ -41,206 +43,6 @@ constexpr std::uint32_t kSerialOid = 0x7924ABD9;    // inverter_sn
 constexpr std::uint32_t kFirmwareOid = 0xDDD1C2D0;  // svnversion
 constexpr std::uint32_t kSocOid = 0x959930BF;       // battery.soc, 0..1
 constexpr int kExitConfig = 78;
-// 2024-06-21 12:00 device time: PV is producing.
-constexpr std::int64_t kNoon = 19895LL * 86400 + 12 * 3600;
-
-const rct::Registry& registry() {
-  static const rct::Registry r;
-  return r;
-}
-
-void write_file(const std::filesystem::path& p, const std::string& text) {
-  std::ofstream out(p);
-  out << text;
-}
-
-// A free loopback port below the ephemeral range: while nothing listens on an ephemeral port, a
-// client retrying to connect to it can end up connected to itself (TCP simultaneous open) and
-// hold the port.
-std::uint16_t free_port_below_ephemeral() {
-  static std::uint16_t next = static_cast<std::uint16_t>(20000 + (::getpid() % 5000) * 2);
-  for (int i = 0; i < 1000; ++i) {
-    const std::uint16_t port = next++;
-    asio::io_context io;
-    asio::ip::tcp::acceptor a(io);
-    asio::error_code ec;
-    a.open(asio::ip::tcp::v4(), ec);
-    a.bind({asio::ip::make_address_v4("127.0.0.1"), port}, ec);
-    if (!ec) return port;
-  }
-  throw std::runtime_error("no free port below the ephemeral range");
-}
-
-class RunningSimulator {
- public:
-  RunningSimulator() : port_(free_port_below_ephemeral()) { launch(); }
-  ~RunningSimulator() { halt(); }
-  rct::sim::Simulator* operator->() { return sim_.get(); }
-  static void apply(std::future<void> f) { REQUIRE(f.wait_for(5s) == std::future_status::ready); }
-  // The inverter switched off (connections close, nothing listens) and on again, same port.
-  void halt() {
-    if (!sim_) return;
-    sim_->post_shutdown().wait_for(5s);
-    io_->stop();
-    if (thread_.joinable()) thread_.join();
-    sim_.reset();
-    io_.reset();  // drops the handlers still queued for the old connections
-  }
-  void launch() {
-    io_ = std::make_unique<asio::io_context>();
-    // The port may still be held for a moment by the connections just closed.
-    const auto deadline = Clock::now() + 10s;
-    for (;;) {
-      try {
-        sim_ = std::make_unique<rct::sim::Simulator>(*io_, registry(), options());
-        sim_->start();
-        break;
-      } catch (const std::system_error& e) {
-        sim_.reset();
-        if (Clock::now() >= deadline) throw;
-        std::this_thread::sleep_for(100ms);
-      }
-    }
-    thread_ = std::thread([this] { io_->run(); });
-  }
-
- private:
-  rct::sim::SimulatorOptions options() const {
-    rct::sim::SimulatorOptions o;
-    o.port = port_;
-    o.service_time = 5ms;
-    o.start_time = kNoon;
-    return o;
-  }
-  std::uint16_t port_;
-  std::unique_ptr<asio::io_context> io_;
-  std::unique_ptr<rct::sim::Simulator> sim_;
-  std::thread thread_;
-};
-
-struct Line {
-  std::string topic;
-  std::string payload;
-};
-
-// mosquitto_sub -v on everything the daemon publishes, collecting lines as they arrive.
-class Subscriber {
- public:
-  explicit Subscriber(std::uint16_t port)
-      : process_({sub_path(), "-h", "127.0.0.1", "-p", std::to_string(port), "-v", "-t",
-                  "rct2mqtt/#", "-t", "homeassistant/#"}) {}
-
-  static std::string sub_path() {
-    auto p = rct::test::find_executable("mosquitto_sub");
-    if (!p) throw std::runtime_error("mosquitto_sub not found");
-    return *p;
-  }
-
-  // Waits until a line at index ≥ `from` satisfies `pred`; its index, or nullopt at the deadline.
-  template <typename Pred>
-  std::optional<std::size_t> wait(Pred pred, std::chrono::milliseconds timeout,
-                                  std::size_t from = 0) {
-    const auto deadline = Clock::now() + timeout;
-    for (;;) {
-      const auto all = lines();
-      for (std::size_t i = from; i < all.size(); ++i) {
-        if (pred(all[i])) return i;
-      }
-      if (Clock::now() >= deadline) return std::nullopt;
-      process_.wait_for_output("\x01never\x01", 100ms);
-    }
-  }
-  std::optional<std::size_t> wait_line(const std::string& topic, const std::string& payload,
-                                       std::chrono::milliseconds timeout, std::size_t from = 0) {
-    return wait([&](const Line& l) { return l.topic == topic && l.payload == payload; }, timeout,
-                from);
-  }
-  std::optional<std::size_t> wait_suffix(const std::string& suffix,
-                                         std::chrono::milliseconds timeout, std::size_t from = 0) {
-    return wait(
-        [&](const Line& l) {
-          return l.topic.size() >= suffix.size() &&
-                 l.topic.compare(l.topic.size() - suffix.size(), suffix.size(), suffix) == 0;
-        },
-        timeout, from);
-  }
-  std::optional<std::size_t> wait_line_topic(const std::string& topic,
-                                             std::chrono::milliseconds timeout,
-                                             std::size_t from = 0) {
-    return wait([&](const Line& l) { return l.topic == topic; }, timeout, from);
-  }
-  void pump(std::chrono::milliseconds d) { process_.wait_for_output("\x01never\x01", d); }
-
-  std::vector<Line> lines() const {
-    std::vector<Line> out;
-    std::istringstream in(process_.out());
-    std::string text;
-    while (std::getline(in, text)) {
-      const auto sp = text.find(' ');
-      if (sp == std::string::npos) {
-        out.push_back({text, ""});
-      } else {
-        out.push_back({text.substr(0, sp), text.substr(sp + 1)});
-      }
-    }
-    // The last line may be incomplete.
-    if (!process_.out().empty() && process_.out().back() != '\n' && !out.empty()) out.pop_back();
-    return out;
-  }
-
- private:
-  ChildProcess process_;
-};
-
-struct DaemonSetup {
-  std::string extra_inverter;  // more [[inverter]] keys
-  std::string fast_interval = "1";
-  std::string slow_interval = "2";
-  std::string extra_mqtt;                   // more [mqtt] keys
-  std::optional<std::uint16_t> broker_port;  // another broker than the World's
-};
-
-DaemonSetup intervals(std::string fast, std::string slow) {
-  DaemonSetup s;
-  s.fast_interval = std::move(fast);
-  s.slow_interval = std::move(slow);
-  return s;
-}
-
-std::string config_text(std::uint16_t broker_port, std::uint16_t sim_port,
-                        const std::filesystem::path& state_dir, const DaemonSetup& s) {
-  std::ostringstream c;
-  c << "state_dir = \"" << state_dir.string() << "\"\n"
-    << "[logging]\nlevel = \"info\"\n"
-    << "[mqtt]\nuri = \"tcp://127.0.0.1:" << s.broker_port.value_or(broker_port) << "\"\n"
-    << "client_id = \"rct2mqtt-e2e\"\nreconnect_min = 0.5\nreconnect_max = 1\nheartbeat = 10\n"
-    << s.extra_mqtt
-    << "[homeassistant]\nrepublish_delay_max = 0.5\n"
-    << "[[inverter]]\nhost = \"127.0.0.1\"\nport = " << sim_port << "\n"
-    << "frames_per_second = 100\nrequest_timeout = 0.5\nreconnect_min = 0.2\n"
-    << "reconnect_max = 0.5\noffline_after = 2\n"
-    << s.extra_inverter << "[poll]\nfast_interval = " << s.fast_interval
-    << "\nslow_interval = " << s.slow_interval << "\nstatic_interval = 30\n";
-  return c.str();
-}
-
-// Everything one test needs: broker, simulator, config file, subscriber.
-struct World {
-  rct::test::TempDir dir{"rct2mqtt-e2e"};
-  rct::test::MosquittoBroker broker;
-  RunningSimulator sim;
-  std::filesystem::path config = dir.path() / "rct2mqtt.toml";
-  std::unique_ptr<Subscriber> sub = std::make_unique<Subscriber>(broker.port());
-
-  explicit World(const DaemonSetup& setup = {}) { write(setup); }
-  void write(const DaemonSetup& setup) {
-    write_file(config, config_text(broker.port(), sim->port(), dir.path() / "state", setup));
-  }
-  std::unique_ptr<ChildProcess> start(const std::vector<std::string>& env = {}) {
-    return std::make_unique<ChildProcess>(
-        std::vector<std::string>{RCT2MQTT_PATH, "-c", config.string()}, env);
-  }
-};
 
 std::string trim_nul(std::string s) {
   while (!s.empty() && (s.back() == '\0' || s.back() == ' ')) s.pop_back();
@@ -257,27 +59,6 @@ std::vector<rct::Value> sent_values(rct::sim::Simulator& sim, std::uint32_t oid,
     if (v) out.push_back(v.value());
   }
   return out;
-}
-
-std::string serial_of(Subscriber& sub) {
-  auto idx = sub.wait(
-      [](const Line& l) {
-        return l.topic.rfind("rct2mqtt/", 0) == 0 && l.topic.size() > 16 &&
-               l.topic.compare(l.topic.size() - 7, 7, "/status") == 0 &&
-               l.topic != "rct2mqtt/bridge/status" && l.payload == "online";
-      },
-      20s);
-  REQUIRE(idx);
-  const std::string topic = sub.lines()[*idx].topic;
-  return topic.substr(9, topic.size() - 9 - 7);
-}
-
-void stop_daemon(ChildProcess& daemon) {
-  daemon.signal(SIGTERM);
-  auto code = daemon.wait(10s);
-  INFO(daemon.err());
-  REQUIRE(code);
-  CHECK(*code == 0);
 }
 
 }  // namespace
