@@ -1,5 +1,6 @@
 #include "config/config.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <utility>
@@ -174,6 +175,17 @@ std::string ValueRef::text() const {
 bool HaOverrides::any() const {
   return device_class || state_class || unit || icon || entity_category || enabled_by_default ||
          suggested_display_precision;
+}
+
+std::vector<const WritableEntry*> allowed_writable(const WritesConfig& writes) {
+  std::vector<const WritableEntry*> out;
+  for (const WritableEntry& e : writable_entries()) {
+    if (!writes.allow ||
+        std::find(writes.allow->begin(), writes.allow->end(), e.key) != writes.allow->end()) {
+      out.push_back(&e);
+    }
+  }
+  return out;
 }
 
 }  // namespace rct

@@ -10,6 +10,7 @@
 
 #include "config/secret.h"
 #include "core/data_type.h"
+#include "core/write_allowlist.h"
 
 // The daemon's configuration as plain structs. A default-constructed Config holds every default
 // documented in config/rct2mqtt.toml; config_loader.h fills it from a TOML file. Durations are
@@ -161,14 +162,28 @@ struct PollConfig {
   friend bool operator==(const PollConfig&, const PollConfig&) = default;
 };
 
+// [writes] (protocol.md §13, issue 6). Commands arrive on <base>/<serial>/settings/<key>/set;
+// the keys are those of the built-in allowlist (core/write_allowlist.h).
 struct WritesConfig {
-  bool enabled = false;                           // master switch; nothing is written while false
-  bool dry_run = false;                           // validate and log writes without sending them
-  std::vector<ValueRef> allow;                    // the only OIDs that may be written
-  Millis min_interval{std::chrono::seconds{10}};  // per OID
+  bool enabled = false;  // master switch; nothing is written while false
+  bool dry_run = false;  // validate (interlock reads included) and log, send no WRITE
+  // Allowlist keys that may be written ("soc_target"); nullopt: every key of the allowlist.
+  std::optional<std::vector<std::string>> allow;
+  Millis min_interval{std::chrono::seconds{10}};  // per setting, between two WRITEs
+  // Read-back that confirms a write: first after readback_delay, then every readback_interval,
+  // readback_attempts times (the WRITE is sent once more when they are spent).
+  Millis readback_delay{std::chrono::milliseconds{500}};
+  Millis readback_interval{std::chrono::milliseconds{500}};
+  int readback_attempts = 4;
+  // battery_power_extern / strategy External not refreshed for this long: back to 0 W, Internal.
+  Millis dead_man_timeout{std::chrono::seconds{120}};
 
   friend bool operator==(const WritesConfig&, const WritesConfig&) = default;
 };
+
+// The allowlist entries `writes.allow` names (every entry when it is not set), in allowlist
+// order; whether writes are enabled is not considered.
+std::vector<const WritableEntry*> allowed_writable(const WritesConfig& writes);
 
 struct Config {
   std::filesystem::path source;  // the file this was loaded from

@@ -179,8 +179,26 @@ std::string dump_config(const Config& cfg) {
   w.line("[writes]");
   w.kv("enabled", boolean(wr.enabled));
   w.kv("dry_run", boolean(wr.dry_run));
-  w.kv("allow", ref_list(wr.allow));
+  if (wr.allow) {
+    std::string keys = "[";
+    for (std::size_t i = 0; i < wr.allow->size(); ++i) {
+      if (i > 0) keys += ", ";
+      keys += toml_string((*wr.allow)[i]);
+    }
+    w.kv("allow", keys + "]");
+  } else {
+    std::string keys;
+    for (const WritableEntry* e : allowed_writable(wr)) {
+      if (!keys.empty()) keys += ", ";
+      keys += e->key;
+    }
+    w.line("# allow is not set: every setting of the allowlist may be written (" + keys + ")");
+  }
   w.seconds("min_interval", wr.min_interval);
+  w.seconds("readback_delay", wr.readback_delay);
+  w.seconds("readback_interval", wr.readback_interval);
+  w.kv("readback_attempts", std::to_string(wr.readback_attempts));
+  w.seconds("dead_man_timeout", wr.dead_man_timeout);
   return w.str();
 }
 

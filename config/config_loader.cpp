@@ -216,6 +216,7 @@ class Loader {
   void read_poll_value(Section& s, PollValue& v);
   void read_ha_overrides(Section& s, HaOverrides& o);
   void read_writes(Section& s);
+  void read_write_keys(Section& s);
   void resolve_state_dir(const std::optional<std::string>& configured);
 
   // Reads a registry name or "0xID". Unknown names are always errors; an unknown id only when
@@ -814,9 +815,60 @@ void Loader::read_writes(Section& s) {
   WritesConfig& w = cfg_.writes;
   s.get_bool("enabled", w.enabled);
   s.get_bool("dry_run", w.dry_run);
-  w.allow = read_value_list(s, "allow");
+  read_write_keys(s);
   s.get_seconds("min_interval", 1s, kDay, w.min_interval);
+  s.get_seconds("readback_delay", 0ms, 60s, w.readback_delay);
+  s.get_seconds("readback_interval", 100ms, 60s, w.readback_interval);
+  s.get_int("readback_attempts", 1, 20, w.readback_attempts);
+  s.get_seconds("dead_man_timeout", 1s, kDay, w.dead_man_timeout);
   s.finish();
+}
+
+std::string writable_keys_text() {
+  std::string out;
+  for (const WritableEntry& e : writable_entries()) {
+    if (!out.empty()) out += ", ";
+    out += e.key;
+  }
+  return out;
+}
+
+void Loader::read_write_keys(Section& s) {
+  const toml::array* arr = s.get_array("allow");
+  if (arr == nullptr) return;
+  std::vector<std::string> keys;
+  for (std::size_t i = 0; i < arr->size(); ++i) {
+    const toml::node& e = *arr->get(i);
+    const std::string what = s.key_path("allow") + "[" + std::to_string(i) + "]";
+    const auto* str = e.as_string();
+    if (str == nullptr) {
+      diag_.error(
+          e, what + " must be a string, not " + std::string(config_detail::type_word(e.type())));
+      continue;
+    }
+    const std::string key = str->get();
+    if (find_writable_key(key) == nullptr) {
+      const WritableEntry* by_name = find_writable(std::string_view(key));
+      if (by_name == nullptr && looks_like_hex_id(key)) {
+        if (auto id = parse_hex_id(key)) by_name = find_writable(*id);
+      }
+      const std::string shown = has_control_chars(key) ? "?" : key;
+      if (by_name != nullptr) {
+        diag_.error(
+            e, what + ": give the key '" + std::string(by_name->key) + "', not '" + shown + "'");
+      } else {
+        diag_.error(e, what + ": '" + shown +
+                           "' is not a writable setting (keys: " + writable_keys_text() + ")");
+      }
+      continue;
+    }
+    if (std::find(keys.begin(), keys.end(), key) != keys.end()) {
+      diag_.error(e, what + ": '" + key + "' is listed twice");
+      continue;
+    }
+    keys.push_back(key);
+  }
+  cfg_.writes.allow = std::move(keys);
 }
 
 std::optional<ValueRef> Loader::parse_value_ref(const toml::node& where, const std::string& what,

@@ -62,6 +62,9 @@ class DeadManTimer {
 
   State state() const { return state_; }
   const Options& options() const { return options_; }
+  // New options (a configuration reload) apply from the next write or retry; a deadline already
+  // set stays.
+  void set_options(Options options) { options_ = options; }
 
  private:
   Options options_;

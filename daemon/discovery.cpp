@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 
+#include "core/enum_tables.h"
 #include "daemon/topics.h"
 
 namespace rct::daemon {
@@ -14,7 +17,7 @@ using Json = nlohmann::ordered_json;
 // One entity before it is placed in a device payload or its own message.
 struct Entity {
   std::string object_id;
-  Platform platform = Platform::kSensor;
+  std::string platform;  // Home Assistant component: "sensor", "number", ...
   Json config;  // without platform, device, origin (and availability unless it has its own)
 };
 
@@ -33,18 +36,56 @@ Json availability_list(const DiscoverySettings& s, std::string_view serial, bool
   return list;
 }
 
-Json identity(std::string_view serial, std::string_view object_id, Platform p,
+Json identity(std::string_view serial, std::string_view object_id, std::string_view platform,
               std::string_view name) {
   Json j;
   j["name"] = name;
   j["unique_id"] = unique_id(serial, object_id);
-  j["default_entity_id"] = std::string(platform_name(p)) + "." + unique_id(serial, object_id);
+  j["default_entity_id"] = std::string(platform) + "." + unique_id(serial, object_id);
   return j;
+}
+
+// 5 rather than 5.0 for whole numbers.
+Json number(double v) {
+  if (v == std::floor(v) && std::fabs(v) < 1e15) return static_cast<std::int64_t>(v);
+  return v;
+}
+
+Entity setting_entity(const DiscoverySettings& s, std::string_view serial, const WritableEntry& e) {
+  const std::string object_id = std::string(kSettingsLevel) + "_" + std::string(e.key);
+  const std::string platform(write_platform_name(e.platform));
+  Json j = identity(serial, object_id, platform, e.label);
+  j["state_topic"] = setting_topic(s.base_topic, serial, e.key);
+  j["command_topic"] = setting_command_topic(s.base_topic, serial, e.key);
+  j["qos"] = 1;  // commands at QoS 1 (conventions.md)
+  switch (e.platform) {
+    case WritePlatform::kNumber:
+      j["min"] = number(e.min);
+      j["max"] = number(e.max);
+      j["step"] = number(e.step);
+      // Percentages fit a slider; powers over ±6000 W want typing.
+      j["mode"] = e.unit == "%" ? "slider" : "box";
+      set_if(j, "unit_of_measurement", std::string(e.unit));
+      set_if(j, "device_class", std::string(e.device_class));
+      break;
+    case WritePlatform::kSelect: {
+      Json options = Json::array();
+      for (const EnumEntry& o : select_options(e)) options.push_back(std::string(o.text));
+      j["options"] = std::move(options);
+      break;
+    }
+    case WritePlatform::kSwitch:
+      j["payload_on"] = "ON";
+      j["payload_off"] = "OFF";
+      break;
+  }
+  j["entity_category"] = "config";
+  return Entity{object_id, platform, std::move(j)};
 }
 
 Entity sensor_entity(const DiscoverySettings& s, std::string_view serial, const PollItem& item,
                      const SensorSpec& spec) {
-  Json j = identity(serial, spec.object_id, spec.platform, spec.name);
+  Json j = identity(serial, spec.object_id, platform_name(spec.platform), spec.name);
   j["state_topic"] = value_topic(s.base_topic, serial, spec.key);
   set_if(j, "device_class", spec.device_class);
   set_if(j, "state_class", spec.state_class);
@@ -61,38 +102,43 @@ Entity sensor_entity(const DiscoverySettings& s, std::string_view serial, const 
     const auto seconds = std::chrono::ceil<std::chrono::seconds>(period).count();
     j["expire_after"] = 3 * seconds;
   }
-  return Entity{spec.object_id, spec.platform, std::move(j)};
+  return Entity{spec.object_id, std::string(platform_name(spec.platform)), std::move(j)};
 }
 
 std::vector<Entity> bridge_entities(const DiscoverySettings& s, std::string_view serial) {
   std::vector<Entity> out;
   {
-    Json j = identity(serial, "bridge_link", Platform::kBinarySensor, "Inverter link");
+    Json j =
+        identity(serial, "bridge_link", platform_name(Platform::kBinarySensor), "Inverter link");
     j["state_topic"] = inverter_status_topic(s.base_topic, serial);
     j["payload_on"] = kOnline;
     j["payload_off"] = kOffline;
     j["device_class"] = "connectivity";
     j["entity_category"] = "diagnostic";
     j["availability"] = availability_list(s, serial, false);
-    out.push_back(Entity{"bridge_link", Platform::kBinarySensor, std::move(j)});
+    out.push_back(
+        Entity{"bridge_link", std::string(platform_name(Platform::kBinarySensor)), std::move(j)});
   }
   {
-    Json j = identity(serial, "bridge_frames_per_second", Platform::kSensor, "Request rate");
+    Json j = identity(serial, "bridge_frames_per_second", platform_name(Platform::kSensor),
+                      "Request rate");
     j["state_topic"] = value_topic(s.base_topic, serial, kBridgeFramesPerSecondKey);
     j["state_class"] = "measurement";
     j["unit_of_measurement"] = "frames/s";
     j["suggested_display_precision"] = 1;
     j["entity_category"] = "diagnostic";
     j["availability"] = availability_list(s, serial, false);
-    out.push_back(Entity{"bridge_frames_per_second", Platform::kSensor, std::move(j)});
+    out.push_back(Entity{"bridge_frames_per_second", std::string(platform_name(Platform::kSensor)),
+                         std::move(j)});
   }
   {
-    Json j = identity(serial, "bridge_errors", Platform::kSensor, "Errors");
+    Json j = identity(serial, "bridge_errors", platform_name(Platform::kSensor), "Errors");
     j["state_topic"] = value_topic(s.base_topic, serial, kBridgeErrorsKey);
     j["state_class"] = "total_increasing";
     j["entity_category"] = "diagnostic";
     j["availability"] = availability_list(s, serial, false);
-    out.push_back(Entity{"bridge_errors", Platform::kSensor, std::move(j)});
+    out.push_back(
+        Entity{"bridge_errors", std::string(platform_name(Platform::kSensor)), std::move(j)});
   }
   return out;
 }
@@ -123,8 +169,7 @@ std::string device_topic(const DiscoverySettings& s, std::string_view serial) {
 }
 
 std::string entity_topic(const DiscoverySettings& s, std::string_view serial, const Entity& e) {
-  return s.prefix + "/" + std::string(platform_name(e.platform)) + "/" +
-         unique_id(serial, e.object_id) + "/config";
+  return s.prefix + "/" + e.platform + "/" + unique_id(serial, e.object_id) + "/config";
 }
 
 }  // namespace
@@ -140,6 +185,7 @@ DiscoverySettings discovery_settings(const Config& config, std::string sw_versio
   s.base_topic = config.mqtt.base_topic;
   s.heartbeat = std::chrono::duration_cast<Duration>(config.mqtt.heartbeat);
   s.sw_version = std::move(sw_version);
+  if (config.writes.enabled) s.writable = allowed_writable(config.writes);
   return s;
 }
 
@@ -157,10 +203,13 @@ DiscoveryBuild build_discovery(const DiscoverySettings& settings, const Inventor
     }
   }
   for (Entity& e : bridge_entities(settings, serial)) entities.push_back(std::move(e));
+  for (const WritableEntry* w : settings.writable) {
+    entities.push_back(setting_entity(settings, serial, *w));
+  }
 
   AnnouncedDiscovery& now = out.announced;
   now.mode = settings.mode;
-  for (const Entity& e : entities) now.components[e.object_id] = platform_name(e.platform);
+  for (const Entity& e : entities) now.components[e.object_id] = e.platform;
 
   std::vector<DiscoveryMessage> configs;
   const Json device = device_block(settings, inventory);
@@ -184,7 +233,7 @@ DiscoveryBuild build_discovery(const DiscoverySettings& settings, const Inventor
     Json components = Json::object();
     for (Entity& e : entities) {
       Json c;
-      c["platform"] = platform_name(e.platform);
+      c["platform"] = e.platform;
       for (auto& [key, value] : e.config.items()) c[key] = std::move(value);
       components[e.object_id] = std::move(c);
     }

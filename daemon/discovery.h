@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "core/write_allowlist.h"
 #include "daemon/instant.h"
 #include "daemon/inventory_state.h"
 #include "daemon/poll_item.h"
@@ -24,7 +25,8 @@
 // <platform>.rct2mqtt_<serial>_<object_id>, availability = [bridge LWT, inverter status] with
 // availability_mode all, expire_after 3 × max(heartbeat, poll interval) for periodic values.
 // The bridge's diagnostic entities (link, frames/s, errors) only follow the bridge LWT, so
-// that they stay visible while the inverter is unreachable.
+// that they stay visible while the inverter is unreachable. Writable settings (writes enabled)
+// have state_topic <base>/<serial>/settings/<key> and command_topic .../set at QoS 1.
 
 namespace rct::daemon {
 
@@ -44,6 +46,10 @@ struct DiscoverySettings {
   std::string sw_version;         // of rct2mqtt (origin block)
   std::string support_url;        // origin support_url; left out when empty
   std::string configuration_url;  // device configuration_url; left out when empty
+  // Writes enabled: the settings that may be written, announced as number / select / switch
+  // entities (object id settings_<key>, entity_category config). Empty: none (a reload that
+  // disables writes removes them like any dropped entity).
+  std::vector<const WritableEntry*> writable;
 };
 DiscoverySettings discovery_settings(const Config& config, std::string sw_version);
 

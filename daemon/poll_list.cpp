@@ -114,6 +114,7 @@ class Builder {
     }
     if (config_.poll.defaults) add_defaults();
     for (const PollValue& v : config_.poll.values) add_configured(v);
+    if (config_.writes.enabled) add_settings();
     return std::move(items_);
   }
 
@@ -186,6 +187,12 @@ class Builder {
     }
   }
 
+  // The writable settings, so that their state topics show the device's values; no sensor
+  // (the session publishes them under settings/). An OID polled already keeps its item.
+  void add_settings() {
+    for (const WritableEntry* e : allowed_writable(config_.writes)) add_item(e->oid, std::nullopt);
+  }
+
   void add_configured(const PollValue& v) {
     std::uint32_t oid = 0;
     if (v.value.id) {
@@ -227,6 +234,8 @@ bool reserved_key(std::string_view key, std::string& why) {
     why = "the JSON aggregate's timestamp";
   } else if (key == "bridge" || key.substr(0, 7) == "bridge/") {
     why = "the bridge's diagnostic topics";
+  } else if (key == "settings" || key.substr(0, 9) == "settings/") {
+    why = "the writable settings' topics (settings/...)";
   } else if (key == "set" || (key.size() >= 4 && key.substr(key.size() - 4) == "/set")) {
     why = "command topics (.../set)";
   } else {

@@ -17,7 +17,9 @@ namespace rct::daemon {
 //      minus values whose hardware the inventory says is absent, plus the derived split sensors
 //      of every polled source,
 //   3. [[poll.value]] additions (by registry name, or 0xID + type), which are polled whatever
-//      the inventory says.
+//      the inventory says,
+//   4. with [writes] enabled, the allowed settings (slow interval, no sensor: the session
+//      publishes them on <base>/<serial>/settings/<key>).
 // [[poll.value]] settings (interval, friendly name, topic, scale, deadband, HA overrides) apply
 // to the value's own sensor, never to its derived sensors; interval applies to the OID.
 // Names the registry does not know are skipped (load_config has already reported them).
@@ -26,9 +28,9 @@ std::vector<PollItem> build_poll_list(const Config& config, const Registry& regi
 
 // Problems that make a poll list unusable, one message each: two sensors on one MQTT key or
 // one HA object id, a key that collides with a topic the daemon itself uses ("status",
-// "state", "bridge/...", a last level "set") or with the aggregate's "ts", or a key that is a
-// level of another key ("pv/a" and "pv/a/power"), or a sensor put in HA's "config" entity
-// category (HA rejects it). Empty when fine.
+// "state", "bridge/...", "settings/...", a last level "set") or with the aggregate's "ts", or
+// a key that is a level of another key ("pv/a" and "pv/a/power"), or a sensor put in HA's
+// "config" entity category (HA rejects it). Empty when fine.
 std::vector<std::string> poll_list_conflicts(const std::vector<PollItem>& items);
 
 // The key a value gets when nothing else names it: "g_sync.p_ac[0]" → "g_sync/p_ac_0",

@@ -33,4 +33,22 @@ std::string aggregate_topic(std::string_view base, std::string_view serial) {
   return inverter_topic(base, serial) + "/state";
 }
 
+std::string setting_topic(std::string_view base, std::string_view serial, std::string_view key) {
+  return inverter_topic(base, serial) + "/" + std::string(kSettingsLevel) + "/" + std::string(key);
+}
+
+std::string setting_command_topic(std::string_view base, std::string_view serial,
+                                  std::string_view key) {
+  return setting_topic(base, serial, key) + "/set";
+}
+
+std::string setting_result_topic(std::string_view base, std::string_view serial,
+                                 std::string_view key) {
+  return setting_command_topic(base, serial, key) + "/result";
+}
+
+std::string setting_command_filter(std::string_view base) {
+  return std::string(base) + "/+/" + std::string(kSettingsLevel) + "/+/set";
+}
+
 }  // namespace rct::daemon

@@ -9,6 +9,10 @@
 //   <base>/<serial>/<key>         one plain retained value per topic ("battery/soc" → 56.3)
 //   <base>/<serial>/state         optional JSON aggregate of all values with "ts"
 //   <base>/<serial>/bridge/...    the bridge's diagnostics for this inverter
+//   <base>/<serial>/settings/<key>             a writable setting's value (writes enabled),
+//                                              retained, in its user unit ("50", "External")
+//   <base>/<serial>/settings/<key>/set         commands, QoS 1, never retained
+//   <base>/<serial>/settings/<key>/set/result  one JSON answer per command, QoS 1, not retained
 // <serial> is the inverter's serial number made topic- and id-safe (topic_id).
 
 namespace rct::daemon {
@@ -22,6 +26,16 @@ std::string inverter_topic(std::string_view base, std::string_view serial);
 std::string inverter_status_topic(std::string_view base, std::string_view serial);
 std::string value_topic(std::string_view base, std::string_view serial, std::string_view key);
 std::string aggregate_topic(std::string_view base, std::string_view serial);
+
+// The topic level under which the writable settings live.
+inline constexpr std::string_view kSettingsLevel = "settings";
+std::string setting_topic(std::string_view base, std::string_view serial, std::string_view key);
+std::string setting_command_topic(std::string_view base, std::string_view serial,
+                                  std::string_view key);
+std::string setting_result_topic(std::string_view base, std::string_view serial,
+                                 std::string_view key);
+// "<base>/+/settings/+/set": every command of every inverter, one subscription.
+std::string setting_command_filter(std::string_view base);
 
 // Payloads of the two status topics.
 inline constexpr std::string_view kOnline = "online";

@@ -25,6 +25,7 @@ VerifiedWriter::VerifiedWriter(asio::io_context& io, Client& client, WritePolicy
     : io_(io),
       client_(client),
       policy_(std::move(policy)),
+      revert_policy_{true, {kOidBatteryPowerExtern, kOidSocStrategy}},
       options_(options),
       limiter_(options.min_interval),
       timer_(io) {}
@@ -32,6 +33,11 @@ VerifiedWriter::VerifiedWriter(asio::io_context& io, Client& client, WritePolicy
 VerifiedWriter::~VerifiedWriter() {
   alive_.reset();
   timer_.cancel();
+}
+
+void VerifiedWriter::set_options(WriterOptions options) {
+  options_ = options;
+  limiter_.set_min_interval(options.min_interval);
 }
 
 void VerifiedWriter::submit(WriteRequest request, Callback callback) {
@@ -63,8 +69,12 @@ void VerifiedWriter::pump() {
   Job job = std::move(queue_.front());
   queue_.pop_front();
   ++generation_;
-  current_ =
-      std::make_unique<VerifiedWrite>(std::move(job.request), policy_, limiter_, options_.verify);
+  const bool revert = job.request.safety_revert;
+  const WritePolicy& policy = revert ? revert_policy_ : policy_;
+  VerifyOptions verify = options_.verify;
+  // A revert undoes a WRITE that did go out, so it goes out too, even if dry_run is on now.
+  if (revert) verify.dry_run = false;
+  current_ = std::make_unique<VerifiedWrite>(std::move(job.request), policy, limiter_, verify);
   current_callback_ = std::move(job.callback);
   perform(current_->start(now()));
 }

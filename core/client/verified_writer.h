@@ -36,10 +36,15 @@ class VerifiedWriter {
   VerifiedWriter(const VerifiedWriter&) = delete;
   VerifiedWriter& operator=(const VerifiedWriter&) = delete;
 
-  // Queues the request; a full queue refuses it with kRejected / kRateLimited.
+  // Queues the request; a full queue refuses it with kRejected / kRateLimited. A safety revert
+  // is checked against its own policy (only the dead-man's two OIDs, always enabled) and never
+  // a dry run.
   void submit(WriteRequest request, Callback callback);
   // Takes effect for requests that start after the call (e.g. a configuration reload).
   void set_policy(WritePolicy policy) { policy_ = std::move(policy); }
+  // Read-back timing, dry run, rate limit and queue bound, for requests that start after the
+  // call; the times of earlier WRITEs stay counted by the rate limit.
+  void set_options(WriterOptions options);
   const WritePolicy& policy() const { return policy_; }
   const WriteRateLimiter& limiter() const { return limiter_; }
   std::size_t pending() const { return queue_.size() + (current_ ? 1 : 0); }
@@ -58,6 +63,10 @@ class VerifiedWriter {
   asio::io_context& io_;
   Client& client_;
   WritePolicy policy_;
+  // Safety reverts (WriteRequest::safety_revert, the dead-man's 0 W / Internal) are validated
+  // against this instead of policy_: they must go out even when the operator has disabled
+  // writes or these OIDs since the write they undo.
+  WritePolicy revert_policy_;
   WriterOptions options_;
   WriteRateLimiter limiter_;
   asio::steady_timer timer_;

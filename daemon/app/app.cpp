@@ -9,6 +9,7 @@
 #include "daemon/adapters/paho_mqtt_client.h"
 #include "daemon/state_file.h"
 #include "daemon/topics.h"
+#include "daemon/write_command.h"
 
 namespace rct::daemon {
 
@@ -151,6 +152,10 @@ void App::on_connect_failed(std::string_view reason) {
 }
 
 void App::on_message(const MqttMessage& message) {
+  if (auto target = parse_command_topic(config_.mqtt.base_topic, message.topic)) {
+    on_command(*target, message);
+    return;
+  }
   if (!config_.homeassistant.enabled || message.topic != config_.homeassistant.birth_topic ||
       message.payload != "online" || stopping_) {
     return;
@@ -164,6 +169,38 @@ void App::on_message(const MqttMessage& message) {
     log_->info("Home Assistant online: republishing discovery");
     for (auto& s : sessions_) s->republish_all();
   });
+}
+
+void App::on_command(const CommandTarget& target, const MqttMessage& message) {
+  if (stopping_) return;
+  if (message.retained) {
+    // A retained command would be carried out again on every reconnect (conventions.md).
+    log_->info("ignoring the retained command on {}: commands are never taken from the "
+               "broker's retained store (clear it with an empty retained message)",
+               loggable(message.topic, 200));
+    return;
+  }
+  for (auto& s : sessions_) {
+    if (!s->serial().empty() && topic_id(s->serial()) == target.serial) {
+      s->handle_command(target.key, message.payload);
+      return;
+    }
+  }
+  auto parsed = parse_command_payload(message.payload);
+  WriteResult r;
+  r.id = parsed ? parsed->id : parsed.error().id;
+  r.key = target.key;
+  r.outcome = "rejected";
+  r.reason = std::string(kReasonUnknownInverter);
+  r.message = "no inverter with serial '" + loggable(target.serial) + "' is known to this bridge";
+  log_->info("{}", audit_command(target.serial, target.key,
+                                 parsed ? command_value_text(*parsed)
+                                        : "'" + loggable(message.payload) + "'",
+                                 r.id));
+  log_->info("{}", audit_outcome(target.serial, r));
+  // Beside the command topic as it came (its serial level need not be topic_id-clean).
+  publish(message.topic + "/result", result_payload(r, std::chrono::system_clock::now()), 1,
+          false);
 }
 
 bool App::publish(std::string_view topic, std::string_view payload, int qos, bool retain) {
@@ -302,6 +339,8 @@ void App::replace_mqtt_client(const std::string& old_bridge_topic) {
 
 void App::connect_mqtt() {
   if (config_.homeassistant.enabled) mqtt_->subscribe(config_.homeassistant.birth_topic, 1);
+  // Always, writes enabled or not: a command is answered (rejected: writes_disabled) either way.
+  mqtt_->subscribe(setting_command_filter(config_.mqtt.base_topic), 1);
   mqtt_->connect(MqttWill{bridge_status_topic(config_.mqtt.base_topic), std::string(kOffline)});
 }
 

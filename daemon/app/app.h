@@ -22,6 +22,7 @@
 #include "daemon/app/inverter_session.h"
 #include "daemon/app/session_host.h"
 #include "daemon/persistent_state.h"
+#include "daemon/write_command.h"
 
 namespace rct::daemon {
 
@@ -30,7 +31,8 @@ namespace rct::daemon {
 // Exceptions only before the loop runs (construction); the loop itself never throws.
 //
 // Flow: state file → MQTT (LWT bridge offline) → sessions → READY=1 → loop. On every MQTT
-// connect: bridge online, HA birth subscription, discovery, statuses, last values. SIGHUP
+// connect: bridge online, HA birth and command subscriptions, discovery, statuses, last values
+// (commands: <base>/+/settings/+/set, see InverterSession::handle_command). SIGHUP
 // reloads the file (RELOADING=1 … READY=1; an invalid file keeps the running config; changed
 // connection settings reconnect only what they concern; state_dir needs a restart). SIGTERM /
 // SIGINT: STOPPING=1, state saved, bridge offline, clean disconnect, run() returns 0.
@@ -63,6 +65,9 @@ class App final : private MqttObserver, private SessionHost {
   void progress() override;
   void status_changed() override;
 
+  // A command on <base>/<serial>/settings/<key>/set: to its inverter's session, or answered
+  // here (unknown inverter); retained commands are ignored.
+  void on_command(const CommandTarget& target, const MqttMessage& message);
   SessionHost& host();
   void start_sessions();
   void on_signal(Signal s);

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <utility>
 
+#include "core/write_validation.h"
 #include "daemon/poll_list.h"
 #include "daemon/state_aggregate.h"
 #include "daemon/topics.h"
@@ -36,6 +37,26 @@ client::ClientOptions client_options(const InverterConfig& inv) {
   return o;
 }
 
+client::WriterOptions writer_options(const WritesConfig& w) {
+  client::WriterOptions o;
+  o.verify.readback_delay = w.readback_delay;
+  o.verify.readback_interval = w.readback_interval;
+  o.verify.readback_attempts = static_cast<unsigned>(std::max(1, w.readback_attempts));
+  o.verify.dry_run = w.dry_run;
+  o.min_interval = w.min_interval;
+  return o;
+}
+
+DeadManTimer::Options dead_man_options(const WritesConfig& w) {
+  DeadManTimer::Options o;
+  o.timeout = w.dead_man_timeout;
+  return o;
+}
+
+std::string seconds_text(Duration d) {
+  return fmt::format("{:g}", std::chrono::duration<double>(d).count());
+}
+
 SchedulerSettings scheduler_settings(const InverterConfig& inv) {
   SchedulerSettings s;
   s.frames_per_second = inv.frames_per_second;
@@ -58,7 +79,10 @@ InverterSession::InverterSession(asio::io_context& io, const Registry& registry,
       scheduler_(scheduler_settings(inverter_)),
       poll_timer_(io),
       silence_timer_(io),
-      diagnostics_timer_(io) {}
+      diagnostics_timer_(io),
+      settings_(config.mqtt.heartbeat),
+      dead_man_(dead_man_options(config.writes)),
+      dead_man_timer_(io) {}
 
 InverterSession::~InverterSession() { stop(); }
 
@@ -77,7 +101,11 @@ void InverterSession::start() {
   item_index_.clear();
   for (std::size_t i = 0; i < items_.size(); ++i) item_index_[items_[i].oid] = i;
   scheduler_.set_items(items_, now());
+  writer_.reset();  // it refers to the client being replaced
   make_client();
+  writer_ = std::make_unique<client::VerifiedWriter>(io_, *client_, WritePolicy{},
+                                                     writer_options(config_.writes));
+  apply_write_config();
   log_->info("{}: connecting to {}:{}", inverter_.name, inverter_.host, inverter_.port);
   client_->start();
   check_silence();
@@ -90,6 +118,12 @@ void InverterSession::stop() {
   poll_timer_.cancel();
   silence_timer_.cancel();
   diagnostics_timer_.cancel();
+  dead_man_timer_.cancel();
+  if (dead_man_.state() != DeadManTimer::State::kIdle) {
+    log_->warn("{}: stopping while the dead-man timer is {}: nothing will revert "
+               "battery_power_extern and soc_strategy until rct2mqtt runs again",
+               inverter_.name, dead_man_state_name(dead_man_.state()));
+  }
   if (client_) client_->stop();
   save_totals();
 }
@@ -110,6 +144,7 @@ void InverterSession::apply_config(const Config& config) {
   config_ = config;
   inverter_ = config.inverters.at(index_);
   scheduler_.set_settings(scheduler_settings(inverter_));
+  apply_write_config();
   // The scheduler keeps its grid for kept OIDs (a changed interval applies from the next read).
   if (polling_) {
     rebuild_items();
@@ -243,6 +278,9 @@ void InverterSession::on_result(std::uint32_t oid,
       publish_values(policy_->on_reading(items_[it->second], reading.value, t));
       save_totals();
     }
+    if (const WritableEntry* e = find_writable(oid); e != nullptr && setting_published(*e)) {
+      publish_setting(*e, reading.value, false);
+    }
   }
   pump();
 }
@@ -279,8 +317,9 @@ void InverterSession::announce_discovery() {
   if (!config_.homeassistant.enabled || inventory_.serial.empty()) return;
   InverterRecord& rec = host_.record(topic_id(inventory_.serial));
   const AnnouncedDiscovery* previous = rec.discovery ? &*rec.discovery : nullptr;
-  discovery_ = build_discovery(discovery_settings(config_, RCT2MQTT_VERSION), inventory_, items_,
-                               previous);
+  DiscoverySettings settings = discovery_settings(config_, RCT2MQTT_VERSION);
+  if (!writes_possible()) settings.writable.clear();
+  discovery_ = build_discovery(settings, inventory_, items_, previous);
   rec.discovery = discovery_->announced;
   host_.state_changed();
   republish_discovery();
@@ -299,6 +338,10 @@ void InverterSession::republish_all() {
                   online_ ? kOnline : kOffline, 1, true);
   }
   if (policy_) publish_values(policy_->current());
+  for (const auto& [key, entry] : settings_.current()) {
+    host_.publish(setting_topic(config_.mqtt.base_topic, inventory_.serial, key), entry.payload,
+                  config_.mqtt.qos, true);
+  }
 }
 
 std::vector<DiscoveryMessage> InverterSession::removals() const {
@@ -371,6 +414,209 @@ void InverterSession::save_totals() {
   host_.record(topic_id(inventory_.serial)).totals = policy_->totals();
   policy_->mark_saved();
   host_.state_changed();
+}
+
+// ---- Writes ----
+
+bool InverterSession::writes_possible() const { return !inverter_.address.has_value(); }
+
+void InverterSession::apply_write_config() {
+  const WritesConfig& w = config_.writes;
+  const bool enabled = w.enabled && writes_possible();
+  WritePolicy policy;
+  policy.enabled = enabled;
+  allowed_settings_ = enabled ? allowed_writable(w) : std::vector<const WritableEntry*>{};
+  for (const WritableEntry* e : allowed_settings_) policy.allowed.push_back(e->oid);
+  if (writer_) {
+    writer_->set_policy(std::move(policy));
+    writer_->set_options(writer_options(w));
+  }
+  dead_man_.set_options(dead_man_options(w));
+  settings_.set_heartbeat(config_.mqtt.heartbeat);
+  // Settings no longer published: clear their retained state, so nobody reads a stale value.
+  for (const std::string& key : settings_.retain_only(allowed_settings_)) {
+    host_.publish(setting_topic(config_.mqtt.base_topic, inventory_.serial, key), "", 1, true);
+  }
+}
+
+bool InverterSession::setting_published(const WritableEntry& entry) const {
+  return std::find(allowed_settings_.begin(), allowed_settings_.end(), &entry) !=
+         allowed_settings_.end();
+}
+
+void InverterSession::publish_setting(const WritableEntry& entry, const Value& wire, bool force) {
+  if (inventory_.serial.empty() || !setting_published(entry)) return;
+  if (auto payload = settings_.on_reading(entry, wire, now(), force)) {
+    host_.publish(setting_topic(config_.mqtt.base_topic, inventory_.serial, entry.key), *payload,
+                  config_.mqtt.qos, true);
+  }
+}
+
+void InverterSession::answer(const WriteResult& r, bool audit_warn) {
+  // The audit trail: one line per outcome, at info (warn for dead-man reverts).
+  const std::string line =
+      fmt::format("{}: {}", inverter_.name, audit_outcome(topic_id(inventory_.serial), r));
+  if (audit_warn) {
+    log_->warn("{}", line);
+  } else {
+    log_->info("{}", line);
+  }
+  host_.publish(setting_result_topic(config_.mqtt.base_topic, inventory_.serial, r.key),
+                result_payload(r, std::chrono::system_clock::now()), 1, false);
+}
+
+void InverterSession::handle_command(const std::string& key, std::string_view payload) {
+  auto parsed = parse_command_payload(payload);
+  const std::string id = parsed ? parsed->id : parsed.error().id;
+  const std::string requested =
+      parsed ? command_value_text(*parsed) : "'" + loggable(payload) + "'";
+  log_->info("{}: {}", inverter_.name,
+             audit_command(topic_id(inventory_.serial), key, requested, id));
+  WriteResult r;
+  r.id = id;
+  r.key = key;
+  r.outcome = client::write_status_name(client::WriteStatus::kRejected);
+  const WritableEntry* entry = find_writable_key(key);
+  if (entry == nullptr) {
+    r.reason = reject_reason_name(RejectReason::kNotAllowlisted);
+    r.message = "'" + loggable(key) + "' is not a writable setting";
+    answer(r);
+    return;
+  }
+  if (!parsed) {
+    r.reason = reject_reason_name(RejectReason::kUnparseable);
+    r.message = std::string(entry->name) + ": " + parsed.error().message;
+    answer(r);
+    return;
+  }
+  if (!writes_possible()) {
+    r.reason = reject_reason_name(RejectReason::kWritesDisabled);
+    r.message = std::string(entry->name) +
+                ": writes to an inverter reached through a plant address are not supported";
+    answer(r);
+    return;
+  }
+  if (!writer_) {
+    r.reason = reject_reason_name(RejectReason::kWritesDisabled);
+    r.message = std::string(entry->name) + ": the inverter session is not running";
+    answer(r);
+    return;
+  }
+  client::WriteRequest request;
+  request.oid = entry->oid;
+  request.value = parsed->value;
+  request.unit = InputUnit::kUser;
+  auto alive = std::weak_ptr<int>(alive_);
+  writer_->submit(std::move(request),
+                  [this, alive, key, id, requested](const client::WriteOutcome& o) {
+                    if (alive.expired()) return;
+                    on_write_outcome(key, id, requested, o);
+                  });
+}
+
+void InverterSession::on_write_outcome(const std::string& key, const std::string& id,
+                                       const std::string& requested,
+                                       const client::WriteOutcome& o) {
+  const WritableEntry* entry = find_writable(o.oid);
+  WriteResult r;
+  r.id = id;
+  r.key = key;
+  r.outcome = client::write_status_name(o.status);
+  r.message = o.message;
+  switch (o.status) {
+    case client::WriteStatus::kRejected:
+      if (o.rejection) r.reason = reject_reason_name(o.rejection->reason);
+      break;
+    case client::WriteStatus::kUnverified:
+      if (o.cause) r.reason = client::unverified_cause_name(*o.cause);
+      break;
+    case client::WriteStatus::kVerified:
+    case client::WriteStatus::kDryRun:
+      break;
+  }
+  if (entry != nullptr && o.readback && o.status != client::WriteStatus::kRejected) {
+    r.value = user_text(*entry, *o.readback);
+    r.numeric = entry->platform == WritePlatform::kNumber;
+  }
+  if (r.message.empty()) r.message = "requested " + requested;
+  answer(r);
+  // The device's values seen on the way are the freshest there are.
+  for (const auto& [oid, value] : o.interlock_values) {
+    if (const WritableEntry* e = find_writable(oid)) publish_setting(*e, value, false);
+  }
+  if (entry != nullptr && o.readback && o.status == client::WriteStatus::kVerified) {
+    publish_setting(*entry, *o.readback, true);
+  }
+  if (o.writes_sent > 0 && o.write) {
+    dead_man_.on_write(o.oid, o.write->value, now());
+    arm_dead_man();
+  }
+}
+
+void InverterSession::arm_dead_man() {
+  dead_man_timer_.cancel();
+  const auto deadline = dead_man_.deadline();
+  if (!deadline || !running_) return;
+  dead_man_timer_.expires_at(*deadline);
+  auto alive = std::weak_ptr<int>(alive_);
+  dead_man_timer_.async_wait([this, alive](const std::error_code& ec) {
+    if (ec || alive.expired() || !running_) return;
+    on_dead_man();
+  });
+}
+
+void InverterSession::on_dead_man() {
+  const auto writes = dead_man_.poll(now());
+  if (writes.empty()) {
+    arm_dead_man();
+    return;
+  }
+  log_->warn("{}: dead-man: battery_power_extern was not refreshed within {} s: writing it 0 W "
+             "and soc_strategy Internal",
+             inverter_.name, seconds_text(dead_man_.options().timeout));
+  reverts_pending_ = static_cast<unsigned>(writes.size());
+  reverts_ok_ = true;
+  auto alive = std::weak_ptr<int>(alive_);
+  for (const DeadManTimer::RevertWrite& w : writes) {
+    client::WriteRequest request;
+    request.oid = w.oid;
+    request.value = w.value;
+    request.unit = InputUnit::kWire;
+    request.safety_revert = true;
+    writer_->submit(std::move(request), [this, alive](const client::WriteOutcome& o) {
+      if (alive.expired()) return;
+      on_revert_outcome(o);
+    });
+  }
+}
+
+void InverterSession::on_revert_outcome(const client::WriteOutcome& o) {
+  const WritableEntry* entry = find_writable(o.oid);
+  const bool verified = o.status == client::WriteStatus::kVerified;
+  if (entry != nullptr) {
+    WriteResult r;
+    r.key = std::string(entry->key);
+    r.outcome = client::write_status_name(o.status);
+    // Always "dead_man", so that a flow can tell the bridge's revert from its own writes; the
+    // message says what became of it.
+    r.reason = std::string(kReasonDeadMan);
+    r.message = "dead-man revert: " + o.message;
+    if (o.readback) {
+      r.value = user_text(*entry, *o.readback);
+      r.numeric = entry->platform == WritePlatform::kNumber;
+    }
+    answer(r, true);
+    if (verified && o.readback) publish_setting(*entry, *o.readback, true);
+  }
+  reverts_ok_ = reverts_ok_ && verified;
+  if (reverts_pending_ > 0 && --reverts_pending_ == 0) {
+    if (!reverts_ok_) {
+      log_->warn("{}: dead-man revert not confirmed; trying again in {} s", inverter_.name,
+                 seconds_text(dead_man_.options().retry_interval));
+    }
+    dead_man_.on_revert_result(reverts_ok_, now());
+    arm_dead_man();
+  }
 }
 
 }  // namespace rct::daemon

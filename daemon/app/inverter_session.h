@@ -13,13 +13,18 @@
 
 #include "config/config.h"
 #include "core/client/client.h"
+#include "core/client/verified_writer.h"
+#include "core/dead_man_timer.h"
 #include "core/registry.h"
+#include "core/write_allowlist.h"
 #include "daemon/app/session_host.h"
 #include "daemon/discovery.h"
 #include "daemon/inventory_state.h"
 #include "daemon/poll_item.h"
 #include "daemon/scheduler.h"
+#include "daemon/settings_state.h"
 #include "daemon/value_policy.h"
+#include "daemon/write_command.h"
 
 namespace rct::daemon {
 
@@ -31,6 +36,12 @@ namespace rct::daemon {
 // Availability: `<base>/<serial>/status` goes online with the first valid answer and offline
 // once no valid answer arrived for offline_after (link down included), each once per
 // transition.
+// Writes (issue 6): commands for this inverter come from the App (handle_command); the
+// VerifiedWriter validates, writes and reads back, one at a time; every command and outcome is
+// logged at info (the audit trail) and answered on .../set/result. With writes enabled the
+// allowed settings are polled and published on <base>/<serial>/settings/<key>. The dead-man
+// timer (core/dead_man_timer.h) runs on its own steady_timer and reverts an External session
+// that is no longer refreshed; its reverts are answered with id null and reason "dead_man".
 class InverterSession final : private client::ClientObserver {
  public:
   // `registry`, `host` and `log` must outlive the session; `config` is copied.
@@ -58,6 +69,9 @@ class InverterSession final : private client::ClientObserver {
 
   // Empty retained discovery configs for everything announced (--remove-discovery).
   std::vector<DiscoveryMessage> removals() const;
+
+  // A command (not retained) on <base>/<serial>/settings/<key>/set for this inverter.
+  void handle_command(const std::string& key, std::string_view payload);
 
   const InverterConfig& inverter() const { return inverter_; }
   const std::string& serial() const { return inventory_.serial; }
@@ -89,6 +103,18 @@ class InverterSession final : private client::ClientObserver {
   void save_totals();
   std::string topic(std::string_view key) const;
 
+  // Writes.
+  bool writes_possible() const;  // not for a plant slave: the writer cannot address one
+  void apply_write_config();     // policy, writer options, dead-man timeout, settings topics
+  void answer(const WriteResult& result, bool audit_warn = false);
+  void on_write_outcome(const std::string& key, const std::string& id,
+                        const std::string& requested, const client::WriteOutcome& outcome);
+  void publish_setting(const WritableEntry& entry, const Value& wire, bool force);
+  bool setting_published(const WritableEntry& entry) const;
+  void arm_dead_man();
+  void on_dead_man();
+  void on_revert_outcome(const client::WriteOutcome& outcome);
+
   asio::io_context& io_;
   const Registry& registry_;
   SessionHost& host_;
@@ -98,6 +124,7 @@ class InverterSession final : private client::ClientObserver {
   std::size_t index_;
 
   std::unique_ptr<client::Client> client_;
+  std::unique_ptr<client::VerifiedWriter> writer_;  // uses client_; declared after it
   Scheduler scheduler_;
   std::optional<ValuePolicy> policy_;  // once the serial (and the persisted totals) are known
   Inventory inventory_;
@@ -111,6 +138,13 @@ class InverterSession final : private client::ClientObserver {
   asio::steady_timer poll_timer_;
   asio::steady_timer silence_timer_;
   asio::steady_timer diagnostics_timer_;
+
+  std::vector<const WritableEntry*> allowed_settings_;  // published on settings/ (writes on)
+  SettingsState settings_;
+  DeadManTimer dead_man_;
+  asio::steady_timer dead_man_timer_;
+  unsigned reverts_pending_ = 0;  // revert writes of the current dead-man round not yet done
+  bool reverts_ok_ = true;        // every revert of the round so far was verified
   bool running_ = false;
   bool link_up_ = false;
   // The client is connected and the scheduler knows it (on_reconnect done): requests may go out.

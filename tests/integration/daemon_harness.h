@@ -1,63 +1,114 @@
 #pragma once
 
-// The end-to-end world of the daemon tests (daemon_test.cpp, node_red_test.cpp): a real Mosquitto
-// on a free loopback port, the simulator on a thread of the test process, the real rct2mqtt
-// process with a generated config, and mosquitto_sub collecting what is published. Every wait has
-// a deadline.
+// The harness of the daemon's end-to-end tests: the real rct2mqtt process between the simulator
+// (on a thread of this process, on a free loopback port) and a real Mosquitto, observed with
+// mosquitto_sub. Every wait has a deadline.
+#include <unistd.h>
 
 #include <asio.hpp>
+#include <catch2/catch.hpp>
 #include <chrono>
-#include <cstdint>
+#include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "core/registry.h"
+#include "core/value_codec.h"
 #include "tests/support/mosquitto.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 #include "tools/simulator/simulator.h"
 
-namespace rct::e2e {
+namespace rct::test::e2e {
 
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+inline constexpr std::uint32_t kSerialOid = 0x7924ABD9;    // inverter_sn
+inline constexpr std::uint32_t kFirmwareOid = 0xDDD1C2D0;  // svnversion
+inline constexpr std::uint32_t kSocOid = 0x959930BF;       // battery.soc, 0..1
+inline constexpr int kExitConfig = 78;
 // 2024-06-21 12:00 device time: PV is producing.
 inline constexpr std::int64_t kNoon = 19895LL * 86400 + 12 * 3600;
 
-const Registry& registry();
+inline const rct::Registry& registry() {
+  static const rct::Registry r;
+  return r;
+}
 
-void write_file(const std::filesystem::path& p, const std::string& text);
+inline void write_file(const std::filesystem::path& p, const std::string& text) {
+  std::ofstream out(p);
+  out << text;
+}
 
 // A free loopback port below the ephemeral range: while nothing listens on an ephemeral port, a
 // client retrying to connect to it can end up connected to itself (TCP simultaneous open) and
 // hold the port.
-std::uint16_t free_port_below_ephemeral();
+inline std::uint16_t free_port_below_ephemeral() {
+  static std::uint16_t next = static_cast<std::uint16_t>(20000 + (::getpid() % 5000) * 2);
+  for (int i = 0; i < 1000; ++i) {
+    const std::uint16_t port = next++;
+    asio::io_context io;
+    asio::ip::tcp::acceptor a(io);
+    asio::error_code ec;
+    a.open(asio::ip::tcp::v4(), ec);
+    a.bind({asio::ip::make_address_v4("127.0.0.1"), port}, ec);
+    if (!ec) return port;
+  }
+  throw std::runtime_error("no free port below the ephemeral range");
+}
 
-// The simulator on its own thread, on a port below the ephemeral range (5 ms per reply); it can
-// be switched off and on again on the same port.
 class RunningSimulator {
  public:
-  RunningSimulator();
-  ~RunningSimulator();
-  RunningSimulator(const RunningSimulator&) = delete;
-  RunningSimulator& operator=(const RunningSimulator&) = delete;
-
-  sim::Simulator* operator->() { return sim_.get(); }
-  // Waits (REQUIRE) until a posted change has been applied on the simulator's thread.
-  static void apply(std::future<void> f);
+  RunningSimulator() : port_(free_port_below_ephemeral()) { launch(); }
+  ~RunningSimulator() { halt(); }
+  rct::sim::Simulator* operator->() { return sim_.get(); }
+  static void apply(std::future<void> f) { REQUIRE(f.wait_for(5s) == std::future_status::ready); }
   // The inverter switched off (connections close, nothing listens) and on again, same port.
-  void halt();
-  void launch();
+  void halt() {
+    if (!sim_) return;
+    sim_->post_shutdown().wait_for(5s);
+    io_->stop();
+    if (thread_.joinable()) thread_.join();
+    sim_.reset();
+    io_.reset();  // drops the handlers still queued for the old connections
+  }
+  void launch() {
+    io_ = std::make_unique<asio::io_context>();
+    // The port may still be held for a moment by the connections just closed.
+    const auto deadline = Clock::now() + 10s;
+    for (;;) {
+      try {
+        sim_ = std::make_unique<rct::sim::Simulator>(*io_, registry(), options());
+        sim_->start();
+        break;
+      } catch (const std::system_error& e) {
+        sim_.reset();
+        if (Clock::now() >= deadline) throw;
+        std::this_thread::sleep_for(100ms);
+      }
+    }
+    thread_ = std::thread([this] { io_->run(); });
+  }
 
  private:
-  sim::SimulatorOptions options() const;
-
+  rct::sim::SimulatorOptions options() const {
+    rct::sim::SimulatorOptions o;
+    o.port = port_;
+    o.service_time = 5ms;
+    o.start_time = kNoon;
+    return o;
+  }
   std::uint16_t port_;
   std::unique_ptr<asio::io_context> io_;
-  std::unique_ptr<sim::Simulator> sim_;
+  std::unique_ptr<rct::sim::Simulator> sim_;
   std::thread thread_;
 };
 
@@ -73,40 +124,86 @@ struct SubscriberOptions {
   int qos = 0;
 };
 
-// mosquitto_sub on `filters`, collecting lines as they arrive.
+// mosquitto_sub on everything the daemon publishes (or on `filters`), collecting lines as they
+// arrive.
 class Subscriber {
  public:
-  explicit Subscriber(std::uint16_t port, const SubscriberOptions& options = {});
+  explicit Subscriber(std::uint16_t port, const SubscriberOptions& options = {})
+      : process_(argv(port, options)) {}
+
+  static std::string sub_path() {
+    auto p = rct::test::find_executable("mosquitto_sub");
+    if (!p) throw std::runtime_error("mosquitto_sub not found");
+    return *p;
+  }
 
   // Waits until a line at index ≥ `from` satisfies `pred`; its index, or nullopt at the deadline.
   template <typename Pred>
   std::optional<std::size_t> wait(Pred pred, std::chrono::milliseconds timeout,
                                   std::size_t from = 0) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    const auto deadline = Clock::now() + timeout;
     for (;;) {
       const auto all = lines();
       for (std::size_t i = from; i < all.size(); ++i) {
         if (pred(all[i])) return i;
       }
-      if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
-      pump(std::chrono::milliseconds(100));
+      if (Clock::now() >= deadline) return std::nullopt;
+      process_.wait_for_output("\x01never\x01", 100ms);
     }
   }
   std::optional<std::size_t> wait_line(const std::string& topic, const std::string& payload,
-                                       std::chrono::milliseconds timeout, std::size_t from = 0);
+                                       std::chrono::milliseconds timeout, std::size_t from = 0) {
+    return wait([&](const Line& l) { return l.topic == topic && l.payload == payload; }, timeout,
+                from);
+  }
   std::optional<std::size_t> wait_suffix(const std::string& suffix,
-                                         std::chrono::milliseconds timeout, std::size_t from = 0);
+                                         std::chrono::milliseconds timeout, std::size_t from = 0) {
+    return wait(
+        [&](const Line& l) {
+          return l.topic.size() >= suffix.size() &&
+                 l.topic.compare(l.topic.size() - suffix.size(), suffix.size(), suffix) == 0;
+        },
+        timeout, from);
+  }
   std::optional<std::size_t> wait_line_topic(const std::string& topic,
                                              std::chrono::milliseconds timeout,
-                                             std::size_t from = 0);
-  // Collects output for `d`.
-  void pump(std::chrono::milliseconds d);
+                                             std::size_t from = 0) {
+    return wait([&](const Line& l) { return l.topic == topic; }, timeout, from);
+  }
+  void pump(std::chrono::milliseconds d) { process_.wait_for_output("\x01never\x01", d); }
 
-  // Complete lines so far, in arrival order.
-  std::vector<Line> lines() const;
+  std::vector<Line> lines() const {
+    std::vector<Line> out;
+    const std::string& text = process_.out();
+    std::size_t start = 0;
+    // Complete lines only: the last one may still be arriving.
+    for (std::size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1) {
+      // "<retained 0|1> <qos> <topic> <payload>": the payload may contain spaces, the topic not.
+      std::istringstream fields(text.substr(start, end - start));
+      Line l;
+      int retained = 0;
+      if (!(fields >> retained >> l.qos >> l.topic)) continue;
+      l.retained = retained != 0;
+      std::getline(fields, l.payload);
+      if (!l.payload.empty() && l.payload.front() == ' ') l.payload.erase(0, 1);
+      out.push_back(std::move(l));
+    }
+    return out;
+  }
 
  private:
-  test::ChildProcess process_;
+  static std::vector<std::string> argv(std::uint16_t port, const SubscriberOptions& options) {
+    std::vector<std::string> a = {sub_path(),    "-h", "127.0.0.1", "-p", std::to_string(port),
+                                  "-F",          "%r %q %t %p",      "-q",
+                                  std::to_string(options.qos)};
+    for (const std::string& f : options.filters) {
+      a.push_back("-t");
+      a.push_back(f);
+    }
+    return a;
+  }
+
+  ChildProcess process_;
 };
 
 struct DaemonSetup {
@@ -114,33 +211,88 @@ struct DaemonSetup {
   std::string fast_interval = "1";
   std::string slow_interval = "2";
   std::string extra_mqtt;                    // more [mqtt] keys
-  std::string extra_sections;                // whole sections after [poll], e.g. "[writes]\n..."
   std::optional<std::uint16_t> broker_port;  // another broker than the World's
+  std::string writes;                        // keys of a [writes] section; "": no section
 };
 
-DaemonSetup intervals(std::string fast, std::string slow);
+inline DaemonSetup intervals(std::string fast, std::string slow) {
+  DaemonSetup s;
+  s.fast_interval = std::move(fast);
+  s.slow_interval = std::move(slow);
+  return s;
+}
 
-std::string config_text(std::uint16_t broker_port, std::uint16_t sim_port,
-                        const std::filesystem::path& state_dir, const DaemonSetup& s);
+inline std::string config_text(std::uint16_t broker_port, std::uint16_t sim_port,
+                               const std::filesystem::path& state_dir, const DaemonSetup& s) {
+  std::ostringstream c;
+  c << "state_dir = \"" << state_dir.string() << "\"\n"
+    << "[logging]\nlevel = \"info\"\n"
+    << "[mqtt]\nuri = \"tcp://127.0.0.1:" << s.broker_port.value_or(broker_port) << "\"\n"
+    << "client_id = \"rct2mqtt-e2e\"\nreconnect_min = 0.5\nreconnect_max = 1\nheartbeat = 10\n"
+    << s.extra_mqtt << "[homeassistant]\nrepublish_delay_max = 0.5\n"
+    << "[[inverter]]\nhost = \"127.0.0.1\"\nport = " << sim_port << "\n"
+    << "frames_per_second = 100\nrequest_timeout = 0.5\nreconnect_min = 0.2\n"
+    << "reconnect_max = 0.5\noffline_after = 2\n"
+    << s.extra_inverter << "[poll]\nfast_interval = " << s.fast_interval
+    << "\nslow_interval = " << s.slow_interval << "\nstatic_interval = 30\n";
+  if (!s.writes.empty()) c << "[writes]\n" << s.writes;
+  return c.str();
+}
 
 // Everything one test needs: broker, simulator, config file, subscriber.
 struct World {
-  test::TempDir dir{"rct2mqtt-e2e"};
-  test::MosquittoBroker broker;
+  rct::test::TempDir dir{"rct2mqtt-e2e"};
+  rct::test::MosquittoBroker broker;
   RunningSimulator sim;
   std::filesystem::path config = dir.path() / "rct2mqtt.toml";
   std::unique_ptr<Subscriber> sub = std::make_unique<Subscriber>(broker.port());
 
   explicit World(const DaemonSetup& setup = {}) { write(setup); }
-  void write(const DaemonSetup& setup);
-  // The daemon on this world's config; `env` entries "KEY=VALUE" are added to its environment.
-  std::unique_ptr<test::ChildProcess> start(const std::vector<std::string>& env = {});
+  void write(const DaemonSetup& setup) {
+    write_file(config, config_text(broker.port(), sim->port(), dir.path() / "state", setup));
+  }
+  std::unique_ptr<ChildProcess> start(const std::vector<std::string>& env = {}) {
+    return std::make_unique<ChildProcess>(
+        std::vector<std::string>{RCT2MQTT_PATH, "-c", config.string()}, env);
+  }
 };
 
-// The serial from the first `rct2mqtt/<serial>/status` = online (REQUIRE within 20 s).
-std::string serial_of(Subscriber& sub);
+inline std::string trim_nul(std::string s) {
+  while (!s.empty() && (s.back() == '\0' || s.back() == ' ')) s.pop_back();
+  return s;
+}
 
-// SIGTERM, then REQUIRE an exit within 10 s and CHECK that it was clean.
-void stop_daemon(test::ChildProcess& daemon);
+// Every value the simulator sent for `oid` (intact replies), decoded.
+inline std::vector<rct::Value> sent_values(rct::sim::Simulator& sim, std::uint32_t oid,
+                                           rct::DataType type) {
+  std::vector<rct::Value> out;
+  for (const auto& r : sim.sent()) {
+    if (r.oid != oid || !r.intact) continue;
+    auto v = rct::decode_value(type, r.payload);
+    if (v) out.push_back(v.value());
+  }
+  return out;
+}
 
-}  // namespace rct::e2e
+inline std::string serial_of(Subscriber& sub) {
+  auto idx = sub.wait(
+      [](const Line& l) {
+        return l.topic.rfind("rct2mqtt/", 0) == 0 && l.topic.size() > 16 &&
+               l.topic.compare(l.topic.size() - 7, 7, "/status") == 0 &&
+               l.topic != "rct2mqtt/bridge/status" && l.payload == "online";
+      },
+      20s);
+  REQUIRE(idx);
+  const std::string topic = sub.lines()[*idx].topic;
+  return topic.substr(9, topic.size() - 9 - 7);
+}
+
+inline void stop_daemon(ChildProcess& daemon) {
+  daemon.signal(SIGTERM);
+  auto code = daemon.wait(10s);
+  INFO(daemon.err());
+  REQUIRE(code);
+  CHECK(*code == 0);
+}
+
+}  // namespace rct::test::e2e

@@ -1,6 +1,6 @@
 // End to end: the real rct2mqtt process between the simulator (on a thread of this process, on
-// a free loopback port) and a real Mosquitto, observed with mosquitto_sub. Every wait has a
-// deadline.
+// a free loopback port) and a real Mosquitto, observed with mosquitto_sub (daemon_harness.h).
+// Every wait has a deadline.
 #include <spdlog/logger.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -34,34 +34,7 @@
 
 using namespace std::chrono_literals;
 using rct::test::ChildProcess;
-using namespace rct::e2e;
-using Clock = std::chrono::steady_clock;
-
-namespace {
-
-constexpr std::uint32_t kSerialOid = 0x7924ABD9;    // inverter_sn
-constexpr std::uint32_t kFirmwareOid = 0xDDD1C2D0;  // svnversion
-constexpr std::uint32_t kSocOid = 0x959930BF;       // battery.soc, 0..1
-constexpr int kExitConfig = 78;
-
-std::string trim_nul(std::string s) {
-  while (!s.empty() && (s.back() == '\0' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
-// Every value the simulator sent for `oid` (intact replies), decoded.
-std::vector<rct::Value> sent_values(rct::sim::Simulator& sim, std::uint32_t oid,
-                                    rct::DataType type) {
-  std::vector<rct::Value> out;
-  for (const auto& r : sim.sent()) {
-    if (r.oid != oid || !r.intact) continue;
-    auto v = rct::decode_value(type, r.payload);
-    if (v) out.push_back(v.value());
-  }
-  return out;
-}
-
-}  // namespace
+using namespace rct::test::e2e;
 
 TEST_CASE("rct2mqtt publishes the simulator's values, and discovery passes the checker",
           "[daemon][e2e]") {

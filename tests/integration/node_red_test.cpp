@@ -25,7 +25,7 @@
 #include "tests/support/temp_dir.h"
 
 using namespace std::chrono_literals;
-using namespace rct::e2e;
+using namespace rct::test::e2e;
 using nlohmann::json;
 using rct::test::ChildProcess;
 
@@ -203,7 +203,7 @@ TEST_CASE("the Node-RED example flow shows values as numbers and sets the SOC ta
          << launcher.string());
   }
   DaemonSetup setup;
-  setup.extra_sections = "[writes]\nenabled = true\n";
+  setup.writes = "enabled = true\n";
   World w(setup);
   Subscriber observed(
       w.broker.port(),

@@ -286,6 +286,63 @@ TEST_CASE("the dead-man revert writes bring the simulator back to Internal with 
   CHECK(rig.read(rct::kOidBatteryPowerExtern) == Value(0.0f));
 }
 
+TEST_CASE("safety reverts go out when writes were disabled or set to dry run since, and only they",
+          "[verified_write_simulator]") {
+  Rig rig;
+  REQUIRE(rig.write(rct::kOidSocStrategy, "External").status == WriteStatus::kVerified);
+  REQUIRE(rig.write(rct::kOidBatteryPowerExtern, "-1500").status == WriteStatus::kVerified);
+
+  // The operator turns writes off and dry run on (a reload) while the External session runs.
+  rig.writer.set_policy(rct::WritePolicy{});
+  auto options = writer_options();
+  options.verify.dry_run = true;
+  rig.writer.set_options(options);
+  const WriteOutcome user = rig.write(rct::kOidBatteryPowerExtern, "-1000");
+  CHECK(user.rejection->reason == RejectReason::kWritesDisabled);
+
+  const auto revert = [&](std::uint32_t oid, double wire) {
+    WriteRequest r;
+    r.oid = oid;
+    r.value = wire;
+    r.unit = InputUnit::kWire;
+    r.safety_revert = true;
+    return rig.write(std::move(r));
+  };
+  const WriteOutcome power = revert(rct::kOidBatteryPowerExtern, 0.0);
+  INFO(power.message);
+  CHECK(power.status == WriteStatus::kVerified);
+  const WriteOutcome strategy = revert(rct::kOidSocStrategy, rct::kStrategyInternal);
+  INFO(strategy.message);
+  CHECK(strategy.status == WriteStatus::kVerified);
+  CHECK(rig.writes_received() == 4);
+  // The revert policy holds the dead-man's two OIDs and nothing else.
+  const WriteOutcome other = revert(rct::kOidSocMin, 0.2);
+  CHECK(other.status == WriteStatus::kRejected);
+  CHECK(other.rejection->reason == RejectReason::kNotAllowlisted);
+  CHECK(rig.writes_received() == 4);
+}
+
+TEST_CASE("new writer options apply to the next write: dry run and rate limit",
+          "[verified_write_simulator]") {
+  Rig rig;
+  auto options = writer_options();
+  options.verify.dry_run = true;
+  rig.writer.set_options(options);
+  CHECK(rig.write(rct::kOidSocMax, "90").status == WriteStatus::kDryRun);
+  CHECK(rig.writes_received() == 0);
+
+  options.verify.dry_run = false;
+  options.min_interval = 1h;
+  rig.writer.set_options(options);
+  REQUIRE(rig.write(rct::kOidSocMax, "90").status == WriteStatus::kVerified);
+  const WriteOutcome limited = rig.write(rct::kOidSocMax, "91");
+  CHECK(limited.rejection->reason == RejectReason::kRateLimited);
+  options.min_interval = 0s;
+  rig.writer.set_options(options);
+  CHECK(rig.write(rct::kOidSocMax, "91").status == WriteStatus::kVerified);
+  CHECK(rig.writes_received() == 2);
+}
+
 TEST_CASE("a verified write is volatile: the simulator's reboot reverts it",
           "[verified_write_simulator]") {
   Rig rig;

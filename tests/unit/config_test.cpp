@@ -97,7 +97,14 @@ TEST_CASE("the minimal file from the issue loads with every default filled in", 
 
   CHECK_FALSE(c.writes.enabled);
   CHECK_FALSE(c.writes.dry_run);
-  CHECK(c.writes.allow.empty());
+  CHECK_FALSE(c.writes.allow.has_value());
+  CHECK(c.writes.min_interval == 10s);
+  CHECK(c.writes.readback_delay == 500ms);
+  CHECK(c.writes.readback_interval == 500ms);
+  CHECK(c.writes.readback_attempts == 4);
+  CHECK(c.writes.dead_man_timeout == 120s);
+  // Not set: every allowlisted setting.
+  CHECK(rct::allowed_writable(c.writes).size() == rct::writable_entries().size());
 }
 
 TEST_CASE("an empty file is valid and leaves the bridge unconfigured", "[config]") {
@@ -204,10 +211,22 @@ TEST_CASE("each kind of error names the exact file, line and column", "[config]"
        2, 27, "poll.exclude[1]: unknown value 'battery.sco' (not in the registry)"},
       {__LINE__, "[poll]\nexclude = [\"battery.soc\", \"battery.soc\"]\n",
        2, 27, "poll.exclude[1]: 'battery.soc' is listed twice"},
-      {__LINE__, "[writes]\nallow = [\"0x12345678\"]\n",
-       2, 10, "writes.allow[0]: 0x12345678 is not in the registry"},
-      {__LINE__, "[writes]\nallow = [\"0xZZ\"]\n",
-       2, 10, "writes.allow[0] must be a registry name or 0x followed by 1 to 8 hex digits"},
+      {__LINE__, "[writes]\nallow = [\"soc_target\", \"com_service\"]\n",
+       2, 24, "writes.allow[1]: 'com_service' is not a writable setting (keys: "},
+      {__LINE__, "[writes]\nallow = [\"power_mng.soc_min\"]\n",
+       2, 10, "writes.allow[0]: give the key 'soc_min', not 'power_mng.soc_min'"},
+      {__LINE__, "[writes]\nallow = [\"0xCE266F0F\"]\n",
+       2, 10, "writes.allow[0]: give the key 'soc_min', not '0xCE266F0F'"},
+      {__LINE__, "[writes]\nallow = [\"soc_min\", \"soc_min\"]\n",
+       2, 21, "writes.allow[1]: 'soc_min' is listed twice"},
+      {__LINE__, "[writes]\nallow = [1]\n",
+       2, 10, "writes.allow[0] must be a string, not an integer"},
+      {__LINE__, "[writes]\ndead_man_timeout = 0\n",
+       2, 20, "writes.dead_man_timeout must be between"},
+      {__LINE__, "[writes]\nreadback_attempts = 0\n",
+       2, 21, "writes.readback_attempts must be between 1 and 20 (got 0)"},
+      {__LINE__, "[writes]\nallow_all = true\n",
+       2, 1, "unknown key 'writes.allow_all'"},
       {__LINE__, "[mqtt]\nuri = \"http://broker:1883\"\n",
        2, 7, "mqtt.uri scheme 'http' is not supported"},
       {__LINE__, "[mqtt]\nuri = \"broker:1883\"\n",
@@ -517,7 +536,13 @@ suggested_display_precision = 1
 
 [writes]
 enabled = true
-allow = ["power_mng.soc_min"]
+allow = ["soc_min", "soc_strategy"]
+dry_run = true
+min_interval = 30
+readback_delay = 0
+readback_interval = 0.25
+readback_attempts = 7
+dead_man_timeout = 2.5
 )"));
   INFO(errors_of(r));
   REQUIRE(r.ok());
@@ -551,8 +576,17 @@ allow = ["power_mng.soc_min"]
   CHECK(soc.homeassistant.enabled_by_default == false);
   CHECK(soc.homeassistant.suggested_display_precision == 1);
   CHECK(c.writes.enabled);
-  REQUIRE(c.writes.allow.size() == 1);
-  CHECK(c.writes.allow[0].name == "power_mng.soc_min");
+  CHECK(c.writes.dry_run);
+  CHECK(c.writes.allow == std::vector<std::string>{"soc_min", "soc_strategy"});
+  CHECK(c.writes.min_interval == 30s);
+  CHECK(c.writes.readback_delay == 0ms);
+  CHECK(c.writes.readback_interval == 250ms);
+  CHECK(c.writes.readback_attempts == 7);
+  CHECK(c.writes.dead_man_timeout == 2500ms);
+  const auto allowed = rct::allowed_writable(c.writes);
+  REQUIRE(allowed.size() == 2);
+  CHECK(allowed[0]->key == "soc_min");  // allowlist order (by OID)
+  CHECK(allowed[1]->key == "soc_strategy");
 }
 
 TEST_CASE("dump_config masks secrets and loads back to the same configuration",
@@ -579,7 +613,8 @@ friendly_name = "Quote \" and backslash \\"
 icon = "mdi:flash"
 
 [writes]
-allow = ["power_mng.soc_min"]
+allow = ["soc_min"]
+dead_man_timeout = 30
 )");
   dir.write("client.crt", "not parsed by the loader");
   const auto r = load(file);
@@ -622,4 +657,66 @@ TEST_CASE("the example file round-trips through dump_config", "[config]") {
   rct::Config expected = r.value();
   expected.source = again->source;
   CHECK(again.value() == expected);
+}
+
+TEST_CASE("writes.allow = [] allows nothing, and not setting it allows every setting",
+          "[config][writes]") {
+  TempDir dir;
+  const auto none = load(dir.write("none.toml", "[writes]\nenabled = true\nallow = []\n"));
+  REQUIRE(none.ok());
+  CHECK(none->writes.allow == std::vector<std::string>{});
+  CHECK(rct::allowed_writable(none->writes).empty());
+
+  const auto all = load(dir.write("all.toml", "[writes]\nenabled = true\n"));
+  REQUIRE(all.ok());
+  const auto allowed = rct::allowed_writable(all->writes);
+  REQUIRE(allowed.size() == rct::writable_entries().size());
+  // The dump names them in a comment and loads back to "not set".
+  const std::string dump = rct::dump_config(all.value());
+  INFO(dump);
+  for (const rct::WritableEntry* e : allowed)
+    CHECK_THAT(dump, Catch::Contains(std::string(e->key)));
+  CHECK(dump.find("\nallow = ") == std::string::npos);
+  const auto again = load(dir.write("dump.toml", dump));
+  REQUIRE(again.ok());
+  CHECK_FALSE(again->writes.allow.has_value());
+  CHECK(again->writes == all->writes);
+}
+
+TEST_CASE("the example's [writes] section names only keys of the allowlist", "[config][writes]") {
+  std::ifstream in(rct::test::source_dir() / "config" / "rct2mqtt.toml");
+  std::string line;
+  bool in_writes = false;
+  std::set<std::string> documented;
+  int examples = 0;
+  while (std::getline(in, line)) {
+    if (line.rfind("[", 0) == 0) in_writes = line == "[writes]";
+    if (!in_writes) continue;
+    if (line.rfind("#allow = [", 0) == 0) {
+      // Every quoted word of the example line.
+      for (std::size_t p = line.find('"'); p != std::string::npos;) {
+        const auto end = line.find('"', p + 1);
+        REQUIRE(end != std::string::npos);
+        const std::string key = line.substr(p + 1, end - p - 1);
+        INFO("example line: " << line);
+        CHECK(rct::find_writable_key(key) != nullptr);
+        ++examples;
+        p = line.find('"', end + 1);
+      }
+    }
+    // The list of keys: "#   key  description" (or "#   key, key  description").
+    if (line.rfind("#   ", 0) == 0) {
+      std::istringstream words(line.substr(4));
+      std::string word;
+      while (words >> word) {
+        if (!word.empty() && word.back() == ',') word.pop_back();
+        if (rct::find_writable_key(word) == nullptr) break;
+        documented.insert(word);
+      }
+    }
+  }
+  CHECK(examples >= 2);
+  std::set<std::string> all;
+  for (const rct::WritableEntry& e : rct::writable_entries()) all.insert(std::string(e.key));
+  CHECK(documented == all);
 }

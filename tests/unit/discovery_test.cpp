@@ -13,7 +13,9 @@
 #include <sstream>
 
 #include "core/registry.h"
+#include "core/write_allowlist.h"
 #include "daemon/poll_list.h"
+#include "daemon/settings_state.h"
 #include "daemon/topics.h"
 #include "daemon/value_policy.h"
 #include "tests/support/temp_dir.h"
@@ -412,4 +414,170 @@ TEST_CASE("discovery waits for the serial number and sanitises it", "[discovery]
   CHECK(payload.at("device").at("serial_number") == "AB 12/3+#");
   CHECK(payload.at("device").at("name") == "RCT Power AB 12/3+#");
   CHECK(component(payload, "battery_soc")->at("state_topic") == "rct2mqtt/AB_12_3__/battery/soc");
+}
+
+namespace {
+
+DiscoverySettings with_writes(rct::DiscoveryMode mode,
+                              std::vector<const rct::WritableEntry*> writable) {
+  DiscoverySettings s = settings(mode);
+  s.writable = std::move(writable);
+  return s;
+}
+
+std::vector<const rct::WritableEntry*> entries(std::initializer_list<std::string_view> keys) {
+  std::vector<const rct::WritableEntry*> out;
+  for (std::string_view k : keys) {
+    const rct::WritableEntry* e = rct::find_writable_key(k);
+    REQUIRE(e != nullptr);
+    out.push_back(e);
+  }
+  return out;
+}
+
+std::vector<const rct::WritableEntry*> every_writable() {
+  std::vector<const rct::WritableEntry*> out;
+  for (const rct::WritableEntry& e : rct::writable_entries()) out.push_back(&e);
+  return out;
+}
+
+// The states rct2mqtt publishes for the settings: the simulator's defaults in the user unit.
+std::vector<std::pair<std::string, std::string>> setting_states() {
+  rct::daemon::SettingsState state;
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const rct::WritableEntry& e : rct::writable_entries()) {
+    rct::Value v = 0.5f;
+    if (e.platform == rct::WritePlatform::kSelect) v = rct::EnumValue{4};
+    if (e.platform == rct::WritePlatform::kSwitch) v = false;
+    const auto payload = state.on_reading(e, v, rct::daemon::Instant{});
+    REQUIRE(payload);
+    out.emplace_back(rct::daemon::setting_topic("rct2mqtt", "0123456789", e.key), *payload);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("writable settings become number, select and switch entities (golden file)",
+          "[discovery][writes]") {
+  const auto writable = entries({"soc_target", "soc_strategy", "grid_charging"});
+  const auto device = rct::daemon::build_discovery(
+      with_writes(rct::DiscoveryMode::kDevice, writable), inventory(), golden_items(), nullptr);
+  REQUIRE(device.messages.size() == 1);
+  const json payload = json::parse(device.messages[0].payload);
+  json components = json::object();
+  for (const auto& [id, c] : payload.at("components").items()) {
+    if (id.rfind("settings_", 0) == 0) components[id] = c;
+  }
+  const auto entity = rct::daemon::build_discovery(
+      with_writes(rct::DiscoveryMode::kEntity, writable), inventory(), golden_items(), nullptr);
+  std::vector<DiscoveryMessage> entity_settings;
+  for (const auto& m : entity.messages) {
+    if (m.topic.find("_settings_") != std::string::npos) entity_settings.push_back(m);
+  }
+  check_golden("discovery_settings.json", json{{"device_components", components},
+                                               {"entity_messages", as_json(entity_settings)}});
+  CHECK(components.size() == 3);
+  CHECK(entity_settings.size() == 3);
+  CHECK(device.announced.components.at("settings_soc_strategy") == "select");
+  CHECK(entity.announced.components.at("settings_grid_charging") == "switch");
+}
+
+TEST_CASE("setting entities follow the topic contract", "[discovery][writes]") {
+  const auto build =
+      rct::daemon::build_discovery(with_writes(rct::DiscoveryMode::kDevice, every_writable()),
+                                   inventory(), golden_items(), nullptr);
+  REQUIRE(build.messages.size() == 1);
+  const json payload = json::parse(build.messages[0].payload);
+  for (const rct::WritableEntry& e : rct::writable_entries()) {
+    const std::string key(e.key);
+    INFO(key);
+    const json* c = component(payload, "settings_" + key);
+    REQUIRE(c != nullptr);
+    CHECK(c->at("platform") == std::string(rct::write_platform_name(e.platform)));
+    CHECK(c->at("unique_id") == "rct2mqtt_0123456789_settings_" + key);
+    CHECK(c->at("default_entity_id") == std::string(rct::write_platform_name(e.platform)) +
+                                            ".rct2mqtt_0123456789_settings_" + key);
+    CHECK(c->at("state_topic") == "rct2mqtt/0123456789/settings/" + key);
+    CHECK(c->at("command_topic") == "rct2mqtt/0123456789/settings/" + key + "/set");
+    CHECK(c->at("qos") == 1);
+    CHECK(c->at("entity_category") == "config");
+    CHECK(c->at("name") == std::string(e.label));
+    CHECK_FALSE(c->contains("availability"));  // the device's: bridge and inverter
+    switch (e.platform) {
+      case rct::WritePlatform::kNumber:
+        CHECK(c->at("min").get<double>() == e.min);
+        CHECK(c->at("max").get<double>() == e.max);
+        CHECK(c->at("step").get<double>() == e.step);
+        CHECK(c->value("unit_of_measurement", "") == std::string(e.unit));
+        break;
+      case rct::WritePlatform::kSelect:
+        CHECK(c->at("options").size() == rct::select_options(e).size());
+        CHECK(c->at("options").at(2) == "External");
+        break;
+      case rct::WritePlatform::kSwitch:
+        CHECK(c->at("payload_on") == "ON");
+        CHECK(c->at("payload_off") == "OFF");
+        break;
+    }
+  }
+  // From the configuration: only with writes enabled, and only the allowed keys.
+  rct::Config config;
+  config.writes.allow = std::vector<std::string>{"soc_min"};
+  CHECK(rct::daemon::discovery_settings(config, "1").writable.empty());
+  config.writes.enabled = true;
+  CHECK(rct::daemon::discovery_settings(config, "1").writable == entries({"soc_min"}));
+}
+
+TEST_CASE("every writable setting passes ha-discovery-check --strict, with its states",
+          "[discovery][writes][ha-check]") {
+  const auto inv = inventory();
+  const auto items = default_items();
+  auto states = sample_states(items, inv);
+  for (auto& s : setting_states()) states.push_back(std::move(s));
+  for (const auto mode : {rct::DiscoveryMode::kDevice, rct::DiscoveryMode::kEntity}) {
+    INFO("mode " << rct::discovery_mode_name(mode));
+    const auto build =
+        rct::daemon::build_discovery(with_writes(mode, every_writable()), inv, items, nullptr);
+    const auto run = run_checker(build.messages, states);
+    if (!run.ran) return;
+    INFO(run.output);
+    CHECK(run.status == 0);
+    CHECK(run.output.find(" 0 failed") != std::string::npos);
+    CHECK(run.output.find("no state message") == std::string::npos);
+  }
+}
+
+TEST_CASE("disabling writes removes the setting entities in both modes", "[discovery][writes]") {
+  for (const auto mode : {rct::DiscoveryMode::kDevice, rct::DiscoveryMode::kEntity}) {
+    INFO("mode " << rct::discovery_mode_name(mode));
+    const auto on = rct::daemon::build_discovery(with_writes(mode, every_writable()), inventory(),
+                                                 golden_items(), nullptr);
+    const auto off =
+        rct::daemon::build_discovery(settings(mode), inventory(), golden_items(), &on.announced);
+    for (const rct::WritableEntry& e : rct::writable_entries()) {
+      const std::string id = "settings_" + std::string(e.key);
+      INFO(id);
+      CHECK(off.announced.components.count(id) == 0);
+      if (mode == rct::DiscoveryMode::kDevice) {
+        // A platform-only stub: HA drops the entity.
+        const json payload = json::parse(off.messages.back().payload);
+        REQUIRE(component(payload, id) != nullptr);
+        CHECK(*component(payload, id) ==
+              json{{"platform", std::string(rct::write_platform_name(e.platform))}});
+      } else {
+        const std::string topic = "homeassistant/" +
+                                  std::string(rct::write_platform_name(e.platform)) +
+                                  "/rct2mqtt_0123456789_" + id + "/config";
+        CHECK(std::count(off.messages.begin(), off.messages.end(), DiscoveryMessage{topic, ""}) ==
+              1);
+      }
+    }
+    std::vector<DiscoveryMessage> sequence = on.messages;
+    sequence.insert(sequence.end(), off.messages.begin(), off.messages.end());
+    const auto run = run_checker(sequence);
+    if (!run.ran) return;
+    INFO(run.output);
+    CHECK(run.status == 0);
+  }
 }

@@ -6,6 +6,7 @@
 
 #include "core/inventory.h"
 #include "core/registry.h"
+#include "core/write_allowlist.h"
 #include "daemon/value_catalog.h"
 
 using namespace std::chrono_literals;
@@ -266,7 +267,9 @@ TEST_CASE("conflicting keys are reported", "[poll_list]") {
   CHECK(conflicts_with_topic("ts").size() == 1);               // aggregate timestamp
   CHECK(conflicts_with_topic("bridge/soc").size() == 1);       // bridge diagnostics
   CHECK(conflicts_with_topic("battery/soc/set").size() == 1);  // command topic
-  CHECK(conflicts_with_topic("pv/a").size() == 1);             // a level of pv/a/power
+  CHECK(conflicts_with_topic("settings/soc").size() == 1);     // writable settings
+  CHECK(conflicts_with_topic("settings").size() == 1);
+  CHECK(conflicts_with_topic("pv/a").size() == 1);  // a level of pv/a/power
   CHECK(conflicts_with_topic("battery/charge").empty());
 
   rct::Config config;
@@ -276,4 +279,35 @@ TEST_CASE("conflicting keys are reported", "[poll_list]") {
   CHECK(rct::daemon::poll_list_conflicts(
             rct::daemon::build_poll_list(config, registry, full_inventory()))
             .size() == 1);
+}
+
+TEST_CASE("with writes enabled the allowed settings are polled slowly, without sensors",
+          "[poll_list][writes]") {
+  const rct::Registry registry;
+  rct::Config config;
+  // soc_target and battery_power_extern are not in the default set; soc_strategy is.
+  config.writes.allow =
+      std::vector<std::string>{"soc_target", "battery_power_extern", "soc_strategy"};
+  const std::uint32_t target = rct::find_writable_key("soc_target")->oid;
+  const auto off = rct::daemon::build_poll_list(config, registry, full_inventory());
+  CHECK(item_of(off, target) == nullptr);
+  CHECK(item_of(off, rct::kOidBatteryPowerExtern) == nullptr);
+  const PollItem* strategy_off = item_of(off, rct::kOidSocStrategy);
+  REQUIRE(strategy_off != nullptr);
+
+  config.writes.enabled = true;
+  const auto on = rct::daemon::build_poll_list(config, registry, full_inventory());
+  CHECK(on.size() == off.size() + 2);
+  for (const std::uint32_t oid : {target, rct::kOidBatteryPowerExtern}) {
+    const PollItem* item = item_of(on, oid);
+    REQUIRE(item != nullptr);
+    CHECK(item->sensors.empty());  // published under settings/ by the session
+    CHECK(item->interval == config.poll.slow_interval);
+    CHECK(item->type == registry.find(oid)->response_type);
+  }
+  // Polled already: the item stays as it was, sensor included.
+  REQUIRE(item_of(on, rct::kOidSocStrategy) != nullptr);
+  CHECK(*item_of(on, rct::kOidSocStrategy) == *strategy_off);
+  CHECK(item_of(on, rct::find_writable_key("pv_power_reduction")->oid) == nullptr);  // not allowed
+  CHECK(rct::daemon::poll_list_conflicts(on).empty());
 }
