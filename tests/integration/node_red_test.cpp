@@ -89,30 +89,33 @@ json instrumented_flow(std::uint16_t broker_port) {
   broker["broker"] = "127.0.0.1";
   broker["port"] = std::to_string(broker_port);
 
+  // Wired first, appended last: appending to `flow` invalidates references into it.
+  std::vector<json> added;
   node(flow, kValueNode)["wires"][0].push_back("test_value_observer");
-  flow.push_back(observer("test_value_observer", kValueTopic,
-                          "{type: typeof msg.payload, value: msg.payload, key: msg.key, "
-                          "serial: msg.serial}"));
+  added.push_back(observer("test_value_observer", kValueTopic,
+                           "{type: typeof msg.payload, value: msg.payload, key: msg.key, "
+                           "serial: msg.serial}"));
   json& outcome = node(flow, kOutcomeNode);
   REQUIRE(outcome["wires"].size() == kBranches.size());
   for (std::size_t i = 0; i < kBranches.size(); ++i) {
     const std::string id = "test_result_observer_" + kBranches[i];
     outcome["wires"][i].push_back(id);
-    flow.push_back(
+    added.push_back(
         observer(id, kResultTopic,
                  "{branch: '" + kBranches[i] + "', result: msg.payload, request: msg.request}"));
   }
-  flow.push_back({{"id", "test_observation_out"},
-                  {"type", "mqtt out"},
-                  {"z", kTab},
-                  {"name", "test: observations"},
-                  {"topic", ""},
-                  {"qos", "1"},
-                  {"retain", "false"},
-                  {"broker", kBrokerNode},
-                  {"x", 0},
-                  {"y", 0},
-                  {"wires", json::array()}});
+  added.push_back({{"id", "test_observation_out"},
+                   {"type", "mqtt out"},
+                   {"z", kTab},
+                   {"name", "test: observations"},
+                   {"topic", ""},
+                   {"qos", "1"},
+                   {"retain", "false"},
+                   {"broker", kBrokerNode},
+                   {"x", 0},
+                   {"y", 0},
+                   {"wires", json::array()}});
+  for (json& n : added) flow.push_back(std::move(n));
   return flow;
 }
 
