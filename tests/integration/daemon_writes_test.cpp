@@ -230,6 +230,9 @@ TEST_CASE(
                c.at("settings_soc_target") == json{{"platform", "number"}};
       },
       10s));
+  // Their retained states are cleared (mosquitto_sub shows an empty payload as "(null)").
+  CHECK(w.sub->wait_line(t.state("soc_target"), "(null)", 5s));
+  CHECK(w.sub->wait_line(t.state("soc_strategy"), "(null)", 5s));
   publish(w, t.set("soc_target"), R"({"value": 43, "id": "d3"})");
   auto off = wait_id(*w.sub, t.result("soc_target"), "d3");
   REQUIRE(off);
