@@ -114,7 +114,7 @@ class RunningSimulator {
 
 struct Line {
   std::string topic;
-  std::string payload;
+  std::string payload;  // "(null)" for an empty payload, as mosquitto_sub -v prints it
   bool retained = false;
   int qos = 0;  // the lower of the message's QoS and the subscription's
 };
@@ -186,6 +186,8 @@ class Subscriber {
       l.retained = retained != 0;
       std::getline(fields, l.payload);
       if (!l.payload.empty() && l.payload.front() == ' ') l.payload.erase(0, 1);
+      // An empty payload (a cleared retained topic) reads "(null)", as mosquitto_sub -v shows it.
+      if (l.payload.empty()) l.payload = "(null)";
       out.push_back(std::move(l));
     }
     return out;
