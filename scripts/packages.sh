@@ -9,3 +9,6 @@ RCT_TEST_PACKAGES=(catch2 clang libclang-rt-14-dev mosquitto mosquitto-clients o
   lintian systemd)
 # scripts/package.sh: the Debian package build (its build dependencies come from debian/control).
 RCT_PACKAGE_PACKAGES=(dpkg-dev debhelper)
+# Node.js and npm for the Node-RED test (scripts/node-red.sh), installed only when `node` or `npm`
+# is missing: a Node.js from elsewhere (e.g. with npm built in) is used as it is.
+RCT_NODE_RED_PACKAGES=(nodejs npm)

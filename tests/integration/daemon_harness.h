@@ -114,15 +114,22 @@ class RunningSimulator {
 
 struct Line {
   std::string topic;
-  std::string payload;
+  std::string payload;  // "(null)" for an empty payload, as mosquitto_sub -v prints it
+  bool retained = false;
+  int qos = 0;  // the lower of the message's QoS and the subscription's
 };
 
-// mosquitto_sub -v on everything the daemon publishes, collecting lines as they arrive.
+struct SubscriberOptions {
+  std::vector<std::string> filters = {"rct2mqtt/#", "homeassistant/#"};
+  int qos = 0;
+};
+
+// mosquitto_sub on everything the daemon publishes (or on `filters`), collecting lines as they
+// arrive.
 class Subscriber {
  public:
-  explicit Subscriber(std::uint16_t port)
-      : process_({sub_path(), "-h", "127.0.0.1", "-p", std::to_string(port), "-v", "-t",
-                  "rct2mqtt/#", "-t", "homeassistant/#"}) {}
+  explicit Subscriber(std::uint16_t port, const SubscriberOptions& options = {})
+      : process_(argv(port, options)) {}
 
   static std::string sub_path() {
     auto p = rct::test::find_executable("mosquitto_sub");
@@ -167,22 +174,37 @@ class Subscriber {
 
   std::vector<Line> lines() const {
     std::vector<Line> out;
-    std::istringstream in(process_.out());
-    std::string text;
-    while (std::getline(in, text)) {
-      const auto sp = text.find(' ');
-      if (sp == std::string::npos) {
-        out.push_back({text, ""});
-      } else {
-        out.push_back({text.substr(0, sp), text.substr(sp + 1)});
-      }
+    const std::string& text = process_.out();
+    std::size_t start = 0;
+    // Complete lines only: the last one may still be arriving.
+    for (std::size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1) {
+      // "<retained 0|1> <qos> <topic> <payload>": the payload may contain spaces, the topic not.
+      std::istringstream fields(text.substr(start, end - start));
+      Line l;
+      int retained = 0;
+      if (!(fields >> retained >> l.qos >> l.topic)) continue;
+      l.retained = retained != 0;
+      std::getline(fields, l.payload);
+      if (!l.payload.empty() && l.payload.front() == ' ') l.payload.erase(0, 1);
+      // An empty payload (a cleared retained topic) reads "(null)", as mosquitto_sub -v shows it.
+      if (l.payload.empty()) l.payload = "(null)";
+      out.push_back(std::move(l));
     }
-    // The last line may be incomplete.
-    if (!process_.out().empty() && process_.out().back() != '\n' && !out.empty()) out.pop_back();
     return out;
   }
 
  private:
+  static std::vector<std::string> argv(std::uint16_t port, const SubscriberOptions& options) {
+    std::vector<std::string> a = {sub_path(),    "-h", "127.0.0.1", "-p", std::to_string(port),
+                                  "-F",          "%r %q %t %p",      "-q",
+                                  std::to_string(options.qos)};
+    for (const std::string& f : options.filters) {
+      a.push_back("-t");
+      a.push_back(f);
+    }
+    return a;
+  }
+
   ChildProcess process_;
 };
 

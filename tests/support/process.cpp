@@ -30,7 +30,8 @@ int decode_status(int status) {
 }  // namespace
 
 ChildProcess::ChildProcess(const std::vector<std::string>& argv,
-                           const std::vector<std::string>& env) {
+                           const std::vector<std::string>& env, Group group)
+    : group_(group) {
   // A child that exits before reading its input must not kill the test with SIGPIPE.
   std::signal(SIGPIPE, SIG_IGN);
   int in[2], out[2], err[2];
@@ -45,6 +46,12 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv,
   // Nothing else leaks into the child: a listening socket of the test (e.g. the simulator's)
   // inherited by a child would keep its port bound after the test closed it.
   posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  if (group_ == Group::kOwn) {
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attributes, 0);  // a new group whose id is the child's pid
+  }
 
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
@@ -56,8 +63,10 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv,
   for (std::string& e : env_storage) envp.push_back(e.data());
   envp.push_back(nullptr);
 
-  const int rc = posix_spawn(&pid_, argv.at(0).c_str(), &actions, nullptr, args.data(), envp.data());
+  const int rc =
+      posix_spawn(&pid_, argv.at(0).c_str(), &actions, &attributes, args.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
   ::close(in[0]);
   ::close(out[1]);
   ::close(err[1]);
@@ -75,7 +84,7 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv,
 
 ChildProcess::~ChildProcess() {
   if (!status_ && pid_ > 0) {
-    ::kill(pid_, SIGKILL);
+    ::kill(group_ == Group::kOwn ? -pid_ : pid_, SIGKILL);
     int status = 0;
     ::waitpid(pid_, &status, 0);
   }
@@ -157,7 +166,8 @@ std::optional<int> ChildProcess::wait(std::chrono::milliseconds timeout) {
 }
 
 void ChildProcess::signal(int sig) {
-  if (!status_ && pid_ > 0) ::kill(pid_, sig);
+  // Only before the child is reaped: until then its pid, and so its group id, cannot be reused.
+  if (!status_ && pid_ > 0) ::kill(group_ == Group::kOwn ? -pid_ : pid_, sig);
 }
 
 RunResult run_process(const std::vector<std::string>& argv, const std::string& stdin_data,

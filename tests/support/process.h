@@ -12,9 +12,13 @@ namespace rct::test {
 // real peers (mosquitto). All waits take a deadline; nothing sleeps for synchronisation.
 class ChildProcess {
  public:
+  // kOwn: the child leads a new process group, and signal() and the destructor reach the whole
+  // group (for programs that start helpers of their own, e.g. a Node.js application).
+  enum class Group { kInherit, kOwn };
+
   // argv[0] is the executable path; `env` entries "KEY=VALUE" are added to the environment.
   explicit ChildProcess(const std::vector<std::string>& argv,
-                        const std::vector<std::string>& env = {});
+                        const std::vector<std::string>& env = {}, Group group = Group::kInherit);
   ~ChildProcess();  // kills (SIGKILL) and reaps a child still running
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
@@ -29,6 +33,7 @@ class ChildProcess {
                        bool from_stderr = false);
   // Waits for exit; nullopt on timeout. The value is the exit code, or 128 + signal.
   std::optional<int> wait(std::chrono::milliseconds timeout);
+  // To the child, or to its whole process group (Group::kOwn); nothing once the child is reaped.
   void signal(int sig);
 
   const std::string& out() const { return out_; }
@@ -39,6 +44,7 @@ class ChildProcess {
   bool pump(std::chrono::milliseconds timeout);
 
   pid_t pid_ = -1;
+  Group group_ = Group::kInherit;
   int in_fd_ = -1;
   int out_fd_ = -1;
   int err_fd_ = -1;
