@@ -130,7 +130,7 @@ struct EnumTable {
   std::span<const EnumEntry> entries;
 };
 
-constexpr EnumTable kTables[] = {
+constexpr EnumTable kEnumTables[] = {
     {0x5F33284E, kInverterState},      // prim_sm.state
     {0xF168B748, kSocStrategy},        // power_mng.soc_strategy
     {0x682CDDA1, kBatteryType},        // power_mng.battery_type
@@ -148,7 +148,7 @@ constexpr EnumTable kTables[] = {
 };
 
 constexpr bool ascending_values() {
-  for (const EnumTable& t : kTables) {
+  for (const EnumTable& t : kEnumTables) {
     for (std::size_t i = 1; i < t.entries.size(); ++i) {
       if (t.entries[i - 1].value >= t.entries[i].value) return false;
     }
@@ -160,7 +160,7 @@ static_assert(ascending_values(), "enum tables must be ascending by value, value
 }  // namespace
 
 std::span<const EnumEntry> enum_entries(std::uint32_t oid) {
-  for (const EnumTable& t : kTables) {
+  for (const EnumTable& t : kEnumTables) {
     if (t.oid == oid) return t.entries;
   }
   return {};

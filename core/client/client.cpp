@@ -10,10 +10,6 @@ namespace {
 
 constexpr std::uint32_t kEventTableOid = 0x6F3876BC;  // logger.error_log_time_stamp
 
-TimePoint now() {
-  return std::chrono::steady_clock::now();
-}
-
 }  // namespace
 
 std::string_view client_state_name(ClientState s) {
@@ -103,7 +99,7 @@ void Client::connect() {
   decoder_.reset();
   tracker_.reset_link_counters();
   set_state(ClientState::kConnecting);
-  deadline_ = now() + options_.connect_timeout;
+  deadline_ = steady_now() + options_.connect_timeout;
   arm_timer();
   // An IP address needs no resolver (whose asynchronous form runs getaddrinfo on a thread).
   std::error_code not_an_address;
@@ -162,7 +158,7 @@ void Client::on_read(const std::error_code& ec, std::size_t size) {
   const std::span<const std::uint8_t> bytes(read_buffer_.data(), size);
   observer_.on_bytes(Direction::kReceived, bytes);
   decoder_.feed(bytes);
-  const TimePoint t = now();
+  const TimePoint t = steady_now();
   const std::uint64_t epoch = epoch_;
   while (auto event = decoder_.next()) {
     handle(*event, t);
@@ -213,7 +209,7 @@ void Client::handle(const DecodeEvent& event, TimePoint t) {
 
 void Client::pump() {
   if (state_ != ClientState::kConnected) return;
-  const TimePoint t = now();
+  const TimePoint t = steady_now();
   bool queued = false;
   while (auto d = tracker_.next_dispatch(t)) {
     std::optional<RequestId> write_id;
@@ -252,7 +248,7 @@ void Client::on_written(const std::error_code& ec) {
 }
 
 void Client::on_timer() {
-  const TimePoint t = now();
+  const TimePoint t = steady_now();
   switch (state_) {
     case ClientState::kDisconnected:
       return;
@@ -315,7 +311,7 @@ void Client::link_lost(LinkDownReason reason, const std::error_code& ec) {
   if (state_ != ClientState::kConnecting && state_ != ClientState::kConnected) return;
   close_link(ClientError::kDisconnected);
   fail(tracker_.fail_all(ClientError::kDisconnected));
-  const TimePoint t = now();
+  const TimePoint t = steady_now();
   if (!down_since_) down_since_ = t;
   if (!reported_down_) {
     reported_down_ = true;

@@ -9,4 +9,9 @@ namespace rct::client {
 using TimePoint = std::chrono::steady_clock::time_point;
 using Duration = std::chrono::steady_clock::duration;
 
+// The clock the I/O parts (Client, VerifiedWriter) read.
+inline TimePoint steady_now() {
+  return std::chrono::steady_clock::now();
+}
+
 }  // namespace rct::client

@@ -3,14 +3,6 @@
 #include <utility>
 
 namespace rct::client {
-namespace {
-
-TimePoint now() {
-  return std::chrono::steady_clock::now();
-}
-
-}  // namespace
-
 template <typename Handler>
 auto VerifiedWriter::guarded(Handler handler) {
   return [this, generation = generation_, alive = std::weak_ptr<int>(alive_),
@@ -76,7 +68,7 @@ void VerifiedWriter::pump() {
   if (revert) verify.dry_run = false;
   current_ = std::make_unique<VerifiedWrite>(std::move(job.request), policy, limiter_, verify);
   current_callback_ = std::move(job.callback);
-  perform(current_->start(now()));
+  perform(current_->start(steady_now()));
 }
 
 void VerifiedWriter::perform(VerifiedWrite::Step step) {
@@ -88,20 +80,20 @@ void VerifiedWriter::perform(VerifiedWrite::Step step) {
                      Result<Value, ClientError> value =
                          r ? Result<Value, ClientError>(std::move(r->value))
                            : Result<Value, ClientError>(r.error());
-                     perform(current_->on_read(oid, value, now()));
+                     perform(current_->on_read(oid, value, steady_now()));
                    }));
       return;
     }
     case Kind::kWrite:
       client_.write(step.oid, std::move(step.payload), guarded([this](Result<void, ClientError> r) {
-                      perform(current_->on_sent(r, now()));
+                      perform(current_->on_sent(r, steady_now()));
                     }));
       return;
     case Kind::kWait:
       timer_.expires_at(step.until);
       timer_.async_wait(guarded([this](const std::error_code& ec) {
         if (ec == asio::error::operation_aborted) return;
-        perform(current_->on_timer(now()));
+        perform(current_->on_timer(steady_now()));
       }));
       return;
     case Kind::kDone: {

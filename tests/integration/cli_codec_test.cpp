@@ -87,7 +87,8 @@ TEST_CASE("frame encode refuses what cannot be encoded with exit 1 and one line"
 }
 
 TEST_CASE("value decode and encode print values and payloads", "[cli]") {
-  CHECK(rctclient({"value", "decode", "--type", "float", "3e97b191"}).out == "0.29627659916877747\n");
+  CHECK(rctclient({"value", "decode", "--type", "float", "3e97b191"}).out ==
+        "0.29627659916877747\n");
   CHECK(rctclient({"value", "decode", "--type", "uint8", "ff"}).out == "255\n");
   CHECK(rctclient({"value", "encode", "--type", "uint16", "65535"}).out == "ffff\n");
   CHECK(rctclient({"value", "encode", "--type", "int16", "--", "-2"}).out == "fffe\n");

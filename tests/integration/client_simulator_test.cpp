@@ -36,11 +36,7 @@ const rct::Registry& registry() {
   return rct::test::test_registry();
 }
 
-std::uint32_t oid_of(std::string_view name) {
-  const rct::OidInfo* info = registry().find(name);
-  REQUIRE(info != nullptr);
-  return info->id;
-}
+using rct::test::oid_of;
 
 // Types whose payload size is fixed (protocol.md §8.11): a cut payload can always be told apart.
 bool fixed_size(DataType t) {

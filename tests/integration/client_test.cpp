@@ -13,6 +13,7 @@
 #include "tests/integration/fake_peer.h"
 #include "tests/support/bytes.h"
 #include "tests/support/catch.h"
+#include "tests/support/oids.h"
 
 using namespace std::chrono_literals;
 using rct::Command;
@@ -33,11 +34,11 @@ using rct::test::wire;
 
 namespace {
 
-constexpr std::uint32_t kSoc = 0x959930BF;       // battery.soc, FLOAT
-constexpr std::uint32_t kVoltage = 0x65EED11B;   // battery.voltage, FLOAT
+using rct::test::kSoc;
+using rct::test::kVoltage;
 constexpr std::uint32_t kLoad = 0x1AC87AA0;      // g_sync.p_ac_load_sum_lp, FLOAT
 constexpr std::uint32_t kStrategy = 0xF168B748;  // power_mng.soc_strategy, ENUM
-constexpr std::uint32_t kSocLog = 0x5293B668;    // logger.minutes_soc_log_ts, TIMESERIES
+using rct::test::kSocLog;
 constexpr std::uint32_t kEventLog = 0x6F3876BC;  // logger.error_log_time_stamp, EVENT_TABLE
 
 const std::vector<std::uint8_t> kSocPayload = hex_bytes("3e998623");  // 0.29985150694847107

@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <asio.hpp>
-#include "tests/support/catch.h"
 #include <chrono>
 #include <csignal>
 #include <filesystem>
@@ -21,8 +20,10 @@
 
 #include "core/registry.h"
 #include "core/value_codec.h"
+#include "tests/support/catch.h"
 #include "tests/support/mosquitto.h"
 #include "tests/support/process.h"
+#include "tests/support/shared_dir.h"
 #include "tests/support/temp_dir.h"
 #include "tools/simulator/simulator.h"
 
@@ -65,10 +66,12 @@ inline std::uint16_t free_port_below_ephemeral() {
   throw std::runtime_error("no free port below the ephemeral range");
 }
 
-class RunningSimulator {
+// The simulator on its own thread, on a fixed port, that can be switched off (halt: connections
+// close, nothing listens) and on again (launch), like an inverter at night.
+class SwitchableSimulator {
  public:
-  RunningSimulator() : port_(free_port_below_ephemeral()) { launch(); }
-  ~RunningSimulator() { halt(); }
+  SwitchableSimulator() : port_(free_port_below_ephemeral()) { launch(); }
+  ~SwitchableSimulator() { halt(); }
   rct::sim::Simulator* operator->() { return sim_.get(); }
   static void apply(std::future<void> f) { REQUIRE(f.wait_for(5s) == std::future_status::ready); }
   // The inverter switched off (connections close, nothing listens) and on again, same port.
@@ -195,8 +198,14 @@ class Subscriber {
 
  private:
   static std::vector<std::string> argv(std::uint16_t port, const SubscriberOptions& options) {
-    std::vector<std::string> a = {sub_path(),    "-h", "127.0.0.1", "-p", std::to_string(port),
-                                  "-F",          "%r %q %t %p",      "-q",
+    std::vector<std::string> a = {sub_path(),
+                                  "-h",
+                                  "127.0.0.1",
+                                  "-p",
+                                  std::to_string(port),
+                                  "-F",
+                                  "%r %q %t %p",
+                                  "-q",
                                   std::to_string(options.qos)};
     for (const std::string& f : options.filters) {
       a.push_back("-t");
@@ -245,7 +254,7 @@ inline std::string config_text(std::uint16_t broker_port, std::uint16_t sim_port
 struct World {
   rct::test::TempDir dir{"rct2mqtt-e2e"};
   rct::test::MosquittoBroker broker;
-  RunningSimulator sim;
+  SwitchableSimulator sim;
   std::filesystem::path config = dir.path() / "rct2mqtt.toml";
   std::unique_ptr<Subscriber> sub = std::make_unique<Subscriber>(broker.port());
 
@@ -295,6 +304,47 @@ inline void stop_daemon(ChildProcess& daemon) {
   INFO(daemon.err());
   REQUIRE(code);
   CHECK(*code == 0);
+}
+
+// Runs ../shared's Home Assistant discovery checker over what `lines` recorded: the discovery
+// messages with --strict, then discovery and states together without it (a value that never had
+// a plausible reading, e.g. a lifetime counter at 0 that the counter guard never publishes, has
+// no state yet, which is only a warning). Command answers (.../set/result) are not states.
+// Skipped with a warning where ../shared is missing.
+inline void check_home_assistant_view(const std::vector<Line>& lines,
+                                      const std::filesystem::path& dir) {
+  auto shared = rct::test::shared_dir();
+  if (!shared) {
+    WARN("../shared is missing: the Home Assistant discovery checker is skipped");
+    return;
+  }
+  std::ostringstream discovery;
+  std::ostringstream states;
+  const std::string result_suffix = "/set/result";
+  for (const auto& l : lines) {
+    if (l.topic.size() >= result_suffix.size() &&
+        l.topic.compare(l.topic.size() - result_suffix.size(), result_suffix.size(),
+                        result_suffix) == 0) {
+      continue;
+    }
+    (l.topic.rfind("homeassistant/", 0) == 0 ? discovery : states)
+        << l.topic << ' ' << l.payload << '\n';
+  }
+  const auto discovery_file = dir / "discovery.txt";
+  const auto states_file = dir / "states.txt";
+  write_file(discovery_file, discovery.str());
+  write_file(states_file, states.str());
+  const auto checker = (*shared / "tools" / "ha-discovery-check").string();
+  const auto python = rct::test::find_executable("python3");
+  REQUIRE(python);
+  auto strict =
+      rct::test::run_process({*python, checker, "--strict", "--file", discovery_file.string()});
+  INFO(strict.out << strict.err);
+  CHECK(strict.exit_code == 0);
+  auto with_states = rct::test::run_process(
+      {*python, checker, "--file", discovery_file.string(), "--states", states_file.string()});
+  INFO(with_states.out << with_states.err);
+  CHECK(with_states.exit_code == 0);
 }
 
 }  // namespace rct::test::e2e

@@ -28,7 +28,6 @@
 #include "tests/support/catch.h"
 #include "tests/support/mosquitto.h"
 #include "tests/support/process.h"
-#include "tests/support/shared_dir.h"
 #include "tests/support/temp_dir.h"
 #include "tools/simulator/simulator.h"
 
@@ -61,7 +60,8 @@ TEST_CASE("rct2mqtt publishes the simulator's values, and discovery passes the c
   const double published = std::stod(w.sub->lines()[*soc].payload);
   bool matched = false;
   for (const auto& v : sent_values(*w.sim.operator->(), kSocOid, rct::DataType::kFloat)) {
-    if (std::abs(static_cast<double>(std::get<float>(v)) * 100.0 - published) < 1e-3) matched = true;
+    if (std::abs(static_cast<double>(std::get<float>(v)) * 100.0 - published) < 1e-3)
+      matched = true;
   }
   INFO("published SOC " << published);
   CHECK(matched);
@@ -73,37 +73,12 @@ TEST_CASE("rct2mqtt publishes the simulator's values, and discovery passes the c
   w.sub->pump(3s);
   stop_daemon(*daemon);
 
-  auto shared = rct::test::shared_dir();
-  if (!shared) {
-    WARN("../shared is missing: the Home Assistant discovery checker is skipped");
-    return;
-  }
-  std::ostringstream discovery;
-  std::ostringstream states;
-  for (const auto& l : w.sub->lines()) {
-    (l.topic.rfind("homeassistant/", 0) == 0 ? discovery : states)
-        << l.topic << ' ' << l.payload << '\n';
-  }
-  write_file(w.dir.path() / "discovery.txt", discovery.str());
-  write_file(w.dir.path() / "states.txt", states.str());
-  const auto checker = (*shared / "tools" / "ha-discovery-check").string();
-  const auto python = rct::test::find_executable("python3");
-  REQUIRE(python);
-  auto strict = rct::test::run_process({*python, checker, "--strict", "--file",
-                                        (w.dir.path() / "discovery.txt").string()});
-  INFO(strict.out << strict.err);
-  CHECK(strict.exit_code == 0);
-  // States without --strict: a value that never had a plausible reading (a lifetime counter
-  // at 0, which the counter guard never publishes) has no state yet, which is only a warning.
-  auto with_states = rct::test::run_process(
-      {*python, checker, "--file", (w.dir.path() / "discovery.txt").string(),
-       "--states", (w.dir.path() / "states.txt").string()});
-  INFO(with_states.out << with_states.err);
-  CHECK(with_states.exit_code == 0);
+  check_home_assistant_view(w.sub->lines(), w.dir.path());
 }
 
-TEST_CASE("rct2mqtt marks the inverter offline while it is off and online again, without bogus values",
-          "[daemon][e2e]") {
+TEST_CASE(
+    "rct2mqtt marks the inverter offline while it is off and online again, without bogus values",
+    "[daemon][e2e]") {
   World w;
   auto daemon = w.start();
   const std::string serial = serial_of(*w.sub);
@@ -160,8 +135,8 @@ TEST_CASE("rct2mqtt republishes availability, discovery and values after a broke
 TEST_CASE("counter resets and absurd values never make a total_increasing topic go down",
           "[daemon][e2e]") {
   World w(intervals("1", "1"));
-  RunningSimulator::apply(w.sim->set_fault_probability(rct::sim::FaultKind::kCounterReset, 0.3));
-  RunningSimulator::apply(w.sim->set_fault_probability(rct::sim::FaultKind::kAbsurdValue, 0.2));
+  SwitchableSimulator::apply(w.sim->set_fault_probability(rct::sim::FaultKind::kCounterReset, 0.3));
+  SwitchableSimulator::apply(w.sim->set_fault_probability(rct::sim::FaultKind::kAbsurdValue, 0.2));
   auto daemon = w.start();
   const std::string serial = serial_of(*w.sub);
   REQUIRE(w.sub->wait_suffix("/energy/inverter_total", 15s));
@@ -170,7 +145,8 @@ TEST_CASE("counter resets and absurd values never make a total_increasing topic 
 
   std::map<std::string, std::vector<double>> totals;
   for (const auto& l : w.sub->lines()) {
-    const bool lifetime = l.topic.size() > 6 && l.topic.compare(l.topic.size() - 6, 6, "_total") == 0 &&
+    const bool lifetime = l.topic.size() > 6 &&
+                          l.topic.compare(l.topic.size() - 6, 6, "_total") == 0 &&
                           l.topic.find("/energy/") != std::string::npos;
     if (lifetime) totals[l.topic].push_back(std::stod(l.payload));
     INFO(l.topic << " " << l.payload);
@@ -197,7 +173,8 @@ TEST_CASE("rct2mqtt exits 78 with file:line:column on config errors and hides th
           "[daemon][e2e]") {
   rct::test::TempDir dir{"rct2mqtt-e2e"};
   const auto bad = dir.path() / "bad.toml";
-  write_file(bad, "[mqtt]\nuri = \"tcp://127.0.0.1:1883\"\nbogus_key = 1\n[[inverter]]\nhost = \"x\"\n");
+  write_file(bad,
+             "[mqtt]\nuri = \"tcp://127.0.0.1:1883\"\nbogus_key = 1\n[[inverter]]\nhost = \"x\"\n");
   for (const std::vector<std::string>& argv :
        {std::vector<std::string>{RCT2MQTT_PATH, "-c", bad.string()},
         std::vector<std::string>{RCT2MQTT_PATH, "--check-config", "-c", bad.string()}}) {
@@ -216,8 +193,8 @@ TEST_CASE("rct2mqtt exits 78 with file:line:column on config errors and hides th
   CHECK(r.out.find("192.168.1.50") != std::string::npos);
   CHECK(r.out.find("hunter2") == std::string::npos);
   CHECK(r.err.find("hunter2") == std::string::npos);
-  auto missing = rct::test::run_process({RCT2MQTT_PATH, "-c", (dir.path() / "nope.toml").string()},
-                                        {}, 10s);
+  auto missing =
+      rct::test::run_process({RCT2MQTT_PATH, "-c", (dir.path() / "nope.toml").string()}, {}, 10s);
   CHECK(missing.exit_code == kExitConfig);
   auto version = rct::test::run_process({RCT2MQTT_PATH, "--version"}, {}, 10s);
   CHECK(version.exit_code == 0);
@@ -245,7 +222,7 @@ class NotifySocket {
 
   // Receives until a datagram containing `needle` arrives at index ≥ from; its index.
   std::optional<std::size_t> wait(const std::string& needle, std::chrono::milliseconds timeout,
-                                   std::size_t from = 0) {
+                                  std::size_t from = 0) {
     const auto deadline = Clock::now() + timeout;
     for (;;) {
       for (std::size_t i = from; i < messages_.size(); ++i) {
@@ -265,7 +242,8 @@ class NotifySocket {
   std::vector<std::string> messages_;
 };
 
-std::size_t soc_replies_between(rct::sim::Simulator& sim, Clock::time_point a, Clock::time_point b) {
+std::size_t soc_replies_between(rct::sim::Simulator& sim, Clock::time_point a,
+                                Clock::time_point b) {
   std::size_t n = 0;
   for (const auto& r : sim.sent()) {
     if (r.requested_oid == kSocOid && r.time >= a && r.time < b) ++n;
@@ -313,13 +291,15 @@ TEST_CASE("rct2mqtt speaks the systemd notify protocol and reloads without recon
   CHECK(*code == 0);
   // One connection for the whole run: the reload did not reconnect.
   std::size_t connects = 0;
-  for (std::size_t p = 0; (p = daemon->err().find(": connected to ", p)) != std::string::npos; ++p) {
+  for (std::size_t p = 0; (p = daemon->err().find(": connected to ", p)) != std::string::npos;
+       ++p) {
     ++connects;
   }
   INFO(daemon->err());
   CHECK(connects == 1);
   CHECK(w.sub->wait_line("rct2mqtt/bridge/status", "offline", 5s));
-  INFO("start to READY: " << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count());
+  INFO("start to READY: "
+       << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count());
 }
 
 TEST_CASE("the JSON aggregate carries the simulator's values and an ISO 8601 timestamp",
@@ -361,8 +341,9 @@ TEST_CASE("the JSON aggregate carries the simulator's values and an ISO 8601 tim
         trim_nul(std::get<std::string>(firmware.front())));
 }
 
-TEST_CASE("a reload with a changed [mqtt] section moves to the new broker, keeping the inverter link",
-          "[daemon][e2e]") {
+TEST_CASE(
+    "a reload with a changed [mqtt] section moves to the new broker, keeping the inverter link",
+    "[daemon][e2e]") {
   World w;
   rct::test::MosquittoBroker second;
   Subscriber second_sub(second.port());
@@ -386,7 +367,8 @@ TEST_CASE("a reload with a changed [mqtt] section moves to the new broker, keepi
   stop_daemon(*daemon);
   CHECK(second_sub.wait_line("rct2mqtt/bridge/status", "offline", 5s));
   std::size_t connects = 0;
-  for (std::size_t p = 0; (p = daemon->err().find(": connected to ", p)) != std::string::npos; ++p) {
+  for (std::size_t p = 0; (p = daemon->err().find(": connected to ", p)) != std::string::npos;
+       ++p) {
     ++connects;
   }
   INFO(daemon->err());

@@ -2,7 +2,6 @@
 // validates, writes to the simulator and reads back; answers and states observed with
 // mosquitto_sub; what reached the inverter checked in the simulator's record of received frames
 // and by reading it with a client of our own. Every wait has a deadline; nothing sleeps.
-#include "tests/support/catch.h"
 #include <chrono>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -17,8 +16,8 @@
 #include "core/write_allowlist.h"
 #include "tests/integration/client_harness.h"
 #include "tests/integration/daemon_harness.h"
+#include "tests/support/catch.h"
 #include "tests/support/process.h"
-#include "tests/support/shared_dir.h"
 
 using namespace std::chrono_literals;
 using nlohmann::json;
@@ -29,7 +28,7 @@ using namespace rct::test::e2e;
 
 namespace {
 
-std::uint32_t oid_of(std::string_view key) {
+std::uint32_t setting_oid(std::string_view key) {
   const rct::WritableEntry* e = rct::find_writable_key(key);
   REQUIRE(e != nullptr);
   return e->oid;
@@ -217,7 +216,7 @@ TEST_CASE(
   auto on = wait_id(*w.sub, t.result("soc_target"), "d2");
   REQUIRE(on);
   CHECK(on->at("outcome") == "verified");
-  CHECK(writes_received(w, oid_of("soc_target")) == 1);
+  CHECK(writes_received(w, setting_oid("soc_target")) == 1);
 
   // And off again: the entities go (platform-only stubs), commands are refused again.
   w.write(DaemonSetup{});
@@ -237,7 +236,7 @@ TEST_CASE(
   auto off = wait_id(*w.sub, t.result("soc_target"), "d3");
   REQUIRE(off);
   CHECK(off->at("reason") == "writes_disabled");
-  CHECK(writes_received(w, oid_of("soc_target")) == 1);
+  CHECK(writes_received(w, setting_oid("soc_target")) == 1);
   stop_daemon(*daemon);
   // The audit trail: every command and every outcome at info.
   INFO(daemon->err());
@@ -283,12 +282,12 @@ TEST_CASE(
 
   // The inverter holds the new values; exactly one WRITE each.
   Probe probe(w);
-  CHECK(probe.read(oid_of("soc_target")) == Value(0.42f));
-  CHECK(probe.read(oid_of("grid_charging")) == Value(true));
-  const auto frames = w.sim->received().frames(rct::Command::kWrite, oid_of("soc_target"));
+  CHECK(probe.read(setting_oid("soc_target")) == Value(0.42f));
+  CHECK(probe.read(setting_oid("grid_charging")) == Value(true));
+  const auto frames = w.sim->received().frames(rct::Command::kWrite, setting_oid("soc_target"));
   REQUIRE(frames.size() == 1);
   CHECK(frames[0].payload == rct::encode_value(rct::DataType::kFloat, Value(0.42f)).value());
-  CHECK(writes_received(w, oid_of("grid_charging")) == 1);
+  CHECK(writes_received(w, setting_oid("grid_charging")) == 1);
 
   // Discovery: number, select and switch entities for every allowlisted setting.
   const json device = last_device_config(*w.sub, t);
@@ -300,32 +299,7 @@ TEST_CASE(
   }
   stop_daemon(*daemon);
 
-  auto shared = rct::test::shared_dir();
-  if (!shared) {
-    WARN("../shared is missing: the Home Assistant discovery checker is skipped");
-    return;
-  }
-  std::ostringstream discovery;
-  std::ostringstream states;
-  for (const auto& l : w.sub->lines()) {
-    if (l.topic.size() > 7 && l.topic.compare(l.topic.size() - 7, 7, "/result") == 0) continue;
-    (l.topic.rfind("homeassistant/", 0) == 0 ? discovery : states)
-        << l.topic << ' ' << l.payload << '\n';
-  }
-  write_file(w.dir.path() / "discovery.txt", discovery.str());
-  write_file(w.dir.path() / "states.txt", states.str());
-  const auto checker = (*shared / "tools" / "ha-discovery-check").string();
-  const auto python = rct::test::find_executable("python3");
-  REQUIRE(python);
-  auto strict = rct::test::run_process(
-      {*python, checker, "--strict", "--file", (w.dir.path() / "discovery.txt").string()});
-  INFO(strict.out << strict.err);
-  CHECK(strict.exit_code == 0);
-  auto with_states =
-      rct::test::run_process({*python, checker, "--file", (w.dir.path() / "discovery.txt").string(),
-                              "--states", (w.dir.path() / "states.txt").string()});
-  INFO(with_states.out << with_states.err);
-  CHECK(with_states.exit_code == 0);
+  check_home_assistant_view(w.sub->lines(), w.dir.path());
 }
 
 TEST_CASE("every rejection path answers rejected with its reason and sends no WRITE",
@@ -405,7 +379,7 @@ TEST_CASE("a retained command is ignored, and a dry run validates without sendin
 
   CHECK_FALSE(wait_id(*w.sub, t.result("soc_target"), "stale", 0ms));
   CHECK(setting_writes_received(w) == 0);
-  CHECK(Probe(w).read(oid_of("soc_target")) == Value(0.5f));
+  CHECK(Probe(w).read(setting_oid("soc_target")) == Value(0.5f));
   stop_daemon(*daemon);
   INFO(daemon->err());
   CHECK(count_in(daemon->err(), "ignoring the retained command on " + t.set("soc_target")) == 1);
@@ -424,7 +398,7 @@ TEST_CASE("read-backs survive dropped replies; with no answer at all the write i
   const Topics t("rct2mqtt", serial_of(*w.sub));
   REQUIRE(w.sub->wait_line(t.state("grid_charging"), "OFF", 15s));
 
-  rct::test::e2e::RunningSimulator::apply(w.sim->script_fault(rct::sim::FaultKind::kDrop, 2));
+  rct::test::e2e::SwitchableSimulator::apply(w.sim->script_fault(rct::sim::FaultKind::kDrop, 2));
   publish(w, t.set("grid_charging"), R"({"value": "ON", "id": "drop-2"})");
   auto r = wait_id(*w.sub, t.result("grid_charging"), "drop-2");
   REQUIRE(r);
@@ -433,11 +407,11 @@ TEST_CASE("read-backs survive dropped replies; with no answer at all the write i
   CHECK(r->at("value") == "ON");
 
   // Nothing answers: the WRITE goes out (twice), no read-back confirms it.
-  rct::test::e2e::RunningSimulator::apply(
+  rct::test::e2e::SwitchableSimulator::apply(
       w.sim->set_fault_probability(rct::sim::FaultKind::kDrop, 1.0));
   publish(w, t.set("soc_target"), R"({"value": 45, "id": "drop-all"})");
   auto u = wait_id(*w.sub, t.result("soc_target"), "drop-all", 30s);
-  rct::test::e2e::RunningSimulator::apply(
+  rct::test::e2e::SwitchableSimulator::apply(
       w.sim->set_fault_probability(rct::sim::FaultKind::kDrop, 0.0));
   REQUIRE(u);
   INFO(u->dump());
@@ -447,12 +421,12 @@ TEST_CASE("read-backs survive dropped replies; with no answer at all the write i
   CHECK(u->at("value").is_null());
   // Sent, and once more when the read-backs were spent, unless the client had given the
   // silent link up by then (it reconnects after a run of timeouts).
-  const std::size_t sent = writes_received(w, oid_of("soc_target"));
+  const std::size_t sent = writes_received(w, setting_oid("soc_target"));
   CHECK(sent >= 1);
   CHECK(sent <= 2);
   // The device did take it; only the confirmation was missing.
   Probe probe(w);
-  CHECK(probe.read(oid_of("soc_target")) == Value(0.45f));
+  CHECK(probe.read(setting_oid("soc_target")) == Value(0.45f));
   stop_daemon(*daemon);
 }
 

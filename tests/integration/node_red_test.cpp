@@ -5,7 +5,6 @@
 // scripts/test.sh); $RCT_NODE_RED or the CMake cache variable RCT_NODE_RED name its launcher.
 #include <unistd.h>
 
-#include "tests/support/catch.h"
 #include <cmath>
 #include <csignal>
 #include <cstdlib>
@@ -20,6 +19,7 @@
 #include "core/command.h"
 #include "core/value_codec.h"
 #include "tests/integration/daemon_harness.h"
+#include "tests/support/catch.h"
 #include "tests/support/http_client.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"

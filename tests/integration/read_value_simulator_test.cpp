@@ -50,10 +50,6 @@ class SimulatorProcess {
   std::string port_;
 };
 
-std::size_t lines(const std::string& text) {
-  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
-}
-
 std::vector<std::string> split_lines(const std::string& text) {
   std::vector<std::string> out;
   std::istringstream in(text);
@@ -66,7 +62,7 @@ const std::regex kPythonFloat("-?(0|[1-9][0-9]*)(\\.[0-9]+)?(e[-+][0-9]+)?|nan|-
 
 // The whole of `text` is one float line; returns the value.
 double single_float(const std::string& text) {
-  REQUIRE(lines(text) == 1);
+  REQUIRE(rct::test::count_lines(text) == 1);
   const std::string value = text.substr(0, text.size() - 1);
   INFO("stdout: " << value);
   REQUIRE(std::regex_match(value, kPythonFloat));
@@ -101,7 +97,7 @@ TEST_CASE("read-value --verbose against the simulator prints id, name, descripti
   auto r = sim.rctclient({"read-value", "--host", "127.0.0.1", "--port", "PORT", "--name",
                           "battery.soc", "--verbose"});
   REQUIRE(r.exit_code == 0);
-  REQUIRE(lines(r.out) == 1);
+  REQUIRE(rct::test::count_lines(r.out) == 1);
   CHECK(r.out.rfind("#0x959930BF battery.soc ", 0) == 0);
   const rct::Registry registry;
   const rct::OidInfo* info = registry.find(std::string_view("battery.soc"));
@@ -159,7 +155,7 @@ TEST_CASE("read-value against the simulator exits 1 with one line for an unknown
       {"read-value", "--host", "127.0.0.1", "--port", "PORT", "--name", "battery.nonsense"});
   CHECK(r.exit_code == 1);
   CHECK(r.out.empty());
-  CHECK(lines(r.err) == 1);
+  CHECK(rct::test::count_lines(r.err) == 1);
   CHECK(r.err.find("unknown name 'battery.nonsense'") != std::string::npos);
 }
 
@@ -176,7 +172,7 @@ TEST_CASE("read-value exits 1 with a reason once the simulator has stopped",
                           "battery.soc", "--timeout", "1"});
   CHECK(r.exit_code == 1);
   CHECK(r.out.empty());
-  CHECK(lines(r.err) == 1);
+  CHECK(rct::test::count_lines(r.err) == 1);
   CHECK(r.err.find("cannot connect to 127.0.0.1:" + sim.port()) != std::string::npos);
 }
 
@@ -218,5 +214,5 @@ TEST_CASE("read-value --debug against the simulator logs on stderr, the value al
   CHECK(soc <= 1.0);
   CHECK(r.err.find("link up") != std::string::npos);
   CHECK(r.err.find("2b0104959930bf0d65") != std::string::npos);  // the READ as sent
-  CHECK(lines(r.err) >= 2);
+  CHECK(rct::test::count_lines(r.err) >= 2);
 }

@@ -8,6 +8,7 @@
 #include "tests/integration/fake_peer.h"
 #include "tests/support/bytes.h"
 #include "tests/support/catch.h"
+#include "tests/support/oids.h"
 #include "tests/support/process.h"
 
 using rct::Command;
@@ -20,9 +21,9 @@ using rct::test::run_process;
 
 namespace {
 
-constexpr std::uint32_t kSoc = 0x959930BF;      // battery.soc
-constexpr std::uint32_t kVoltage = 0x65EED11B;  // battery.voltage
-constexpr std::uint32_t kSocLog = 0x5293B668;   // logger.minutes_soc_log_ts
+using rct::test::kSoc;
+using rct::test::kSocLog;
+using rct::test::kVoltage;
 
 rct::test::RunResult rctclient(const FakePeer& peer, std::vector<std::string> args) {
   args.insert(args.begin(), {RCTCLIENT_PATH});
@@ -30,10 +31,6 @@ rct::test::RunResult rctclient(const FakePeer& peer, std::vector<std::string> ar
     if (args[i] == "PORT") args[i] = std::to_string(peer.port());
   }
   return run_process(args, {}, std::chrono::seconds(20));
-}
-
-std::size_t lines(const std::string& text) {
-  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
 }
 
 // Answers battery.soc and battery.voltage like a device; ignores everything else.
@@ -66,7 +63,7 @@ TEST_CASE("read-value --verbose prints id, name, description and value on one li
   auto r = rctclient(peer, {"read-value", "--host", "127.0.0.1", "--port", "PORT", "--name",
                             "battery.soc", "--verbose"});
   REQUIRE(r.exit_code == 0);
-  CHECK(lines(r.out) == 1);
+  CHECK(rct::test::count_lines(r.out) == 1);
   CHECK(r.out.rfind("#0x959930BF battery.soc ", 0) == 0);
   const auto* info = rct::test::test_registry().find(kSoc);
   REQUIRE(info != nullptr);
@@ -123,7 +120,7 @@ TEST_CASE("read-value exits 1 with a one-line reason when it gets no value", "[r
                               "battery.soc", "--timeout", "0.2", "--retries", "1"});
     CHECK(r.exit_code == 1);
     CHECK(r.out.empty());
-    CHECK(lines(r.err) == 1);
+    CHECK(rct::test::count_lines(r.err) == 1);
     CHECK(r.err.find("no answer for battery.soc") != std::string::npos);
     CHECK(peer.requests().size() == 2);
   }
@@ -134,7 +131,7 @@ TEST_CASE("read-value exits 1 with a one-line reason when it gets no value", "[r
         peer, {"read-value", "--host", "127.0.0.1", "--port", "PORT", "--name", "battery.soc"});
     CHECK(r.exit_code == 1);
     CHECK(r.out.empty());
-    CHECK(lines(r.err) == 1);
+    CHECK(rct::test::count_lines(r.err) == 1);
     CHECK(r.err.find("cannot connect to 127.0.0.1:") != std::string::npos);
   }
   SECTION("unknown name") {
@@ -142,7 +139,7 @@ TEST_CASE("read-value exits 1 with a one-line reason when it gets no value", "[r
     auto r = rctclient(peer, {"read-value", "--host", "127.0.0.1", "--port", "PORT", "--name",
                               "battery.nonsense"});
     CHECK(r.exit_code == 1);
-    CHECK(lines(r.err) == 1);
+    CHECK(rct::test::count_lines(r.err) == 1);
     CHECK(r.err.find("unknown name 'battery.nonsense'") != std::string::npos);
     CHECK(peer.connections_accepted() == 0);
   }
@@ -151,7 +148,7 @@ TEST_CASE("read-value exits 1 with a one-line reason when it gets no value", "[r
     auto r = rctclient(
         peer, {"read-value", "--host", "127.0.0.1", "--port", "PORT", "--id", "0x00000001"});
     CHECK(r.exit_code == 1);
-    CHECK(lines(r.err) == 1);
+    CHECK(rct::test::count_lines(r.err) == 1);
     CHECK(r.err.find("unknown object id 0x00000001") != std::string::npos);
   }
   SECTION("the connection drops") {
@@ -159,7 +156,7 @@ TEST_CASE("read-value exits 1 with a one-line reason when it gets no value", "[r
     auto r = rctclient(
         peer, {"read-value", "--host", "127.0.0.1", "--port", "PORT", "--name", "battery.soc"});
     CHECK(r.exit_code == 1);
-    CHECK(lines(r.err) == 1);
+    CHECK(rct::test::count_lines(r.err) == 1);
     CHECK(r.err.find("lost") != std::string::npos);
   }
 }
@@ -187,7 +184,7 @@ TEST_CASE("read-values prints what it read and exits 1 naming what it could not 
                             "0.2", "--retries", "0", "battery.soc", "battery.temperature"});
   CHECK(r.exit_code == 1);
   CHECK(r.out == "battery.soc 0.29985150694847107\n");
-  CHECK(lines(r.err) == 1);
+  CHECK(rct::test::count_lines(r.err) == 1);
   CHECK(r.err.find("1 of 2 values not read") != std::string::npos);
   CHECK(r.err.find("battery.temperature") != std::string::npos);
 }

@@ -9,6 +9,9 @@
 #include <cstdlib>
 #include <future>
 #include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
 #include <thread>
 
 #include "core/registry.h"
@@ -19,6 +22,14 @@ namespace rct::test {
 
 // 2024-06-21 12:00 device time: PV is producing, so the model's night never starts by itself.
 inline constexpr std::int64_t kSimulatedNoon = 19895LL * 86400 + 12 * 3600;
+
+// The id of the registry object called `name` (a test fails with the name if there is none).
+inline std::uint32_t oid_of(std::string_view name) {
+  static const Registry registry;
+  const OidInfo* info = registry.find(name);
+  if (info == nullptr) throw std::invalid_argument("no registry object " + std::string(name));
+  return info->id;
+}
 
 // Loopback, ephemeral port, 20 ms per reply (50 frames/s: fault tests finish in seconds), written
 // settings readable 50 ms after the WRITE.

@@ -15,6 +15,7 @@
 #include "core/value_codec.h"
 #include "tests/integration/simulator_harness.h"
 #include "tests/support/catch.h"
+#include "tests/support/oids.h"
 
 using namespace std::chrono_literals;
 using rct::Command;
@@ -30,13 +31,9 @@ const rct::Registry& registry() {
   return r;
 }
 
-std::uint32_t oid_of(std::string_view name) {
-  const rct::OidInfo* info = registry().find(name);
-  if (info == nullptr) throw std::invalid_argument(std::string(name));
-  return info->id;
-}
+using rct::test::oid_of;
 
-constexpr std::uint32_t kSoc = 0x959930BF;
+using rct::test::kSoc;
 constexpr std::uint32_t kDescription = 0xEBC62737;  // android_description, 64-byte string
 using rct::test::kSimulatedNoon;
 
@@ -45,9 +42,9 @@ rct::sim::SimulatorOptions test_options() {
 }
 
 // The simulator on its own thread (tests/integration/simulator_harness.h).
-class RunningSimulator : public rct::test::RunningSimulator {
+class LocalSimulator : public rct::test::RunningSimulator {
  public:
-  explicit RunningSimulator(rct::sim::SimulatorOptions options = test_options())
+  explicit LocalSimulator(rct::sim::SimulatorOptions options = test_options())
       : rct::test::RunningSimulator(registry(), std::move(options)) {}
 };
 
@@ -174,7 +171,7 @@ std::optional<rct::sim::SentReply> last_sent(rct::sim::Simulator& sim, std::uint
 }  // namespace
 
 TEST_CASE("READ battery.soc is answered with a leading 00 and a fraction", "[simulator]") {
-  RunningSimulator sim;
+  LocalSimulator sim;
   RawClient client(sim->port());
   REQUIRE(client.connected());
   client.read(kSoc);
@@ -193,7 +190,7 @@ TEST_CASE("READ battery.soc is answered with a leading 00 and a fraction", "[sim
 }
 
 TEST_CASE("pipelined READs in one segment are all answered, in order", "[simulator]") {
-  RunningSimulator sim;
+  LocalSimulator sim;
   RawClient client(sim->port());
   const std::vector<std::uint32_t> oids = {kSoc,
                                            0xDB2D69AE /* escaped OID */,
@@ -221,7 +218,7 @@ TEST_CASE("pipelined READs in one segment are all answered, in order", "[simulat
 TEST_CASE("values vary with simulated time, faster with a time scale", "[simulator]") {
   auto options = test_options();
   options.time_scale = 3600;  // an hour per second
-  RunningSimulator sim(options);
+  LocalSimulator sim(options);
   RawClient client(sim->port());
   const std::uint32_t total = oid_of("energy.e_load_total");
   client.read(total);
@@ -240,7 +237,7 @@ TEST_CASE("values vary with simulated time, faster with a time scale", "[simulat
 }
 
 TEST_CASE("every reply is copied to every connected client", "[simulator]") {
-  RunningSimulator sim;
+  LocalSimulator sim;
   RawClient a(sim->port());
   RawClient b(sim->port());
   REQUIRE((a.connected() && b.connected()));
@@ -260,7 +257,7 @@ TEST_CASE("every reply is copied to every connected client", "[simulator]") {
 }
 
 TEST_CASE("a sixth client is closed at once while five keep working", "[simulator]") {
-  RunningSimulator sim;
+  LocalSimulator sim;
   std::vector<std::unique_ptr<RawClient>> clients;
   for (int i = 0; i < 5; ++i) {
     clients.push_back(std::make_unique<RawClient>(sim->port()));
@@ -306,7 +303,7 @@ TEST_CASE("a WRITE becomes readable after the write delay and is not answered", 
   const std::uint32_t soc_max = oid_of("power_mng.soc_max");
   auto options = test_options();
   options.write_delay = 400ms;
-  RunningSimulator sim(options);
+  LocalSimulator sim(options);
   RawClient client(sim->port());
   const auto sent_at = Clock::now();
   client.send_batch({Frame{Command::kWrite, std::nullopt, strategy, {2}},
@@ -346,7 +343,7 @@ TEST_CASE("with echo on, a WRITE is answered with the new value once it is appli
     auto options = test_options();
     options.echo_writes = true;
     options.write_delay = delay;
-    RunningSimulator sim(options);
+    LocalSimulator sim(options);
     RawClient client(sim->port());
     const auto sent_at = Clock::now();
     client.send(Frame{Command::kWrite, std::nullopt, strategy, {1}});
@@ -364,7 +361,7 @@ TEST_CASE("a busy device ignores writes of settings but answers reads and histor
   const std::uint32_t soc_min = oid_of("power_mng.soc_min");
   auto options = test_options();
   options.busy = true;
-  RunningSimulator sim(options);
+  LocalSimulator sim(options);
   RawClient client(sim->port());
   client.send(Frame{Command::kWrite, std::nullopt, soc_min, be32(0x3e4ccccd)});  // 0.2
   // Well past the write delay (50 ms), the old value stays.
@@ -379,8 +376,8 @@ TEST_CASE("a busy device ignores writes of settings but answers reads and histor
   CHECK(frames[0].command == Command::kLongResponse);
 
   // Not busy any more: the next write is applied. Scripted: only the next write is ignored.
-  RunningSimulator::apply(sim->set_busy(false));
-  RunningSimulator::apply(sim->script_busy(1));
+  LocalSimulator::apply(sim->set_busy(false));
+  LocalSimulator::apply(sim->script_busy(1));
   client.send(Frame{Command::kWrite, std::nullopt, soc_min, be32(0x3e4ccccd)});
   for (const auto& p : read_during(client, soc_min, 300ms)) CHECK(as_float(p) == 0.07f);
   client.send(Frame{Command::kWrite, std::nullopt, soc_min, be32(0x3e4ccccd)});
@@ -396,7 +393,7 @@ TEST_CASE("a reboot reverts written settings to their defaults and closes connec
   const std::uint32_t soc_min = oid_of("power_mng.soc_min");
   auto options = test_options();
   options.write_delay = 300ms;
-  RunningSimulator sim(options);
+  LocalSimulator sim(options);
   {
     RawClient client(sim->port());
     client.send(Frame{Command::kWrite, std::nullopt, soc_max, be32(0x3f4ccccd)});  // 0.8
@@ -412,7 +409,7 @@ TEST_CASE("a reboot reverts written settings to their defaults and closes connec
     REQUIRE(pending.size() == 1);
     CHECK(as_float(pending[0]) == 0.07f);  // not yet applied (300 ms)
     REQUIRE(sim->received().frames(Command::kWrite, soc_min).size() == 1);
-    RunningSimulator::apply(sim->reboot());
+    LocalSimulator::apply(sim->reboot());
     CHECK(client.closed_within(5s));
   }
   RawClient again(sim->port());
@@ -428,7 +425,7 @@ TEST_CASE("a reboot reverts written settings to their defaults and closes connec
 TEST_CASE("a time-series query pages backwards with LONG_RESPONSE answers", "[simulator]") {
   auto options = test_options();
   options.page_size = 40;  // 4 + 40 * 8 = 324 bytes: needs the 2-byte length
-  RunningSimulator sim(options);
+  LocalSimulator sim(options);
   RawClient client(sim->port());
   const std::uint32_t series = oid_of("logger.minutes_soc_log_ts");
   std::uint32_t t = static_cast<std::uint32_t>(kSimulatedNoon);
@@ -463,7 +460,7 @@ TEST_CASE("a request arriving while a reply is sent cuts it short with a valid C
           "[simulator]") {
   auto options = test_options();
   options.service_time = 1000ms;
-  RunningSimulator sim(options);
+  LocalSimulator sim(options);
   RawClient client(sim->port());
   client.read(kDescription);
   // Place the second request inside the first reply's service time (not a synchronisation
@@ -486,7 +483,7 @@ TEST_CASE("a request arriving while a reply is sent cuts it short with a valid C
   CHECK(sim->truth(kDescription).empty());
 
   // Switched off, the same pattern gives the full reply.
-  RunningSimulator::apply(sim->set_truncation(false));
+  LocalSimulator::apply(sim->set_truncation(false));
   client.read(kDescription);
   std::this_thread::sleep_for(200ms);
   client.read(kSoc);
@@ -502,9 +499,9 @@ TEST_CASE("a reply cut by a request stays cut even when a value fault is due", "
   INFO(rct::sim::fault_name(fault));
   auto options = test_options();
   options.service_time = 400ms;
-  RunningSimulator sim(options);
+  LocalSimulator sim(options);
   const std::uint32_t counter = oid_of("energy.e_grid_feed_total");  // FLOAT Wh, lifetime
-  RunningSimulator::apply(sim->script_fault(fault, 1));
+  LocalSimulator::apply(sim->script_fault(fault, 1));
   RawClient client(sim->port());
   client.read(counter);
   // Inside the first reply's service time (the cut happens whenever it arrives before 400 ms).
@@ -535,7 +532,7 @@ TEST_CASE("a reply cut by a request stays cut even when a value fault is due", "
 }
 
 TEST_CASE("EXTENSION, AT+ noise and unknown OIDs get no answer", "[simulator]") {
-  RunningSimulator sim;
+  LocalSimulator sim;
   RawClient client(sim->port());
   std::vector<std::uint8_t> bytes = rct::from_hex(
                                         "2b3ce1"
@@ -550,7 +547,7 @@ TEST_CASE("EXTENSION, AT+ noise and unknown OIDs get no answer", "[simulator]") 
 }
 
 TEST_CASE("plant reads are answered for known addresses only", "[simulator]") {
-  RunningSimulator sim;
+  LocalSimulator sim;
   RawClient client(sim->port());
   client.send_batch({Frame{Command::kPlantRead, 0x0BADF00D, kSoc, {}},
                      Frame{Command::kPlantRead, rct::sim::kDefaultPlantAddress, kSoc, {}}});
@@ -564,7 +561,7 @@ TEST_CASE("plant reads are answered for known addresses only", "[simulator]") {
 }
 
 TEST_CASE("READ_PERIODICALLY answers at once and then every pas.period", "[simulator]") {
-  RunningSimulator sim;
+  LocalSimulator sim;
   RawClient client(sim->port());
   client.send_batch({Frame{Command::kWrite, std::nullopt, oid_of("pas.period"), be32(1)},
                      Frame{Command::kReadPeriodically, std::nullopt, kSoc, {}}});
@@ -578,9 +575,9 @@ TEST_CASE("READ_PERIODICALLY answers at once and then every pas.period", "[simul
 }
 
 TEST_CASE("each fault mode is observable on the wire and in the record", "[simulator]") {
-  RunningSimulator sim;
+  LocalSimulator sim;
   RawClient client(sim->port());
-  auto scripted = [&](FaultKind f) { RunningSimulator::apply(sim->script_fault(f, 1)); };
+  auto scripted = [&](FaultKind f) { LocalSimulator::apply(sim->script_fault(f, 1)); };
 
   SECTION("garbage before a frame that still decodes") {
     scripted(FaultKind::kGarbage);
@@ -630,7 +627,7 @@ TEST_CASE("each fault mode is observable on the wire and in the record", "[simul
     CHECK(sim->truth(kSoc).empty());
   }
   SECTION("stall: no reply, then nothing for the stall duration") {
-    RunningSimulator::apply(sim->set_stall_duration(600ms));
+    LocalSimulator::apply(sim->set_stall_duration(600ms));
     scripted(FaultKind::kStall);
     client.read(kSoc);
     const auto start = Clock::now();
@@ -647,7 +644,7 @@ TEST_CASE("each fault mode is observable on the wire and in the record", "[simul
     CHECK(client.closed_within(5s));
   }
   SECTION("disconnect after N frames") {
-    RunningSimulator::apply(sim->set_disconnect_after(3));
+    LocalSimulator::apply(sim->set_disconnect_after(3));
     RawClient limited(sim->port());
     REQUIRE(limited.connected());
     limited.read_batch({kSoc, kSoc, kSoc});
@@ -655,11 +652,11 @@ TEST_CASE("each fault mode is observable on the wire and in the record", "[simul
     CHECK(limited.closed_within(5s));
   }
   SECTION("night: connections refused, then accepted again") {
-    RunningSimulator::apply(sim->set_night(true));
+    LocalSimulator::apply(sim->set_night(true));
     CHECK(client.closed_within(5s));
     RawClient refused(sim->port());
     CHECK_FALSE(refused.connected());
-    RunningSimulator::apply(sim->set_night(false));
+    LocalSimulator::apply(sim->set_night(false));
     RawClient morning(sim->port());
     REQUIRE(morning.connected());
     morning.read(kSoc);
@@ -688,7 +685,7 @@ TEST_CASE("each fault mode is observable on the wire and in the record", "[simul
   }
   SECTION("absurd power values") {
     const std::uint32_t grid = oid_of("g_sync.p_ac_grid_sum_lp");
-    RunningSimulator::apply(sim->script_fault(FaultKind::kAbsurdValue, 2));
+    LocalSimulator::apply(sim->script_fault(FaultKind::kAbsurdValue, 2));
     client.read_batch({grid, grid});
     auto frames = client.frames(2);
     REQUIRE(frames.size() == 2);
@@ -707,7 +704,7 @@ TEST_CASE("under random faults every intact frame received is in the simulator's
                       FaultKind::kWrongOid, FaultKind::kTruncate}) {
     options.faults.probability[static_cast<std::size_t>(f)] = 0.1;
   }
-  RunningSimulator sim(options);
+  LocalSimulator sim(options);
   RawClient client(sim->port());
   const std::vector<std::uint32_t> oids = {kSoc, kDescription, oid_of("energy.e_load_total"),
                                            oid_of("g_sync.p_ac_load_sum_lp")};

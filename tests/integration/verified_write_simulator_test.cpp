@@ -2,7 +2,6 @@
 // TCP: the simulator applies a write only after its write delay, can drop replies, ignore writes
 // (busy) and reboot. What the client put on the wire is checked in the simulator's record of
 // received frames. Every wait has a deadline; nothing sleeps.
-#include "tests/support/catch.h"
 #include <chrono>
 #include <optional>
 #include <string>
@@ -15,6 +14,7 @@
 #include "core/write_allowlist.h"
 #include "tests/integration/client_harness.h"
 #include "tests/integration/simulator_harness.h"
+#include "tests/support/catch.h"
 
 using namespace std::chrono_literals;
 using rct::Command;

@@ -2,7 +2,6 @@
 // simulator (its own thread, loopback), so that the test can check exactly which frames the
 // simulator received. Exit codes: 0 verified / dry run, 1 usage, 2 not confirmed, 3 rejected,
 // 4 unverified. Every wait has a deadline.
-#include "tests/support/catch.h"
 #include <string>
 #include <vector>
 
@@ -10,6 +9,7 @@
 #include "core/write_allowlist.h"
 #include "tests/integration/client_harness.h"
 #include "tests/integration/simulator_harness.h"
+#include "tests/support/catch.h"
 #include "tests/support/process.h"
 
 using namespace std::chrono_literals;

@@ -1,9 +1,11 @@
 #pragma once
 
+#include <sys/types.h>
+
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <string>
-#include <sys/types.h>
 #include <vector>
 
 namespace rct::test {
@@ -58,6 +60,11 @@ struct RunResult {
   std::string out;
   std::string err;
 };
+
+// The number of complete lines in a program's output.
+inline std::size_t count_lines(const std::string& text) {
+  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+}
 
 // Runs to completion (killed after `timeout`, then exit_code is -1) and returns its output.
 RunResult run_process(const std::vector<std::string>& argv, const std::string& stdin_data = {},

@@ -135,7 +135,7 @@ WriteRequest request(std::uint32_t oid, std::string text, InputUnit unit = Input
   return r;
 }
 
-const TimePoint kT0{};
+const TimePoint kWriteStart{};
 
 }  // namespace
 
@@ -146,7 +146,7 @@ TEST_CASE("a write the device takes at once is verified by the first read-back",
   VerifiedWrite m(request(rct::kOidSocMin, "20"), policy, limiter, fast());
   ScriptedDevice device;
   const Value v(0.2f);
-  const Run r = run(m, device, kT0, &v);
+  const Run r = run(m, device, kWriteStart, &v);
 
   CHECK(r.outcome.status == WriteStatus::kVerified);
   CHECK(r.outcome.writes_sent == 1);
@@ -179,7 +179,7 @@ TEST_CASE("a value that becomes readable late is verified by a later read-back",
   device.values[rct::find_writable_key("grid_charging")->oid] = Value(false);
   device.applied_after_readbacks = 2;  // two read-backs still see the old value
   const Value v(true);
-  const Run r = run(m, device, kT0, &v);
+  const Run r = run(m, device, kWriteStart, &v);
   CHECK(r.outcome.status == WriteStatus::kVerified);
   CHECK(r.outcome.writes_sent == 1);
   CHECK(r.outcome.readbacks == 3);
@@ -195,7 +195,7 @@ TEST_CASE("a device that ignores writes leaves the write unverified after one re
   VerifiedWrite m(request(rct::kOidSocMax, "90"), policy, limiter, fast());
   ScriptedDevice device;
   device.applied_after_readbacks.reset();  // busy
-  const Run r = run(m, device, kT0, nullptr);
+  const Run r = run(m, device, kWriteStart, nullptr);
   CHECK(r.outcome.status == WriteStatus::kUnverified);
   REQUIRE(r.outcome.cause.has_value());
   CHECK(*r.outcome.cause == UnverifiedCause::kMismatch);
@@ -220,7 +220,7 @@ TEST_CASE("unanswered read-backs leave the write unverified without a value", "[
   device.values[oid] = Value(0.5f);
   device.unreadable.insert(oid);
   const Value v(0.55f);
-  const Run r = run(m, device, kT0, &v);
+  const Run r = run(m, device, kWriteStart, &v);
   CHECK(r.outcome.status == WriteStatus::kUnverified);
   CHECK(*r.outcome.cause == UnverifiedCause::kNoAnswer);
   CHECK(r.outcome.writes_sent == 1);
@@ -235,7 +235,7 @@ TEST_CASE("a WRITE the client cannot send ends unverified as not sent", "[verifi
   VerifiedWrite m(request(rct::kOidBatteryPowerExtern, "0"), policy, limiter, fast());
   ScriptedDevice device;
   device.write_error = ClientError::kNotConnected;
-  const Run r = run(m, device, kT0, nullptr);
+  const Run r = run(m, device, kWriteStart, nullptr);
   CHECK(r.outcome.status == WriteStatus::kUnverified);
   CHECK(*r.outcome.cause == UnverifiedCause::kNotSent);
   CHECK(r.outcome.writes_sent == 0);
@@ -269,7 +269,7 @@ TEST_CASE("every refusal finishes before a WRITE is handed out", "[verified_writ
     INFO("verified_write_test.cpp:" << row.line);
     VerifiedWrite m(request(row.oid, row.text), *row.policy, limiter, fast());
     ScriptedDevice device;
-    const Run r = run(m, device, kT0, nullptr);
+    const Run r = run(m, device, kWriteStart, nullptr);
     CHECK(r.outcome.status == WriteStatus::kRejected);
     REQUIRE(r.outcome.rejection.has_value());
     CHECK(r.outcome.rejection->reason == row.reason);
@@ -279,7 +279,7 @@ TEST_CASE("every refusal finishes before a WRITE is handed out", "[verified_writ
     CHECK(r.outcome.writes_sent == 0);
   }
   // Nothing was recorded by the limiter either.
-  CHECK_FALSE(limiter.remaining(rct::kOidSocMin, kT0).has_value());
+  CHECK_FALSE(limiter.remaining(rct::kOidSocMin, kWriteStart).has_value());
 }
 
 TEST_CASE("an interlock value that cannot be read refuses the write and names the error",
@@ -289,7 +289,7 @@ TEST_CASE("an interlock value that cannot be read refuses the write and names th
   VerifiedWrite m(request(rct::kOidSocStrategy, "External"), policy, limiter, fast());
   ScriptedDevice device;
   device.unreadable.insert(rct::kOidBatteryStatus);
-  const Run r = run(m, device, kT0, nullptr);
+  const Run r = run(m, device, kWriteStart, nullptr);
   CHECK(r.outcome.status == WriteStatus::kRejected);
   CHECK(r.outcome.rejection->reason == RejectReason::kInterlock);
   CHECK(r.outcome.message.find("battery.bat_status could not be read") != std::string::npos);
@@ -309,11 +309,11 @@ TEST_CASE(
   {
     VerifiedWrite first(request(rct::kOidBatteryPowerExtern, "-1000"), policy, limiter, fast());
     const Value v(-1000.0f);
-    CHECK(run(first, device, kT0, &v).outcome.status == WriteStatus::kVerified);
+    CHECK(run(first, device, kWriteStart, &v).outcome.status == WriteStatus::kVerified);
   }
   {
     VerifiedWrite again(request(rct::kOidBatteryPowerExtern, "-500"), policy, limiter, fast());
-    const Run r = run(again, device, kT0 + 5s, nullptr);
+    const Run r = run(again, device, kWriteStart + 5s, nullptr);
     CHECK(r.outcome.status == WriteStatus::kRejected);
     CHECK(r.outcome.rejection->reason == RejectReason::kRateLimited);
     CHECK(device.writes.size() == 1);
@@ -325,7 +325,7 @@ TEST_CASE(
     revert.unit = InputUnit::kWire;
     revert.safety_revert = true;
     VerifiedWrite m(revert, policy, limiter, fast());
-    const Run r = run(m, device, kT0 + 6s, &zero);
+    const Run r = run(m, device, kWriteStart + 6s, &zero);
     CHECK(r.outcome.status == WriteStatus::kVerified);
     CHECK(device.writes.size() == 2);
     CHECK(rct::to_hex(device.writes[1]) == "00000000");
@@ -339,7 +339,7 @@ TEST_CASE("a dry run reads the interlock values and writes nothing", "[verified_
   options.dry_run = true;
   VerifiedWrite m(request(rct::kOidSocStrategy, "2", InputUnit::kWire), policy, limiter, options);
   ScriptedDevice device;
-  const Run r = run(m, device, kT0, nullptr);
+  const Run r = run(m, device, kWriteStart, nullptr);
   CHECK(r.outcome.status == WriteStatus::kDryRun);
   CHECK(device.writes.empty());
   CHECK(device.reads ==
@@ -348,7 +348,7 @@ TEST_CASE("a dry run reads the interlock values and writes nothing", "[verified_
   CHECK(rct::to_hex(r.outcome.write->payload) == "02");
   CHECK(r.outcome.message.find("External (2)") != std::string::npos);
   CHECK(r.outcome.message.find("nothing written") != std::string::npos);
-  CHECK_FALSE(limiter.remaining(rct::kOidSocStrategy, kT0).has_value());
+  CHECK_FALSE(limiter.remaining(rct::kOidSocStrategy, kWriteStart).has_value());
 }
 
 TEST_CASE("events that do not fit the state are ignored and an early timer waits on",
@@ -356,18 +356,18 @@ TEST_CASE("events that do not fit the state are ignored and an early timer waits
   const rct::WritePolicy policy = rct::allow_every_writable();
   rct::WriteRateLimiter limiter(10s);
   VerifiedWrite m(request(rct::kOidSocMax, "90"), policy, limiter, fast());
-  CHECK(m.on_timer(kT0).kind == Kind::kNone);
-  CHECK(m.on_sent({}, kT0).kind == Kind::kNone);
-  auto step = m.start(kT0);
+  CHECK(m.on_timer(kWriteStart).kind == Kind::kNone);
+  CHECK(m.on_sent({}, kWriteStart).kind == Kind::kNone);
+  auto step = m.start(kWriteStart);
   REQUIRE(step.kind == Kind::kRead);
-  CHECK(m.start(kT0).kind == Kind::kNone);
-  CHECK(m.on_read(rct::kOidBatterySoc, Value(0.5f), kT0).kind == Kind::kNone);  // not asked
-  step = m.on_read(rct::kOidSocMin, Value(0.07f), kT0);
+  CHECK(m.start(kWriteStart).kind == Kind::kNone);
+  CHECK(m.on_read(rct::kOidBatterySoc, Value(0.5f), kWriteStart).kind == Kind::kNone);  // not asked
+  step = m.on_read(rct::kOidSocMin, Value(0.07f), kWriteStart);
   REQUIRE(step.kind == Kind::kRead);
   CHECK(step.oid == rct::kOidSocMinIsland);
-  step = m.on_read(rct::kOidSocMinIsland, Value(0.07f), kT0);
+  step = m.on_read(rct::kOidSocMinIsland, Value(0.07f), kWriteStart);
   REQUIRE(step.kind == Kind::kWrite);
-  step = m.on_sent({}, kT0);
+  step = m.on_sent({}, kWriteStart);
   REQUIRE(step.kind == Kind::kWait);
   const TimePoint due = step.until;
   auto early = m.on_timer(due - 1ms);

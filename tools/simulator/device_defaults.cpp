@@ -9,10 +9,6 @@
 namespace rct::sim {
 namespace {
 
-Value f(double v) {
-  return Value(static_cast<float>(v));
-}
-
 std::string serial(std::string_view prefix, std::uint64_t seed, std::uint64_t salt) {
   char digits[16];
   const auto n = static_cast<unsigned long>(hash01(seed, 0x53E1A1, salt) * 1e6);
@@ -80,36 +76,36 @@ std::optional<Value> device_default(std::string_view name, std::uint64_t seed) {
   }
   if (name == "battery.bms_software_version") return Value(std::uint32_t{7027});
   if (name == "battery.bms_power_version") return Value(std::uint32_t{5011});
-  if (name == "battery.soh") return f(0.97);
-  if (name == "battery.ah_capacity") return f(50);
-  if (name == "battery.maximum_charge_current") return f(25);
-  if (name == "battery.maximum_discharge_current") return f(25);
-  if (name == "battery.maximum_charge_voltage") return f(252);
-  if (name == "battery.soc_target_high") return f(0.97);
-  if (name == "battery.soc_target_low") return f(0.07);
-  if (name == "battery.soc_target") return f(0.97);
+  if (name == "battery.soh") return float_value(0.97);
+  if (name == "battery.ah_capacity") return float_value(50);
+  if (name == "battery.maximum_charge_current") return float_value(25);
+  if (name == "battery.maximum_discharge_current") return float_value(25);
+  if (name == "battery.maximum_charge_voltage") return float_value(252);
+  if (name == "battery.soc_target_high") return float_value(0.97);
+  if (name == "battery.soc_target_low") return float_value(0.07);
+  if (name == "battery.soc_target") return float_value(0.97);
   // Energy manager settings (protocol.md §13)
   if (name == "power_mng.soc_strategy") return Value(EnumValue{4});  // Internal
-  if (name == "power_mng.soc_min") return f(0.07);
-  if (name == "power_mng.soc_max") return f(0.97);
-  if (name == "power_mng.soc_min_island") return f(0.07);
-  if (name == "power_mng.soc_target_set") return f(0.5);
-  if (name == "power_mng.soc_charge_power") return f(100);
-  if (name == "power_mng.soc_charge") return f(0.05);
-  if (name == "power_mng.battery_power_extern") return f(0);
+  if (name == "power_mng.soc_min") return float_value(0.07);
+  if (name == "power_mng.soc_max") return float_value(0.97);
+  if (name == "power_mng.soc_min_island") return float_value(0.07);
+  if (name == "power_mng.soc_target_set") return float_value(0.5);
+  if (name == "power_mng.soc_charge_power") return float_value(100);
+  if (name == "power_mng.soc_charge") return float_value(0.05);
+  if (name == "power_mng.battery_power_extern") return float_value(0);
   if (name == "power_mng.use_grid_power_enable") return Value(false);
-  if (name == "power_mng.maximum_charge_voltage") return f(252);
+  if (name == "power_mng.maximum_charge_voltage") return float_value(252);
   if (name == "power_mng.bat_next_calib_date") return Value(std::uint32_t{1767225600});
-  if (name == "p_rec_lim[1]") return f(0);
-  if (name == "p_rec_lim[2]") return f(HouseModel::kInverterMaxPower);
-  if (name == "buf_v_control.power_reduction") return f(1.0);
-  if (name == "buf_v_control.power_reduction_max_solar") return f(8000);
-  if (name == "buf_v_control.power_reduction_max_solar_grid") return f(6000);
-  if (name == "nsm.p_limit") return f(6000);
-  if (name == "dc_conv.start_voltage") return f(180);
+  if (name == "p_rec_lim[1]") return float_value(0);
+  if (name == "p_rec_lim[2]") return float_value(HouseModel::kInverterMaxPower);
+  if (name == "buf_v_control.power_reduction") return float_value(1.0);
+  if (name == "buf_v_control.power_reduction_max_solar") return float_value(8000);
+  if (name == "buf_v_control.power_reduction_max_solar_grid") return float_value(6000);
+  if (name == "nsm.p_limit") return float_value(6000);
+  if (name == "dc_conv.start_voltage") return float_value(180);
   // Inverter
-  if (name == "iso_struct.Riso") return f(3.2e6);
-  if (name == "g_sync.u_zk_sum_avg") return f(702.5);
+  if (name == "iso_struct.Riso") return float_value(3.2e6);
+  if (name == "g_sync.u_zk_sum_avg") return float_value(702.5);
   if (name == "pas.period") return Value(std::uint32_t{10});
   if (name == "logger.log_rate") return Value(std::uint16_t{300});
   if (name == "flash_rtc.time_stamp_update") return Value(std::uint32_t{1718000000});

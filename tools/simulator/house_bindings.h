@@ -8,6 +8,11 @@
 
 namespace rct::sim {
 
+// A FLOAT object's value from a model quantity.
+inline Value float_value(double v) {
+  return Value(static_cast<float>(v));
+}
+
 // Which OID shows which quantity of the house model. The value alternative matches the OID's
 // registry type (checked by a unit test). These OIDs are measurements: the device recomputes
 // them continuously, so the simulator does not store writes to them.

@@ -16,7 +16,7 @@ constexpr double kNominalBatteryVoltage = 230;  // V, for the initial amp-hour c
 constexpr CivilDate kInstallDate{2019, 5, 17};  // lifetime counters start here
 
 // Noise channels: each curve draws from its own stream.
-enum Channel : std::uint64_t {
+enum HouseChannel : std::uint64_t {
   kCloudDay = 1,
   kCloudPass,
   kLoadBase,
