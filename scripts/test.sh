@@ -38,16 +38,21 @@ run_ctest() {  # $1 = build dir
 }
 
 stage "Node-RED (npm, once)"
-# A failed install must not hide the other results: the [node-red] test then fails and says why.
+# A failed install must not hide the other results: the [node-red] test then fails and says why,
+# or, where the npm registry cannot be reached (build/node-red/unavailable), skips and says why.
 bash scripts/node-red.sh || echo "WARNING: Node-RED could not be installed; the [node-red] test will fail"
 export RCT_NODE_RED="$PWD/build/node-red/node_modules/.bin/node-red"
+skipped_note=""
+if [ -f build/node-red/unavailable ]; then
+  skipped_note=" (skipped: the [node-red] test, in both trees: $(cat build/node-red/unavailable))"
+fi
 
 stage "release build"
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=$release_flags" \
   -DCMAKE_UNITY_BUILD=ON -DRCT_BUILD_TESTS=ON >/dev/null
 cmake --build build/release -j "$jobs"
 stage "tests (release)"
-run_ctest build/release
+run_ctest build/release || true
 
 stage "AddressSanitizer + UBSan build"
 cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DRCT_SANITIZE=ON \
@@ -55,7 +60,7 @@ cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEB
 cmake --build build/asan -j "$jobs"
 stage "tests (ASan + UBSan)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  run_ctest build/asan
+  run_ctest build/asan || true
 
 stage "fuzz build (clang, libFuzzer + ASan + UBSan)"
 CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRCT_FUZZ=ON >/dev/null
@@ -111,5 +116,5 @@ fi
 trap - EXIT
 echo "package stage: $((SECONDS - package_start)) s from the start of the package build"
 
-echo "tests: $passed passed, $failed failed ($(( $(date +%s) - started )) s)"
+echo "tests: $passed passed, $failed failed ($(( $(date +%s) - started )) s)$skipped_note"
 [ "$failed" -eq 0 ]

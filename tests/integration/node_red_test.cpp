@@ -202,6 +202,15 @@ TEST_CASE("the Node-RED example flow shows values as numbers and sets the SOC ta
           "[node-red][e2e]") {
   const std::filesystem::path launcher = node_red_launcher();
   if (::access(launcher.c_str(), X_OK) != 0) {
+    // scripts/node-red.sh leaves build/node-red/unavailable where the npm registry could not be
+    // reached at all; only then is this test skipped (and scripts/test.sh says so at the end).
+    const auto unavailable = launcher.parent_path().parent_path().parent_path() / "unavailable";
+    if (std::ifstream in(unavailable); in) {
+      std::string reason;
+      std::getline(in, reason);
+      WARN("SKIPPED: Node-RED could not be installed on this machine: " << reason);
+      return;
+    }
     FAIL("node-red not installed: run scripts/test.sh (or bash scripts/node-red.sh); looked for "
          << launcher.string());
   }
