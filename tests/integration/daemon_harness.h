@@ -181,17 +181,11 @@ class Subscriber {
     std::size_t start = 0;
     // Complete lines only: the last one may still be arriving.
     for (std::size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1) {
-      // "<retained 0|1> <qos> <topic> <payload>": the payload may contain spaces, the topic not.
-      std::istringstream fields(text.substr(start, end - start));
-      Line l;
-      int retained = 0;
-      if (!(fields >> retained >> l.qos >> l.topic)) continue;
-      l.retained = retained != 0;
-      std::getline(fields, l.payload);
-      if (!l.payload.empty() && l.payload.front() == ' ') l.payload.erase(0, 1);
+      auto m = parse_subscriber_line(text.substr(start, end - start));
+      if (!m) continue;
       // An empty payload (a cleared retained topic) reads "(null)", as mosquitto_sub -v shows it.
-      if (l.payload.empty()) l.payload = "(null)";
-      out.push_back(std::move(l));
+      if (m->payload.empty()) m->payload = "(null)";
+      out.push_back(Line{std::move(m->topic), std::move(m->payload), m->retained, m->qos});
     }
     return out;
   }
@@ -204,7 +198,7 @@ class Subscriber {
                                   "-p",
                                   std::to_string(port),
                                   "-F",
-                                  "%r %q %t %p",
+                                  kSubscriberFormat,
                                   "-q",
                                   std::to_string(options.qos)};
     for (const std::string& f : options.filters) {

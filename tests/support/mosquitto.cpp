@@ -216,7 +216,7 @@ std::vector<ReceivedMessage> mosquitto_sub(std::uint16_t port, const std::string
                                    "-t",
                                    filter,
                                    "-F",
-                                   "%r %q %t %p",
+                                   kSubscriberFormat,
                                    "-C",
                                    std::to_string(count),
                                    "-W",
@@ -229,17 +229,20 @@ std::vector<ReceivedMessage> mosquitto_sub(std::uint16_t port, const std::string
   std::istringstream in(r.out);
   std::string line;
   while (std::getline(in, line)) {
-    // "<retain 0|1> <qos> <topic> <payload>"; the payload may contain spaces, the topic may not.
-    std::istringstream fields(line);
-    ReceivedMessage m;
-    int retained = 0;
-    if (!(fields >> retained >> m.qos >> m.topic)) continue;
-    m.retained = retained != 0;
-    std::getline(fields, m.payload);
-    if (!m.payload.empty() && m.payload.front() == ' ') m.payload.erase(0, 1);
-    out.push_back(std::move(m));
+    if (auto m = parse_subscriber_line(line)) out.push_back(std::move(*m));
   }
   return out;
+}
+
+std::optional<ReceivedMessage> parse_subscriber_line(const std::string& line) {
+  std::istringstream fields(line);
+  ReceivedMessage m;
+  int retained = 0;
+  if (!(fields >> retained >> m.qos >> m.topic)) return std::nullopt;
+  m.retained = retained != 0;
+  std::getline(fields, m.payload);
+  if (!m.payload.empty() && m.payload.front() == ' ') m.payload.erase(0, 1);
+  return m;
 }
 
 bool mosquitto_pub(std::uint16_t port, const std::string& topic, const std::string& payload,

@@ -82,6 +82,13 @@ struct ReceivedMessage {
   int qos = 0;
 };
 
+// The output format (-F) the tests give mosquitto_sub: "<retain 0|1> <qos> <topic> <payload>".
+inline constexpr const char* kSubscriberFormat = "%r %q %t %p";
+
+// One line of mosquitto_sub output in kSubscriberFormat (without its newline); nullopt when the
+// line is not one. The payload may contain spaces, the topic may not.
+std::optional<ReceivedMessage> parse_subscriber_line(const std::string& line);
+
 // Subscribes to `filter` with mosquitto_sub and collects messages until `count` arrived or
 // `timeout` (whole seconds, at least 1) passed. `retained_only` stops at the first live message.
 // A message arrives with the lower of its QoS and `qos`.
