@@ -173,7 +173,10 @@ std::optional<DecodeEvent> FrameDecoder::scan_header() {
     const std::size_t length =
         header_size_ == 3 ? (std::size_t{header_[1]} << 8) | header_[2] : std::size_t{header_[1]};
     const std::size_t min_length = plant ? kAddressSize + kOidSize : kOidSize;
-    if (length < min_length || length > max_length_) {
+    // A read never carries a payload (protocol.md §3.5): any other L means a mis-synced or
+    // malformed header, so it is rejected here rather than passed on as a frame no encoder makes.
+    const bool read_with_payload = is_read(*command_of(header_[0])) && length != min_length;
+    if (length < min_length || length > max_length_ || read_with_payload) {
       return header_error(DecodeOutcome::kLengthExceeded);
     }
     frame_size_ = header_size_ + length + kCrcSize;

@@ -17,7 +17,8 @@ enum class DecodeOutcome {
   kOk,              // a frame with a matching CRC
   kCrcMismatch,     // a complete frame whose CRC does not match
   kInvalidCommand,  // start token followed by a byte that is not a regular command (incl. 0x3C)
-  kLengthExceeded,  // length field below the minimum (4 / 8) or above the configured cap
+  kLengthExceeded,  // length field below the minimum (4 / 8), above the configured cap, or
+                    // not exactly 4 / 8 for a READ / READ_PERIODICALLY (no payload)
   kIncomplete,      // a frame cut short: an unescaped start token arrived first (truncated
                     // frame), or the stream ended inside it (see FrameDecoder::finish)
 };

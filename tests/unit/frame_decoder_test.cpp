@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/crc16.h"
 #include "core/frame_encoder.h"
 #include "core/hex.h"
 #include "tests/support/bytes.h"
@@ -205,7 +206,9 @@ TEST_CASE("the decoder reproduces every untagged case of frames_decode.tsv", "[f
 // - command_ff_accepted (P053): 0xFF is not a command (§3.2) → invalid_command after 2 bytes.
 // - no_resync_on_start_token (P054) and unescaped_start_token_in_body (P055): an unescaped 0x2B
 //   inside a frame ends it as truncated (incomplete) and starts the next frame (§4, §7.2 step 2),
-//   so the good frames that the reference swallows come out.
+//   so the good frames that the reference swallows come out. In P055 the rest, 2b 01 75 06, is
+//   a READ claiming L = 0x75: a READ has no payload (§3.5), so it is length_exceeded at once
+//   and the 06 after it is no frame.
 // - plant_long_1byte_length (P056): compatible with the protocol. Read with its 2-byte length
 //   field the frame claims L = 0x0E00, within the cap, and the stream ends first: incomplete, 19
 //   bytes, as the row says. Asserted as it stands.
@@ -225,7 +228,7 @@ TEST_CASE("quirk-tagged cases of frames_decode.tsv decode as the protocol says",
       {"P054",
        {incomplete(6), ok(9, "READ", "0x01", "0xB7FEA209", "", "702c"),
         ok(9, "READ", "0x01", "0xB7FEA209", "", "702c")}},
-      {"P055", {incomplete(7), incomplete(4)}},
+      {"P055", {incomplete(7), length_exceeded_read, no_frame(1)}},
   };
   const auto cases = read_decode_cases(*shared);
   std::set<std::string> seen;
@@ -470,6 +473,57 @@ TEST_CASE("a long frame above the length cap is rejected and the next frame surv
   const auto run2 = rct::test::decode_stream(decoder, *wire, {wire->size()});
   REQUIRE(run2.frames.size() == 1);
   CHECK(run2.frames[0] == frame);
+}
+
+TEST_CASE("a READ that claims a payload is rejected even with a matching CRC",
+          "[frame_decoder]") {
+  // protocol.md §3.5: READ, READ_PERIODICALLY and their plant forms have L = 4 (8). A header that
+  // says otherwise is not a frame any peer sends (the fuzzer built one whose CRC matched); it is
+  // length_exceeded, only the start token is dropped, and the next frame survives.
+  const auto with_crc = [](std::vector<std::uint8_t> body) {
+    const std::uint16_t crc = rct::crc16(body);
+    body.push_back(static_cast<std::uint8_t>(crc >> 8));
+    body.push_back(static_cast<std::uint8_t>(crc & 0xFF));
+    return body;
+  };
+  struct Case {
+    std::vector<std::uint8_t> body;  // command .. payload, no start token, no CRC
+    const char* command;
+    const char* command_byte;
+  };
+  const std::vector<Case> cases = {
+      {{0x01, 0x06, 0x95, 0x99, 0x30, 0xBF, 0x12, 0x34}, "READ", "0x01"},
+      {{0x08, 0x05, 0x95, 0x99, 0x30, 0xBF, 0x00}, "READ_PERIODICALLY", "0x08"},
+      {{0x41, 0x0A, 0x12, 0x34, 0x56, 0x78, 0x95, 0x99, 0x30, 0xBF, 0x00, 0x01}, "PLANT_READ",
+       "0x41"},
+  };
+  const auto good = hex_bytes("2b0104959930bf0d65");
+  for (const auto& c : cases) {
+    INFO(c.command);
+    std::vector<std::uint8_t> stream = {0x2B};
+    for (const auto b : with_crc(c.body)) {
+      REQUIRE(b != 0x2B);  // keeps the expected consumed counts simple
+      REQUIRE(b != 0x2D);
+      stream.push_back(b);
+    }
+    const std::size_t bad_size = stream.size();
+    stream.insert(stream.end(), good.begin(), good.end());
+    for (const auto& chunks : {rct::test::whole(stream.size()),
+                               rct::test::byte_by_byte(stream.size())}) {
+      const auto run = rct::test::decode_stream(stream, chunks);
+      check_outcomes(run.outcomes,
+                     {length_exceeded(3, c.command, c.command_byte).cells(),
+                      ok(bad_size - 3 + good.size(), "READ", "0x01", "0x959930BF", "", "0d65")
+                          .cells()});
+      CHECK(run.consumed_total == stream.size());
+    }
+  }
+  // The reference's malformed READ (§3.5): L = 6 with the payload dropped.
+  const auto quirk = hex_bytes("2b0106959930bf49e6");
+  const auto run = rct::test::decode_stream(quirk, rct::test::whole(quirk.size()));
+  REQUIRE_FALSE(run.outcomes.empty());
+  CHECK(run.outcomes[0].at("outcome") == "length_exceeded");
+  CHECK(run.frames.empty());
 }
 
 TEST_CASE("the payload span points into the decoder and survives until the next call",
