@@ -69,7 +69,12 @@ std::optional<DeadManTimer::TimePoint> DeadManTimer::deadline() const {
 }
 
 std::vector<DeadManTimer::RevertWrite> DeadManTimer::poll(TimePoint now) {
-  if (state_ == State::kIdle || now < deadline_) return {};
+  if (now < deadline_) return {};
+  return revert_now();
+}
+
+std::vector<DeadManTimer::RevertWrite> DeadManTimer::revert_now() {
+  if (state_ == State::kIdle) return {};
   if (state_ == State::kReverting && revert_pending_) return {};
   state_ = State::kReverting;
   revert_pending_ = true;

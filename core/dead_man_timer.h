@@ -24,6 +24,7 @@ namespace rct {
 //                revert is handed out again every retry_interval.
 // kIdle → kArmed: on_write(soc_strategy = External) or on_write(battery_power_extern ≠ 0).
 // kArmed → kArmed: on_write(battery_power_extern, any) or on_write(soc_strategy = External).
+// kArmed → kReverting: the deadline passed (poll) or the daemon stops (revert_now).
 // kArmed / kReverting → kIdle: on_write(soc_strategy ≠ External) by someone else, or a revert
 // reported done. kReverting → kArmed: on_write(soc_strategy = External) (the driver is back).
 class DeadManTimer {
@@ -56,6 +57,10 @@ class DeadManTimer {
   // The revert writes when the deadline has passed (state kReverting), else nothing. Handed out
   // once per deadline: a pending revert is not repeated before on_revert_result or its retry.
   std::vector<RevertWrite> poll(TimePoint now);
+  // The revert writes now, whatever the deadline: the daemon is stopping, and nothing would
+  // revert an External session after it. Nothing while idle, or while a revert is out (its
+  // on_revert_result ends it). State kReverting, as after poll().
+  std::vector<RevertWrite> revert_now();
   // What became of the revert writes: true → kIdle; false → handed out again after
   // retry_interval. Ignored unless kReverting.
   void on_revert_result(bool reverted, TimePoint now);

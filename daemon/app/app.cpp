@@ -20,6 +20,9 @@ constexpr auto kTick = std::chrono::seconds{1};
 // Counters are written at most this often (and on shutdown).
 constexpr auto kSaveInterval = std::chrono::seconds{60};
 constexpr auto kStopTimeout = std::chrono::milliseconds{2000};
+// For the dead-man reverts at exit: well inside the unit's TimeoutStopSec (15 s), with the MQTT
+// disconnect after it.
+constexpr auto kStopRevertTimeout = std::chrono::milliseconds{8000};
 
 }  // namespace
 
@@ -350,6 +353,27 @@ void App::shutdown() {
   notifier_.stopping();
   tick_timer_.cancel();
   birth_timer_.cancel();
+  // Commands are refused from now on (stopping_). A battery we hold in strategy External is
+  // handed back first: after the exit nothing would revert it. The watchdog keeps running.
+  auto pending = std::make_shared<std::size_t>(sessions_.size() + 1);
+  auto one_done = [this, pending] {
+    if (*pending == 0 || --*pending > 0) return;
+    stop_timer_.cancel();
+    finish_shutdown();
+  };
+  stop_timer_.expires_after(kStopRevertTimeout);
+  stop_timer_.async_wait([this, pending](const std::error_code& ec) {
+    if (ec || *pending == 0) return;
+    *pending = 0;
+    log_->warn("dead-man reverts not answered within {} s: stopping without them",
+               std::chrono::duration_cast<std::chrono::seconds>(kStopRevertTimeout).count());
+    finish_shutdown();
+  });
+  for (auto& s : sessions_) s->revert_before_stop(one_done);
+  one_done();
+}
+
+void App::finish_shutdown() {
   if (watchdog_) watchdog_->stop();
   for (auto& s : sessions_) s->stop();
   state_dirty_ = state_dirty_ || !sessions_.empty();

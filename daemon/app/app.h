@@ -76,7 +76,11 @@ class App final : private MqttObserver, private SessionHost {
   // new one connects (and, once connected, republishes everything).
   void replace_mqtt_client(const std::string& old_bridge_topic);
   void connect_mqtt();  // subscriptions, then connect with the bridge LWT
+  // SIGTERM / SIGINT: refuse commands, let each session revert a battery it holds in strategy
+  // External (bounded by kStopRevertTimeout), then finish_shutdown().
   void shutdown();
+  // Stop the sessions, save the state, say offline, disconnect, stop the loop.
+  void finish_shutdown();
   void tick();
   void save_state(bool force);
   void update_status();

@@ -119,6 +119,7 @@ void InverterSession::stop() {
   silence_timer_.cancel();
   diagnostics_timer_.cancel();
   dead_man_timer_.cancel();
+  stop_revert_done_ = nullptr;
   if (dead_man_.state() != DeadManTimer::State::kIdle) {
     log_->warn("{}: stopping while the dead-man timer is {}: nothing will revert "
                "battery_power_extern and soc_strategy until rct2mqtt runs again",
@@ -574,6 +575,34 @@ void InverterSession::on_dead_man() {
   log_->warn("{}: dead-man: battery_power_extern was not refreshed within {} s: writing it 0 W "
              "and soc_strategy Internal",
              inverter_.name, seconds_text(dead_man_.options().timeout));
+  submit_reverts(writes);
+}
+
+void InverterSession::revert_before_stop(std::function<void()> done) {
+  if (!running_ || dead_man_.state() == DeadManTimer::State::kIdle || !writer_) {
+    done();
+    return;
+  }
+  if (!connected_) {
+    // stop() says that nothing will revert it.
+    log_->warn("{}: stopping while not connected: the dead-man revert cannot be written",
+               inverter_.name);
+    done();
+    return;
+  }
+  stop_revert_done_ = std::move(done);
+  dead_man_timer_.cancel();
+  if (reverts_pending_ > 0) {
+    log_->warn("{}: stopping: waiting for the dead-man revert under way", inverter_.name);
+    return;  // on_revert_outcome calls stop_revert_done_ when the round ends
+  }
+  log_->warn("{}: stopping while the dead-man timer is {}: writing battery_power_extern 0 W and "
+             "soc_strategy Internal first",
+             inverter_.name, dead_man_state_name(dead_man_.state()));
+  submit_reverts(dead_man_.revert_now());
+}
+
+void InverterSession::submit_reverts(const std::vector<DeadManTimer::RevertWrite>& writes) {
   reverts_pending_ = static_cast<unsigned>(writes.size());
   reverts_ok_ = true;
   auto alive = std::weak_ptr<int>(alive_);
@@ -615,6 +644,10 @@ void InverterSession::on_revert_outcome(const client::WriteOutcome& o) {
                  seconds_text(dead_man_.options().retry_interval));
     }
     dead_man_.on_revert_result(reverts_ok_, now());
+    if (stop_revert_done_) {
+      std::exchange(stop_revert_done_, nullptr)();
+      return;
+    }
     arm_dead_man();
   }
 }

@@ -5,6 +5,7 @@
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -41,7 +42,8 @@ namespace rct::daemon {
 // logged at info (the audit trail) and answered on .../set/result. With writes enabled the
 // allowed settings are polled and published on <base>/<serial>/settings/<key>. The dead-man
 // timer (core/dead_man_timer.h) runs on its own steady_timer and reverts an External session
-// that is no longer refreshed; its reverts are answered with id null and reason "dead_man".
+// that is no longer refreshed, or that is still running when the daemon stops
+// (revert_before_stop); its reverts are answered with id null and reason "dead_man".
 class InverterSession final : private client::ClientObserver {
  public:
   // `registry`, `host` and `log` must outlive the session; `config` is copied.
@@ -53,6 +55,12 @@ class InverterSession final : private client::ClientObserver {
   InverterSession& operator=(const InverterSession&) = delete;
 
   void start();
+  // Before stop() when the daemon exits: an External session of ours (dead-man timer armed or
+  // reverting) would be left with nobody to revert it, so the revert writes go out now, answered
+  // on the result topics like any dead-man revert. `done` is called once they have their
+  // outcomes, or at once when there is nothing to revert or no connection to write on. The
+  // caller bounds the wait; stop() drops a `done` not yet called.
+  void revert_before_stop(std::function<void()> done);
   // Stops polling and closes the connection; publishes nothing.
   void stop();
 
@@ -113,6 +121,7 @@ class InverterSession final : private client::ClientObserver {
   bool setting_published(const WritableEntry& entry) const;
   void arm_dead_man();
   void on_dead_man();
+  void submit_reverts(const std::vector<DeadManTimer::RevertWrite>& writes);
   void on_revert_outcome(const client::WriteOutcome& outcome);
 
   asio::io_context& io_;
@@ -145,6 +154,7 @@ class InverterSession final : private client::ClientObserver {
   asio::steady_timer dead_man_timer_;
   unsigned reverts_pending_ = 0;  // revert writes of the current dead-man round not yet done
   bool reverts_ok_ = true;        // every revert of the round so far was verified
+  std::function<void()> stop_revert_done_;  // revert_before_stop's caller, until the round ends
   bool running_ = false;
   bool link_up_ = false;
   // The client is connected and the scheduler knows it (on_reconnect done): requests may go out.

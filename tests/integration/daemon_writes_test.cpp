@@ -484,3 +484,62 @@ TEST_CASE(
         std::string::npos);
   CHECK(count_in(log, "dead-man: battery_power_extern was not refreshed") == 1);
 }
+
+TEST_CASE("a daemon stopping while it holds the battery in External reverts it before it exits",
+          "[daemon][e2e][writes]") {
+  // A timeout far beyond the test: only the stop can revert.
+  World w(writes("enabled = true\ndead_man_timeout = 3600\n"));
+  auto daemon = w.start();
+  const Topics t("rct2mqtt", serial_of(*w.sub));
+  REQUIRE(w.sub->wait_line(t.state("soc_strategy"), "Internal", 15s));
+  publish(w, t.set("soc_strategy"), R"({"value": "External", "id": "ext"})");
+  auto ext = wait_id(*w.sub, t.result("soc_strategy"), "ext");
+  REQUIRE(ext);
+  REQUIRE(ext->at("outcome") == "verified");
+  publish(w, t.set("battery_power_extern"), R"({"value": 2500, "id": "discharge"})");
+  auto discharge = wait_id(*w.sub, t.result("battery_power_extern"), "discharge");
+  REQUIRE(discharge);
+  REQUIRE(discharge->at("outcome") == "verified");
+  const std::size_t power_writes = writes_received(w, rct::kOidBatteryPowerExtern);
+
+  stop_daemon(*daemon);
+  INFO(daemon->err());
+  // Both reverts went out before the exit and were answered like any dead-man revert.
+  const auto dead_man = [](const json& j) { return j.at("reason") == "dead_man"; };
+  auto power = wait_result(*w.sub, t.result("battery_power_extern"), dead_man, 5s);
+  auto strategy = wait_result(*w.sub, t.result("soc_strategy"), dead_man, 5s);
+  REQUIRE(power);
+  REQUIRE(strategy);
+  check_contract(*power, "battery_power_extern");
+  CHECK(power->at("outcome") == "verified");
+  CHECK(power->at("value") == 0);
+  CHECK(strategy->at("outcome") == "verified");
+  CHECK(strategy->at("value") == "Internal");
+  CHECK(writes_received(w, rct::kOidBatteryPowerExtern) == power_writes + 1);
+  Probe probe(w);
+  CHECK(probe.read(rct::kOidBatteryPowerExtern) == Value(0.0f));
+  CHECK(probe.read(rct::kOidSocStrategy) == Value(EnumValue{4}));
+  const std::string& log = daemon->err();
+  CHECK(count_in(log, "writing battery_power_extern 0 W and soc_strategy Internal first") == 1);
+  // Reverted, so the stop has nothing left to warn about.
+  CHECK(count_in(log, "nothing will revert") == 0);
+  // The bridge still said offline on the way out.
+  CHECK(w.sub->wait_line("rct2mqtt/bridge/status", "offline", 5s));
+}
+
+TEST_CASE("a daemon stopping with no External session of its own writes nothing on the way out",
+          "[daemon][e2e][writes]") {
+  World w(writes("enabled = true\n"));
+  auto daemon = w.start();
+  const Topics t("rct2mqtt", serial_of(*w.sub));
+  REQUIRE(w.sub->wait_line_topic(t.state("soc_target"), 15s));
+  publish(w, t.set("soc_target"), R"({"value": 80, "id": "target"})");
+  auto target = wait_id(*w.sub, t.result("soc_target"), "target");
+  REQUIRE(target);
+  REQUIRE(target->at("outcome") == "verified");
+  const std::size_t before = setting_writes_received(w);
+  stop_daemon(*daemon);
+  INFO(daemon->err());
+  CHECK(setting_writes_received(w) == before);
+  CHECK(count_in(daemon->err(), "dead-man") == 0);
+}

@@ -104,3 +104,28 @@ TEST_CASE("leaving External by hand disarms the dead-man timer; re-entering re-a
   dm.on_revert_result(true, t0 + 2h + 63s);  // a stale result: ignored
   CHECK(dm.state() == State::kArmed);
 }
+
+TEST_CASE("revert_now hands out the revert before the deadline, once, and never while idle",
+          "[dead_man]") {
+  const DeadManTimer::TimePoint t0{};
+  DeadManTimer dm(options());
+  CHECK(dm.revert_now().empty());
+  CHECK(dm.state() == State::kIdle);
+
+  dm.on_write(rct::kOidSocStrategy, Value(EnumValue{2}), t0);
+  CHECK(dm.revert_now() == kRevert);  // long before t0 + 60 s
+  CHECK(dm.state() == State::kReverting);
+  CHECK(dm.revert_now().empty());  // out already: its result ends it
+  CHECK(dm.poll(t0 + 1h).empty());
+  dm.on_revert_result(true, t0 + 1s);
+  CHECK(dm.state() == State::kIdle);
+  CHECK(dm.revert_now().empty());
+
+  // A failed revert waiting for its retry is handed out again at once.
+  dm.on_write(rct::kOidBatteryPowerExtern, Value(800.0f), t0 + 2s);
+  CHECK(dm.poll(t0 + 62s) == kRevert);
+  dm.on_revert_result(false, t0 + 63s);
+  CHECK(dm.revert_now() == kRevert);
+  dm.on_revert_result(true, t0 + 64s);
+  CHECK(dm.state() == State::kIdle);
+}
