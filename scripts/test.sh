@@ -17,6 +17,11 @@ source scripts/packages.sh
 bash scripts/deps.sh "${RCT_BUILD_PACKAGES[@]}" "${RCT_TEST_PACKAGES[@]}" "${RCT_PACKAGE_PACKAGES[@]}"
 
 jobs=$(nproc)
+# Tests spend most of their time waiting on sockets and child processes (brokers, simulators,
+# daemons), so ctest runs twice as many at once as there are cores: on 2 cores the release tests
+# take 55 s instead of 100 s, the sanitized ones 95 s instead of 150 s. Every wait in them has a
+# deadline, not a duration; they also pass at three per core.
+ctest_jobs=${RCT_CTEST_JOBS:-$((jobs * 2))}
 # The same flags as the demo's build (scripts/demo.sh), so both share one build tree.
 release_flags="-O2 -DNDEBUG"
 fuzz_seconds=${RCT_FUZZ_SECONDS:-30}
@@ -27,7 +32,7 @@ stage() { echo "== $1 (at $(( $(date +%s) - started )) s)"; }
 
 run_ctest() {  # $1 = build dir
   local log="$1/ctest.log" rc=0
-  ctest --test-dir "$1" --output-on-failure -j "$jobs" 2>&1 | tee "$log" || rc=$?
+  ctest --test-dir "$1" --output-on-failure -j "$ctest_jobs" 2>&1 | tee "$log" || rc=$?
   local p f
   p=$(grep -Eo '[0-9]+ tests? passed' "$log" | grep -Eo '^[0-9]+' || true)
   f=$(grep -Eo '[0-9]+ tests? failed out of [0-9]+' "$log" | grep -Eo '^[0-9]+' || true)
