@@ -142,4 +142,13 @@ Result<bool, TextError> parse_bool(std::string_view text) {
   return TextError::kSyntax;
 }
 
+std::string loggable(std::string_view text, std::size_t max) {
+  std::string out;
+  for (const char c : text.substr(0, max)) {
+    out += static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?' : c;
+  }
+  if (text.size() > max) out += "...";
+  return out;
+}
+
 }  // namespace rct

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "core/result.h"
@@ -18,6 +20,10 @@ enum class TextError {
 std::string_view trim_space(std::string_view s);
 // Equal ignoring ASCII case.
 bool iequals_ascii(std::string_view a, std::string_view b);
+
+// Text from outside (the network, a command line) made safe to quote in one line of a log or a
+// message: control characters become '?', at most `max` bytes are kept (then "...").
+std::string loggable(std::string_view text, std::size_t max = 64);
 
 // Optional sign, then decimal digits or "0x" + hex digits. Accepts [min, max].
 Result<std::int64_t, TextError> parse_integer(std::string_view text, std::int64_t min,

@@ -27,6 +27,12 @@ int step_decimals(double step) {
 std::string format_fixed(double v, int decimals) {
   char buf[64];
   auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, decimals);
+  if (r.ec != std::errc{}) {
+    // Too long for fixed notation (a requested 1e100): the shortest exact form, "1e+100". On
+    // failure to_chars leaves the buffer unspecified, so nothing of it may be used.
+    r = std::to_chars(buf, buf + sizeof buf, v);
+    return std::string(buf, r.ptr);
+  }
   std::string s(buf, r.ptr);
   if (s.find('.') != std::string::npos) {
     while (!s.empty() && s.back() == '0') s.pop_back();
@@ -363,7 +369,7 @@ Result<PreparedWrite, WriteRejection> prepare_write(const WritePolicy& policy, s
       auto b = parse_bool(t);
       if (!b) {
         return reject(RejectReason::kUnparseable,
-                      name + ": '" + std::string(t) + "' is not ON, OFF, true, false, 1 or 0");
+                      name + ": '" + loggable(t) + "' is not ON, OFF, true, false, 1 or 0");
       }
       return prepare_switch(e, *b);
     }
@@ -374,17 +380,17 @@ Result<PreparedWrite, WriteRejection> prepare_write(const WritePolicy& policy, s
         if (iequals_ascii(t, o.text)) return prepare_select(e, o.value);
       }
       return reject(RejectReason::kBadEnum,
-                    name + ": '" + std::string(t) + "' is not one of: " + options_text(e));
+                    name + ": '" + loggable(t) + "' is not one of: " + options_text(e));
     }
     case WritePlatform::kNumber: {
       auto f = parse_float32(t);
       if (!f) {
         if (f.error() == TextError::kOutOfRange) {
           return reject(RejectReason::kOutOfRange,
-                        name + ": '" + std::string(t) + "' is outside " + range_text(e));
+                        name + ": '" + loggable(t) + "' is outside " + range_text(e));
         }
         return reject(RejectReason::kUnparseable,
-                      name + ": '" + std::string(t) + "' is not a number");
+                      name + ": '" + loggable(t) + "' is not a number");
       }
       // Parsed text keeps its decimal value (7.5, not 7.5f) for the unit conversion.
       double v = *f;

@@ -86,15 +86,6 @@ std::string command_value_text(const WriteCommand& command) {
   return "'" + loggable(std::get<std::string>(command.value)) + "'";
 }
 
-std::string loggable(std::string_view text, std::size_t max) {
-  std::string out;
-  for (char c : text.substr(0, max)) {
-    out += static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?' : c;
-  }
-  if (text.size() > max) out += "...";
-  return out;
-}
-
 std::string result_payload(const WriteResult& r, WallTime ts) {
   Json j;
   j["id"] = Json::parse(r.id, nullptr, false);

@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "core/result.h"
+#include "core/text_parse.h"  // loggable()
 #include "daemon/instant.h"
 
 // The MQTT side of a write (issue 6), as pure functions: which setting a command topic names,
@@ -55,9 +56,6 @@ Result<WriteCommand, CommandError> parse_command_payload(std::string_view payloa
 
 // The requested value for logs: "50", "'External'".
 std::string command_value_text(const WriteCommand& command);
-// Text from the network made safe for one log line: control characters become '?', at most
-// `max` characters (then "...").
-std::string loggable(std::string_view text, std::size_t max = 64);
 
 struct WriteResult {
   std::string id = "null";  // JSON text of the request id

@@ -159,9 +159,9 @@ TEST_CASE("the result JSON carries every field of the contract, with nulls where
 }
 
 TEST_CASE("values from the network are made safe for one log line", "[write_command]") {
-  CHECK(rct::daemon::loggable("soc_target") == "soc_target");
-  CHECK(rct::daemon::loggable("a\nb\x1b[31m") == "a?b?[31m");
-  CHECK(rct::daemon::loggable(std::string(100, 'x'), 10) == "xxxxxxxxxx...");
+  CHECK(rct::loggable("soc_target") == "soc_target");
+  CHECK(rct::loggable("a\nb\x1b[31m") == "a?b?[31m");
+  CHECK(rct::loggable(std::string(100, 'x'), 10) == "xxxxxxxxxx...");
   CHECK(rct::daemon::command_value_text(WriteCommand{50.5, "null"}) == "50.5");
   CHECK(rct::daemon::command_value_text(WriteCommand{std::string("External"), "null"}) ==
         "'External'");

@@ -1,6 +1,7 @@
 #include "core/write_validation.h"
 
 #include "tests/support/catch.h"
+#include <charconv>
 #include <cmath>
 #include <limits>
 #include <optional>
@@ -117,6 +118,47 @@ TEST_CASE("requested values are parsed, bounded, stepped and encoded per entry",
     CHECK(rct::to_hex(w->payload) == row.payload_hex);
     CHECK(w->text == row.normalised);
   }
+}
+
+TEST_CASE("a rejected text is quoted on one line, shortened, in every kind of message",
+          "[write_validation]") {
+  const auto policy = rct::allow_every_writable();
+  const std::string odd = "12\n\x1b[31mx" + std::string(200, 'y');
+  for (const char* name : {"power_mng.soc_target_set", "power_mng.soc_strategy",
+                           "power_mng.use_grid_power_enable"}) {
+    INFO(name);
+    auto w = rct::prepare_write(policy, oid_of(name), odd, InputUnit::kUser);
+    REQUIRE_FALSE(w.ok());
+    const std::string& m = w.error().message;
+    CHECK(m.find('\n') == std::string::npos);
+    CHECK(m.find('\x1b') == std::string::npos);
+    CHECK(m.find("'12??[31mxy") != std::string::npos);
+    // 64 bytes of the text are quoted, then "...".
+    const auto open = m.find("'12");
+    const auto close = m.find("...'");
+    REQUIRE(close != std::string::npos);
+    CHECK(close - open - 1 == 64);
+  }
+}
+
+TEST_CASE("a number too long for fixed notation is shown in full in its rejection",
+          "[write_validation]") {
+  // The fuzzer's find: fixed notation of 1e110 overflows the formatting buffer, whose contents
+  // to_chars then leaves unspecified; the message showed 64 bytes of stack.
+  const auto policy = rct::allow_every_writable();
+  for (const double v : {-2.1456098487838245e+110, 1e300, 1e60}) {
+    auto w = rct::prepare_write(policy, oid_of("power_mng.soc_min_island"), v, InputUnit::kUser);
+    REQUIRE_FALSE(w.ok());
+    CHECK(w.error().reason == RejectReason::kOutOfRange);
+    INFO(w.error().message);
+    char shortest[64];
+    const auto r = std::to_chars(shortest, shortest + sizeof shortest, v);
+    CHECK(w.error().message.find(std::string(shortest, r.ptr) + " %") != std::string::npos);
+    CHECK(w.error().message.find('\0') == std::string::npos);
+  }
+  auto wire = rct::prepare_write(policy, oid_of("power_mng.soc_min_island"), 1e100, InputUnit::kWire);
+  REQUIRE_FALSE(wire.ok());
+  CHECK(wire.error().message.find("1e+100 on the wire") != std::string::npos);
 }
 
 TEST_CASE("numbers are validated like text, selects and switches by their values",
