@@ -599,7 +599,12 @@ void InverterSession::revert_before_stop(std::function<void()> done) {
   log_->warn("{}: stopping while the dead-man timer is {}: writing battery_power_extern 0 W and "
              "soc_strategy Internal first",
              inverter_.name, dead_man_state_name(dead_man_.state()));
-  submit_reverts(dead_man_.revert_now());
+  const auto writes = dead_man_.revert_now();
+  if (writes.empty()) {  // nothing left to hand out: do not wait for outcomes that never come
+    std::exchange(stop_revert_done_, nullptr)();
+    return;
+  }
+  submit_reverts(writes);
 }
 
 void InverterSession::submit_reverts(const std::vector<DeadManTimer::RevertWrite>& writes) {
