@@ -13,6 +13,7 @@
 #include "core/registry.h"
 #include "core/value_codec.h"
 #include "tests/support/catch.h"
+#include "tests/support/test_registry.h"
 
 namespace rct::test {
 
@@ -59,11 +60,6 @@ inline client::ClientOptions fast_options(std::uint16_t port) {
   o.backoff.jitter = 0.0;
   o.seed = 1;
   return o;
-}
-
-inline const Registry& test_registry() {
-  static const Registry r;
-  return r;
 }
 
 // A client on the test thread's io_context, driven by run_until() with a deadline.

@@ -16,6 +16,7 @@
 #include "tests/integration/client_harness.h"
 #include "tests/integration/simulator_harness.h"
 #include "tests/support/catch.h"
+#include "tests/support/test_registry.h"
 #include "tools/simulator/simulator.h"
 
 using namespace std::chrono_literals;
@@ -31,10 +32,6 @@ using rct::test::ClientHarness;
 using rct::test::RunningSimulator;
 
 namespace {
-
-const rct::Registry& registry() {
-  return rct::test::test_registry();
-}
 
 using rct::test::oid_of;
 
@@ -85,7 +82,7 @@ std::vector<std::uint32_t> poll_list(std::size_t count) {
     if (out.size() < count) out.push_back(oid_of(name));
   }
   std::vector<std::uint32_t> scalars;
-  for (const rct::OidInfo& info : registry().all()) {
+  for (const rct::OidInfo& info : rct::test::test_registry().all()) {
     const bool listed = std::find(out.begin(), out.end(), info.id) != out.end();
     if (fixed_size(info.response_type) && !listed) scalars.push_back(info.id);
   }
@@ -109,7 +106,7 @@ bool same_value(const rct::Value& a, const rct::Value& b) {
 
 // Whether the simulator sent `r.value` for `r.oid` (and address) in an intact frame.
 bool sent_intact(const rct::sim::Simulator& sim, const Reading& r) {
-  const rct::OidInfo* info = registry().find(r.oid);
+  const rct::OidInfo* info = rct::test::test_registry().find(r.oid);
   const DataType type = info != nullptr ? info->response_type : DataType::kUnknown;
   for (const std::vector<std::uint8_t>& payload : sim.truth(r.oid, r.address)) {
     auto v = rct::decode_value(type, payload);
@@ -225,7 +222,7 @@ void check_only_intact_values(const rct::sim::Simulator& sim, const Poll& p,
 struct Rig {
   explicit Rig(rct::sim::SimulatorOptions sim_options = rct::test::simulator_test_options(),
                std::size_t window = 1)
-      : sim(registry(), std::move(sim_options)), h(client_options(sim->port(), window)) {}
+      : sim(rct::test::test_registry(), std::move(sim_options)), h(client_options(sim->port(), window)) {}
 
   static rct::client::ClientOptions client_options(std::uint16_t port, std::size_t window) {
     auto o = rct::test::fast_options(port);
@@ -360,7 +357,7 @@ TEST_CASE("under each scripted reply fault a poll completes and hands up only in
         INFO("faulty value for " << rct::format_oid(r.oid));
         auto it = p.values.find(r.oid);
         REQUIRE(it != p.values.end());
-        const rct::OidInfo* info = registry().find(r.oid);
+        const rct::OidInfo* info = rct::test::test_registry().find(r.oid);
         REQUIRE(info != nullptr);
         auto v = rct::decode_value(info->response_type, r.payload);
         REQUIRE(v.ok());
@@ -569,7 +566,7 @@ TEST_CASE("two clients on the simulator: each sees the other's answers as unsoli
   Rig rig(options);
   auto& a = rig.h;
   rct::test::RecordingObserver b_observer;
-  rct::client::Client b(a.io, registry(), Rig::client_options(rig.sim->port(), 1), b_observer);
+  rct::client::Client b(a.io, rct::test::test_registry(), Rig::client_options(rig.sim->port(), 1), b_observer);
   a.client->start();
   b.start();
   REQUIRE(a.run_until([&] {

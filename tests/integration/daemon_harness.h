@@ -25,6 +25,7 @@
 #include "tests/support/process.h"
 #include "tests/support/shared_dir.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_registry.h"
 #include "tools/simulator/simulator.h"
 
 namespace rct::test::e2e {
@@ -38,11 +39,6 @@ inline constexpr std::uint32_t kSocOid = 0x959930BF;       // battery.soc, 0..1
 inline constexpr int kExitConfig = 78;
 // 2024-06-21 12:00 device time: PV is producing.
 inline constexpr std::int64_t kNoon = 19895LL * 86400 + 12 * 3600;
-
-inline const rct::Registry& registry() {
-  static const rct::Registry r;
-  return r;
-}
 
 inline void write_file(const std::filesystem::path& p, const std::string& text) {
   std::ofstream out(p);
@@ -89,7 +85,7 @@ class SwitchableSimulator {
     const auto deadline = Clock::now() + 10s;
     for (;;) {
       try {
-        sim_ = std::make_unique<rct::sim::Simulator>(*io_, registry(), options());
+        sim_ = std::make_unique<rct::sim::Simulator>(*io_, test_registry(), options());
         sim_->start();
         break;
       } catch (const std::system_error& e) {

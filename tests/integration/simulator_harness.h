@@ -16,6 +16,7 @@
 
 #include "core/registry.h"
 #include "tests/support/catch.h"
+#include "tests/support/test_registry.h"
 #include "tools/simulator/simulator.h"
 
 namespace rct::test {
@@ -25,8 +26,7 @@ inline constexpr std::int64_t kSimulatedNoon = 19895LL * 86400 + 12 * 3600;
 
 // The id of the registry object called `name` (a test fails with the name if there is none).
 inline std::uint32_t oid_of(std::string_view name) {
-  static const Registry registry;
-  const OidInfo* info = registry.find(name);
+  const OidInfo* info = test_registry().find(name);
   if (info == nullptr) throw std::invalid_argument("no registry object " + std::string(name));
   return info->id;
 }

@@ -16,6 +16,7 @@
 #include "tests/integration/simulator_harness.h"
 #include "tests/support/catch.h"
 #include "tests/support/oids.h"
+#include "tests/support/test_registry.h"
 
 using namespace std::chrono_literals;
 using rct::Command;
@@ -25,11 +26,6 @@ using rct::sim::FaultKind;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-const rct::Registry& registry() {
-  static const rct::Registry r;
-  return r;
-}
 
 using rct::test::oid_of;
 
@@ -45,7 +41,7 @@ rct::sim::SimulatorOptions test_options() {
 class LocalSimulator : public rct::test::RunningSimulator {
  public:
   explicit LocalSimulator(rct::sim::SimulatorOptions options = test_options())
-      : rct::test::RunningSimulator(registry(), std::move(options)) {}
+      : rct::test::RunningSimulator(rct::test::test_registry(), std::move(options)) {}
 };
 
 struct Received {
@@ -209,7 +205,7 @@ TEST_CASE("pipelined READs in one segment are all answered, in order", "[simulat
     INFO(rct::format_oid(oids[i]));
     CHECK(frames[i].outcome == DecodeOutcome::kOk);
     CHECK(frames[i].oid == oids[i]);
-    const rct::OidInfo* info = registry().find(oids[i]);
+    const rct::OidInfo* info = rct::test::test_registry().find(oids[i]);
     CHECK(rct::payload_size_fits(info->response_type, frames[i].payload.size()));
   }
   CHECK(as_float(frames[5].payload) < 0.0f);  // feed-in counter is negative
@@ -523,7 +519,7 @@ TEST_CASE("a reply cut by a request stays cut even when a value fault is due", "
   // Every frame whose payload fits its OID's type is one the record calls intact.
   for (const auto& f : frames) {
     REQUIRE(f.oid.has_value());
-    const rct::OidInfo* info = registry().find(*f.oid);
+    const rct::OidInfo* info = rct::test::test_registry().find(*f.oid);
     REQUIRE(info != nullptr);
     if (rct::payload_size_fits(info->response_type, f.payload.size())) {
       CHECK(sim->truth(*f.oid).count(f.payload) == 1);
@@ -716,7 +712,7 @@ TEST_CASE("under random faults every intact frame received is in the simulator's
         ++rejected;
         continue;
       }
-      const rct::OidInfo* info = registry().find(*r.oid);
+      const rct::OidInfo* info = rct::test::test_registry().find(*r.oid);
       REQUIRE(info != nullptr);
       const bool fits = rct::payload_size_fits(info->response_type, r.payload.size());
       const bool in_truth = sim->truth(*r.oid).count(r.payload) == 1;

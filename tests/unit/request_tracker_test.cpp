@@ -9,6 +9,7 @@
 #include "core/value_codec.h"
 #include "tests/support/bytes.h"
 #include "tests/support/catch.h"
+#include "tests/support/test_registry.h"
 
 using namespace std::chrono_literals;
 using rct::Command;
@@ -31,11 +32,6 @@ constexpr std::uint32_t kVoltage = 0x65EED11B;   // battery.voltage, FLOAT
 constexpr std::uint32_t kStrategy = 0xF168B748;  // power_mng.soc_strategy, ENUM
 constexpr std::uint32_t kSocLog = 0x5293B668;    // logger.minutes_soc_log_ts, TIMESERIES
 constexpr std::uint32_t kUnregistered = 0x12345678;
-
-const rct::Registry& registry() {
-  static const rct::Registry r;
-  return r;
-}
 
 // Virtual time: an arbitrary origin on the steady clock's scale, never the real clock.
 const TimePoint t0 = TimePoint{} + 1000h;
@@ -78,7 +74,7 @@ FrameView response(std::uint32_t oid, const std::vector<std::uint8_t>& payload,
 
 TEST_CASE("a read goes out as a READ frame and the matching response completes it",
           "[request_tracker]") {
-  RequestTracker t(registry(), options());
+  RequestTracker t(rct::test::test_registry(), options());
   const RequestId id = submit_read(t, kSoc);
   auto d = t.next_dispatch(t0);
   REQUIRE(d);
@@ -106,7 +102,7 @@ TEST_CASE("a read goes out as a READ frame and the matching response completes i
 }
 
 TEST_CASE("a long response completes a read as well as a short one", "[request_tracker]") {
-  RequestTracker t(registry(), options());
+  RequestTracker t(rct::test::test_registry(), options());
   submit_read(t, kSoc);
   REQUIRE(t.next_dispatch(t0));
   auto r = t.on_frame(response(kSoc, float_payload(0.5f), Command::kLongResponse), t0);
@@ -115,7 +111,7 @@ TEST_CASE("a long response completes a read as well as a short one", "[request_t
 
 TEST_CASE("the window bounds the requests awaiting a reply", "[request_tracker]") {
   SECTION("window 1 sends the next request only after the previous one completed") {
-    RequestTracker t(registry(), options(1));
+    RequestTracker t(rct::test::test_registry(), options(1));
     submit_read(t, kSoc);
     submit_read(t, kVoltage);
     REQUIRE(t.next_dispatch(t0));
@@ -128,7 +124,7 @@ TEST_CASE("the window bounds the requests awaiting a reply", "[request_tracker]"
     CHECK(t.next_deadline() == t0 + 3s);
   }
   SECTION("window 3 sends three at once and no more") {
-    RequestTracker t(registry(), options(3));
+    RequestTracker t(rct::test::test_registry(), options(3));
     for (std::uint32_t oid : {kSoc, kVoltage, kStrategy, 0x1AC87AA0u}) submit_read(t, oid);
     CHECK(t.next_dispatch(t0));
     CHECK(t.next_dispatch(t0));
@@ -141,7 +137,7 @@ TEST_CASE("the window bounds the requests awaiting a reply", "[request_tracker]"
 
 TEST_CASE("a passed deadline retries a bounded number of times, then fails the request",
           "[request_tracker]") {
-  RequestTracker t(registry(), options(1, 2));
+  RequestTracker t(rct::test::test_registry(), options(1, 2));
   const RequestId id = submit_read(t, kSoc);
   REQUIRE(t.next_dispatch(t0));
   CHECK(t.expire(t0 + 1999ms).empty());
@@ -176,7 +172,7 @@ TEST_CASE("a passed deadline retries a bounded number of times, then fails the r
 }
 
 TEST_CASE("a retry goes out before requests queued after it", "[request_tracker]") {
-  RequestTracker t(registry(), options(1, 1));
+  RequestTracker t(rct::test::test_registry(), options(1, 1));
   submit_read(t, kSoc);
   REQUIRE(t.next_dispatch(t0));
   submit_read(t, kVoltage);
@@ -187,7 +183,7 @@ TEST_CASE("a retry goes out before requests queued after it", "[request_tracker]
 }
 
 TEST_CASE("a completed request resets the consecutive-timeout counter", "[request_tracker]") {
-  RequestTracker t(registry(), options(1, 5));
+  RequestTracker t(rct::test::test_registry(), options(1, 5));
   submit_read(t, kSoc);
   REQUIRE(t.next_dispatch(t0));
   REQUIRE(t.expire(t0 + 2s).size() == 1);
@@ -203,7 +199,7 @@ TEST_CASE("a completed request resets the consecutive-timeout counter", "[reques
 
 TEST_CASE("a reply with a valid CRC but a truncated payload never completes a request",
           "[request_tracker]") {
-  RequestTracker t(registry(), options(1, 1));
+  RequestTracker t(rct::test::test_registry(), options(1, 1));
   const RequestId id = submit_read(t, kSoc);
   REQUIRE(t.next_dispatch(t0));
 
@@ -228,7 +224,7 @@ TEST_CASE("a reply with a valid CRC but a truncated payload never completes a re
 
 TEST_CASE("a truncated time-series answer is dropped and the query stays outstanding",
           "[request_tracker]") {
-  RequestTracker t(registry(), options());
+  RequestTracker t(rct::test::test_registry(), options());
   const std::int32_t when = 1700000000;
   auto id = t.submit(Request{RequestKind::kQuery, kSocLog, std::nullopt, int32_payload(when)});
   REQUIRE(id.ok());
@@ -248,7 +244,7 @@ TEST_CASE("a truncated time-series answer is dropped and the query stays outstan
 
 TEST_CASE("a reply for another OID is handed up as unsolicited, never as the requested value",
           "[request_tracker]") {
-  RequestTracker t(registry(), options());
+  RequestTracker t(rct::test::test_registry(), options());
   const RequestId id = submit_read(t, kSoc);
   REQUIRE(t.next_dispatch(t0));
   auto r = t.on_frame(response(kVoltage, float_payload(51.5f)), t0 + 5ms);
@@ -268,7 +264,7 @@ TEST_CASE("a reply for another OID is handed up as unsolicited, never as the req
 }
 
 TEST_CASE("another client's truncated reply is dropped, not handed up", "[request_tracker]") {
-  RequestTracker t(registry(), options());
+  RequestTracker t(rct::test::test_registry(), options());
   auto r = t.on_frame(response(kVoltage, hex_bytes("4250")), t0);
   CHECK(r.verdict == FrameVerdict::kTruncated);
   CHECK(!r.request);
@@ -276,7 +272,7 @@ TEST_CASE("another client's truncated reply is dropped, not handed up", "[reques
 }
 
 TEST_CASE("frames that are no responses or name unknown OIDs are dropped", "[request_tracker]") {
-  RequestTracker t(registry(), options());
+  RequestTracker t(rct::test::test_registry(), options());
   submit_read(t, kSoc);
   REQUIRE(t.next_dispatch(t0));
   // The device echoes read requests under load (protocol.md §17.8).
@@ -294,7 +290,7 @@ TEST_CASE("frames that are no responses or name unknown OIDs are dropped", "[req
 
 TEST_CASE("an OID outside the registry read by id completes with its raw bytes",
           "[request_tracker]") {
-  RequestTracker t(registry(), options());
+  RequestTracker t(rct::test::test_registry(), options());
   submit_read(t, kUnregistered);
   REQUIRE(t.next_dispatch(t0));
   auto r = t.on_frame(response(kUnregistered, hex_bytes("010203")), t0);
@@ -306,7 +302,7 @@ TEST_CASE("an OID outside the registry read by id completes with its raw bytes",
 
 TEST_CASE("plant replies complete a plant read only from the addressed device",
           "[request_tracker]") {
-  RequestTracker t(registry(), options());
+  RequestTracker t(rct::test::test_registry(), options());
   const RequestId id = submit_read(t, kSoc, 0x12345678);
   auto d = t.next_dispatch(t0);
   REQUIRE(d);
@@ -329,7 +325,7 @@ TEST_CASE("plant replies complete a plant read only from the addressed device",
 
 TEST_CASE("a standard read is not completed by a plant reply for the same OID",
           "[request_tracker]") {
-  RequestTracker t(registry(), options());
+  RequestTracker t(rct::test::test_registry(), options());
   submit_read(t, kSoc);
   REQUIRE(t.next_dispatch(t0));
   auto r = t.on_frame(response(kSoc, float_payload(0.5f), Command::kPlantLongResponse, 7), t0);
@@ -338,7 +334,7 @@ TEST_CASE("a standard read is not completed by a plant reply for the same OID",
 }
 
 TEST_CASE("a query is completed only by an answer that echoes its timestamp", "[request_tracker]") {
-  RequestTracker t(registry(), options());
+  RequestTracker t(rct::test::test_registry(), options());
   auto id =
       t.submit(Request{RequestKind::kQuery, kSocLog, std::nullopt, int32_payload(1700000000)});
   REQUIRE(id.ok());
@@ -366,7 +362,7 @@ TEST_CASE("a query is completed only by an answer that echoes its timestamp", "[
 }
 
 TEST_CASE("requests that cannot be sent are refused at submission", "[request_tracker]") {
-  RequestTracker t(registry(), options());
+  RequestTracker t(rct::test::test_registry(), options());
   SECTION("a query needs a time-series or event-table OID") {
     auto id = t.submit(Request{RequestKind::kQuery, kSoc, std::nullopt, int32_payload(1)});
     REQUIRE_FALSE(id.ok());
@@ -389,7 +385,7 @@ TEST_CASE("requests that cannot be sent are refused at submission", "[request_tr
 TEST_CASE("the queue of waiting requests is bounded", "[request_tracker]") {
   TrackerOptions o = options();
   o.max_queued = 2;
-  RequestTracker t(registry(), o);
+  RequestTracker t(rct::test::test_registry(), o);
   submit_read(t, kSoc);
   submit_read(t, kVoltage);
   auto id = t.submit(Request{RequestKind::kRead, kStrategy, std::nullopt, {}});
@@ -401,7 +397,7 @@ TEST_CASE("the queue of waiting requests is bounded", "[request_tracker]") {
 
 TEST_CASE("a later request for the same OID never overtakes or joins an earlier one",
           "[request_tracker]") {
-  RequestTracker t(registry(), options(3));
+  RequestTracker t(rct::test::test_registry(), options(3));
   const RequestId first = submit_read(t, kSoc);
   const RequestId second = submit_read(t, kSoc);
   submit_read(t, kVoltage);
@@ -420,7 +416,7 @@ TEST_CASE("a later request for the same OID never overtakes or joins an earlier 
 }
 
 TEST_CASE("a write leaves the tracker once dispatched and expects no reply", "[request_tracker]") {
-  RequestTracker t(registry(), options());
+  RequestTracker t(rct::test::test_registry(), options());
   auto id = t.submit(Request{RequestKind::kWrite, kStrategy, std::nullopt, hex_bytes("04")});
   REQUIRE(id.ok());
   submit_read(t, kStrategy);
@@ -436,7 +432,7 @@ TEST_CASE("a write leaves the tracker once dispatched and expects no reply", "[r
 }
 
 TEST_CASE("fail_all ends queued and in-flight requests with the given error", "[request_tracker]") {
-  RequestTracker t(registry(), options());
+  RequestTracker t(rct::test::test_registry(), options());
   const RequestId a = submit_read(t, kSoc);
   const RequestId b = submit_read(t, kVoltage);
   REQUIRE(t.next_dispatch(t0));
@@ -453,7 +449,7 @@ TEST_CASE("fail_all ends queued and in-flight requests with the given error", "[
 }
 
 TEST_CASE("frame errors count until the next good frame", "[request_tracker]") {
-  RequestTracker t(registry(), options());
+  RequestTracker t(rct::test::test_registry(), options());
   t.note_frame_error();
   t.note_frame_error();
   t.note_frame_error();
@@ -467,7 +463,7 @@ TEST_CASE("frame errors count until the next good frame", "[request_tracker]") {
 }
 
 TEST_CASE("the earliest deadline among requests in flight is reported", "[request_tracker]") {
-  RequestTracker t(registry(), options(2));
+  RequestTracker t(rct::test::test_registry(), options(2));
   submit_read(t, kSoc);
   submit_read(t, kVoltage);
   REQUIRE(t.next_dispatch(t0));

@@ -7,6 +7,7 @@
 #include "core/registry.h"
 #include "core/value_codec.h"
 #include "tests/support/catch.h"
+#include "tests/support/test_registry.h"
 #include "tools/simulator/calendar.h"
 #include "tools/simulator/device_defaults.h"
 #include "tools/simulator/house_bindings.h"
@@ -23,11 +24,6 @@ namespace {
 constexpr std::int64_t kStart = 19895LL * 86400 + 14 * 3600 + 1800;
 constexpr std::size_t kPage = 24;
 
-const rct::Registry& registry() {
-  static const rct::Registry r;
-  return r;
-}
-
 float as_float(const std::vector<std::uint8_t>& payload) {
   auto v = rct::decode_value(DataType::kFloat, payload);
   REQUIRE(v.ok());
@@ -35,7 +31,7 @@ float as_float(const std::vector<std::uint8_t>& payload) {
 }
 
 std::uint32_t oid_of(std::string_view name) {
-  const rct::OidInfo* info = registry().find(name);
+  const rct::OidInfo* info = rct::test::test_registry().find(name);
   REQUIRE(info != nullptr);
   return info->id;
 }
@@ -54,7 +50,7 @@ TEST_CASE("every house binding names a registry OID and yields a value of its ty
   for (const rct::sim::HouseBinding& b : rct::sim::house_bindings()) {
     INFO(b.name);
     CHECK(seen.insert(b.name).second);
-    const rct::OidInfo* info = registry().find(b.name);
+    const rct::OidInfo* info = rct::test::test_registry().find(b.name);
     REQUIRE(info != nullptr);
     auto payload = rct::encode_value(info->response_type, b.get(model.state()));
     REQUIRE(payload.ok());
@@ -64,7 +60,7 @@ TEST_CASE("every house binding names a registry OID and yields a value of its ty
 
 TEST_CASE("every device default has the type of its OID", "[sim_store]") {
   std::size_t with_default = 0;
-  for (const rct::OidInfo& info : registry().all()) {
+  for (const rct::OidInfo& info : rct::test::test_registry().all()) {
     std::optional<rct::Value> v = rct::sim::device_default(info.name, 1);
     if (!v) continue;
     ++with_default;
@@ -76,8 +72,8 @@ TEST_CASE("every device default has the type of its OID", "[sim_store]") {
 
 TEST_CASE("the value store answers every registry OID with a payload that fits its type",
           "[sim_store]") {
-  ValueStore store(registry(), 1, kStart, kPage);
-  for (const rct::OidInfo& info : registry().all()) {
+  ValueStore store(rct::test::test_registry(), 1, kStart, kPage);
+  for (const rct::OidInfo& info : rct::test::test_registry().all()) {
     INFO(rct::format_oid(info.id) << " " << info.name);
     auto payload = store.read(info.id, kStart);
     REQUIRE(payload.has_value());
@@ -90,7 +86,7 @@ TEST_CASE("the value store answers every registry OID with a payload that fits i
 
 TEST_CASE("the value store shows identity, inventory and model values as the device does",
           "[sim_store]") {
-  ValueStore store(registry(), 1, kStart, kPage);
+  ValueStore store(rct::test::test_registry(), 1, kStart, kPage);
   auto description = store.read(oid_of("android_description"), kStart);
   REQUIRE(description);
   CHECK(description->size() == 64);
@@ -127,7 +123,7 @@ TEST_CASE("the value store shows identity, inventory and model values as the dev
 }
 
 TEST_CASE("a WRITE is stored for settings and refused for measurements", "[sim_store]") {
-  ValueStore store(registry(), 1, kStart, kPage);
+  ValueStore store(rct::test::test_registry(), 1, kStart, kPage);
   const std::uint32_t strategy = oid_of("power_mng.soc_strategy");
   CHECK(store.read(strategy, kStart) == std::vector<std::uint8_t>{4});
   CHECK(store.write(strategy, std::vector<std::uint8_t>{2}, kStart).result ==
@@ -156,7 +152,7 @@ TEST_CASE("a WRITE is stored for settings and refused for measurements", "[sim_s
 
 TEST_CASE("a reboot reverts written settings to their defaults; measurements carry on",
           "[sim_store]") {
-  ValueStore store(registry(), 1, kStart, kPage);
+  ValueStore store(rct::test::test_registry(), 1, kStart, kPage);
   const std::uint32_t strategy = oid_of("power_mng.soc_strategy");
   const std::uint32_t soc_max = oid_of("power_mng.soc_max");
   const std::uint32_t name = oid_of("android_description");
@@ -180,7 +176,7 @@ TEST_CASE("a reboot reverts written settings to their defaults; measurements car
 }
 
 TEST_CASE("time-series queries page backwards through samples at or before T", "[sim_store]") {
-  ValueStore store(registry(), 1, kStart, kPage);
+  ValueStore store(rct::test::test_registry(), 1, kStart, kPage);
   const std::uint32_t soc_series = oid_of("logger.minutes_soc_log_ts");
   std::uint32_t t = static_cast<std::uint32_t>(kStart);
   std::set<std::uint32_t> seen;
@@ -217,7 +213,7 @@ TEST_CASE("time-series queries page backwards through samples at or before T", "
 }
 
 TEST_CASE("day, month and year series hold period energies and end in year 2000", "[sim_store]") {
-  ValueStore store(registry(), 1, kStart, kPage);
+  ValueStore store(rct::test::test_registry(), 1, kStart, kPage);
   auto day = rct::decode_timeseries(store
                                         .write(oid_of("logger.day_eload_log_ts"),
                                                be32(static_cast<std::uint32_t>(kStart)), kStart)
@@ -251,7 +247,7 @@ TEST_CASE("day, month and year series hold period energies and end in year 2000"
 }
 
 TEST_CASE("event-table queries page backwards and log parameter changes", "[sim_store]") {
-  ValueStore store(registry(), 1, kStart, kPage);
+  ValueStore store(rct::test::test_registry(), 1, kStart, kPage);
   const std::uint32_t events = oid_of("logger.error_log_time_stamp");
   CHECK(store.write(oid_of("power_mng.soc_min"), be32(0x3e4ccccd), kStart - 60).result ==
         ValueStore::WriteResult::kStored);  // 0.2
