@@ -159,6 +159,40 @@ json last_device_config(Subscriber& sub, const Topics& t) {
   return out;
 }
 
+// Takes the battery into strategy External at `power` W, both writes verified; the answer to the
+// power command.
+json hold_external(World& w, const Topics& t, int power) {
+  REQUIRE(w.sub->wait_line(t.state("soc_strategy"), "Internal", 15s));
+  publish(w, t.set("soc_strategy"), R"({"value": "External", "id": "ext"})");
+  auto ext = wait_id(*w.sub, t.result("soc_strategy"), "ext");
+  REQUIRE(ext);
+  REQUIRE(ext->at("outcome") == "verified");
+  publish(w, t.set("battery_power_extern"),
+          R"({"value": )" + std::to_string(power) + R"(, "id": "power"})");
+  auto answer = wait_id(*w.sub, t.result("battery_power_extern"), "power");
+  REQUIRE(answer);
+  REQUIRE(answer->at("outcome") == "verified");
+  return *answer;
+}
+
+// The bridge's own revert, answered on both result topics: id null, reason dead_man, verified,
+// 0 W and Internal.
+void check_dead_man_answers(World& w, const Topics& t, std::chrono::milliseconds timeout) {
+  const auto dead_man = [](const json& j) { return j.at("reason") == "dead_man"; };
+  auto power = wait_result(*w.sub, t.result("battery_power_extern"), dead_man, timeout);
+  auto strategy = wait_result(*w.sub, t.result("soc_strategy"), dead_man, timeout);
+  REQUIRE(power);
+  REQUIRE(strategy);
+  check_contract(*power, "battery_power_extern");
+  check_contract(*strategy, "soc_strategy");
+  CHECK(power->at("id").is_null());
+  CHECK(power->at("outcome") == "verified");
+  CHECK(power->at("value") == 0);
+  CHECK(strategy->at("id").is_null());
+  CHECK(strategy->at("outcome") == "verified");
+  CHECK(strategy->at("value") == "Internal");
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -437,36 +471,15 @@ TEST_CASE(
   World w(writes("enabled = true\ndead_man_timeout = 2\n"));
   auto daemon = w.start();
   const Topics t("rct2mqtt", serial_of(*w.sub));
-  REQUIRE(w.sub->wait_line(t.state("soc_strategy"), "Internal", 15s));
-
-  publish(w, t.set("soc_strategy"), R"({"value": "External", "id": "ext"})");
-  auto ext = wait_id(*w.sub, t.result("soc_strategy"), "ext");
-  REQUIRE(ext);
-  REQUIRE(ext->at("outcome") == "verified");
-  publish(w, t.set("battery_power_extern"), R"({"value": -1000, "id": "charge"})");
-  auto charge = wait_id(*w.sub, t.result("battery_power_extern"), "charge");
-  REQUIRE(charge);
-  REQUIRE(charge->at("outcome") == "verified");
-  CHECK(charge->at("value") == -1000);
+  const json charge = hold_external(w, t, -1000);
+  CHECK(charge.at("value") == -1000);
   const auto refreshed = Clock::now();
   Probe probe(w);
   CHECK(probe.read(rct::kOidBatteryPowerExtern) == Value(-1000.0f));
 
   // Nobody refreshes: the bridge reverts, answering on both result topics with id null.
-  const auto dead_man = [](const json& j) { return j.at("reason") == "dead_man"; };
-  auto power = wait_result(*w.sub, t.result("battery_power_extern"), dead_man, 15s);
-  auto strategy = wait_result(*w.sub, t.result("soc_strategy"), dead_man, 15s);
-  REQUIRE(power);
-  REQUIRE(strategy);
+  check_dead_man_answers(w, t, 15s);
   CHECK(Clock::now() - refreshed >= 1500ms);
-  check_contract(*power, "battery_power_extern");
-  check_contract(*strategy, "soc_strategy");
-  CHECK(power->at("id").is_null());
-  CHECK(power->at("outcome") == "verified");
-  CHECK(power->at("value") == 0);
-  CHECK(strategy->at("id").is_null());
-  CHECK(strategy->at("outcome") == "verified");
-  CHECK(strategy->at("value") == "Internal");
   CHECK(w.sub->wait_line(t.state("battery_power_extern"), "0", 5s));
   CHECK(w.sub->wait_line(t.state("soc_strategy"), "Internal", 5s));
   // A fresh client: the first one has the simulator's copies of every reply since queued up
@@ -491,30 +504,14 @@ TEST_CASE("a daemon stopping while it holds the battery in External reverts it b
   World w(writes("enabled = true\ndead_man_timeout = 3600\n"));
   auto daemon = w.start();
   const Topics t("rct2mqtt", serial_of(*w.sub));
-  REQUIRE(w.sub->wait_line(t.state("soc_strategy"), "Internal", 15s));
-  publish(w, t.set("soc_strategy"), R"({"value": "External", "id": "ext"})");
-  auto ext = wait_id(*w.sub, t.result("soc_strategy"), "ext");
-  REQUIRE(ext);
-  REQUIRE(ext->at("outcome") == "verified");
-  publish(w, t.set("battery_power_extern"), R"({"value": 2500, "id": "discharge"})");
-  auto discharge = wait_id(*w.sub, t.result("battery_power_extern"), "discharge");
-  REQUIRE(discharge);
-  REQUIRE(discharge->at("outcome") == "verified");
+  const json discharge = hold_external(w, t, 2500);
+  CHECK(discharge.at("value") == 2500);
   const std::size_t power_writes = writes_received(w, rct::kOidBatteryPowerExtern);
 
   stop_daemon(*daemon);
   INFO(daemon->err());
   // Both reverts went out before the exit and were answered like any dead-man revert.
-  const auto dead_man = [](const json& j) { return j.at("reason") == "dead_man"; };
-  auto power = wait_result(*w.sub, t.result("battery_power_extern"), dead_man, 5s);
-  auto strategy = wait_result(*w.sub, t.result("soc_strategy"), dead_man, 5s);
-  REQUIRE(power);
-  REQUIRE(strategy);
-  check_contract(*power, "battery_power_extern");
-  CHECK(power->at("outcome") == "verified");
-  CHECK(power->at("value") == 0);
-  CHECK(strategy->at("outcome") == "verified");
-  CHECK(strategy->at("value") == "Internal");
+  check_dead_man_answers(w, t, 5s);
   CHECK(writes_received(w, rct::kOidBatteryPowerExtern) == power_writes + 1);
   Probe probe(w);
   CHECK(probe.read(rct::kOidBatteryPowerExtern) == Value(0.0f));
