@@ -6,10 +6,18 @@ namespace rct {
 namespace {
 
 constexpr std::array kAllCommands = {
-    Command::kRead,           Command::kWrite,          Command::kLongWrite,
-    Command::kResponse,       Command::kLongResponse,   Command::kReadPeriodically,
-    Command::kExtension,      Command::kPlantRead,      Command::kPlantWrite,
-    Command::kPlantLongWrite, Command::kPlantResponse,  Command::kPlantLongResponse,
+    Command::kRead,
+    Command::kWrite,
+    Command::kLongWrite,
+    Command::kResponse,
+    Command::kLongResponse,
+    Command::kReadPeriodically,
+    Command::kExtension,
+    Command::kPlantRead,
+    Command::kPlantWrite,
+    Command::kPlantLongWrite,
+    Command::kPlantResponse,
+    Command::kPlantLongResponse,
     Command::kPlantReadPeriodically,
 };
 
@@ -24,19 +32,32 @@ std::optional<Command> regular_command_from_byte(std::uint8_t byte) {
 
 std::string_view command_name(Command c) {
   switch (c) {
-    case Command::kRead: return "READ";
-    case Command::kWrite: return "WRITE";
-    case Command::kLongWrite: return "LONG_WRITE";
-    case Command::kResponse: return "RESPONSE";
-    case Command::kLongResponse: return "LONG_RESPONSE";
-    case Command::kReadPeriodically: return "READ_PERIODICALLY";
-    case Command::kExtension: return "EXTENSION";
-    case Command::kPlantRead: return "PLANT_READ";
-    case Command::kPlantWrite: return "PLANT_WRITE";
-    case Command::kPlantLongWrite: return "PLANT_LONG_WRITE";
-    case Command::kPlantResponse: return "PLANT_RESPONSE";
-    case Command::kPlantLongResponse: return "PLANT_LONG_RESPONSE";
-    case Command::kPlantReadPeriodically: return "PLANT_READ_PERIODICALLY";
+    case Command::kRead:
+      return "READ";
+    case Command::kWrite:
+      return "WRITE";
+    case Command::kLongWrite:
+      return "LONG_WRITE";
+    case Command::kResponse:
+      return "RESPONSE";
+    case Command::kLongResponse:
+      return "LONG_RESPONSE";
+    case Command::kReadPeriodically:
+      return "READ_PERIODICALLY";
+    case Command::kExtension:
+      return "EXTENSION";
+    case Command::kPlantRead:
+      return "PLANT_READ";
+    case Command::kPlantWrite:
+      return "PLANT_WRITE";
+    case Command::kPlantLongWrite:
+      return "PLANT_LONG_WRITE";
+    case Command::kPlantResponse:
+      return "PLANT_RESPONSE";
+    case Command::kPlantLongResponse:
+      return "PLANT_LONG_RESPONSE";
+    case Command::kPlantReadPeriodically:
+      return "PLANT_READ_PERIODICALLY";
   }
   return "?";
 }

@@ -27,19 +27,23 @@ enum class Command : std::uint8_t {
 // One of the 12 regular commands (EXTENSION is not regular: it has no length, OID or CRC).
 std::optional<Command> regular_command_from_byte(std::uint8_t byte);
 
-constexpr std::uint8_t to_byte(Command c) { return static_cast<std::uint8_t>(c); }
-constexpr bool is_plant(Command c) { return (to_byte(c) & 0x40) != 0; }
+constexpr std::uint8_t to_byte(Command c) {
+  return static_cast<std::uint8_t>(c);
+}
+constexpr bool is_plant(Command c) {
+  return (to_byte(c) & 0x40) != 0;
+}
 constexpr bool is_long(Command c) {
-  return c == Command::kLongWrite || c == Command::kLongResponse ||
-         c == Command::kPlantLongWrite || c == Command::kPlantLongResponse;
+  return c == Command::kLongWrite || c == Command::kLongResponse || c == Command::kPlantLongWrite ||
+         c == Command::kPlantLongResponse;
 }
 constexpr bool is_write(Command c) {
   return c == Command::kWrite || c == Command::kLongWrite || c == Command::kPlantWrite ||
          c == Command::kPlantLongWrite;
 }
 constexpr bool is_response(Command c) {
-  return c == Command::kResponse || c == Command::kLongResponse ||
-         c == Command::kPlantResponse || c == Command::kPlantLongResponse;
+  return c == Command::kResponse || c == Command::kLongResponse || c == Command::kPlantResponse ||
+         c == Command::kPlantLongResponse;
 }
 // READ, READ_PERIODICALLY and their plant forms never carry a payload.
 constexpr bool is_read(Command c) {

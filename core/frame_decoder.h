@@ -30,10 +30,10 @@ struct DecodeEvent {
   DecodeOutcome outcome = DecodeOutcome::kOk;
   std::size_t consumed = 0;  // stream bytes of this outcome, incl. skipped bytes before it
   std::uint8_t command_byte = 0;
-  std::optional<Command> command;        // set when command_byte is a regular command
-  std::optional<std::uint32_t> address;  // plant frames (ok, crc_mismatch)
-  std::optional<std::uint32_t> oid;      // ok, crc_mismatch
-  std::span<const std::uint8_t> payload; // unescaped payload (ok, crc_mismatch)
+  std::optional<Command> command;         // set when command_byte is a regular command
+  std::optional<std::uint32_t> address;   // plant frames (ok, crc_mismatch)
+  std::optional<std::uint32_t> oid;       // ok, crc_mismatch
+  std::span<const std::uint8_t> payload;  // unescaped payload (ok, crc_mismatch)
   std::uint16_t crc_received = 0;
   std::uint16_t crc_calculated = 0;
 };
@@ -84,9 +84,9 @@ class FrameDecoder {
   std::size_t max_length_;
   std::vector<std::uint8_t> buf_;  // fed bytes; a frame's unescaped bytes overwrite its raw bytes
   State state_ = State::kHunt;
-  std::size_t read_ = 0;    // next raw byte of buf_ to examine
-  std::size_t start_ = 0;   // kHeader: the start token; kBody: the unescaped command byte
-  std::size_t write_ = 0;   // kBody: end of the unescaped bytes [start_, write_)
+  std::size_t read_ = 0;     // next raw byte of buf_ to examine
+  std::size_t start_ = 0;    // kHeader: the start token; kBody: the unescaped command byte
+  std::size_t write_ = 0;    // kBody: end of the unescaped bytes [start_, write_)
   std::size_t skipped_ = 0;  // stream bytes before the current start token (or since the last
                              // outcome while hunting); they count towards the next outcome
   std::size_t dropped_ = 0;  // raw escape bytes of the current frame already compacted away

@@ -12,10 +12,10 @@
 namespace rct {
 
 enum class EncodeError {
-  kPayloadTooLarge,    // L does not fit the command's length field
-  kPayloadOnRead,      // READ forms never carry a payload
-  kAddressMismatch,    // plant command without address, or address on a standard command
-  kNotEncodable,       // EXTENSION is not a regular frame
+  kPayloadTooLarge,  // L does not fit the command's length field
+  kPayloadOnRead,    // READ forms never carry a payload
+  kAddressMismatch,  // plant command without address, or address on a standard command
+  kNotEncodable,     // EXTENSION is not a regular frame
 };
 std::string_view encode_error_message(EncodeError e);
 

@@ -12,8 +12,8 @@ namespace rct {
 // One object of the inverter (protocol.md §15). All fields point at static data.
 struct OidInfo {
   std::uint32_t id = 0;
-  std::string_view name;         // "battery.soc"
-  std::string_view group;        // lower-case group, "battery"
+  std::string_view name;   // "battery.soc"
+  std::string_view group;  // lower-case group, "battery"
   DataType request_type = DataType::kUnknown;
   DataType response_type = DataType::kUnknown;
   std::string_view unit;         // "W", "Wh", "%", "" when none

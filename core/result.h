@@ -10,7 +10,7 @@ template <typename T, typename E>
 class Result {
  public:
   Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit on purpose
-  Result(E error) : v_(std::in_place_index<1>, error) {}              // NOLINT: implicit on purpose
+  Result(E error) : v_(std::in_place_index<1>, error) {}             // NOLINT: implicit on purpose
 
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }

@@ -26,7 +26,7 @@ struct TimeSeriesPoint {
   bool operator==(const TimeSeriesPoint&) const = default;
 };
 struct TimeSeries {
-  std::uint32_t query_timestamp = 0;  // echo of the request, offset 0 of the payload
+  std::uint32_t query_timestamp = 0;    // echo of the request, offset 0 of the payload
   std::vector<TimeSeriesPoint> points;  // payload order, duplicates kept
   bool operator==(const TimeSeries&) const = default;
 };
@@ -41,7 +41,7 @@ struct EventEntry {
 };
 struct EventTable {
   std::uint32_t query_timestamp = 0;  // offset 0 of the payload, not the last entry's time
-  std::vector<EventEntry> entries;     // payload order, duplicates kept
+  std::vector<EventEntry> entries;    // payload order, duplicates kept
   bool operator==(const EventTable&) const = default;
 };
 
@@ -74,9 +74,9 @@ struct BatteryModuleResistance {
   bool operator==(const BatteryModuleResistance&) const = default;
 };
 
-using Value = std::variant<bool, std::uint8_t, std::int8_t, std::uint16_t, std::int16_t,
-                           std::uint32_t, std::int32_t, EnumValue, float, std::string, TimeSeries,
-                           EventTable, BatteryModuleStatus, BatteryModuleStatistics,
-                           BatteryModuleResistance, RawBytes>;
+using Value =
+    std::variant<bool, std::uint8_t, std::int8_t, std::uint16_t, std::int16_t, std::uint32_t,
+                 std::int32_t, EnumValue, float, std::string, TimeSeries, EventTable,
+                 BatteryModuleStatus, BatteryModuleStatistics, BatteryModuleResistance, RawBytes>;
 
 }  // namespace rct

@@ -12,11 +12,11 @@
 namespace rct {
 
 enum class ValueError {
-  kWrongSize,      // payload size does not fit the type (checked before decoding)
-  kOutOfRange,     // value does not fit the type (encode)
-  kWrongType,      // the Value alternative does not belong to the data type (encode)
-  kNotEncodable,   // response-only types cannot be encoded by encode_value
-  kSyntax,         // text could not be parsed (parse_value)
+  kWrongSize,     // payload size does not fit the type (checked before decoding)
+  kOutOfRange,    // value does not fit the type (encode)
+  kWrongType,     // the Value alternative does not belong to the data type (encode)
+  kNotEncodable,  // response-only types cannot be encoded by encode_value
+  kSyntax,        // text could not be parsed (parse_value)
 };
 std::string_view value_error_message(ValueError e);
 

@@ -389,8 +389,7 @@ Result<PreparedWrite, WriteRejection> prepare_write(const WritePolicy& policy, s
           return reject(RejectReason::kOutOfRange,
                         name + ": '" + loggable(t) + "' is outside " + range_text(e));
         }
-        return reject(RejectReason::kUnparseable,
-                      name + ": '" + loggable(t) + "' is not a number");
+        return reject(RejectReason::kUnparseable, name + ": '" + loggable(t) + "' is not a number");
       }
       // Parsed text keeps its decimal value (7.5, not 7.5f) for the unit conversion.
       double v = *f;

@@ -62,7 +62,9 @@ App::~App() {
   sessions_.clear();
 }
 
-SessionHost& App::host() { return *this; }
+SessionHost& App::host() {
+  return *this;
+}
 
 void App::start_sessions() {
   sessions_.clear();
@@ -178,9 +180,10 @@ void App::on_command(const CommandTarget& target, const MqttMessage& message) {
   if (stopping_) return;
   if (message.retained) {
     // A retained command would be carried out again on every reconnect (conventions.md).
-    log_->info("ignoring the retained command on {}: commands are never taken from the "
-               "broker's retained store (clear it with an empty retained message)",
-               loggable(message.topic, 200));
+    log_->info(
+        "ignoring the retained command on {}: commands are never taken from the "
+        "broker's retained store (clear it with an empty retained message)",
+        loggable(message.topic, 200));
     return;
   }
   for (auto& s : sessions_) {
@@ -196,14 +199,13 @@ void App::on_command(const CommandTarget& target, const MqttMessage& message) {
   r.outcome = "rejected";
   r.reason = std::string(kReasonUnknownInverter);
   r.message = "no inverter with serial '" + loggable(target.serial) + "' is known to this bridge";
-  log_->info("{}", audit_command(target.serial, target.key,
-                                 parsed ? command_value_text(*parsed)
-                                        : "'" + loggable(message.payload) + "'",
-                                 r.id));
+  log_->info("{}", audit_command(
+                       target.serial, target.key,
+                       parsed ? command_value_text(*parsed) : "'" + loggable(message.payload) + "'",
+                       r.id));
   log_->info("{}", audit_outcome(target.serial, r));
   // Beside the command topic as it came (its serial level need not be topic_id-clean).
-  publish(message.topic + "/result", result_payload(r, std::chrono::system_clock::now()), 1,
-          false);
+  publish(message.topic + "/result", result_payload(r, std::chrono::system_clock::now()), 1, false);
 }
 
 bool App::publish(std::string_view topic, std::string_view payload, int qos, bool retain) {
@@ -214,13 +216,17 @@ InverterRecord& App::record(std::string_view serial_id) {
   return state_.inverters[std::string(serial_id)];
 }
 
-void App::state_changed() { state_dirty_ = true; }
+void App::state_changed() {
+  state_dirty_ = true;
+}
 
 void App::progress() {
   if (watchdog_) watchdog_->progress();
 }
 
-void App::status_changed() { update_status(); }
+void App::status_changed() {
+  update_status();
+}
 
 void App::update_status() {
   std::string text = fmt::format("mqtt {}", mqtt_->connected() ? "connected" : "disconnected");

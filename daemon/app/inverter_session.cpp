@@ -1,9 +1,9 @@
 #include "daemon/app/inverter_session.h"
 
-#include <asio/post.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <asio/post.hpp>
 #include <chrono>
 #include <utility>
 
@@ -22,7 +22,9 @@ constexpr auto kDiagnosticsPeriod = std::chrono::seconds{10};
 // Whatever the scheduler says, look again this often (a reconnect resets its state).
 constexpr auto kMaxPollSleep = std::chrono::seconds{1};
 
-Instant now() { return std::chrono::steady_clock::now(); }
+Instant now() {
+  return std::chrono::steady_clock::now();
+}
 
 client::ClientOptions client_options(const InverterConfig& inv) {
   client::ClientOptions o;
@@ -66,9 +68,9 @@ SchedulerSettings scheduler_settings(const InverterConfig& inv) {
 
 }  // namespace
 
-InverterSession::InverterSession(asio::io_context& io, const Registry& registry,
-                                 SessionHost& host, std::shared_ptr<spdlog::logger> log,
-                                 const Config& config, std::size_t index)
+InverterSession::InverterSession(asio::io_context& io, const Registry& registry, SessionHost& host,
+                                 std::shared_ptr<spdlog::logger> log, const Config& config,
+                                 std::size_t index)
     : io_(io),
       registry_(registry),
       host_(host),
@@ -84,11 +86,13 @@ InverterSession::InverterSession(asio::io_context& io, const Registry& registry,
       dead_man_(dead_man_options(config.writes)),
       dead_man_timer_(io) {}
 
-InverterSession::~InverterSession() { stop(); }
+InverterSession::~InverterSession() {
+  stop();
+}
 
 void InverterSession::make_client() {
   client_ = std::make_unique<client::Client>(io_, registry_, client_options(inverter_),
-                                            static_cast<client::ClientObserver&>(*this));
+                                             static_cast<client::ClientObserver&>(*this));
 }
 
 void InverterSession::start() {
@@ -121,9 +125,10 @@ void InverterSession::stop() {
   dead_man_timer_.cancel();
   stop_revert_done_ = nullptr;
   if (dead_man_.state() != DeadManTimer::State::kIdle) {
-    log_->warn("{}: stopping while the dead-man timer is {}: nothing will revert "
-               "battery_power_extern and soc_strategy until rct2mqtt runs again",
-               inverter_.name, dead_man_state_name(dead_man_.state()));
+    log_->warn(
+        "{}: stopping while the dead-man timer is {}: nothing will revert "
+        "battery_power_extern and soc_strategy until rct2mqtt runs again",
+        inverter_.name, dead_man_state_name(dead_man_.state()));
   }
   if (client_) client_->stop();
   save_totals();
@@ -204,7 +209,8 @@ void InverterSession::on_retry(client::LinkDownReason reason, const std::error_c
 }
 
 void InverterSession::on_timeout(std::uint32_t oid, bool will_retry) {
-  log_->debug("{}: timeout reading 0x{:08X}{}", inverter_.name, oid, will_retry ? ", retrying" : "");
+  log_->debug("{}: timeout reading 0x{:08X}{}", inverter_.name, oid,
+              will_retry ? ", retrying" : "");
 }
 
 void InverterSession::arm_poll_timer(std::optional<Instant> at) {
@@ -299,7 +305,8 @@ void InverterSession::enter_polling() {
   announce_discovery();
   for (const auto& [oid, value] : inventory_readings_) {
     auto it = item_index_.find(oid);
-    if (it != item_index_.end()) publish_values(policy_->on_reading(items_[it->second], value, now()));
+    if (it != item_index_.end())
+      publish_values(policy_->on_reading(items_[it->second], value, now()));
   }
   inventory_readings_.clear();
   publish_diagnostics();
@@ -307,7 +314,8 @@ void InverterSession::enter_polling() {
 
 void InverterSession::rebuild_items() {
   items_ = build_poll_list(config_, registry_, inventory_);
-  for (const auto& problem : poll_list_conflicts(items_)) log_->warn("{}: {}", inverter_.name, problem);
+  for (const auto& problem : poll_list_conflicts(items_))
+    log_->warn("{}: {}", inverter_.name, problem);
   item_index_.clear();
   for (std::size_t i = 0; i < items_.size(); ++i) item_index_[items_[i].oid] = i;
   scheduler_.set_items(items_, now());
@@ -401,7 +409,8 @@ void InverterSession::publish_diagnostics() {
   completed_at_last_diag_ = completed_;
   const std::uint64_t errors = errors_ + (policy_ ? policy_->rejected_total() : 0);
   host_.publish(topic(kBridgeFramesPerSecondKey), format_number(fps, false), 0, true);
-  host_.publish(topic(kBridgeErrorsKey), format_integer(static_cast<std::int64_t>(errors)), 0, true);
+  host_.publish(topic(kBridgeErrorsKey), format_integer(static_cast<std::int64_t>(errors)), 0,
+                true);
   diagnostics_timer_.expires_after(kDiagnosticsPeriod);
   auto alive = std::weak_ptr<int>(alive_);
   diagnostics_timer_.async_wait([this, alive](const std::error_code& ec) {
@@ -419,7 +428,9 @@ void InverterSession::save_totals() {
 
 // ---- Writes ----
 
-bool InverterSession::writes_possible() const { return !inverter_.address.has_value(); }
+bool InverterSession::writes_possible() const {
+  return !inverter_.address.has_value();
+}
 
 void InverterSession::apply_write_config() {
   const WritesConfig& w = config_.writes;
@@ -572,9 +583,10 @@ void InverterSession::on_dead_man() {
     arm_dead_man();
     return;
   }
-  log_->warn("{}: dead-man: battery_power_extern was not refreshed within {} s: writing it 0 W "
-             "and soc_strategy Internal",
-             inverter_.name, seconds_text(dead_man_.options().timeout));
+  log_->warn(
+      "{}: dead-man: battery_power_extern was not refreshed within {} s: writing it 0 W "
+      "and soc_strategy Internal",
+      inverter_.name, seconds_text(dead_man_.options().timeout));
   submit_reverts(writes);
 }
 
@@ -596,9 +608,10 @@ void InverterSession::revert_before_stop(std::function<void()> done) {
     log_->warn("{}: stopping: waiting for the dead-man revert under way", inverter_.name);
     return;  // on_revert_outcome calls stop_revert_done_ when the round ends
   }
-  log_->warn("{}: stopping while the dead-man timer is {}: writing battery_power_extern 0 W and "
-             "soc_strategy Internal first",
-             inverter_.name, dead_man_state_name(dead_man_.state()));
+  log_->warn(
+      "{}: stopping while the dead-man timer is {}: writing battery_power_extern 0 W and "
+      "soc_strategy Internal first",
+      inverter_.name, dead_man_state_name(dead_man_.state()));
   const auto writes = dead_man_.revert_now();
   if (writes.empty()) {  // nothing left to hand out: do not wait for outcomes that never come
     std::exchange(stop_revert_done_, nullptr)();

@@ -48,8 +48,7 @@ class InverterSession final : private client::ClientObserver {
  public:
   // `registry`, `host` and `log` must outlive the session; `config` is copied.
   InverterSession(asio::io_context& io, const Registry& registry, SessionHost& host,
-                  std::shared_ptr<spdlog::logger> log, const Config& config,
-                  std::size_t index);
+                  std::shared_ptr<spdlog::logger> log, const Config& config, std::size_t index);
   ~InverterSession() override;
   InverterSession(const InverterSession&) = delete;
   InverterSession& operator=(const InverterSession&) = delete;
@@ -115,8 +114,8 @@ class InverterSession final : private client::ClientObserver {
   bool writes_possible() const;  // not for a plant slave: the writer cannot address one
   void apply_write_config();     // policy, writer options, dead-man timeout, settings topics
   void answer(const WriteResult& result, bool audit_warn = false);
-  void on_write_outcome(const std::string& key, const std::string& id,
-                        const std::string& requested, const client::WriteOutcome& outcome);
+  void on_write_outcome(const std::string& key, const std::string& id, const std::string& requested,
+                        const client::WriteOutcome& outcome);
   void publish_setting(const WritableEntry& entry, const Value& wire, bool force);
   bool setting_published(const WritableEntry& entry) const;
   void arm_dead_man();

@@ -1,7 +1,7 @@
 // rct2mqtt: polls RCT Power inverters and publishes their values to MQTT.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
 #include <iostream>

@@ -10,8 +10,7 @@ namespace rct::daemon {
 class SessionHost {
  public:
   // Never blocks; false when the message was not handed to the broker (offline, backlog).
-  virtual bool publish(std::string_view topic, std::string_view payload, int qos,
-                       bool retain) = 0;
+  virtual bool publish(std::string_view topic, std::string_view payload, int qos, bool retain) = 0;
   // The persisted record of an inverter (created empty when missing); the session updates it
   // and calls state_changed(); the App decides when to write the file.
   virtual InverterRecord& record(std::string_view serial_id) = 0;

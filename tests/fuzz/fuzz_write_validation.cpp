@@ -111,8 +111,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   check_prepared(*prepared, entry, policy);
   if (unit == rct::InputUnit::kWire) {
-    const auto user = rct::prepare_write(policy, entry.oid, prepared->user_value,
-                                         rct::InputUnit::kUser);
+    const auto user =
+        rct::prepare_write(policy, entry.oid, prepared->user_value, rct::InputUnit::kUser);
     check(user.ok());
     check(user->value == prepared->value);
   }

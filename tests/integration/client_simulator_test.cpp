@@ -222,7 +222,8 @@ void check_only_intact_values(const rct::sim::Simulator& sim, const Poll& p,
 struct Rig {
   explicit Rig(rct::sim::SimulatorOptions sim_options = rct::test::simulator_test_options(),
                std::size_t window = 1)
-      : sim(rct::test::test_registry(), std::move(sim_options)), h(client_options(sim->port(), window)) {}
+      : sim(rct::test::test_registry(), std::move(sim_options)),
+        h(client_options(sim->port(), window)) {}
 
   static rct::client::ClientOptions client_options(std::uint16_t port, std::size_t window) {
     auto o = rct::test::fast_options(port);
@@ -566,7 +567,8 @@ TEST_CASE("two clients on the simulator: each sees the other's answers as unsoli
   Rig rig(options);
   auto& a = rig.h;
   rct::test::RecordingObserver b_observer;
-  rct::client::Client b(a.io, rct::test::test_registry(), Rig::client_options(rig.sim->port(), 1), b_observer);
+  rct::client::Client b(a.io, rct::test::test_registry(), Rig::client_options(rig.sim->port(), 1),
+                        b_observer);
   a.client->start();
   b.start();
   REQUIRE(a.run_until([&] {

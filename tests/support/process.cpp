@@ -1,14 +1,15 @@
 #include "tests/support/process.h"
 
-#include <cerrno>
-#include <csignal>
-#include <cstring>
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
-#include <stdexcept>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <stdexcept>
 
 extern char** environ;
 
@@ -134,9 +135,11 @@ bool ChildProcess::wait_for_output(const std::string& needle, std::chrono::milli
   const auto deadline = Clock::now() + timeout;
   const std::string& text = from_stderr ? err_ : out_;
   while (text.find(needle) == std::string::npos) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) return false;
-    if (!pump(std::min(left, std::chrono::milliseconds(100)))) return text.find(needle) != std::string::npos;
+    if (!pump(std::min(left, std::chrono::milliseconds(100))))
+      return text.find(needle) != std::string::npos;
   }
   return true;
 }
@@ -150,7 +153,8 @@ std::optional<int> ChildProcess::wait(std::chrono::milliseconds timeout) {
       status_ = decode_status(status);
       break;
     }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) return std::nullopt;
     // Draining the pipes also paces this loop: poll returns on output or after 20 ms.
     if (!pump(std::min(left, std::chrono::milliseconds(20)))) {

@@ -12,6 +12,8 @@ std::optional<std::filesystem::path> shared_dir() {
   return p;
 }
 
-std::filesystem::path source_dir() { return RCT_SOURCE_DIR; }
+std::filesystem::path source_dir() {
+  return RCT_SOURCE_DIR;
+}
 
 }  // namespace rct::test

@@ -12,22 +12,30 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/hex.h"
 #include "core/json/iso_time.h"
 #include "core/json/value_json.h"
 #include "tests/support/bytes.h"
-#include <string_view>
-#include <vector>
 
 namespace rct::test {
 
-inline std::string bytes_hex(const std::vector<std::uint8_t>& bytes) { return rct::to_hex(bytes); }
+inline std::string bytes_hex(const std::vector<std::uint8_t>& bytes) {
+  return rct::to_hex(bytes);
+}
 
 // The reference JSON's helpers are the project's own JSON views (core/json).
-inline std::string iso8601_utc(std::uint32_t unix_seconds) { return rct::iso_time_utc(unix_seconds); }
-inline std::string float_bits_hex(float v) { return rct::float_bits_hex(v); }
-inline nlohmann::json finite_or_null(float v) { return rct::float_to_json(v); }
+inline std::string iso8601_utc(std::uint32_t unix_seconds) {
+  return rct::iso_time_utc(unix_seconds);
+}
+inline std::string float_bits_hex(float v) {
+  return rct::float_bits_hex(v);
+}
+inline nlohmann::json finite_or_null(float v) {
+  return rct::float_to_json(v);
+}
 
 // Values of a comma-separated `quirk` cell.
 inline bool has_quirk(const std::string& cell, std::string_view tag) {

@@ -16,7 +16,8 @@ TEST_CASE("every command byte round-trips through its name", "[command]") {
 
 TEST_CASE("exactly the twelve regular commands are accepted", "[command]") {
   int count = 0;
-  for (int b = 0; b < 256; ++b) count += rct::regular_command_from_byte(static_cast<std::uint8_t>(b)) ? 1 : 0;
+  for (int b = 0; b < 256; ++b)
+    count += rct::regular_command_from_byte(static_cast<std::uint8_t>(b)) ? 1 : 0;
   CHECK(count == 12);
   CHECK_FALSE(rct::regular_command_from_byte(0x3C));
   CHECK_FALSE(rct::regular_command_from_byte(0x04));

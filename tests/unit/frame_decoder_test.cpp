@@ -475,8 +475,7 @@ TEST_CASE("a long frame above the length cap is rejected and the next frame surv
   CHECK(run2.frames[0] == frame);
 }
 
-TEST_CASE("a READ that claims a payload is rejected even with a matching CRC",
-          "[frame_decoder]") {
+TEST_CASE("a READ that claims a payload is rejected even with a matching CRC", "[frame_decoder]") {
   // protocol.md §3.5: READ, READ_PERIODICALLY and their plant forms have L = 4 (8). A header that
   // says otherwise is not a frame any peer sends (the fuzzer built one whose CRC matched); it is
   // length_exceeded, only the start token is dropped, and the next frame survives.
@@ -494,7 +493,8 @@ TEST_CASE("a READ that claims a payload is rejected even with a matching CRC",
   const std::vector<Case> cases = {
       {{0x01, 0x06, 0x95, 0x99, 0x30, 0xBF, 0x12, 0x34}, "READ", "0x01"},
       {{0x08, 0x05, 0x95, 0x99, 0x30, 0xBF, 0x00}, "READ_PERIODICALLY", "0x08"},
-      {{0x41, 0x0A, 0x12, 0x34, 0x56, 0x78, 0x95, 0x99, 0x30, 0xBF, 0x00, 0x01}, "PLANT_READ",
+      {{0x41, 0x0A, 0x12, 0x34, 0x56, 0x78, 0x95, 0x99, 0x30, 0xBF, 0x00, 0x01},
+       "PLANT_READ",
        "0x41"},
   };
   const auto good = hex_bytes("2b0104959930bf0d65");
@@ -508,13 +508,13 @@ TEST_CASE("a READ that claims a payload is rejected even with a matching CRC",
     }
     const std::size_t bad_size = stream.size();
     stream.insert(stream.end(), good.begin(), good.end());
-    for (const auto& chunks : {rct::test::whole(stream.size()),
-                               rct::test::byte_by_byte(stream.size())}) {
+    for (const auto& chunks :
+         {rct::test::whole(stream.size()), rct::test::byte_by_byte(stream.size())}) {
       const auto run = rct::test::decode_stream(stream, chunks);
-      check_outcomes(run.outcomes,
-                     {length_exceeded(3, c.command, c.command_byte).cells(),
-                      ok(bad_size - 3 + good.size(), "READ", "0x01", "0x959930BF", "", "0d65")
-                          .cells()});
+      check_outcomes(
+          run.outcomes,
+          {length_exceeded(3, c.command, c.command_byte).cells(),
+           ok(bad_size - 3 + good.size(), "READ", "0x01", "0x959930BF", "", "0d65").cells()});
       CHECK(run.consumed_total == stream.size());
     }
   }

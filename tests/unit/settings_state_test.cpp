@@ -1,8 +1,9 @@
 #include "daemon/settings_state.h"
 
-#include "tests/support/catch.h"
 #include <cmath>
 #include <limits>
+
+#include "tests/support/catch.h"
 
 using namespace std::chrono_literals;
 using rct::EnumValue;

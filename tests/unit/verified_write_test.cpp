@@ -2,7 +2,6 @@
 // clock. Every test checks which frames would have gone out, WRITEs above all.
 #include "core/client/verified_write.h"
 
-#include "tests/support/catch.h"
 #include <chrono>
 #include <map>
 #include <optional>
@@ -11,6 +10,7 @@
 
 #include "core/hex.h"
 #include "core/write_allowlist.h"
+#include "tests/support/catch.h"
 
 using namespace std::chrono_literals;
 using rct::EnumValue;

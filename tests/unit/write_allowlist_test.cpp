@@ -1,7 +1,6 @@
 #include "core/write_allowlist.h"
 
 #include <algorithm>
-#include "tests/support/catch.h"
 #include <cmath>
 #include <regex>
 #include <set>
@@ -12,6 +11,7 @@
 #include "core/hex.h"
 #include "core/registry.h"
 #include "core/write_validation.h"
+#include "tests/support/catch.h"
 
 using rct::DataType;
 using rct::InputUnit;

@@ -1,11 +1,11 @@
 #include "daemon/write_command.h"
 
-#include "tests/support/catch.h"
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "daemon/topics.h"
+#include "tests/support/catch.h"
 
 using nlohmann::json;
 using rct::daemon::CommandTarget;

@@ -1,9 +1,9 @@
 #include "core/write_rate_limiter.h"
 
-#include "tests/support/catch.h"
 #include <chrono>
 
 #include "core/write_allowlist.h"
+#include "tests/support/catch.h"
 
 using namespace std::chrono_literals;
 using rct::WriteRateLimiter;

@@ -1,6 +1,5 @@
 #include "core/write_validation.h"
 
-#include "tests/support/catch.h"
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -9,6 +8,7 @@
 
 #include "core/hex.h"
 #include "core/write_allowlist.h"
+#include "tests/support/catch.h"
 
 using rct::CurrentValues;
 using rct::EnumValue;
@@ -124,8 +124,8 @@ TEST_CASE("a rejected text is quoted on one line, shortened, in every kind of me
           "[write_validation]") {
   const auto policy = rct::allow_every_writable();
   const std::string odd = "12\n\x1b[31mx" + std::string(200, 'y');
-  for (const char* name : {"power_mng.soc_target_set", "power_mng.soc_strategy",
-                           "power_mng.use_grid_power_enable"}) {
+  for (const char* name :
+       {"power_mng.soc_target_set", "power_mng.soc_strategy", "power_mng.use_grid_power_enable"}) {
     INFO(name);
     auto w = rct::prepare_write(policy, oid_of(name), odd, InputUnit::kUser);
     REQUIRE_FALSE(w.ok());
@@ -156,7 +156,8 @@ TEST_CASE("a number too long for fixed notation is shown in full in its rejectio
     CHECK(w.error().message.find(std::string(shortest, r.ptr) + " %") != std::string::npos);
     CHECK(w.error().message.find('\0') == std::string::npos);
   }
-  auto wire = rct::prepare_write(policy, oid_of("power_mng.soc_min_island"), 1e100, InputUnit::kWire);
+  auto wire =
+      rct::prepare_write(policy, oid_of("power_mng.soc_min_island"), 1e100, InputUnit::kWire);
   REQUIRE_FALSE(wire.ok());
   CHECK(wire.error().message.find("1e+100 on the wire") != std::string::npos);
 }

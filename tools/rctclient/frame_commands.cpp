@@ -21,7 +21,8 @@ std::vector<std::size_t> parse_chunks(const std::string& text) {
   std::size_t pos = 0;
   while (pos <= text.size()) {
     std::size_t comma = text.find(',', pos);
-    std::string item = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    std::string item =
+        text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
     std::size_t size = 0;
     auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), size);
     if (ec != std::errc() || end != item.data() + item.size() || size == 0) {
@@ -55,7 +56,8 @@ json event_json(const DecodeEvent& ev, const Registry& registry) {
   out["oid"] = ev.oid ? json(format_oid(*ev.oid)) : json(nullptr);
   const OidInfo* info = ev.oid ? registry.find(*ev.oid) : nullptr;
   out["name"] = info ? json(std::string(info->name)) : json(nullptr);
-  const bool has_payload = ev.outcome == DecodeOutcome::kOk || ev.outcome == DecodeOutcome::kCrcMismatch;
+  const bool has_payload =
+      ev.outcome == DecodeOutcome::kOk || ev.outcome == DecodeOutcome::kCrcMismatch;
   out["payload"] = has_payload ? json(to_hex(ev.payload)) : json(nullptr);
   out["value"] = nullptr;
   if (ev.outcome == DecodeOutcome::kOk && info != nullptr) {
@@ -89,7 +91,8 @@ void frame_decode(const std::string& hex_arg, const std::string& chunks_arg,
   for (std::size_t size : chunks) {
     decoder.feed(std::span(stream).subspan(offset, size));
     offset += size;
-    while (std::optional<DecodeEvent> ev = decoder.next()) print_json_line(event_json(*ev, registry));
+    while (std::optional<DecodeEvent> ev = decoder.next())
+      print_json_line(event_json(*ev, registry));
   }
   if (std::optional<DecodeEvent> ev = decoder.finish()) print_json_line(event_json(*ev, registry));
 }
@@ -105,7 +108,8 @@ void frame_encode(const std::string& command_arg, const std::string& id_arg,
   frame.oid = *oid;
   if (!address_arg.empty()) {
     frame.address = parse_oid(address_arg);
-    if (!frame.address) throw UsageError("--address: '" + address_arg + "' is not a 32-bit hex address");
+    if (!frame.address)
+      throw UsageError("--address: '" + address_arg + "' is not a 32-bit hex address");
   }
   if (!payload_arg.empty()) frame.payload = parse_hex_or_throw(payload_arg, "--payload");
   auto wire = encode_frame(frame);
@@ -140,15 +144,15 @@ void add_frame_commands(CLI::App& app, const Registry& registry) {
       ->required();
   decode->add_option("--chunks", decode_args->chunks,
                      "Feed the decoder in pieces of these sizes, e.g. 3,5 (rest in one piece)");
-  decode->callback([decode_args, &registry] {
-    frame_decode(decode_args->hex, decode_args->chunks, registry);
-  });
+  decode->callback(
+      [decode_args, &registry] { frame_decode(decode_args->hex, decode_args->chunks, registry); });
 
   struct EncodeArgs {
     std::string command, id, address, payload;
   };
   auto encode_args = std::make_shared<EncodeArgs>();
-  CLI::App* encode = frame->add_subcommand("encode", "Build a frame and print its wire bytes as hex");
+  CLI::App* encode =
+      frame->add_subcommand("encode", "Build a frame and print its wire bytes as hex");
   encode->add_option("--command", encode_args->command, "READ, WRITE, RESPONSE, PLANT_READ, ...")
       ->required();
   encode->add_option("--id", encode_args->id, "Object id, e.g. 0x959930BF")->required();

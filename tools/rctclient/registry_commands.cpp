@@ -87,9 +87,8 @@ void add_registry_commands(CLI::App& app, const Registry& registry) {
       "list", "List objects: id, name, group, request type, response type, unit, description");
   list->add_option("--group", list_args->group, "Only this group, e.g. battery");
   list->add_flag("--json", list_args->json, "One JSON array instead of tab-separated lines");
-  list->callback([list_args, &registry] {
-    registry_list(registry, list_args->group, list_args->json);
-  });
+  list->callback(
+      [list_args, &registry] { registry_list(registry, list_args->group, list_args->json); });
 
   struct ShowArgs {
     std::string key;
@@ -99,7 +98,8 @@ void add_registry_commands(CLI::App& app, const Registry& registry) {
   CLI::App* show = reg->add_subcommand("show", "Show one object by name or 0xID");
   show->add_option("NAME_OR_ID", show_args->key, "battery.soc or 0x959930BF")->required();
   show->add_flag("--json", show_args->json, "Print a JSON object");
-  show->callback([show_args, &registry] { registry_show(registry, show_args->key, show_args->json); });
+  show->callback(
+      [show_args, &registry] { registry_show(registry, show_args->key, show_args->json); });
 }
 
 }  // namespace rct::cli

@@ -11,7 +11,9 @@ namespace {
 
 DataType parse_type(const std::string& name) {
   std::optional<DataType> type = data_type_from_name(name);
-  if (!type) throw UsageError("unknown type '" + name + "' (bool, uint8, ..., float, string, timeseries, ...)");
+  if (!type)
+    throw UsageError("unknown type '" + name +
+                     "' (bool, uint8, ..., float, string, timeseries, ...)");
   return *type;
 }
 
@@ -52,7 +54,8 @@ void add_value_commands(CLI::App& app) {
   };
   auto decode_args = std::make_shared<Args>();
   CLI::App* decode = value->add_subcommand("decode", "Decode a payload and print the value");
-  decode->add_option("--type", decode_args->type, "Data type as in the registry (float, uint16, ...)")
+  decode
+      ->add_option("--type", decode_args->type, "Data type as in the registry (float, uint16, ...)")
       ->required();
   decode->add_option("HEX", decode_args->input, "Payload as hex ('-' reads standard input)")
       ->required();
@@ -60,7 +63,8 @@ void add_value_commands(CLI::App& app) {
 
   auto encode_args = std::make_shared<Args>();
   CLI::App* encode = value->add_subcommand("encode", "Encode a value and print the payload hex");
-  encode->add_option("--type", encode_args->type, "Data type as in the registry (float, uint16, ...)")
+  encode
+      ->add_option("--type", encode_args->type, "Data type as in the registry (float, uint16, ...)")
       ->required();
   encode->add_option("VALUE", encode_args->input, "The value; put -- before a negative number")
       ->required();

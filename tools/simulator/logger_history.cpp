@@ -18,7 +18,13 @@ constexpr std::size_t kMaxCachedDays = 8192;
 constexpr std::size_t kMaxRecordedEvents = 256;
 constexpr std::int64_t kHalfHour = 1800;
 
-enum HistoryChannel : std::uint64_t { kSocMorning = 200, kEventDay, kEventTime, kEventKind, kEventLength };
+enum HistoryChannel : std::uint64_t {
+  kSocMorning = 200,
+  kEventDay,
+  kEventTime,
+  kEventKind,
+  kEventLength
+};
 
 struct QuantityName {
   std::string_view name;
