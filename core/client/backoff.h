@@ -17,6 +17,8 @@ struct BackoffOptions {
   // Each delay is drawn uniformly from [(1 − jitter) × base, base], so clients that lost the
   // link together do not come back in lock step. 0 disables jitter.
   double jitter = 0.2;
+
+  friend bool operator==(const BackoffOptions&, const BackoffOptions&) = default;
 };
 
 // Capped exponential backoff with jitter for reconnect attempts: base = initial × 2^failures,

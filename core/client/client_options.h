@@ -29,7 +29,12 @@ struct ClientOptions {
   std::size_t max_queued = 256;  // requests waiting for the wire; more are refused (kQueueFull)
   std::size_t max_frame_length = FrameDecoder::kDefaultMaxLength;
   std::size_t max_history_pages = 1000;
+  // A connection on which no frame at all arrived for this long (a peer that accepted and then
+  // went quiet) is closed and reopened; zero disables the check.
+  Duration silence_timeout = std::chrono::seconds(180);
   std::optional<std::uint64_t> seed;  // backoff jitter; from std::random_device when unset
+
+  friend bool operator==(const ClientOptions&, const ClientOptions&) = default;
 };
 
 }  // namespace rct::client

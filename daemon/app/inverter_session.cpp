@@ -7,6 +7,7 @@
 #include <chrono>
 #include <utility>
 
+#include "config/client_settings.h"
 #include "core/write_validation.h"
 #include "daemon/poll_list.h"
 #include "daemon/state_aggregate.h"
@@ -24,19 +25,6 @@ constexpr auto kMaxPollSleep = std::chrono::seconds{1};
 
 Instant now() {
   return std::chrono::steady_clock::now();
-}
-
-client::ClientOptions client_options(const InverterConfig& inv) {
-  client::ClientOptions o;
-  o.host = inv.host;
-  o.port = inv.port;
-  o.connect_timeout = inv.connect_timeout;
-  o.request_timeout = inv.request_timeout;
-  o.window = static_cast<std::size_t>(std::max(1, inv.in_flight));
-  o.retries = static_cast<unsigned>(std::max(0, inv.retries));
-  o.backoff.initial = inv.reconnect_min;
-  o.backoff.max = inv.reconnect_max;
-  return o;
 }
 
 client::WriterOptions writer_options(const WritesConfig& w) {
@@ -138,12 +126,7 @@ bool InverterSession::same_connection(const Config& config, std::size_t index) c
   if (index >= config.inverters.size()) return false;
   // Everything the client was built with; the budget, intervals and values apply live.
   const auto& n = config.inverters[index];
-  return n.host == inverter_.host && n.port == inverter_.port && n.address == inverter_.address &&
-         n.connect_timeout == inverter_.connect_timeout &&
-         n.request_timeout == inverter_.request_timeout && n.in_flight == inverter_.in_flight &&
-         n.retries == inverter_.retries && n.reconnect_min == inverter_.reconnect_min &&
-         n.reconnect_max == inverter_.reconnect_max &&
-         n.silence_timeout == inverter_.silence_timeout;
+  return client_options(n) == client_options(inverter_) && n.address == inverter_.address;
 }
 
 void InverterSession::apply_config(const Config& config) {

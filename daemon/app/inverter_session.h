@@ -15,7 +15,7 @@
 #include "config/config.h"
 #include "core/client/client.h"
 #include "core/client/verified_writer.h"
-#include "core/dead_man_timer.h"
+#include "daemon/dead_man_timer.h"
 #include "core/registry.h"
 #include "core/write_allowlist.h"
 #include "daemon/app/session_host.h"
@@ -41,7 +41,7 @@ namespace rct::daemon {
 // VerifiedWriter validates, writes and reads back, one at a time; every command and outcome is
 // logged at info (the audit trail) and answered on .../set/result. With writes enabled the
 // allowed settings are polled and published on <base>/<serial>/settings/<key>. The dead-man
-// timer (core/dead_man_timer.h) runs on its own steady_timer and reverts an External session
+// timer (daemon/dead_man_timer.h) runs on its own steady_timer and reverts an External session
 // that is no longer refreshed, or that is still running when the daemon stops
 // (revert_before_stop); its reverts are answered with id null and reason "dead_man".
 class InverterSession final : private client::ClientObserver {

@@ -8,10 +8,10 @@
 
 #include "core/client/client.h"
 #include "core/client/verified_writer.h"
-#include "core/dead_man_timer.h"
 #include "core/hex.h"
 #include "core/value_codec.h"
 #include "core/write_allowlist.h"
+#include "daemon/dead_man_timer.h"
 #include "tests/integration/client_harness.h"
 #include "tests/integration/simulator_harness.h"
 #include "tests/support/catch.h"
@@ -254,8 +254,8 @@ TEST_CASE("a strategy change is refused while the battery calibrates; Internal i
 TEST_CASE("the dead-man revert writes bring the simulator back to Internal with 0 W",
           "[verified_write_simulator]") {
   Rig rig;
-  rct::DeadManTimer dead_man({/*timeout=*/60s, /*retry_interval=*/10s});
-  const rct::DeadManTimer::TimePoint t0{};  // the dead-man runs on virtual time here
+  rct::daemon::DeadManTimer dead_man({/*timeout=*/60s, /*retry_interval=*/10s});
+  const rct::daemon::DeadManTimer::TimePoint t0{};  // the dead-man runs on virtual time here
 
   const WriteOutcome external = rig.write(rct::kOidSocStrategy, "External");
   REQUIRE(external.status == WriteStatus::kVerified);
@@ -281,7 +281,7 @@ TEST_CASE("the dead-man revert writes bring the simulator back to Internal with 
     all_verified = all_verified && o.status == WriteStatus::kVerified;
   }
   dead_man.on_revert_result(all_verified, t0 + 62s);
-  CHECK(dead_man.state() == rct::DeadManTimer::State::kIdle);
+  CHECK(dead_man.state() == rct::daemon::DeadManTimer::State::kIdle);
   CHECK(rig.read(rct::kOidSocStrategy) == Value(EnumValue{4}));
   CHECK(rig.read(rct::kOidBatteryPowerExtern) == Value(0.0f));
 }

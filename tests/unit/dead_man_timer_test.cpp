@@ -1,4 +1,4 @@
-#include "core/dead_man_timer.h"
+#include "daemon/dead_man_timer.h"
 
 #include <chrono>
 
@@ -6,9 +6,9 @@
 #include "tests/support/catch.h"
 
 using namespace std::chrono_literals;
-using rct::DeadManTimer;
 using rct::EnumValue;
 using rct::Value;
+using rct::daemon::DeadManTimer;
 using State = DeadManTimer::State;
 
 namespace {
@@ -37,7 +37,7 @@ TEST_CASE("the dead-man timer stays idle until an External session starts", "[de
   dm.on_write(rct::kOidSocStrategy, Value(EnumValue{4}), t0);
   CHECK(dm.state() == State::kIdle);
   CHECK(dm.poll(t0 + 1h).empty());
-  CHECK(rct::dead_man_state_name(dm.state()) == "idle");
+  CHECK(rct::daemon::dead_man_state_name(dm.state()) == "idle");
 }
 
 TEST_CASE("without a refresh the dead-man timer asks for power 0 and strategy Internal once",

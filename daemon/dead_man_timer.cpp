@@ -1,8 +1,8 @@
-#include "core/dead_man_timer.h"
+#include "daemon/dead_man_timer.h"
 
 #include "core/write_allowlist.h"
 
-namespace rct {
+namespace rct::daemon {
 namespace {
 
 // The written value as a number (FLOAT power, ENUM strategy); nullopt for anything else.
@@ -94,4 +94,4 @@ void DeadManTimer::on_revert_result(bool reverted, TimePoint now) {
   deadline_ = now + options_.retry_interval;
 }
 
-}  // namespace rct
+}  // namespace rct::daemon

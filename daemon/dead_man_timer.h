@@ -8,7 +8,7 @@
 
 #include "core/value.h"
 
-namespace rct {
+namespace rct::daemon {
 
 // Hands the battery back to the inverter when whoever drives strategy External stops refreshing
 // power_mng.battery_power_extern (a Node-RED flow that died, Home Assistant restarting): the
@@ -80,4 +80,4 @@ class DeadManTimer {
 
 std::string_view dead_man_state_name(DeadManTimer::State s);  // "idle", "armed", "reverting"
 
-}  // namespace rct
+}  // namespace rct::daemon
