@@ -18,9 +18,7 @@
 #include "core/frame.h"
 #include "core/frame_decoder.h"
 #include "core/frame_encoder.h"
-#if RCT_BENCH_VALUE_CODEC
 #include "core/value_codec.h"
-#endif
 
 // Counting allocator: the one piece of global state, needed to see allocations made anywhere.
 namespace {
@@ -172,7 +170,6 @@ void decode_pass(rct::FrameDecoder& decoder, const Stream& s, Tally& tally) {
       ++tally.ok;
       tally.checksum += e->payload.size() + *e->oid;
       if constexpr (kWithValues) {
-#if RCT_BENCH_VALUE_CODEC
         const auto type = s.types.find(*e->oid);
         if (type == s.types.end() || !rct::payload_size_fits(type->second, e->payload.size())) {
           continue;
@@ -182,7 +179,6 @@ void decode_pass(rct::FrameDecoder& decoder, const Stream& s, Tally& tally) {
           ++tally.values;
           tally.checksum += value->index();
         }
-#endif
       }
     }
   }
@@ -233,10 +229,6 @@ int main() {
       100.0 * static_cast<double>(s.escapes) / static_cast<double>(s.bytes.size()), kReadSize,
       kRounds);
   measure<false>("decode", s);
-#if RCT_BENCH_VALUE_CODEC
   measure<true>("decode+value", s);
-#else
-  std::printf("decode+value   not built: core/value_codec.cpp is not in this tree yet\n");
-#endif
   return 0;
 }

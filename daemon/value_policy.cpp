@@ -30,7 +30,7 @@ Reading read(const Value& value) {
           r.flag = v;
         } else if constexpr (std::is_integral_v<T>) {
           r.kind = Reading::Kind::kInteger;
-          r.integer = v;
+          r.integer = static_cast<std::int64_t>(v);  // int8 sign-extends: a number, not a char
           r.number = static_cast<double>(v);
         } else if constexpr (std::is_same_v<T, EnumValue>) {
           r.kind = Reading::Kind::kEnum;
@@ -182,11 +182,12 @@ std::optional<Rejection> ValuePolicy::guard(std::uint32_t oid, const SensorSpec&
     // Baseline from this process: physics decides.
     if (x - *g.last > allowed_increase(rate, now - *g.last_at)) return Rejection::kCounterJump;
     accept = true;
-  } else if (g.last && x - *g.last <= rate.slack) {
-    accept = true;  // baseline from the state file, (almost) unchanged
-  } else if (g.candidate && x >= *g.candidate &&
-             x - *g.candidate <= allowed_increase(rate, now - g.candidate_at)) {
-    accept = true;  // confirms the candidate
+  } else {
+    // A baseline from the state file, (almost) unchanged, or a value that confirms the candidate.
+    const bool unchanged = g.last && x - *g.last <= rate.slack;
+    const bool confirms = g.candidate && x >= *g.candidate &&
+                          x - *g.candidate <= allowed_increase(rate, now - g.candidate_at);
+    accept = unchanged || confirms;
   }
 
   g.decreases = 0;

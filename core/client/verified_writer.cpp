@@ -22,9 +22,10 @@ VerifiedWriter::VerifiedWriter(asio::io_context& io, Client& client, WritePolicy
       limiter_(options.min_interval),
       timer_(io) {}
 
+// No timer_.cancel() (it may throw): timer_'s own destructor cancels the wait, and the aborted
+// handler finds alive_ expired.
 VerifiedWriter::~VerifiedWriter() {
   alive_.reset();
-  timer_.cancel();
 }
 
 void VerifiedWriter::set_options(WriterOptions options) {

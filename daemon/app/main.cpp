@@ -18,9 +18,7 @@ namespace {
 
 constexpr int kExitConfig = 78;  // EX_CONFIG (sysexits.h)
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   CLI::App cli{"rct2mqtt: RCT Power inverters to MQTT with Home Assistant discovery"};
   std::string config_path;
   bool check_config = false;
@@ -58,5 +56,17 @@ int main(int argc, char** argv) {
     // Only setup throws (e.g. an MQTT URI Paho rejects); the loop never does.
     std::cerr << "rct2mqtt: " << e.what() << '\n';
     return kExitConfig;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    // run() reports setup failures itself; what arrives here is a bug or exhausted memory.
+    std::cerr << "rct2mqtt: " << e.what() << '\n';
+    return 1;
   }
 }

@@ -6,8 +6,9 @@
 #include "tools/rctclient/cli_error.h"
 #include "tools/rctclient/commands.h"
 
-int main(int argc, char** argv) {
-  const rct::Registry registry;
+namespace {
+
+int run(const rct::Registry& registry, int argc, char** argv) {
   CLI::App app{"rctclient: talk to RCT Power inverters and decode their protocol"};
   app.require_subcommand(1);
   rct::cli::GlobalOptions globals;
@@ -25,6 +26,16 @@ int main(int argc, char** argv) {
     // --help and --version exit 0; every other parse error is bad input: exit 1.
     const int rc = app.exit(e);
     return rc == 0 ? 0 : 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    const rct::Registry registry;
+    return run(registry, argc, argv);
   } catch (const rct::cli::CommandFailure& e) {
     std::cerr << "rctclient: " << e.what() << '\n';
     return e.exit_code();
@@ -35,5 +46,4 @@ int main(int argc, char** argv) {
     std::cerr << "rctclient: " << e.what() << '\n';
     return 1;
   }
-  return 0;
 }

@@ -51,7 +51,7 @@ class LoggerHistory {
     Quantity quantity;
   };
   static constexpr std::uint32_t kEndOfHistory = 946774799;  // 2000-01-02 00:59:59
-  static constexpr std::int64_t kMinutesRetention = 90 * 86400;
+  static constexpr std::int64_t kMinutesRetention = std::int64_t{90} * 86400;
 
   LoggerHistory(std::uint64_t seed, std::size_t page_size);
 
