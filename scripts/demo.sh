@@ -9,7 +9,7 @@ source scripts/packages.sh
 bash scripts/deps.sh "${RCT_BUILD_PACKAGES[@]}" "${RCT_RUN_PACKAGES[@]}"
 # Tests are not needed to run the demo (and their Catch2 package is not installed for it).
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG" \
-  -DCMAKE_UNITY_BUILD=ON -DRCT_BUILD_TESTS=OFF >/dev/null
+  -DCMAKE_UNITY_BUILD=ON -DRCT_BUILD_TESTS=OFF -DRCT_WERROR=ON >/dev/null
 cmake --build build/release -j "$(nproc)" --target rctclient rct2mqtt
 
 demo=build/demo

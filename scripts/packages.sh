@@ -5,8 +5,8 @@ RCT_BUILD_PACKAGES=(
   libsystemd-dev nlohmann-json3-dev libcli11-dev
 )
 RCT_RUN_PACKAGES=(mosquitto mosquitto-clients)
-RCT_TEST_PACKAGES=(catch2 clang libclang-rt-14-dev mosquitto mosquitto-clients openssl python3
-  lintian systemd)
+RCT_TEST_PACKAGES=(catch2 clang libclang-rt-14-dev clang-format clang-tidy mosquitto
+  mosquitto-clients openssl python3 lintian systemd)
 # scripts/package.sh: the Debian package build (its build dependencies come from debian/control).
 RCT_PACKAGE_PACKAGES=(dpkg-dev debhelper)
 # Node.js and npm for the Node-RED test (scripts/node-red.sh), installed only when `node` or `npm`

@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, builds, runs every test.
 #   0. Node-RED 4 from npm into build/node-red, once (for the [node-red] test of the example flow)
+#   L. lint: clang-format --dry-run -Werror over every C++ file (first, a few seconds), and
+#      clang-tidy (.clang-tidy) over every non-test source, niced in the background from the end
+#      of the release build on, so that it mostly uses the CPU the tests leave idle while they
+#      wait; its result is collected before the summary.
 #   1. release build (-O2, no debug info: CI time): unit + integration tests (ctest)
 #   2. AddressSanitizer + UBSan build (-O0, line tables only): the same tests, the unit tests
 #      as one ctest per source file (a sanitized test process takes ~0.5 s to start and end)
@@ -11,6 +15,7 @@
 #   3. clang libFuzzer build: each fuzz target for RCT_FUZZ_SECONDS (default 30) seconds
 #   4. Debian package: scripts/package.sh, then tests/package/package_test.sh (install, run,
 #      upgrade, purge; skipped unless root)
+#   Warnings are errors in every tree built here (-DRCT_WERROR=ON; off by default for users).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/packages.sh
@@ -29,6 +34,10 @@ passed=0
 failed=0
 started=$(date +%s)
 stage() { echo "== $1 (at $(( $(date +%s) - started )) s)"; }
+# Background jobs (clang-tidy, the package build), each in its own process group, so that an
+# abort of this script stops them.
+background=()
+trap 'for g in "${background[@]}"; do kill -- "-$g" 2>/dev/null || true; done' EXIT
 
 run_ctest() {  # $1 = build dir
   local log="$1/ctest.log" rc=0
@@ -54,34 +63,67 @@ if [ -f build/node-red/unavailable ]; then
   skipped_note=" (skipped: the [node-red] test, in both trees: $(cat build/node-red/unavailable))"
 fi
 
+stage "lint: clang-format"
+# Every tracked C++ file (without git, e.g. an unpacked tarball: every one outside build/).
+if git rev-parse --show-toplevel >/dev/null 2>&1; then
+  mapfile -t cxx_files < <(git ls-files '*.cpp' '*.h' '*.inc')
+else
+  mapfile -t cxx_files < <(find . -path ./build -prune -o -type f \
+                             \( -name '*.cpp' -o -name '*.h' -o -name '*.inc' \) -print)
+fi
+format_start=$SECONDS
+if clang-format --dry-run -Werror "${cxx_files[@]}"; then
+  echo "clang-format: ${#cxx_files[@]} files formatted ($((SECONDS - format_start)) s)"
+  passed=$((passed + 1))
+else
+  echo "FAILED: clang-format (fix with: clang-format -i FILE)"
+  failed=$((failed + 1))
+fi
+# clang-tidy reads the compile database of a tree that is configured, never built: the unity
+# trees' databases list the unity batches instead of the sources. Tests off: only non-test
+# sources are checked (core, config, daemon, tools, bench).
+cmake -S . -B build/lint -G Ninja -DCMAKE_BUILD_TYPE=Release -DRCT_BUILD_TESTS=OFF \
+  -DRCT_BUILD_BENCH=ON >/dev/null
+tidy_files=$(grep -c '"file":' build/lint/compile_commands.json)
+
 stage "release build"
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=$release_flags" \
-  -DCMAKE_UNITY_BUILD=ON -DRCT_BUILD_TESTS=ON >/dev/null
+  -DCMAKE_UNITY_BUILD=ON -DRCT_BUILD_TESTS=ON -DRCT_WERROR=ON >/dev/null
 cmake --build build/release -j "$jobs"
+
+# From here on the stages alternate between compiling (which clang-tidy, niced, hardly slows)
+# and tests that mostly wait on sockets and processes (whose idle CPU it takes).
+stage "lint: clang-tidy over $tidy_files sources starts in the background"
+setsid bash -c 'TIMEFORMAT="%0R s, %0U s of CPU"
+  { time nice -n 10 run-clang-tidy -p build/lint -j "$1" -quiet >build/lint/clang-tidy.log 2>&1
+  } 2>build/lint/clang-tidy.time' _ "$jobs" &
+tidy_pid=$!
+background+=("$tidy_pid")
 stage "tests (release)"
 run_ctest build/release || true
 
 stage "AddressSanitizer + UBSan build"
 cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DRCT_SANITIZE=ON \
-  -DCMAKE_UNITY_BUILD=ON -DRCT_BUILD_TESTS=ON -DRCT_BUILD_BENCH=OFF -DRCT_UNIT_CTEST_PER_FILE=ON >/dev/null
+  -DCMAKE_UNITY_BUILD=ON -DRCT_BUILD_TESTS=ON -DRCT_BUILD_BENCH=OFF -DRCT_UNIT_CTEST_PER_FILE=ON \
+  -DRCT_WERROR=ON >/dev/null
 cmake --build build/asan -j "$jobs"
 stage "tests (ASan + UBSan)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_ctest build/asan || true
 
 stage "fuzz build (clang, libFuzzer + ASan + UBSan)"
-CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRCT_FUZZ=ON >/dev/null
+CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRCT_FUZZ=ON \
+  -DRCT_WERROR=ON >/dev/null
 cmake --build build/fuzz -j "$jobs"
 
 # The package build starts now, in the background: the fuzz targets run one at a time on one core
-# for a fixed time, which leaves the other core to it. Its own process group, so that an abort
-# of this script stops it.
+# for a fixed time, which leaves the other core to it.
 mkdir -p build
 package_log=build/package-build.log
 package_start=$SECONDS
 setsid bash scripts/package.sh --no-debug >"$package_log" 2>&1 &
 package_pid=$!
-trap 'kill -- -$package_pid 2>/dev/null || true' EXIT
+background+=("$package_pid")
 
 for target in build/fuzz/tests/fuzz/fuzz_*; do
   [ -x "$target" ] || continue
@@ -120,8 +162,23 @@ else
   echo "FAILED: package build (log: $package_log)"
   failed=$((failed + 1))
 fi
-trap - EXIT
 echo "package stage: $((SECONDS - package_start)) s from the start of the package build"
+
+stage "lint: clang-tidy (waiting for it)"
+tidy_wait=$SECONDS
+if wait "$tidy_pid"; then
+  echo "clang-tidy: $tidy_files sources clean"
+  passed=$((passed + 1))
+else
+  # The findings without the noise (the command lines, "N warnings generated", suppressions).
+  grep -Ev '^(clang-tidy|[0-9]+ warnings? (and [0-9]+ errors? )?generated|Suppressed|Use -header-filter)' \
+    build/lint/clang-tidy.log | tail -n 80 || true
+  echo "FAILED: clang-tidy (log: build/lint/clang-tidy.log)"
+  failed=$((failed + 1))
+fi
+trap - EXIT
+echo "lint stage: clang-tidy took $(cat build/lint/clang-tidy.time) in the background;" \
+     "the script waited $((SECONDS - tidy_wait)) s for it at the end"
 
 echo "tests: $passed passed, $failed failed ($(( $(date +%s) - started )) s)$skipped_note"
 [ "$failed" -eq 0 ]
