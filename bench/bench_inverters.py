@@ -6,7 +6,9 @@ simulator` processes (one simulated inverter each, own port, own seed and so own
 one simulator is one serial link, so N inverters need N of them; their memory is not measured),
 and rct2mqtt with one [[inverter]] per simulator, Home Assistant discovery on, every value on one
 interval. Once every inverter has said `online` (deadline, not a sleep), the daemon runs CYCLES
-poll cycles; then its private memory (Private_Clean + Private_Dirty of smaps_rollup), RSS, peak
+poll cycles; then its private memory (Private_Clean + Private_Dirty of smaps_rollup: heap, stacks
+and the pages of its binary and libraries no other process maps, so another rct2mqtt of the same
+build running beside it lowers the figure), anonymous memory (heap and stacks alone), RSS, peak
 RSS (VmHWM) and CPU (utime + stime) per reply are read. Replies are counted where they are sent:
 the simulators log each one (--verbose, "→ all: ..."), so the count includes every read the
 daemon handled, published or suppressed by a deadband.
@@ -86,7 +88,10 @@ def replies_sent(log_dir):
 def stop(procs):
     for p in reversed(procs):
         if p.poll() is None:
-            p.terminate()
+            try:
+                p.terminate()
+            except OSError:
+                pass
     for p in reversed(procs):
         try:
             p.wait(5)
@@ -163,7 +168,7 @@ def run(build, n, cycles, interval):
         time.sleep(cycles * interval)  # the measurement window, not a synchronisation
         cpu1, replies1, t1 = cpu_seconds(daemon.pid), replies_sent(tmp), time.monotonic()
         rollup = proc_kib(f"/proc/{daemon.pid}/smaps_rollup",
-                          ["Rss", "Private_Clean", "Private_Dirty"])
+                          ["Rss", "Private_Clean", "Private_Dirty", "Anonymous"])
         status = proc_kib(f"/proc/{daemon.pid}/status", ["VmHWM"])
         if daemon.poll() is not None:
             raise SystemExit(f"rct2mqtt exited ({daemon.returncode}) while measured")
@@ -171,6 +176,7 @@ def run(build, n, cycles, interval):
         return {
             "n": n,
             "private": rollup["Private_Clean"] + rollup["Private_Dirty"],
+            "anonymous": rollup["Anonymous"],
             "rss": rollup["Rss"],
             "hwm": status["VmHWM"],
             "replies": replies,
@@ -194,15 +200,15 @@ def main():
     rows = [run(args.build, n, args.cycles, args.interval) for n in args.counts]
     base = rows[0]
     print(f"{args.cycles} cycles of {args.interval:g} s per row; memory in kB (KiB)")
-    print("| inverters | private | per extra inverter | RSS | peak RSS (VmHWM) | replies/s "
-          "| CPU µs per reply |")
-    print("|---|---|---|---|---|---|---|")
+    print("| inverters | private | per extra inverter | anonymous | RSS | peak RSS (VmHWM) "
+          "| replies/s | CPU µs per reply |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in rows:
         extra = (f"{(r['private'] - base['private']) / (r['n'] - base['n']):.0f}"
                  if r["n"] != base["n"] else "–")
         per_reply = f"{r['cpu'] / r['replies'] * 1e6:.0f}" if r["replies"] else "–"
-        print(f"| {r['n']} | {r['private']} | {extra} | {r['rss']} | {r['hwm']} "
-              f"| {r['replies'] / r['seconds']:.0f} | {per_reply} |")
+        print(f"| {r['n']} | {r['private']} | {extra} | {r['anonymous']} | {r['rss']} "
+              f"| {r['hwm']} | {r['replies'] / r['seconds']:.0f} | {per_reply} |")
 
 
 if __name__ == "__main__":
