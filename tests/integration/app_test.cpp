@@ -331,7 +331,9 @@ TEST_CASE("a command for an unknown inverter is answered on its result topic", "
   CHECK(answers == 1);
 }
 
-TEST_CASE("--remove-discovery clears every discovery config the state file records", "[app]") {
+TEST_CASE(
+    "removing discovery (rct2mqtt --remove-discovery) clears every config the state file records",
+    "[app]") {
   Rig rig;
   rig.start_online();
   const auto announced = discovery_topics(rig.record());
