@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -12,6 +13,8 @@
 // observer on the loop thread too.
 
 namespace rct {
+
+struct MqttConfig;
 
 struct MqttMessage {
   std::string topic;
@@ -78,5 +81,9 @@ class MqttClient {
   virtual bool connected() const = 0;
   virtual MqttStats stats() const = 0;
 };
+
+// Makes the client for an [mqtt] section (not yet connected). The daemon's factory builds a Paho
+// client on its loop; tests hand in one that records. Called on the loop thread.
+using MqttClientFactory = std::function<std::unique_ptr<MqttClient>(const MqttConfig& config)>;
 
 }  // namespace rct

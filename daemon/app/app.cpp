@@ -1,13 +1,14 @@
 #include "daemon/app/app.h"
 
-#include <fmt/format.h>
-
+#include <asio/post.hpp>
 #include <system_error>
 #include <utility>
 
 #include "daemon/adapters/logging.h"
-#include "daemon/adapters/paho_mqtt_client.h"
+#include "daemon/app/discovery_removal.h"
+#include "daemon/reload_plan.h"
 #include "daemon/state_file.h"
+#include "daemon/status_line.h"
 #include "daemon/topics.h"
 #include "daemon/write_command.h"
 
@@ -17,9 +18,8 @@ namespace {
 
 // The MQTT service tick: watchdog progress, STATUS= refresh, rate-limited state saves.
 constexpr auto kTick = std::chrono::seconds{1};
-// Counters are written at most this often (and on shutdown).
+// Counters are written at most this often (and on reload and shutdown).
 constexpr auto kSaveInterval = std::chrono::seconds{60};
-constexpr auto kStopTimeout = std::chrono::milliseconds{2000};
 // For the dead-man reverts at exit: well inside the unit's TimeoutStopSec (15 s), with the MQTT
 // disconnect after it.
 constexpr auto kStopRevertTimeout = std::chrono::milliseconds{8000};
@@ -33,10 +33,15 @@ ValueCatalog App::value_catalog(const Registry& registry) {
   return c;
 }
 
-App::App(Config config, std::filesystem::path config_path, std::shared_ptr<spdlog::logger> log)
-    : config_(std::move(config)),
+App::App(asio::io_context& io, Config config, std::filesystem::path config_path,
+         std::shared_ptr<spdlog::logger> log, MqttClientFactory make_mqtt, Notifier& notifier)
+    : io_(io),
+      config_(std::move(config)),
       config_path_(std::move(config_path)),
       log_(std::move(log)),
+      notifier_(notifier),
+      save_schedule_(kSaveInterval),
+      mqtt_(io_, std::move(make_mqtt), *this, config_),
       tick_timer_(io_),
       birth_timer_(io_),
       stop_timer_(io_) {
@@ -53,33 +58,33 @@ App::App(Config config, std::filesystem::path config_path, std::shared_ptr<spdlo
     // Starting without totals is safe: the counter guard then confirms first increases.
     log_->warn("state file {} unusable, starting empty: {}", state_path_.string(), loaded.error());
   }
-  mqtt_ = std::make_unique<PahoMqttClient>(io_, config_.mqtt);
-  mqtt_->set_observer(this);
 }
 
 App::~App() {
-  mqtt_->set_observer(nullptr);
   sessions_.clear();
 }
 
-SessionHost& App::host() {
-  return *this;
-}
-
-void App::start_sessions() {
-  sessions_.clear();
-  for (std::size_t i = 0; i < config_.inverters.size(); ++i) {
-    sessions_.push_back(
-        std::make_unique<InverterSession>(io_, registry_, host(), log_, config_, i));
-    sessions_.back()->start();
-  }
-  if (sessions_.empty()) log_->warn("no [[inverter]] configured: idling");
+std::unique_ptr<InverterSession> App::make_session(const Config& config, std::size_t index) {
+  SessionHost& host = *this;
+  auto session = std::make_unique<InverterSession>(io_, registry_, host, log_, config, index);
+  session->start();
+  return session;
 }
 
 int App::run() {
   signals_.emplace(io_, [this](Signal s) { on_signal(s); });
-  connect_mqtt();
-  start_sessions();
+  start();
+  while (!stopped_ && io_.run_one() > 0) {
+  }
+  return 0;
+}
+
+void App::start() {
+  mqtt_.connect();
+  for (std::size_t i = 0; i < config_.inverters.size(); ++i) {
+    sessions_.push_back(make_session(config_, i));
+  }
+  if (sessions_.empty()) log_->warn("no [[inverter]] configured: idling");
   if (auto interval = watchdog_interval()) {
     const auto timeout = *watchdog_timeout();
     watchdog_ = std::make_unique<Watchdog>(
@@ -95,49 +100,23 @@ int App::run() {
     log_->info("rct2mqtt {} running: {} inverter(s), broker {}", RCT2MQTT_VERSION,
                config_.inverters.size(), config_.mqtt.uri);
   });
-  io_.run();
-  return 0;
+}
+
+void App::request_reload() {
+  reload();
+}
+
+void App::request_stop() {
+  shutdown();
 }
 
 int App::remove_discovery(std::chrono::milliseconds timeout) {
-  int code = 1;
-  std::vector<DiscoveryMessage> messages;
-  for (const auto& [id, rec] : state_.inverters) {
-    if (!rec.discovery) continue;
-    for (auto& m : removal_messages(*rec.discovery)) messages.push_back(std::move(m));
-  }
-  struct Once final : MqttObserver {
-    std::function<void()> fn;
-    void on_connected() override {
-      if (fn) std::exchange(fn, nullptr)();
-    }
-    void on_connection_lost(std::string_view) override {}
-    void on_connect_failed(std::string_view) override {}
-    void on_message(const MqttMessage&) override {}
-  } once;
-  once.fn = [&] {
-    for (const auto& m : messages) mqtt_->publish(m.topic, m.payload, 1, true);
-    log_->info("removed {} discovery configs", messages.size());
-    code = 0;
-    stop_timer_.cancel();
-    mqtt_->disconnect(kStopTimeout, [this] { io_.stop(); });
-  };
-  mqtt_->set_observer(&once);
-  mqtt_->connect(MqttWill{bridge_status_topic(config_.mqtt.base_topic), std::string(kOffline)});
-  stop_timer_.expires_after(timeout);
-  stop_timer_.async_wait([this](const std::error_code& ec) {
-    if (ec) return;
-    log_->error("broker {} not reached in time", config_.mqtt.uri);
-    io_.stop();
-  });
-  io_.run();
-  mqtt_->set_observer(this);
-  if (code == 0) {
-    for (auto& [id, rec] : state_.inverters) rec.discovery.reset();
-    state_dirty_ = true;
-    save_state(true);
-  }
-  return code;
+  const bool removed =
+      remove_announced_discovery(io_, mqtt_.client(), config_.mqtt, state_, *log_, timeout);
+  if (!removed) return 1;
+  save_schedule_.mark_dirty();
+  save_state(true);
+  return 0;
 }
 
 void App::on_connected() {
@@ -161,10 +140,13 @@ void App::on_message(const MqttMessage& message) {
     on_command(*target, message);
     return;
   }
-  if (!config_.homeassistant.enabled || message.topic != config_.homeassistant.birth_topic ||
-      message.payload != "online" || stopping_) {
-    return;
+  if (config_.homeassistant.enabled && message.topic == config_.homeassistant.birth_topic &&
+      message.payload == "online" && !stopping_) {
+    on_birth();
   }
+}
+
+void App::on_birth() {
   // Spread the republish so that many bridges do not answer HA's birth at the same instant.
   const auto max_ms = std::max<std::int64_t>(0, config_.homeassistant.republish_delay_max.count());
   std::uniform_int_distribution<std::int64_t> dist(0, max_ms);
@@ -179,7 +161,7 @@ void App::on_message(const MqttMessage& message) {
 void App::on_command(const CommandTarget& target, const MqttMessage& message) {
   if (stopping_) return;
   if (message.retained) {
-    // A retained command would be carried out again on every reconnect (conventions.md).
+    // A retained command would be carried out again on every reconnect (docs/mqtt.md).
     log_->info(
         "ignoring the retained command on {}: commands are never taken from the "
         "broker's retained store (clear it with an empty retained message)",
@@ -209,7 +191,7 @@ void App::on_command(const CommandTarget& target, const MqttMessage& message) {
 }
 
 bool App::publish(std::string_view topic, std::string_view payload, int qos, bool retain) {
-  return mqtt_->publish(topic, payload, qos, retain);
+  return mqtt_.publish(topic, payload, qos, retain);
 }
 
 InverterRecord& App::record(std::string_view serial_id) {
@@ -217,7 +199,7 @@ InverterRecord& App::record(std::string_view serial_id) {
 }
 
 void App::state_changed() {
-  state_dirty_ = true;
+  save_schedule_.mark_dirty();
 }
 
 void App::progress() {
@@ -229,15 +211,15 @@ void App::status_changed() {
 }
 
 void App::update_status() {
-  std::string text = fmt::format("mqtt {}", mqtt_->connected() ? "connected" : "disconnected");
+  std::vector<InverterStatus> inverters;
+  inverters.reserve(sessions_.size());
   for (const auto& s : sessions_) {
-    text += fmt::format("; {} {}{}", s->inverter().name,
-                        s->online() ? "online" : (s->link_up() ? "connected" : "unreachable"),
-                        s->serial().empty() ? "" : fmt::format(" ({})", s->serial()));
+    inverters.push_back({s->inverter().name, s->online(), s->link_up(), s->serial()});
   }
+  std::string text = status_line(mqtt_.connected(), inverters);
   if (text == last_status_) return;
-  last_status_ = text;
-  notifier_.status(text);
+  last_status_ = std::move(text);
+  notifier_.status(last_status_);
 }
 
 void App::tick() {
@@ -252,24 +234,17 @@ void App::tick() {
 }
 
 void App::save_state(bool force) {
-  if (!state_dirty_) return;
   const auto now = std::chrono::steady_clock::now();
-  if (!force && last_save_ != std::chrono::steady_clock::time_point{} &&
-      now - last_save_ < kSaveInterval) {
-    return;
-  }
-  last_save_ = now;
+  if (!save_schedule_.due(now, force)) return;
   auto saved = save_state_file(state_path_, state_);
-  if (saved) {
-    state_dirty_ = false;
-  } else {
-    log_->error("cannot write state file {}: {}", state_path_.string(), saved.error());
-  }
+  save_schedule_.attempted(now, saved.ok());
+  if (!saved) log_->error("cannot write state file {}: {}", state_path_.string(), saved.error());
 }
 
 void App::on_signal(Signal s) {
   switch (s) {
     case Signal::kHangup:
+      log_->info("{}: reloading", signal_name(s));
       reload();
       return;
     case Signal::kInterrupt:
@@ -283,7 +258,7 @@ void App::on_signal(Signal s) {
 void App::reload() {
   if (stopping_) return;
   notifier_.reloading();
-  log_->info("SIGHUP: reloading {}", config_path_.string());
+  log_->info("reloading {}", config_path_.string());
   auto loaded = load_config(config_path_, Environment::from_process(), value_catalog(registry_));
   if (!loaded) {
     for (const auto& e : loaded.error()) log_->error("{}", e.to_string());
@@ -292,65 +267,40 @@ void App::reload() {
     return;
   }
   Config next = std::move(loaded.value());
-  if (next.state_dir != config_.state_dir) {
+  const ReloadPlan plan = plan_reload(config_, next);
+  if (plan.state_dir_changed) {
     log_->warn("a changed state_dir takes effect after a restart; keeping {}", config_.state_dir);
     next.state_dir = config_.state_dir;
   }
-  const bool reconnect_mqtt = !(next.mqtt == config_.mqtt) ||
-                              next.homeassistant.enabled != config_.homeassistant.enabled ||
-                              next.homeassistant.birth_topic != config_.homeassistant.birth_topic;
   apply_log_level(*log_, next.logging.level);
   std::vector<std::unique_ptr<InverterSession>> sessions;
-  for (std::size_t i = 0; i < next.inverters.size(); ++i) {
-    if (i < sessions_.size() && sessions_[i]->same_connection(next, i)) {
-      sessions_[i]->apply_config(next);
-      sessions.push_back(std::move(sessions_[i]));
-    } else {
-      // Host, port or address changed (or a new inverter): a new connection.
-      if (i < sessions_.size()) sessions_[i]->stop();
-      sessions.push_back(std::make_unique<InverterSession>(io_, registry_, host(), log_, next, i));
-      sessions.back()->start();
+  for (std::size_t i = 0; i < plan.sessions.size(); ++i) {
+    switch (plan.sessions[i]) {
+      case SessionChange::kKeep:
+        sessions_[i]->apply_config(next);
+        sessions.push_back(std::move(sessions_[i]));
+        break;
+      case SessionChange::kReplace:
+        sessions_[i]->stop();
+        sessions.push_back(make_session(next, i));
+        break;
+      case SessionChange::kStart:
+        sessions.push_back(make_session(next, i));
+        break;
     }
   }
-  for (std::size_t i = next.inverters.size(); i < sessions_.size(); ++i) sessions_[i]->stop();
+  for (std::size_t i = plan.sessions.size(); i < sessions_.size(); ++i) sessions_[i]->stop();
   sessions_ = std::move(sessions);
-  const std::string old_bridge_topic = bridge_status_topic(config_.mqtt.base_topic);
   config_ = std::move(next);
-  if (reconnect_mqtt) replace_mqtt_client(old_bridge_topic);
+  if (plan.reconnect_mqtt) {
+    log_->info("[mqtt] or Home Assistant birth settings changed: reconnecting to {}",
+               config_.mqtt.uri);
+    mqtt_.replace(config_);
+  }
   save_state(true);
   log_->info("configuration reloaded");
   notifier_.ready();
   update_status();
-}
-
-void App::replace_mqtt_client(const std::string& old_bridge_topic) {
-  log_->info("[mqtt] or Home Assistant birth settings changed: reconnecting to {}",
-             config_.mqtt.uri);
-  if (mqtt_replacing_) return;  // the pending replacement connects with the newest config_
-  mqtt_replacing_ = true;
-  // A clean disconnect does not fire the old LWT: say offline on the old connection first.
-  publish(old_bridge_topic, kOffline, 1, true);
-  mqtt_->set_observer(nullptr);
-  // The new client connects only once the old one is gone: with the same client id, a broker
-  // would otherwise take the old session over and might send its will after our "online".
-  mqtt_->disconnect(kStopTimeout, [this] {
-    // Replaced from a fresh handler, never from inside the old client's own callback.
-    asio::post(io_, [this] {
-      mqtt_replacing_ = false;
-      if (stopping_) return;
-      mqtt_ = std::make_unique<PahoMqttClient>(io_, config_.mqtt);
-      mqtt_->set_observer(this);
-      connect_mqtt();
-      update_status();
-    });
-  });
-}
-
-void App::connect_mqtt() {
-  if (config_.homeassistant.enabled) mqtt_->subscribe(config_.homeassistant.birth_topic, 1);
-  // Always, writes enabled or not: a command is answered (rejected: writes_disabled) either way.
-  mqtt_->subscribe(setting_command_filter(config_.mqtt.base_topic), 1);
-  mqtt_->connect(MqttWill{bridge_status_topic(config_.mqtt.base_topic), std::string(kOffline)});
 }
 
 void App::shutdown() {
@@ -382,14 +332,12 @@ void App::shutdown() {
 void App::finish_shutdown() {
   if (watchdog_) watchdog_->stop();
   for (auto& s : sessions_) s->stop();
-  state_dirty_ = state_dirty_ || !sessions_.empty();
+  if (!sessions_.empty()) save_schedule_.mark_dirty();
   save_state(true);
   if (signals_) signals_->cancel();
-  // The LWT is not sent on a clean disconnect: say offline ourselves.
-  publish(bridge_status_topic(config_.mqtt.base_topic), kOffline, 1, true);
-  mqtt_->disconnect(kStopTimeout, [this] {
+  mqtt_.close([this] {
     sessions_.clear();
-    io_.stop();
+    stopped_ = true;
   });
 }
 

@@ -19,33 +19,48 @@
 #include "daemon/adapters/signals.h"
 #include "daemon/adapters/systemd_notifier.h"
 #include "daemon/adapters/watchdog.h"
+#include "daemon/app/bridge_connection.h"
 #include "daemon/app/inverter_session.h"
 #include "daemon/app/session_host.h"
 #include "daemon/persistent_state.h"
+#include "daemon/save_schedule.h"
 #include "daemon/write_command.h"
 
 namespace rct::daemon {
 
-// The composition root of rct2mqtt: one asio::io_context run on the calling thread owns the
-// MQTT client, every inverter session, signals, systemd notification and the watchdog.
+// The composition root of rct2mqtt: on one asio::io_context, run on one thread, it owns the MQTT
+// client, every inverter session, signals and the watchdog, and tells the notifier its state.
 // Exceptions only before the loop runs (construction); the loop itself never throws.
 //
 // Flow: state file → MQTT (LWT bridge offline) → sessions → READY=1 → loop. On every MQTT
 // connect: bridge online, HA birth and command subscriptions, discovery, statuses, last values
-// (commands: <base>/+/settings/+/set, see InverterSession::handle_command). SIGHUP
-// reloads the file (RELOADING=1 … READY=1; an invalid file keeps the running config; changed
-// connection settings reconnect only what they concern; state_dir needs a restart). SIGTERM /
-// SIGINT: STOPPING=1, state saved, bridge offline, clean disconnect, run() returns 0.
+// (commands: <base>/+/settings/+/set, see InverterSession::handle_command). A reload (SIGHUP)
+// reads the file again (RELOADING=1 … READY=1; an invalid file keeps the running config; changed
+// connection settings reconnect only what they concern; state_dir needs a restart). A stop
+// (SIGTERM / SIGINT): STOPPING=1, dead-man reverts, state saved, bridge offline, clean
+// disconnect.
 class App final : private MqttObserver, private SessionHost {
  public:
-  // `config` was loaded by load_config from `config_path` (reloaded from there on SIGHUP).
-  App(Config config, std::filesystem::path config_path, std::shared_ptr<spdlog::logger> log);
+  // `config` was loaded by load_config from `config_path` (read again there on a reload).
+  // `make_mqtt` builds the MQTT client now and again whenever a reload changes [mqtt]; the
+  // clients run on `io`. `io` and `notifier` are not owned and must outlive the App.
+  App(asio::io_context& io, Config config, std::filesystem::path config_path,
+      std::shared_ptr<spdlog::logger> log, MqttClientFactory make_mqtt, Notifier& notifier);
   ~App();
   App(const App&) = delete;
   App& operator=(const App&) = delete;
 
-  // Runs until a stop signal; the process exit code.
+  // The daemon: start() with SIGHUP / SIGTERM / SIGINT handled, then runs `io` on the calling
+  // thread until stopped(); the process exit code.
   int run();
+  // Connects MQTT, starts the sessions and the watchdog and posts READY=1; the caller runs `io`.
+  // Signals are not handled: request_reload() and request_stop() stand for them.
+  void start();
+  void request_reload();  // as SIGHUP
+  void request_stop();    // as SIGTERM
+  // The stop sequence has finished: sessions gone, state saved, MQTT disconnected.
+  bool stopped() const { return stopped_; }
+
   // Connects to the broker, publishes empty retained discovery configs for everything the state
   // file says was announced, disconnects. The exit code (1: broker not reached in time).
   int remove_discovery(std::chrono::milliseconds timeout);
@@ -68,36 +83,31 @@ class App final : private MqttObserver, private SessionHost {
   // A command on <base>/<serial>/settings/<key>/set: to its inverter's session, or answered
   // here (unknown inverter); retained commands are ignored.
   void on_command(const CommandTarget& target, const MqttMessage& message);
-  SessionHost& host();
-  void start_sessions();
+  void on_birth();
+  std::unique_ptr<InverterSession> make_session(const Config& config, std::size_t index);
   void on_signal(Signal s);
   void reload();
-  // Reload with changed [mqtt] settings: the old client says offline and disconnects, then a
-  // new one connects (and, once connected, republishes everything).
-  void replace_mqtt_client(const std::string& old_bridge_topic);
-  void connect_mqtt();  // subscriptions, then connect with the bridge LWT
-  // SIGTERM / SIGINT: refuse commands, let each session revert a battery it holds in strategy
-  // External (bounded by kStopRevertTimeout), then finish_shutdown().
+  // Stop: refuse commands, let each session revert a battery it holds in strategy External
+  // (bounded by kStopRevertTimeout), then finish_shutdown().
   void shutdown();
-  // Stop the sessions, save the state, say offline, disconnect, stop the loop.
+  // Stop the sessions, save the state, say offline, disconnect, then stopped().
   void finish_shutdown();
   void tick();
   void save_state(bool force);
   void update_status();
 
-  asio::io_context io_;
+  asio::io_context& io_;
   Registry registry_;
   Config config_;
   std::filesystem::path config_path_;
   std::shared_ptr<spdlog::logger> log_;
+  Notifier& notifier_;
   std::filesystem::path state_path_;
   PersistentState state_;
-  bool state_dirty_ = false;
-  std::chrono::steady_clock::time_point last_save_{};
+  SaveSchedule save_schedule_;
 
-  SystemdNotifier notifier_;
   std::unique_ptr<Watchdog> watchdog_;
-  std::unique_ptr<MqttClient> mqtt_;
+  BridgeConnection mqtt_;  // before the sessions, which publish through it until destroyed
   std::vector<std::unique_ptr<InverterSession>> sessions_;
   std::optional<SignalHandler> signals_;
   asio::steady_timer tick_timer_;
@@ -105,7 +115,7 @@ class App final : private MqttObserver, private SessionHost {
   asio::steady_timer stop_timer_;
   std::mt19937_64 rng_{std::random_device{}()};
   bool stopping_ = false;
-  bool mqtt_replacing_ = false;  // the old client is disconnecting after a reload
+  bool stopped_ = false;
   std::string last_status_;
 };
 

@@ -2,9 +2,11 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <asio/io_context.hpp>
 #include <cstdio>
 #include <exception>
 #include <iostream>
+#include <memory>
 #include <string>
 
 #include "config/config_dump.h"
@@ -12,6 +14,8 @@
 #include "config/environment.h"
 #include "core/registry.h"
 #include "daemon/adapters/logging.h"
+#include "daemon/adapters/paho_mqtt_client.h"
+#include "daemon/adapters/systemd_notifier.h"
 #include "daemon/app/app.h"
 
 namespace {
@@ -49,7 +53,13 @@ int run(int argc, char** argv) {
   try {
     auto log = rct::make_logger("rct2mqtt", loaded.value().logging.level,
                                 rct::LogEnvironment::from_process());
-    rct::daemon::App app(std::move(loaded.value()), config_path, log);
+    // The one loop of the process; the App and the Paho clients it makes run on it.
+    asio::io_context io;
+    rct::SystemdNotifier notifier;
+    auto make_mqtt = [&io](const rct::MqttConfig& mqtt) -> std::unique_ptr<rct::MqttClient> {
+      return std::make_unique<rct::PahoMqttClient>(io, mqtt);
+    };
+    rct::daemon::App app(io, std::move(loaded.value()), config_path, log, make_mqtt, notifier);
     if (remove_discovery) return app.remove_discovery(std::chrono::seconds{15});
     return app.run();
   } catch (const std::exception& e) {
