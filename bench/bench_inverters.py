@@ -8,8 +8,10 @@ and rct2mqtt with one [[inverter]] per simulator, Home Assistant discovery on, e
 interval. Once every inverter has said `online` (deadline, not a sleep), the daemon runs CYCLES
 poll cycles; then its private memory (Private_Clean + Private_Dirty of smaps_rollup: heap, stacks
 and the pages of its binary and libraries no other process maps, so another rct2mqtt of the same
-build running beside it lowers the figure), anonymous memory (heap and stacks alone), RSS, peak
-RSS (VmHWM) and CPU (utime + stime) per reply are read. Replies are counted where they are sent:
+build, or any process sharing a library with it, lowers the figure: on a busy machine it moves
+by several hundred kB from run to run), anonymous memory (heap and stacks alone: the steadier
+figure), RSS, peak RSS (VmHWM) and CPU (utime + stime) per reply are read. The per-extra-inverter
+figures are (M(N) - M(first N)) / (N - first N). Replies are counted where they are sent:
 the simulators log each one (--verbose, "→ all: ..."), so the count includes every read the
 daemon handled, published or suppressed by a deadband.
 
@@ -200,14 +202,16 @@ def main():
     rows = [run(args.build, n, args.cycles, args.interval) for n in args.counts]
     base = rows[0]
     print(f"{args.cycles} cycles of {args.interval:g} s per row; memory in kB (KiB)")
-    print("| inverters | private | per extra inverter | anonymous | RSS | peak RSS (VmHWM) "
-          "| replies/s | CPU µs per reply |")
+    print("| inverters | private | anonymous | per extra inverter (private / anonymous) | RSS "
+          "| peak RSS (VmHWM) | replies/s | CPU µs per reply |")
     print("|---|---|---|---|---|---|---|---|")
     for r in rows:
-        extra = (f"{(r['private'] - base['private']) / (r['n'] - base['n']):.0f}"
-                 if r["n"] != base["n"] else "–")
+        extra = "–"
+        if r["n"] != base["n"]:
+            extra = " / ".join(f"{(r[k] - base[k]) / (r['n'] - base['n']):.0f}"
+                               for k in ("private", "anonymous"))
         per_reply = f"{r['cpu'] / r['replies'] * 1e6:.0f}" if r["replies"] else "–"
-        print(f"| {r['n']} | {r['private']} | {extra} | {r['anonymous']} | {r['rss']} "
+        print(f"| {r['n']} | {r['private']} | {r['anonymous']} | {extra} | {r['rss']} "
               f"| {r['hwm']} | {r['replies'] / r['seconds']:.0f} | {per_reply} |")
 
 

@@ -25,6 +25,14 @@ std::string unique_id(std::string_view serial, std::string_view object_id) {
   return device_id(serial) + "_" + std::string(object_id);
 }
 
+// The payload text without the spare capacity serialising leaves (the string grows by doubling):
+// sessions keep their payloads for every republish, and a device payload is ~45 kB.
+std::string payload_text(const Json& payload) {
+  std::string text = payload.dump();
+  text.shrink_to_fit();
+  return text;
+}
+
 void set_if(Json& j, const char* key, const std::string& value) {
   if (!value.empty()) j[key] = value;
 }
@@ -241,7 +249,7 @@ DiscoveryBuild build_discovery(const DiscoverySettings& settings, const Inventor
       components[id] = Json{{"platform", platform}};  // HA removes a platform-only component
     }
     payload["components"] = std::move(components);
-    configs.push_back(DiscoveryMessage{now.device_topic, payload.dump()});
+    configs.push_back(DiscoveryMessage{now.device_topic, payload_text(payload)});
   } else {
     for (Entity& e : entities) {
       Json payload = std::move(e.config);
@@ -253,7 +261,7 @@ DiscoveryBuild build_discovery(const DiscoverySettings& settings, const Inventor
       payload["origin"] = origin;
       const std::string topic = entity_topic(settings, serial, e);
       now.topics.push_back(topic);
-      configs.push_back(DiscoveryMessage{topic, payload.dump()});
+      configs.push_back(DiscoveryMessage{topic, payload_text(payload)});
     }
   }
 

@@ -115,6 +115,9 @@ class Builder {
     if (config_.poll.defaults) add_defaults();
     for (const PollValue& v : config_.poll.values) add_configured(v);
     if (config_.writes.enabled) add_settings();
+    // A session keeps its list while it runs: no spare capacity from growing it.
+    for (PollItem& item : items_) item.sensors.shrink_to_fit();
+    items_.shrink_to_fit();
     return std::move(items_);
   }
 
