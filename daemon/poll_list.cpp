@@ -101,20 +101,21 @@ void apply_overrides(const PollValue& v, SensorSpec& s) {
 
 class Builder {
  public:
-  Builder(const Config& config, const Registry& registry, const Inventory& inventory)
-      : config_(config), registry_(registry), inventory_(inventory) {}
+  Builder(const PollConfig& poll, const WritesConfig& writes, const Registry& registry,
+          const Inventory& inventory)
+      : poll_(poll), writes_(writes), registry_(registry), inventory_(inventory) {}
 
   std::vector<PollItem> build() {
     for (const InventoryOid& o : inventory_oids()) {
       if (PollItem* item = add_item(o.id, std::nullopt)) {
         item->inventory = true;
         item->poll_class = PollClass::kStatic;
-        item->interval = config_.poll.static_interval;
+        item->interval = poll_.static_interval;
       }
     }
-    if (config_.poll.defaults) add_defaults();
-    for (const PollValue& v : config_.poll.values) add_configured(v);
-    if (config_.writes.enabled) add_settings();
+    if (poll_.defaults) add_defaults();
+    for (const PollValue& v : poll_.values) add_configured(v);
+    if (writes_.enabled) add_settings();
     // A session keeps its list while it runs: no spare capacity from growing it.
     for (PollItem& item : items_) item.sensors.shrink_to_fit();
     items_.shrink_to_fit();
@@ -124,11 +125,10 @@ class Builder {
  private:
   bool excluded(std::uint32_t oid) const {
     const OidInfo* info = registry_.find(oid);
-    return std::any_of(config_.poll.exclude.begin(), config_.poll.exclude.end(),
-                       [&](const ValueRef& r) {
-                         if (r.id) return *r.id == oid;
-                         return info != nullptr && info->name == r.name;
-                       });
+    return std::any_of(poll_.exclude.begin(), poll_.exclude.end(), [&](const ValueRef& r) {
+      if (r.id) return *r.id == oid;
+      return info != nullptr && info->name == r.name;
+    });
   }
 
   PollItem* find(std::uint32_t oid) {
@@ -152,7 +152,7 @@ class Builder {
       return nullptr;
     }
     item.poll_class = PollClass::kSlow;
-    item.interval = config_.poll.slow_interval;
+    item.interval = poll_.slow_interval;
     items_.push_back(std::move(item));
     return &items_.back();
   }
@@ -163,7 +163,7 @@ class Builder {
     item.requirement = e.requirement;
     if (!item.inventory) {
       item.poll_class = e.poll;
-      item.interval = class_interval(config_.poll, e.poll);
+      item.interval = class_interval(poll_, e.poll);
     }
   }
 
@@ -193,7 +193,7 @@ class Builder {
   // The writable settings, so that their state topics show the device's values; no sensor
   // (the session publishes them under settings/). An OID polled already keeps its item.
   void add_settings() {
-    for (const WritableEntry* e : allowed_writable(config_.writes)) add_item(e->oid, std::nullopt);
+    for (const WritableEntry* e : allowed_writable(writes_)) add_item(e->oid, std::nullopt);
   }
 
   void add_configured(const PollValue& v) {
@@ -222,7 +222,8 @@ class Builder {
     if (v.interval) item->interval = *v.interval;
   }
 
-  const Config& config_;
+  const PollConfig& poll_;
+  const WritesConfig& writes_;
   const Registry& registry_;
   const Inventory& inventory_;
   std::vector<PollItem> items_;
@@ -266,9 +267,14 @@ std::string key_from_registry_name(std::string_view name) {
   return key;
 }
 
+std::vector<PollItem> build_poll_list(const PollConfig& poll, const WritesConfig& writes,
+                                      const Registry& registry, const Inventory& inventory) {
+  return Builder(poll, writes, registry, inventory).build();
+}
+
 std::vector<PollItem> build_poll_list(const Config& config, const Registry& registry,
                                       const Inventory& inventory) {
-  return Builder(config, registry, inventory).build();
+  return build_poll_list(config.poll, config.writes, registry, inventory);
 }
 
 std::vector<std::string> poll_list_conflicts(const std::vector<PollItem>& items) {

@@ -23,6 +23,8 @@ namespace rct::daemon {
 // [[poll.value]] settings (interval, friendly name, topic, scale, deadband, HA overrides) apply
 // to the value's own sensor, never to its derived sensors; interval applies to the OID.
 // Names the registry does not know are skipped (load_config has already reported them).
+std::vector<PollItem> build_poll_list(const PollConfig& poll, const WritesConfig& writes,
+                                      const Registry& registry, const Inventory& inventory);
 std::vector<PollItem> build_poll_list(const Config& config, const Registry& registry,
                                       const Inventory& inventory);
 

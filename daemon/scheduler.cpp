@@ -67,7 +67,7 @@ Instant Scheduler::budget_ready() const {
   return tat_ - tolerance_;
 }
 
-std::optional<Instant> Scheduler::next_due(Instant /*now*/) const {
+std::optional<Instant> Scheduler::next_due() const {
   const bool phase = inventory_phase();
   std::optional<Instant> earliest;
   for (const Entry& e : entries_) {
@@ -114,7 +114,7 @@ std::vector<std::uint32_t> Scheduler::take_due(Instant now, std::size_t max) {
   return out;
 }
 
-void Scheduler::on_complete(std::uint32_t oid, Instant /*now*/) {
+void Scheduler::on_complete(std::uint32_t oid) {
   for (Entry& e : entries_) {
     if (e.oid != oid || !e.in_flight) continue;
     e.in_flight = false;

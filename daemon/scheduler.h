@@ -50,12 +50,12 @@ class Scheduler {
 
   // When take_due will next return something (≤ now: at once); nullopt when nothing is
   // waiting (everything in flight or read once).
-  std::optional<Instant> next_due(Instant now) const;
+  std::optional<Instant> next_due() const;
 
   // Up to `max` due OIDs, marked in flight, within the budget.
   std::vector<std::uint32_t> take_due(Instant now, std::size_t max);
 
-  void on_complete(std::uint32_t oid, Instant now);
+  void on_complete(std::uint32_t oid);
 
   // The connection was re-established: nothing is in flight any more, the inventory is read
   // first again, static and read-once values are due now.

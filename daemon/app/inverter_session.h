@@ -4,49 +4,32 @@
 
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
-#include <cstdint>
+#include <cstddef>
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
-#include <vector>
+#include <string_view>
 
 #include "config/config.h"
 #include "core/client/client.h"
 #include "core/client/verified_writer.h"
-#include "daemon/dead_man_timer.h"
+#include "core/lifetime_guard.h"
 #include "core/registry.h"
-#include "core/write_allowlist.h"
 #include "daemon/app/session_host.h"
-#include "daemon/discovery.h"
-#include "daemon/inventory_state.h"
-#include "daemon/poll_item.h"
-#include "daemon/scheduler.h"
-#include "daemon/settings_state.h"
-#include "daemon/value_policy.h"
-#include "daemon/write_command.h"
+#include "daemon/session_machine.h"
 
 namespace rct::daemon {
 
-// One inverter: its client connection, scheduler, value policy, inventory, availability and
-// discovery. Lives on the App's loop thread; owns no thread.
-//
-// Phases: inventory (only the inventory OIDs are polled; nothing is published until the serial
-// is known) → polling (the full poll list built from the inventory; discovery announced).
-// Availability: `<base>/<serial>/status` goes online with the first valid answer and offline
-// once no valid answer arrived for offline_after (link down included), each once per
-// transition.
-// Writes (issue 6): commands for this inverter come from the App (handle_command); the
-// VerifiedWriter validates, writes and reads back, one at a time; every command and outcome is
-// logged at info (the audit trail) and answered on .../set/result. With writes enabled the
-// allowed settings are polled and published on <base>/<serial>/settings/<key>. The dead-man
-// timer (daemon/dead_man_timer.h) runs on its own steady_timer and reverts an External session
-// that is no longer refreshed, or that is still running when the daemon stops
-// (revert_before_stop); its reverts are answered with id null and reason "dead_man".
+// One inverter on the App's loop thread: the Asio shell around SessionMachine
+// (daemon/session_machine.h), which holds every rule (phases, availability, diagnostics,
+// discovery, writes, dead-man rounds). The shell owns the client connection, the verified
+// writer and one timer; it reads the clocks, feeds the machine its events, carries out the
+// effects it returns and arms the timer at the machine's next wake-up. Owns no thread.
 class InverterSession final : private client::ClientObserver {
  public:
-  // `registry`, `host` and `log` must outlive the session; `config` is copied.
+  // `registry`, `host` and `log` must outlive the session; it keeps only the settings of
+  // `config.inverters[index]` (session_settings.h).
   InverterSession(asio::io_context& io, const Registry& registry, SessionHost& host,
                   std::shared_ptr<spdlog::logger> log, const Config& config, std::size_t index);
   ~InverterSession() override;
@@ -72,23 +55,17 @@ class InverterSession final : private client::ClientObserver {
 
   // After an MQTT (re)connect: discovery, status and every last value.
   void republish_all();
-  void republish_discovery();
-
-  // Empty retained discovery configs for everything announced (--remove-discovery).
-  std::vector<DiscoveryMessage> removals() const;
 
   // A command (not retained) on <base>/<serial>/settings/<key>/set for this inverter.
   void handle_command(const std::string& key, std::string_view payload);
 
-  const InverterConfig& inverter() const { return inverter_; }
-  const std::string& serial() const { return inventory_.serial; }
-  bool online() const { return online_; }
-  bool link_up() const { return link_up_; }
-  std::uint64_t published() const { return published_; }
-  std::uint64_t errors() const { return errors_; }
+  const InverterConfig& inverter() const { return machine_.settings().inverter; }
+  const std::string& serial() const { return machine_.serial(); }
+  bool online() const { return machine_.online(); }
+  bool link_up() const { return machine_.link_up(); }
 
  private:
-  // ClientObserver: called from inside the client; only records and posts.
+  // ClientObserver: called from inside the client; only logs and posts.
   void on_state(client::ClientState state) override;
   void on_link_up(const std::string& peer) override;
   void on_link_down(client::LinkDownReason reason, const std::error_code& error) override;
@@ -96,77 +73,26 @@ class InverterSession final : private client::ClientObserver {
                 client::Duration delay) override;
   void on_timeout(std::uint32_t oid, bool will_retry) override;
 
-  void make_client();
-  void pump();
-  void arm_poll_timer(std::optional<Instant> at);
-  void on_result(std::uint32_t oid, Result<client::Reading, client::ClientError> result);
-  void enter_polling();
-  void rebuild_items();
-  void announce_discovery();
-  void publish_values(const std::vector<Publication>& pubs);
-  void set_online(bool online);
-  void check_silence();
-  void publish_diagnostics();
-  void save_totals();
-  std::string topic(std::string_view key) const;
-
-  // Writes.
-  bool writes_possible() const;  // not for a plant slave: the writer cannot address one
-  void apply_write_config();     // policy, writer options, dead-man timeout, settings topics
-  void answer(const WriteResult& result, bool audit_warn = false);
-  void on_write_outcome(const std::string& key, const std::string& id, const std::string& requested,
-                        const client::WriteOutcome& outcome);
-  void publish_setting(const WritableEntry& entry, const Value& wire, bool force);
-  bool setting_published(const WritableEntry& entry) const;
-  void arm_dead_man();
-  void on_dead_man();
-  void submit_reverts(const std::vector<DeadManTimer::RevertWrite>& writes);
-  void on_revert_outcome(const client::WriteOutcome& outcome);
+  static Moment now();
+  // Carries out `effects` in order, then arms the timer at the machine's next wake-up.
+  void run(Effects effects);
+  void perform(Effect& effect);
+  void read(std::uint32_t oid, std::optional<std::uint32_t> address);
+  void arm_timer();
+  void configure_writer();
 
   asio::io_context& io_;
   const Registry& registry_;
   SessionHost& host_;
   std::shared_ptr<spdlog::logger> log_;
-  Config config_;
-  InverterConfig inverter_;
   std::size_t index_;
-
+  SessionMachine machine_;
   std::unique_ptr<client::Client> client_;
   std::unique_ptr<client::VerifiedWriter> writer_;  // uses client_; declared after it
-  Scheduler scheduler_;
-  std::optional<ValuePolicy> policy_;  // once the serial (and the persisted totals) are known
-  Inventory inventory_;
-  std::vector<PollItem> items_;
-  std::map<std::uint32_t, std::size_t> item_index_;  // oid → items_ index
-  bool polling_ = false;                             // past the inventory phase
-  // Readings of the inventory phase, published once the poll list and the policy exist.
-  std::map<std::uint32_t, Value> inventory_readings_;
-  std::optional<DiscoveryBuild> discovery_;
-
-  asio::steady_timer poll_timer_;
-  asio::steady_timer silence_timer_;
-  asio::steady_timer diagnostics_timer_;
-
-  std::vector<const WritableEntry*> allowed_settings_;  // published on settings/ (writes on)
-  SettingsState settings_;
-  DeadManTimer dead_man_;
-  asio::steady_timer dead_man_timer_;
-  unsigned reverts_pending_ = 0;  // revert writes of the current dead-man round not yet done
-  bool reverts_ok_ = true;        // every revert of the round so far was verified
-  std::function<void()> stop_revert_done_;  // revert_before_stop's caller, until the round ends
-  bool running_ = false;
-  bool link_up_ = false;
-  // The client is connected and the scheduler knows it (on_reconnect done): requests may go out.
-  bool connected_ = false;
-  bool online_ = false;
-  bool status_published_ = false;
-  Instant last_answer_{};
-  std::uint64_t published_ = 0;
-  std::uint64_t errors_ = 0;
-  std::uint64_t completed_ = 0;
-  std::uint64_t completed_at_last_diag_ = 0;
-  Instant last_diag_{};
-  std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // posted handlers check it
+  asio::steady_timer timer_;
+  std::optional<Instant> timer_at_;         // when timer_ is armed for; nullopt: not armed
+  std::function<void()> stop_revert_done_;  // revert_before_stop's caller, until StopReverted
+  LifetimeGuard guard_;                     // every handler handed out checks it
 };
 
 }  // namespace rct::daemon

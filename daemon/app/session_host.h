@@ -2,18 +2,17 @@
 
 #include <string_view>
 
-#include "daemon/persistent_state.h"
+#include "daemon/session_machine.h"
 
 namespace rct::daemon {
 
-// What an InverterSession needs from the App that owns it. Called on the loop thread.
-class SessionHost {
+// What an InverterSession needs from the App that owns it. Called on the loop thread. The
+// persisted records (RecordStore::record) are updated by the session, which then calls
+// state_changed(); the App decides when to write the file.
+class SessionHost : public RecordStore {
  public:
   // Never blocks; false when the message was not handed to the broker (offline, backlog).
   virtual bool publish(std::string_view topic, std::string_view payload, int qos, bool retain) = 0;
-  // The persisted record of an inverter (created empty when missing); the session updates it
-  // and calls state_changed(); the App decides when to write the file.
-  virtual InverterRecord& record(std::string_view serial_id) = 0;
   virtual void state_changed() = 0;
   // A poll completed or failed in a handled way (watchdog progress).
   virtual void progress() = 0;

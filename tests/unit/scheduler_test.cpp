@@ -43,7 +43,7 @@ struct Link {
   void run_until(Instant& now, Instant end) {
     while (now < end) {
       while (!in_flight.empty() && in_flight.front().first <= now) {
-        scheduler.on_complete(in_flight.front().second, now);
+        scheduler.on_complete(in_flight.front().second);
         in_flight.pop_front();
       }
       if (in_flight.size() < window) {
@@ -57,7 +57,7 @@ struct Link {
       Instant next = end;
       if (!in_flight.empty()) next = std::min(next, in_flight.front().first);
       if (in_flight.size() < window) {
-        if (auto due = scheduler.next_due(now)) next = std::min(next, std::max(*due, now));
+        if (auto due = scheduler.next_due()) next = std::min(next, std::max(*due, now));
       }
       if (next <= now) {
         // Something is due now but nothing could be taken: only possible when the window is
@@ -177,7 +177,7 @@ TEST_CASE("a burst setting lets that many requests out back to back", "[schedule
   scheduler.set_items(items, kStart);
   CHECK(scheduler.take_due(kStart, 10).size() == 3);
   CHECK(scheduler.take_due(kStart, 10).empty());
-  const auto next = scheduler.next_due(kStart);
+  const auto next = scheduler.next_due();
   REQUIRE(next.has_value());
   CHECK(*next == kStart + 500ms);
   CHECK(scheduler.take_due(kStart + 499ms, 10).empty());
@@ -220,21 +220,21 @@ TEST_CASE("an OID in flight is not handed out again, even when its next slot pas
   scheduler.set_items({item(7, 10s)}, kStart);
   REQUIRE(scheduler.take_due(kStart, 5) == std::vector<std::uint32_t>{7});
   CHECK(scheduler.is_in_flight(7));
-  CHECK_FALSE(scheduler.next_due(kStart).has_value());
+  CHECK_FALSE(scheduler.next_due().has_value());
   CHECK(scheduler.take_due(kStart + 25s, 5).empty());  // slots at 10 s and 20 s pass
-  scheduler.on_complete(7, kStart + 25s);
+  scheduler.on_complete(7);
   // Slots missed while in flight: one read at once (not one per missed slot), then the grid
   // restarts at that read.
   CHECK(scheduler.take_due(kStart + 25s, 5) == std::vector<std::uint32_t>{7});
-  scheduler.on_complete(7, kStart + 26s);
-  CHECK(scheduler.next_due(kStart + 26s) == kStart + 35s);
+  scheduler.on_complete(7);
+  CHECK(scheduler.next_due() == kStart + 35s);
   CHECK(scheduler.take_due(kStart + 34s, 5).empty());
   CHECK(scheduler.take_due(kStart + 35s, 5) == std::vector<std::uint32_t>{7});
-  scheduler.on_complete(7, kStart + 36s);
+  scheduler.on_complete(7);
   // A read late by less than an interval keeps the grid: due at 45 s, read at 49 s, next 55 s.
   CHECK(scheduler.take_due(kStart + 49s, 5) == std::vector<std::uint32_t>{7});
-  scheduler.on_complete(7, kStart + 49s);
-  CHECK(scheduler.next_due(kStart + 49s) == kStart + 55s);
+  scheduler.on_complete(7);
+  CHECK(scheduler.next_due() == kStart + 55s);
 }
 
 TEST_CASE("the inventory is read first, at start and after every reconnect", "[scheduler]") {
@@ -246,13 +246,13 @@ TEST_CASE("the inventory is read first, at start and after every reconnect", "[s
   CHECK(scheduler.inventory_phase());
   CHECK(scheduler.take_due(kStart, 10) == std::vector<std::uint32_t>{1, 2});
   CHECK(scheduler.take_due(kStart, 10).empty());  // the others wait for the inventory
-  scheduler.on_complete(1, kStart + 1s);
+  scheduler.on_complete(1);
   CHECK(scheduler.take_due(kStart + 1s, 10).empty());
-  scheduler.on_complete(2, kStart + 2s);  // a failed read completes as well
+  scheduler.on_complete(2);  // a failed read completes as well
   CHECK_FALSE(scheduler.inventory_phase());
   const auto rest = scheduler.take_due(kStart + 2s, 10);
   CHECK(std::set<std::uint32_t>(rest.begin(), rest.end()) == std::set<std::uint32_t>{3, 4, 5});
-  for (std::uint32_t oid : rest) scheduler.on_complete(oid, kStart + 3s);
+  for (std::uint32_t oid : rest) scheduler.on_complete(oid);
   CHECK(scheduler.take_due(kStart + 5s, 10).empty());  // 4 was read once
 
   // Reconnect at 20 s with 3 in flight (its grid started at 2 s): in-flight is cleared, the
@@ -262,8 +262,8 @@ TEST_CASE("the inventory is read first, at start and after every reconnect", "[s
   scheduler.on_reconnect(kStart + 20s);
   CHECK(scheduler.in_flight() == 0);
   CHECK(scheduler.take_due(kStart + 20s, 10) == std::vector<std::uint32_t>{1, 2});
-  scheduler.on_complete(1, kStart + 21s);
-  scheduler.on_complete(2, kStart + 21s);
+  scheduler.on_complete(1);
+  scheduler.on_complete(2);
   CHECK(scheduler.take_due(kStart + 21s, 10) == std::vector<std::uint32_t>{4});
   const auto after = scheduler.take_due(kStart + 22s, 10);
   CHECK(after == std::vector<std::uint32_t>{3});
@@ -274,20 +274,20 @@ TEST_CASE("replacing the items keeps the grid of kept OIDs and applies new inter
   Scheduler scheduler({100.0, 100});
   scheduler.set_items({item(1, 60s), item(2, 60s)}, kStart);
   CHECK(scheduler.take_due(kStart, 10).size() == 2);
-  scheduler.on_complete(1, kStart + 1s);
-  scheduler.on_complete(2, kStart + 1s);
+  scheduler.on_complete(1);
+  scheduler.on_complete(2);
   // At 5 s: 1 keeps 60 s, 2 becomes 10 s (due at most one new interval from now), 3 is new.
   scheduler.set_items({item(1, 60s), item(2, 10s), item(3, 30s)}, kStart + 5s);
   CHECK(scheduler.take_due(kStart + 5s, 10) == std::vector<std::uint32_t>{3});
-  scheduler.on_complete(3, kStart + 5s);
+  scheduler.on_complete(3);
   CHECK(scheduler.take_due(kStart + 15s, 10) == std::vector<std::uint32_t>{2});
-  scheduler.on_complete(2, kStart + 15s);
-  CHECK(scheduler.next_due(kStart + 15s) == kStart + 25s);
+  scheduler.on_complete(2);
+  CHECK(scheduler.next_due() == kStart + 25s);
   CHECK(scheduler.take_due(kStart + 59s, 10).size() == 2);  // 2 (55 s) and 3 (35 s): not 1
   CHECK_FALSE(scheduler.is_in_flight(1));
   CHECK(scheduler.take_due(kStart + 60s, 10) == std::vector<std::uint32_t>{1});
   // A removed OID is forgotten; its late completion is ignored.
   scheduler.set_items({item(1, 60s)}, kStart + 61s);
-  scheduler.on_complete(2, kStart + 62s);
+  scheduler.on_complete(2);
   CHECK(scheduler.in_flight() == 1);
 }

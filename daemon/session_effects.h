@@ -1,0 +1,72 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "config/config.h"
+#include "core/client/verified_write.h"
+#include "daemon/instant.h"
+
+// What the inverter session's pure parts (session_machine.h, write_session.h) hand to the
+// shell that runs them (daemon/app/inverter_session.h), in the order they are to be carried out.
+// The shell performs each one and reports what became of reads and writes back as events.
+
+namespace rct::daemon {
+
+// The time of an event: steady time for every rule, wall time only for the timestamps in
+// payloads (the JSON aggregate, the write results). The shell reads both clocks; tests make
+// them up.
+struct Moment {
+  Instant steady{};
+  WallTime wall{};
+};
+
+struct Publish {
+  std::string topic;
+  std::string payload;
+  int qos = 0;
+  bool retain = false;
+  friend bool operator==(const Publish&, const Publish&) = default;
+};
+
+// READ `oid` (through the master at `address` for a plant slave); the answer comes back as
+// on_reading or on_read_failed.
+struct ReadOid {
+  std::uint32_t oid = 0;
+  std::optional<std::uint32_t> address;
+  friend bool operator==(const ReadOid&, const ReadOid&) = default;
+};
+
+// Hand `request` to the verified writer; its outcome comes back with the same tag.
+struct SubmitWrite {
+  std::uint64_t tag = 0;
+  client::WriteRequest request;
+};
+
+struct LogLine {
+  LogLevel level = LogLevel::kInfo;
+  std::string text;
+  friend bool operator==(const LogLine&, const LogLine&) = default;
+};
+
+// A persisted record (RecordStore) was updated; the owner decides when to write the file.
+struct StateChanged {};
+// Link or availability changed (systemd STATUS=).
+struct StatusChanged {};
+// A poll completed or failed in a handled way (watchdog progress).
+struct Progress {};
+// The revert round asked for by revert_before_stop ended (or there was nothing to revert).
+struct StopReverted {};
+
+using Effect = std::variant<Publish, ReadOid, SubmitWrite, LogLine, StateChanged, StatusChanged,
+                            Progress, StopReverted>;
+using Effects = std::vector<Effect>;
+
+inline void append(Effects& to, Effects from) {
+  for (Effect& e : from) to.push_back(std::move(e));
+}
+
+}  // namespace rct::daemon

@@ -1,0 +1,359 @@
+#include "daemon/session_machine.h"
+
+#include <algorithm>
+#include <chrono>
+#include <utility>
+
+#include "config/client_settings.h"
+#include "core/write_allowlist.h"
+#include "daemon/poll_list.h"
+#include "daemon/state_aggregate.h"
+#include "daemon/topics.h"
+
+namespace rct::daemon {
+
+namespace {
+
+// Bridge diagnostics (frames/s, errors) are published this often.
+constexpr auto kDiagnosticsPeriod = std::chrono::seconds{10};
+
+SchedulerSettings scheduler_settings(const InverterConfig& inv) {
+  SchedulerSettings s;
+  s.frames_per_second = inv.frames_per_second;
+  s.burst = std::max(1, inv.in_flight);
+  return s;
+}
+
+}  // namespace
+
+SessionMachine::SessionMachine(SessionSettings settings, const Registry& registry,
+                               RecordStore& records)
+    : settings_(std::move(settings)),
+      registry_(registry),
+      records_(records),
+      scheduler_(scheduler_settings(settings_.inverter)),
+      writes_(write_settings(settings_)) {}
+
+std::string SessionMachine::topic(std::string_view key) const {
+  return value_topic(settings_.base_topic, inventory_.serial, key);
+}
+
+void SessionMachine::set_items(std::vector<PollItem> items, Instant now) {
+  items_ = std::move(items);
+  item_index_.clear();
+  for (std::size_t i = 0; i < items_.size(); ++i) item_index_[items_[i].oid] = i;
+  scheduler_.set_items(items_, now);
+}
+
+Effects SessionMachine::start(const Moment& now) {
+  Effects out;
+  phase_ = Phase::kInventory;
+  // Inventory first: only the inventory OIDs until each has answered once.
+  std::vector<PollItem> inventory;
+  for (auto& item : build_poll_list(settings_.poll, settings_.writes, registry_, Inventory{})) {
+    if (item.inventory) inventory.push_back(std::move(item));
+  }
+  set_items(std::move(inventory), now.steady);
+  out.push_back(LogLine{LogLevel::kInfo, prefix() + "connecting to " + settings_.inverter.host +
+                                             ":" + std::to_string(settings_.inverter.port)});
+  return out;
+}
+
+Effects SessionMachine::stop(const Moment& /*now*/) {
+  Effects out;
+  if (phase_ == Phase::kStopped) return out;
+  phase_ = Phase::kStopped;
+  append(out, writes_.on_stop());
+  save_totals(out);
+  return out;
+}
+
+Effects SessionMachine::revert_before_stop(const Moment& now) {
+  if (phase_ == Phase::kStopped) return {StopReverted{}};
+  return writes_.revert_before_stop(connected_, now);
+}
+
+bool SessionMachine::same_connection(const SessionSettings& next) const {
+  // Everything the client was built with; the budget, intervals and values apply live.
+  return client_options(next.inverter) == client_options(settings_.inverter) &&
+         next.inverter.address == settings_.inverter.address;
+}
+
+Effects SessionMachine::apply_settings(SessionSettings settings, const Moment& now) {
+  Effects out;
+  settings_ = std::move(settings);
+  scheduler_.set_settings(scheduler_settings(settings_.inverter));
+  append(out, writes_.apply(write_settings(settings_)));
+  if (phase_ == Phase::kStopped) return out;
+  // The scheduler keeps its grid for kept OIDs (a changed interval applies from the next read).
+  if (phase_ == Phase::kPolling) {
+    rebuild_items(out, now.steady);
+    announce_discovery(out);
+  }
+  check_silence(out, now.steady);
+  pump(out, now.steady);
+  return out;
+}
+
+Effects SessionMachine::on_link_up(std::string_view peer, const Moment& /*now*/) {
+  if (phase_ == Phase::kStopped) return {};
+  link_up_ = true;
+  return {LogLine{LogLevel::kInfo, prefix() + "connected to " + std::string(peer)},
+          StatusChanged{}};
+}
+
+Effects SessionMachine::on_link_down(std::string_view what, const Moment& /*now*/) {
+  if (phase_ == Phase::kStopped) return {};
+  link_up_ = false;
+  // Once per transition (the client says so): an inverter that is off at night is not retried
+  // in the log.
+  return {LogLine{LogLevel::kWarn, prefix() + "inverter unreachable: " + std::string(what)},
+          StatusChanged{}};
+}
+
+Effects SessionMachine::on_connected(bool connected, const Moment& now) {
+  Effects out;
+  if (phase_ == Phase::kStopped || connected == connected_) return out;
+  connected_ = connected;
+  if (connected) {
+    // A fresh connection: nothing is in flight, the inventory is read first again.
+    scheduler_.on_reconnect(now.steady);
+    pump(out, now.steady);
+  }
+  return out;
+}
+
+void SessionMachine::pump(Effects& out, Instant now) {
+  if (phase_ == Phase::kStopped || !connected_) return;
+  const std::size_t window = static_cast<std::size_t>(std::max(1, settings_.inverter.in_flight));
+  const std::size_t busy = scheduler_.in_flight();
+  if (busy >= window) return;
+  for (std::uint32_t oid : scheduler_.take_due(now, window - busy)) {
+    out.emplace_back(std::in_place_type<ReadOid>, ReadOid{oid, settings_.inverter.address});
+  }
+}
+
+Effects SessionMachine::on_read_failed(std::uint32_t oid, client::ClientError error,
+                                       const Moment& now) {
+  Effects out;
+  scheduler_.on_complete(oid);
+  out.push_back(Progress{});
+  if (phase_ == Phase::kStopped) return out;
+  // A request the link took down with it is no error of the inverter's.
+  if (error != client::ClientError::kCancelled && error != client::ClientError::kDisconnected &&
+      error != client::ClientError::kNotConnected) {
+    ++errors_;
+  }
+  pump(out, now.steady);
+  return out;
+}
+
+Effects SessionMachine::on_reading(std::uint32_t oid, const Value& value, const Moment& now) {
+  Effects out;
+  scheduler_.on_complete(oid);
+  out.push_back(Progress{});
+  if (phase_ == Phase::kStopped) return out;
+  ++completed_;
+  last_answer_ = now.steady;
+  const bool inventory_changed = inventory_.apply(oid, value);
+  if (inventory_changed) writes_.set_serial(inventory_.serial);
+
+  if (phase_ == Phase::kInventory) {
+    inventory_readings_[oid] = value;
+    if (!scheduler_.inventory_phase() && !inventory_.serial.empty()) enter_polling(out, now);
+  } else if (inventory_changed) {
+    out.push_back(LogLine{LogLevel::kInfo,
+                          prefix() + "hardware inventory changed, rebuilding the poll list"});
+    rebuild_items(out, now.steady);
+    announce_discovery(out);
+  }
+  if (phase_ == Phase::kPolling) {
+    set_online(out, true);
+    auto it = item_index_.find(oid);
+    if (it != item_index_.end() && policy_) {
+      publish_values(out, policy_->on_reading(items_[it->second], value, now.steady), now.wall);
+      save_totals(out);
+    }
+    append(out, writes_.on_reading(oid, value, now.steady));
+  }
+  pump(out, now.steady);
+  return out;
+}
+
+void SessionMachine::enter_polling(Effects& out, const Moment& now) {
+  phase_ = Phase::kPolling;
+  const InverterRecord& rec = records_.record(topic_id(inventory_.serial));
+  PolicySettings ps;
+  ps.heartbeat = settings_.heartbeat;
+  policy_.emplace(ps, rec.totals);
+  out.push_back(LogLine{LogLevel::kInfo, prefix() + "inverter " + inventory_.serial + " (" +
+                                             inventory_.device_name + ", firmware " +
+                                             inventory_.firmware + "), " + inventory_.model()});
+  rebuild_items(out, now.steady);
+  set_online(out, true);
+  announce_discovery(out);
+  for (const auto& [oid, value] : inventory_readings_) {
+    auto it = item_index_.find(oid);
+    if (it != item_index_.end()) {
+      publish_values(out, policy_->on_reading(items_[it->second], value, now.steady), now.wall);
+    }
+  }
+  inventory_readings_.clear();
+  publish_diagnostics(out, now.steady);
+}
+
+void SessionMachine::rebuild_items(Effects& out, Instant now) {
+  auto items = build_poll_list(settings_.poll, settings_.writes, registry_, inventory_);
+  for (const auto& problem : poll_list_conflicts(items)) {
+    out.push_back(LogLine{LogLevel::kWarn, prefix() + problem});
+  }
+  set_items(std::move(items), now);
+  out.push_back(
+      LogLine{LogLevel::kInfo, prefix() + "polling " + std::to_string(items_.size()) + " values"});
+}
+
+DiscoverySettings SessionMachine::discovery_settings() const {
+  DiscoverySettings ds = settings_.discovery;
+  if (!settings_.writes_possible()) ds.writable.clear();
+  return ds;
+}
+
+void SessionMachine::announce_discovery(Effects& out) {
+  if (!settings_.discovery_enabled || inventory_.serial.empty()) return;
+  InverterRecord& rec = records_.record(topic_id(inventory_.serial));
+  const AnnouncedDiscovery* previous = rec.discovery ? &*rec.discovery : nullptr;
+  DiscoveryBuild build = build_discovery(discovery_settings(), inventory_, items_, previous);
+  rec.discovery = std::move(build.announced);
+  out.push_back(StateChanged{});
+  discovery_removals_.emplace();
+  for (DiscoveryMessage& m : build.messages) {
+    if (m.payload.empty()) discovery_removals_->push_back(m.topic);
+    out.push_back(Publish{std::move(m.topic), std::move(m.payload), 1, true});
+  }
+}
+
+void SessionMachine::republish_discovery(Effects& out) const {
+  if (!discovery_removals_ || !settings_.discovery_enabled) return;
+  for (const std::string& topic : *discovery_removals_) out.push_back(Publish{topic, "", 1, true});
+  // Built against what it announced itself, the announcement has no removals of its own.
+  const InverterRecord& rec = records_.record(topic_id(inventory_.serial));
+  const AnnouncedDiscovery* announced = rec.discovery ? &*rec.discovery : nullptr;
+  for (DiscoveryMessage& m :
+       build_discovery(discovery_settings(), inventory_, items_, announced).messages) {
+    out.push_back(Publish{std::move(m.topic), std::move(m.payload), 1, true});
+  }
+}
+
+Effects SessionMachine::on_mqtt_connected(const Moment& now) {
+  Effects out;
+  if (inventory_.serial.empty()) return out;
+  republish_discovery(out);
+  if (status_published_) {
+    out.push_back(Publish{inverter_status_topic(settings_.base_topic, inventory_.serial),
+                          std::string(online_ ? kOnline : kOffline), 1, true});
+  }
+  if (policy_) publish_values(out, policy_->current(), now.wall);
+  append(out, writes_.republish());
+  return out;
+}
+
+void SessionMachine::publish_values(Effects& out, const std::vector<Publication>& pubs,
+                                    WallTime now) const {
+  if (pubs.empty()) return;
+  for (const auto& p : pubs) {
+    out.push_back(Publish{topic(p.key), p.payload, settings_.qos, settings_.retain});
+  }
+  if (settings_.json_aggregate && policy_) {
+    out.push_back(Publish{aggregate_topic(settings_.base_topic, inventory_.serial),
+                          aggregate_payload(policy_->current(), now), settings_.qos, false});
+  }
+}
+
+void SessionMachine::set_online(Effects& out, bool online) {
+  if (inventory_.serial.empty()) return;
+  if (online == online_ && status_published_) return;
+  online_ = online;
+  status_published_ = true;
+  if (online) {
+    out.push_back(LogLine{LogLevel::kInfo, prefix() + inventory_.serial + " online"});
+  } else {
+    const auto secs =
+        std::chrono::duration_cast<std::chrono::seconds>(settings_.inverter.offline_after);
+    out.push_back(LogLine{LogLevel::kWarn, prefix() + inventory_.serial +
+                                               " offline (no valid answer for " +
+                                               std::to_string(secs.count()) + " s)"});
+  }
+  out.push_back(Publish{inverter_status_topic(settings_.base_topic, inventory_.serial),
+                        std::string(online ? kOnline : kOffline), 1, true});
+  out.push_back(StatusChanged{});
+}
+
+void SessionMachine::check_silence(Effects& out, Instant now) {
+  if (!online_ || now - last_answer_ < settings_.inverter.offline_after) return;
+  if (inventory_.serial.empty()) {
+    online_ = false;  // a serial read back empty: nothing to publish it on
+    return;
+  }
+  set_online(out, false);
+}
+
+void SessionMachine::publish_diagnostics(Effects& out, Instant now) {
+  double fps = 0.0;
+  if (last_diag_) {
+    const double secs = std::chrono::duration<double>(now - *last_diag_).count();
+    if (secs > 0) fps = static_cast<double>(completed_ - completed_at_last_diag_) / secs;
+  }
+  last_diag_ = now;
+  completed_at_last_diag_ = completed_;
+  if (inventory_.serial.empty()) return;
+  const std::uint64_t errors = errors_ + (policy_ ? policy_->rejected_total() : 0);
+  out.push_back(Publish{topic(kBridgeFramesPerSecondKey), format_number(fps, false), 0, true});
+  out.push_back(
+      Publish{topic(kBridgeErrorsKey), format_integer(static_cast<std::int64_t>(errors)), 0, true});
+}
+
+void SessionMachine::save_totals(Effects& out) {
+  if (!policy_ || !policy_->totals_changed() || inventory_.serial.empty()) return;
+  records_.record(topic_id(inventory_.serial)).totals = policy_->totals();
+  policy_->mark_saved();
+  out.push_back(StateChanged{});
+}
+
+Effects SessionMachine::on_tick(const Moment& now) {
+  Effects out;
+  if (phase_ == Phase::kStopped) return out;
+  check_silence(out, now.steady);
+  if (phase_ == Phase::kPolling && last_diag_ && now.steady >= *last_diag_ + kDiagnosticsPeriod) {
+    publish_diagnostics(out, now.steady);
+  }
+  append(out, writes_.on_tick(now));
+  pump(out, now.steady);
+  return out;
+}
+
+Effects SessionMachine::on_command(std::string_view key, std::string_view payload,
+                                   const Moment& now) {
+  return writes_.on_command(key, payload, phase_ != Phase::kStopped, now);
+}
+
+Effects SessionMachine::on_write_outcome(std::uint64_t tag, const client::WriteOutcome& outcome,
+                                         const Moment& now) {
+  return writes_.on_outcome(tag, outcome, now);
+}
+
+std::optional<Instant> SessionMachine::next_wakeup() const {
+  if (phase_ == Phase::kStopped) return std::nullopt;
+  std::optional<Instant> at;
+  auto consider = [&at](std::optional<Instant> t) {
+    if (t && (!at || *t < *at)) at = t;
+  };
+  if (online_) consider(last_answer_ + settings_.inverter.offline_after);
+  if (phase_ == Phase::kPolling && last_diag_) consider(*last_diag_ + kDiagnosticsPeriod);
+  consider(writes_.next_wakeup());
+  // With the window full, the next completion pumps: no wake-up for reads.
+  const std::size_t window = static_cast<std::size_t>(std::max(1, settings_.inverter.in_flight));
+  if (connected_ && scheduler_.in_flight() < window) consider(scheduler_.next_due());
+  return at;
+}
+
+}  // namespace rct::daemon

@@ -1,0 +1,160 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/client/client_error.h"
+#include "core/client/verified_write.h"
+#include "core/registry.h"
+#include "core/value.h"
+#include "daemon/discovery.h"
+#include "daemon/inventory_state.h"
+#include "daemon/persistent_state.h"
+#include "daemon/poll_item.h"
+#include "daemon/scheduler.h"
+#include "daemon/session_effects.h"
+#include "daemon/session_settings.h"
+#include "daemon/value_policy.h"
+#include "daemon/write_session.h"
+
+namespace rct::daemon {
+
+// The persisted records (persistent_state.h), kept by whoever owns the state file. The session
+// reads its record when the serial becomes known and updates it (totals, discovery), returning
+// StateChanged; the owner decides when to write the file.
+class RecordStore {
+ public:
+  // The record of an inverter by topic_id(serial), created empty when missing.
+  virtual InverterRecord& record(std::string_view serial_id) = 0;
+
+ protected:
+  ~RecordStore() = default;
+};
+
+// One inverter session as a pure state machine: events in (readings, link and connection
+// changes, ticks, MQTT reconnects, commands, write outcomes, stop, reloads), effects out
+// (session_effects.h). No clock, no socket, no logging: `now` comes with every event, and the
+// shell (daemon/app/inverter_session.h) carries out the effects, arms one timer at
+// next_wakeup() and feeds on_tick when it fires.
+//
+// Phases:
+//   kStopped   — constructed, or after stop(): every event is ignored.
+//   kInventory — start(): only the inventory OIDs are read until each answered once; nothing
+//                is published until the serial is known. → kPolling once both hold.
+//   kPolling   — the full poll list built from the inventory; discovery announced (and again
+//                when the inventory changes), the inventory phase's readings published, values
+//                published through the value policy, settings topics kept. A reconnect reads
+//                the inventory first again but stays kPolling.
+// Availability (<base>/<serial>/status, from kPolling on): online with the first valid
+// answer; offline once no valid answer came for inverter.offline_after (link down included);
+// each logged and published once per transition.
+// Reads: only while connected (the client can take requests), what the scheduler says is due,
+// at most inverter.in_flight at a time. Diagnostics (frames/s, errors) every 10 s from
+// kPolling on. Writes, settings topics and dead-man rounds: WriteSession.
+class SessionMachine {
+ public:
+  enum class Phase { kStopped, kInventory, kPolling };
+
+  // `registry` and `records` must outlive the machine.
+  SessionMachine(SessionSettings settings, const Registry& registry, RecordStore& records);
+  SessionMachine(const SessionMachine&) = delete;
+  SessionMachine& operator=(const SessionMachine&) = delete;
+
+  Effects start(const Moment& now);
+  // Saves the totals; warns when the dead-man timer still holds an External session.
+  Effects stop(const Moment& now);
+  // Before stop() when the daemon exits (WriteSession::revert_before_stop); StopReverted says
+  // when the caller may go on.
+  Effects revert_before_stop(const Moment& now);
+  // A reloaded configuration that keeps the connection (same_connection): intervals, values,
+  // frames/s budget, name, offline_after, discovery and writes apply now.
+  Effects apply_settings(SessionSettings settings, const Moment& now);
+  // Whether `settings` can be applied without a new connection: the same client options
+  // (config/client_settings.h) and plant address.
+  bool same_connection(const SessionSettings& settings) const;
+
+  // The client's link came up (`peer`: "host:port") / went down (`what`: reason and error).
+  Effects on_link_up(std::string_view peer, const Moment& now);
+  Effects on_link_down(std::string_view what, const Moment& now);
+  // The client can take requests (true), or no longer can. A new connection reads the
+  // inventory first again; nothing is in flight any more.
+  Effects on_connected(bool connected, const Moment& now);
+  // The answer to a ReadOid.
+  Effects on_reading(std::uint32_t oid, const Value& value, const Moment& now);
+  Effects on_read_failed(std::uint32_t oid, client::ClientError error, const Moment& now);
+  // Timed work (next_wakeup): offline after silence, diagnostics, dead-man, due reads. Safe at
+  // any time: only what is due is done.
+  Effects on_tick(const Moment& now);
+  // After an MQTT (re)connect or Home Assistant's birth: discovery, status, every last value
+  // and setting.
+  Effects on_mqtt_connected(const Moment& now);
+  // A command (not retained) on <base>/<serial>/settings/<key>/set for this inverter.
+  Effects on_command(std::string_view key, std::string_view payload, const Moment& now);
+  // The outcome of a SubmitWrite.
+  Effects on_write_outcome(std::uint64_t tag, const client::WriteOutcome& outcome,
+                           const Moment& now);
+
+  // When on_tick has something to do; nullopt: nothing until the next event.
+  std::optional<Instant> next_wakeup() const;
+
+  Phase phase() const { return phase_; }
+  const SessionSettings& settings() const { return settings_; }
+  const std::string& serial() const { return inventory_.serial; }
+  bool online() const { return online_; }
+  bool link_up() const { return link_up_; }
+  bool connected() const { return connected_; }
+  // What the verified writer is to check commands against.
+  WritePolicy write_policy() const { return writes_.policy(); }
+  const WriteSession& writes() const { return writes_; }
+  const std::vector<PollItem>& items() const { return items_; }
+
+ private:
+  std::string prefix() const { return settings_.inverter.name + ": "; }
+  std::string topic(std::string_view key) const;
+  void pump(Effects& out, Instant now);
+  void enter_polling(Effects& out, const Moment& now);
+  void rebuild_items(Effects& out, Instant now);
+  DiscoverySettings discovery_settings() const;
+  void announce_discovery(Effects& out);
+  void republish_discovery(Effects& out) const;
+  void publish_values(Effects& out, const std::vector<Publication>& pubs, WallTime now) const;
+  void set_online(Effects& out, bool online);
+  void check_silence(Effects& out, Instant now);
+  void publish_diagnostics(Effects& out, Instant now);
+  void save_totals(Effects& out);
+  void set_items(std::vector<PollItem> items, Instant now);
+
+  SessionSettings settings_;
+  const Registry& registry_;
+  RecordStore& records_;
+  Phase phase_ = Phase::kStopped;
+  Scheduler scheduler_;
+  std::optional<ValuePolicy> policy_;  // from kPolling on (the persisted totals are known)
+  Inventory inventory_;
+  std::vector<PollItem> items_;
+  std::map<std::uint32_t, std::size_t> item_index_;  // oid → items_ index
+  // Readings of the inventory phase, published once the poll list and the policy exist.
+  std::map<std::uint32_t, Value> inventory_readings_;
+  // Since discovery was announced: the empty retained payloads that removed the topics of the
+  // announcement before (sent again with every republish). The configs themselves (~50 kB per
+  // inverter in device mode, more in entity mode) are not kept: a republish builds them again
+  // from the record, which gives the same payloads.
+  std::optional<std::vector<std::string>> discovery_removals_;
+  WriteSession writes_;
+  bool link_up_ = false;
+  bool connected_ = false;
+  bool online_ = false;
+  bool status_published_ = false;
+  Instant last_answer_{};
+  std::uint64_t errors_ = 0;
+  std::uint64_t completed_ = 0;
+  std::uint64_t completed_at_last_diag_ = 0;
+  std::optional<Instant> last_diag_;  // kPolling: diagnostics due 10 s after it
+};
+
+}  // namespace rct::daemon

@@ -1,0 +1,354 @@
+#include "daemon/write_session.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <utility>
+
+#include "daemon/topics.h"
+
+namespace rct::daemon {
+
+namespace {
+
+std::string seconds_text(Duration d) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", std::chrono::duration<double>(d).count());
+  return buf;
+}
+
+DeadManTimer::Options dead_man_options(const WritesConfig& w) {
+  DeadManTimer::Options o;
+  o.timeout = w.dead_man_timeout;
+  return o;
+}
+
+// The read-back as the result shows it: the state text, a number for number settings.
+void set_readback(WriteResult& r, const WritableEntry& entry, const Value& readback) {
+  r.value = user_text(entry, readback);
+  r.numeric = entry.platform == WritePlatform::kNumber;
+}
+
+}  // namespace
+
+// ---- The one path of every write command ----
+
+ReceivedCommand receive_command(std::string_view payload) {
+  ReceivedCommand r;
+  auto parsed = parse_command_payload(payload);
+  if (parsed) {
+    r.id = parsed->id;
+    r.requested = command_value_text(*parsed);
+    r.command = std::move(parsed.value());
+  } else {
+    r.id = parsed.error().id;
+    r.error = parsed.error().message;
+    r.requested = "'" + loggable(payload) + "'";
+  }
+  return r;
+}
+
+LogLine command_audit(std::string_view prefix, std::string_view serial_id, std::string_view key,
+                      const ReceivedCommand& received) {
+  return {LogLevel::kInfo,
+          std::string(prefix) + audit_command(serial_id, key, received.requested, received.id)};
+}
+
+WriteResult rejection(std::string id, std::string key, std::string_view reason,
+                      std::string message) {
+  WriteResult r;
+  r.id = std::move(id);
+  r.key = std::move(key);
+  r.outcome = client::write_status_name(client::WriteStatus::kRejected);
+  r.reason = std::string(reason);
+  r.message = std::move(message);
+  return r;
+}
+
+void answer_command(Effects& out, std::string_view prefix, std::string_view serial_id,
+                    std::string result_topic, const WriteResult& result, WallTime now,
+                    LogLevel level) {
+  out.push_back(LogLine{level, std::string(prefix) + audit_outcome(serial_id, result)});
+  out.push_back(Publish{std::move(result_topic), result_payload(result, now), 1, false});
+}
+
+Effects refuse_unknown_inverter(const CommandTarget& target, std::string_view command_topic,
+                                std::string_view payload, WallTime now) {
+  Effects out;
+  const ReceivedCommand received = receive_command(payload);
+  out.push_back(command_audit("", target.serial, target.key, received));
+  const WriteResult r = rejection(
+      received.id, target.key, kReasonUnknownInverter,
+      "no inverter with serial '" + loggable(target.serial) + "' is known to this bridge");
+  answer_command(out, "", target.serial, std::string(command_topic) + "/result", r, now);
+  return out;
+}
+
+// ---- WriteSession ----
+
+WriteSettings write_settings(const SessionSettings& s) {
+  WriteSettings w;
+  w.name = s.inverter.name;
+  w.base_topic = s.base_topic;
+  w.qos = s.qos;
+  w.heartbeat = s.heartbeat;
+  w.writes = s.writes;
+  w.possible = s.writes_possible();
+  return w;
+}
+
+WriteSession::WriteSession(WriteSettings settings)
+    : settings_(std::move(settings)),
+      states_(settings_.heartbeat),
+      dead_man_(dead_man_options(settings_.writes)) {
+  if (enabled()) allowed_ = allowed_writable(settings_.writes);
+}
+
+Effects WriteSession::apply(WriteSettings settings) {
+  settings_ = std::move(settings);
+  allowed_ = enabled() ? allowed_writable(settings_.writes) : std::vector<const WritableEntry*>{};
+  dead_man_.set_options(dead_man_options(settings_.writes));
+  states_.set_heartbeat(settings_.heartbeat);
+  Effects out;
+  // Settings no longer published: clear their retained state, so nobody reads a stale value.
+  for (const std::string& key : states_.retain_only(allowed_)) {
+    out.push_back(Publish{setting_topic(settings_.base_topic, serial_, key), "", 1, true});
+  }
+  return out;
+}
+
+WritePolicy WriteSession::policy() const {
+  WritePolicy p;
+  p.enabled = enabled();
+  for (const WritableEntry* e : allowed_) p.allowed.push_back(e->oid);
+  return p;
+}
+
+bool WriteSession::is_published(const WritableEntry& entry) const {
+  return std::find(allowed_.begin(), allowed_.end(), &entry) != allowed_.end();
+}
+
+void WriteSession::publish_setting(Effects& out, const WritableEntry& entry, const Value& wire,
+                                   Instant now, bool force) {
+  if (serial_.empty() || !is_published(entry)) return;
+  if (auto payload = states_.on_reading(entry, wire, now, force)) {
+    out.push_back(Publish{setting_topic(settings_.base_topic, serial_, entry.key),
+                          std::move(*payload), settings_.qos, true});
+  }
+}
+
+void WriteSession::answer(Effects& out, const WriteResult& r, WallTime now, LogLevel level) const {
+  answer_command(out, prefix(), topic_id(serial_),
+                 setting_result_topic(settings_.base_topic, serial_, r.key), r, now, level);
+}
+
+Effects WriteSession::on_command(std::string_view key, std::string_view payload, bool running,
+                                 const Moment& now) {
+  Effects out;
+  const ReceivedCommand received = receive_command(payload);
+  out.push_back(command_audit(prefix(), topic_id(serial_), key, received));
+  auto reject = [&](RejectReason reason, std::string message) {
+    answer(out, rejection(received.id, std::string(key), reject_reason_name(reason), message),
+           now.wall);
+  };
+  const WritableEntry* entry = find_writable_key(key);
+  if (entry == nullptr) {
+    reject(RejectReason::kNotAllowlisted, "'" + loggable(key) + "' is not a writable setting");
+  } else if (!received.command) {
+    reject(RejectReason::kUnparseable, std::string(entry->name) + ": " + received.error);
+  } else if (!settings_.possible) {
+    reject(RejectReason::kWritesDisabled,
+           std::string(entry->name) +
+               ": writes to an inverter reached through a plant address are not supported");
+  } else if (!running) {
+    reject(RejectReason::kWritesDisabled,
+           std::string(entry->name) + ": the inverter session is not running");
+  } else {
+    SubmitWrite w;
+    w.tag = next_tag_++;
+    w.request.oid = entry->oid;
+    w.request.value = received.command->value;
+    w.request.unit = InputUnit::kUser;
+    pending_[w.tag] = Pending{false, std::string(key), received.id, received.requested};
+    out.push_back(std::move(w));
+  }
+  return out;
+}
+
+Effects WriteSession::on_outcome(std::uint64_t tag, const client::WriteOutcome& o,
+                                 const Moment& now) {
+  Effects out;
+  auto it = pending_.find(tag);
+  if (it == pending_.end()) return out;
+  const Pending pending = std::move(it->second);
+  pending_.erase(it);
+  if (pending.revert) {
+    on_revert_outcome(out, o, now);
+  } else {
+    on_command_outcome(out, pending, o, now);
+  }
+  return out;
+}
+
+void WriteSession::on_command_outcome(Effects& out, const Pending& pending,
+                                      const client::WriteOutcome& o, const Moment& now) {
+  const WritableEntry* entry = find_writable(o.oid);
+  WriteResult r;
+  r.id = pending.id;
+  r.key = pending.key;
+  r.outcome = client::write_status_name(o.status);
+  r.message = o.message;
+  switch (o.status) {
+    case client::WriteStatus::kRejected:
+      if (o.rejection) r.reason = reject_reason_name(o.rejection->reason);
+      break;
+    case client::WriteStatus::kUnverified:
+      if (o.cause) r.reason = client::unverified_cause_name(*o.cause);
+      break;
+    case client::WriteStatus::kVerified:
+    case client::WriteStatus::kDryRun:
+      break;
+  }
+  if (entry != nullptr && o.readback && o.status != client::WriteStatus::kRejected) {
+    set_readback(r, *entry, *o.readback);
+  }
+  if (r.message.empty()) r.message = "requested " + pending.requested;
+  answer(out, r, now.wall);
+  // The device's values seen on the way are the freshest there are.
+  for (const auto& [oid, value] : o.interlock_values) {
+    if (const WritableEntry* e = find_writable(oid)) {
+      publish_setting(out, *e, value, now.steady, false);
+    }
+  }
+  if (entry != nullptr && o.readback && o.status == client::WriteStatus::kVerified) {
+    publish_setting(out, *entry, *o.readback, now.steady, true);
+  }
+  if (o.writes_sent > 0 && o.write) dead_man_.on_write(o.oid, o.write->value, now.steady);
+}
+
+Effects WriteSession::on_reading(std::uint32_t oid, const Value& value, Instant now) {
+  Effects out;
+  if (const WritableEntry* e = find_writable(oid)) publish_setting(out, *e, value, now, false);
+  return out;
+}
+
+std::optional<Instant> WriteSession::next_wakeup() const {
+  if (stopping_) return std::nullopt;
+  return dead_man_.deadline();
+}
+
+Effects WriteSession::on_tick(const Moment& now) {
+  Effects out;
+  const auto deadline = next_wakeup();
+  if (!deadline || now.steady < *deadline) return out;
+  const auto writes = dead_man_.poll(now.steady);
+  if (writes.empty()) return out;
+  out.push_back(LogLine{LogLevel::kWarn,
+                        prefix() + "dead-man: battery_power_extern was not refreshed within " +
+                            seconds_text(dead_man_.options().timeout) +
+                            " s: writing it 0 W and soc_strategy Internal"});
+  round_ = Round::kDeadMan;
+  submit_reverts(out, writes);
+  return out;
+}
+
+Effects WriteSession::revert_before_stop(bool connected, const Moment& /*now*/) {
+  Effects out;
+  stopping_ = true;
+  if (dead_man_.state() == DeadManTimer::State::kIdle) {
+    out.push_back(StopReverted{});
+    return out;
+  }
+  if (!connected) {
+    // on_stop says that nothing will revert it.
+    out.push_back(LogLine{LogLevel::kWarn, prefix() + "stopping while not connected: the "
+                                                      "dead-man revert cannot be written"});
+    out.push_back(StopReverted{});
+    return out;
+  }
+  if (round_ != Round::kNone) {
+    round_ = Round::kBeforeStop;  // its last outcome ends the wait
+    out.push_back(
+        LogLine{LogLevel::kWarn, prefix() + "stopping: waiting for the dead-man revert under way"});
+    return out;
+  }
+  out.push_back(LogLine{LogLevel::kWarn,
+                        prefix() + "stopping while the dead-man timer is " +
+                            std::string(dead_man_state_name(dead_man_.state())) +
+                            ": writing battery_power_extern 0 W and soc_strategy Internal first"});
+  const auto writes = dead_man_.revert_now();
+  if (writes.empty()) {  // nothing left to hand out: do not wait for outcomes that never come
+    out.push_back(StopReverted{});
+    return out;
+  }
+  round_ = Round::kBeforeStop;
+  submit_reverts(out, writes);
+  return out;
+}
+
+void WriteSession::submit_reverts(Effects& out,
+                                  const std::vector<DeadManTimer::RevertWrite>& writes) {
+  reverts_pending_ = static_cast<unsigned>(writes.size());
+  reverts_ok_ = true;
+  for (const DeadManTimer::RevertWrite& w : writes) {
+    SubmitWrite s;
+    s.tag = next_tag_++;
+    s.request.oid = w.oid;
+    s.request.value = w.value;
+    s.request.unit = InputUnit::kWire;
+    s.request.safety_revert = true;
+    pending_[s.tag] = Pending{true, {}, {}, {}};
+    out.push_back(std::move(s));
+  }
+}
+
+void WriteSession::on_revert_outcome(Effects& out, const client::WriteOutcome& o,
+                                     const Moment& now) {
+  const bool verified = o.status == client::WriteStatus::kVerified;
+  if (const WritableEntry* entry = find_writable(o.oid)) {
+    WriteResult r;
+    r.key = std::string(entry->key);
+    r.outcome = client::write_status_name(o.status);
+    // Always "dead_man", so that a flow can tell the bridge's revert from its own writes; the
+    // message says what became of it.
+    r.reason = std::string(kReasonDeadMan);
+    r.message = "dead-man revert: " + o.message;
+    if (o.readback) set_readback(r, *entry, *o.readback);
+    answer(out, r, now.wall, LogLevel::kWarn);
+    if (verified && o.readback) publish_setting(out, *entry, *o.readback, now.steady, true);
+  }
+  reverts_ok_ = reverts_ok_ && verified;
+  if (reverts_pending_ == 0 || --reverts_pending_ > 0) return;
+  if (!reverts_ok_) {
+    out.push_back(
+        LogLine{LogLevel::kWarn, prefix() + "dead-man revert not confirmed; trying again in " +
+                                     seconds_text(dead_man_.options().retry_interval) + " s"});
+  }
+  dead_man_.on_revert_result(reverts_ok_, now.steady);
+  const bool before_stop = round_ == Round::kBeforeStop;
+  round_ = Round::kNone;
+  if (before_stop) out.push_back(StopReverted{});
+}
+
+Effects WriteSession::on_stop() const {
+  Effects out;
+  if (dead_man_.state() != DeadManTimer::State::kIdle) {
+    out.push_back(
+        LogLine{LogLevel::kWarn, prefix() + "stopping while the dead-man timer is " +
+                                     std::string(dead_man_state_name(dead_man_.state())) +
+                                     ": nothing will revert battery_power_extern and soc_strategy "
+                                     "until rct2mqtt runs again"});
+  }
+  return out;
+}
+
+Effects WriteSession::republish() const {
+  Effects out;
+  if (serial_.empty()) return out;
+  for (const auto& [key, entry] : states_.current()) {
+    out.push_back(Publish{setting_topic(settings_.base_topic, serial_, key), entry.payload,
+                          settings_.qos, true});
+  }
+  return out;
+}
+
+}  // namespace rct::daemon

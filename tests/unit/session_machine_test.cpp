@@ -1,0 +1,554 @@
+#include "daemon/session_machine.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/inventory.h"
+#include "core/write_allowlist.h"
+#include "core/write_validation.h"
+#include "daemon/topics.h"
+#include "tests/support/catch.h"
+#include "tests/support/oids.h"
+#include "tests/support/test_registry.h"
+
+using namespace std::chrono_literals;
+using rct::daemon::Duration;
+using rct::daemon::Effect;
+using rct::daemon::Effects;
+using rct::daemon::Instant;
+using rct::daemon::LogLine;
+using rct::daemon::Moment;
+using rct::daemon::Publish;
+using rct::daemon::ReadOid;
+using rct::daemon::SessionMachine;
+using rct::daemon::SessionSettings;
+using rct::daemon::SubmitWrite;
+using Phase = SessionMachine::Phase;
+
+namespace {
+
+const Instant kStart = Instant{} + 1000h;  // arbitrary virtual start time
+const rct::daemon::WallTime kWallStart = rct::daemon::WallTime{} + 480000h;
+
+Moment at(Duration since_start) {
+  return Moment{
+      kStart + since_start,
+      kWallStart + std::chrono::duration_cast<rct::daemon::WallTime::duration>(since_start)};
+}
+
+class MemoryRecords final : public rct::daemon::RecordStore {
+ public:
+  rct::daemon::InverterRecord& record(std::string_view serial_id) override {
+    return records[std::string(serial_id)];
+  }
+  std::map<std::string, rct::daemon::InverterRecord> records;
+};
+
+rct::Config config(bool writes = false) {
+  rct::Config c;
+  rct::InverterConfig inv;
+  inv.name = "inv";
+  inv.host = "192.0.2.1";
+  inv.offline_after = 60s;
+  c.inverters.push_back(inv);
+  c.mqtt.base_topic = "rct";
+  c.writes.enabled = writes;
+  c.writes.dead_man_timeout = 60s;
+  return c;
+}
+
+SessionSettings settings(const rct::Config& c) {
+  return rct::daemon::session_settings(c, 0, "test");
+}
+
+bool is_inventory(std::uint32_t oid) {
+  const auto oids = rct::inventory_oids();
+  return std::any_of(oids.begin(), oids.end(), [&](const auto& o) { return o.id == oid; });
+}
+
+// What the device answers: its identity for the inventory, a plain value of the registry's type
+// for everything else.
+rct::Value device_value(std::uint32_t oid) {
+  using rct::InventoryItem;
+  if (oid == rct::inventory_oid(InventoryItem::kSerialNumber)) return std::string("SN1");
+  if (oid == rct::inventory_oid(InventoryItem::kDeviceName)) return std::string("PS 6.0");
+  if (oid == rct::inventory_oid(InventoryItem::kFirmwareVersion)) return std::string("12345");
+  if (oid == rct::kOidSocStrategy) return rct::EnumValue{4};
+  const rct::OidInfo* info = rct::test::test_registry().find(oid);
+  switch (info == nullptr ? rct::DataType::kFloat : info->response_type) {
+    case rct::DataType::kBool:
+      return true;
+    case rct::DataType::kUint8:
+      return std::uint8_t{1};
+    case rct::DataType::kInt8:
+      return std::int8_t{1};
+    case rct::DataType::kUint16:
+      return std::uint16_t{1};
+    case rct::DataType::kInt16:
+      return std::int16_t{1};
+    case rct::DataType::kUint32:
+      return std::uint32_t{1};
+    case rct::DataType::kInt32:
+      return std::int32_t{1};
+    case rct::DataType::kEnum:
+      return rct::EnumValue{0};
+    case rct::DataType::kString:
+      return std::string("x");
+    default:
+      return 0.5f;
+  }
+}
+
+template <class T>
+std::vector<T> all_of(const Effects& effects) {
+  std::vector<T> out;
+  for (const Effect& e : effects) {
+    if (const T* t = std::get_if<T>(&e)) out.push_back(*t);
+  }
+  return out;
+}
+
+std::vector<std::string> payloads_on(const Effects& effects, const std::string& topic) {
+  std::vector<std::string> out;
+  for (const Publish& p : all_of<Publish>(effects)) {
+    if (p.topic == topic) out.push_back(p.payload);
+  }
+  return out;
+}
+
+bool logged(const Effects& effects, rct::LogLevel level, const std::string& text) {
+  const auto lines = all_of<LogLine>(effects);
+  return std::find(lines.begin(), lines.end(), LogLine{level, text}) != lines.end();
+}
+
+// A session machine against a device that answers every read at once, in virtual time.
+struct Harness {
+  explicit Harness(const rct::Config& c = config())
+      : machine(settings(c), rct::test::test_registry(), records) {}
+
+  // Feeds `effects` back: reads are answered (or fail while the device is silent); returns
+  // everything the machine said, `effects` included.
+  Effects settle(Effects effects) {
+    Effects all;
+    for (std::size_t i = 0; i < effects.size(); ++i) {
+      all.push_back(effects[i]);
+      if (const ReadOid* r = std::get_if<ReadOid>(&effects[i])) {
+        reads.push_back(r->oid);
+        const bool answers = answering && silent.count(r->oid) == 0;
+        if (answers) last_answer = now;
+        Effects more =
+            answers ? machine.on_reading(r->oid, device_value(r->oid), at(now))
+                    : machine.on_read_failed(r->oid, rct::client::ClientError::kTimeout, at(now));
+        effects.insert(effects.end(), more.begin(), more.end());
+      }
+    }
+    return all;
+  }
+
+  // Ticks at every wake-up up to `until` (since the start), then sets the time to it.
+  Effects run_until(Duration until) {
+    Effects all;
+    while (auto w = machine.next_wakeup()) {
+      if (*w > kStart + until) break;
+      now = std::max(now, *w - kStart);
+      rct::daemon::append(all, settle(machine.on_tick(at(now))));
+    }
+    now = until;
+    return all;
+  }
+
+  Effects connect() {
+    Effects all = settle(machine.on_link_up("192.0.2.1:8899", at(now)));
+    rct::daemon::append(all, settle(machine.on_connected(true, at(now))));
+    return all;
+  }
+
+  Effects link_down() {
+    Effects all = machine.on_link_down("closed_by_peer (End of file)", at(now));
+    rct::daemon::append(all, machine.on_connected(false, at(now)));
+    return all;
+  }
+
+  // Started, connected and polling.
+  Effects start_polling(Duration until = 5s) {
+    Effects all = settle(machine.start(at(now)));
+    rct::daemon::append(all, connect());
+    rct::daemon::append(all, run_until(until));
+    return all;
+  }
+
+  MemoryRecords records;
+  SessionMachine machine;
+  Duration now{};
+  Duration last_answer{};  // of the device, since the start
+  bool answering = true;
+  std::set<std::uint32_t> silent;  // OIDs the device does not answer
+  std::vector<std::uint32_t> reads;
+};
+
+const std::string kStatus = "rct/SN1/status";
+const std::string kDeviceTopic = "homeassistant/device/rct2mqtt_SN1/config";
+
+}  // namespace
+
+TEST_CASE("a session reads only the inventory until the serial is known, then polls the list",
+          "[session]") {
+  Harness h;
+  const Effects started = h.settle(h.machine.start(at(0s)));
+  CHECK(h.machine.phase() == Phase::kInventory);
+  CHECK(logged(started, rct::LogLevel::kInfo, "inv: connecting to 192.0.2.1:8899"));
+  CHECK(all_of<ReadOid>(started).empty());  // not connected yet
+  CHECK_FALSE(h.machine.next_wakeup().has_value());
+
+  // The serial is not answered: nothing but inventory reads, nothing published.
+  const std::uint32_t serial_oid = rct::inventory_oid(rct::InventoryItem::kSerialNumber);
+  h.silent.insert(serial_oid);
+  Effects inventory = h.connect();
+  rct::daemon::append(inventory, h.run_until(30s));
+  CHECK(h.reads.size() == rct::inventory_oids().size());
+  CHECK(std::all_of(h.reads.begin(), h.reads.end(), is_inventory));
+  CHECK(all_of<Publish>(inventory).empty());
+  CHECK(h.machine.phase() == Phase::kInventory);
+  CHECK_FALSE(h.machine.online());
+
+  // The serial is read again with the static values (hourly).
+  h.silent.clear();
+  h.reads.clear();
+  const Effects polling = h.run_until(3660s);
+  REQUIRE_FALSE(h.reads.empty());
+  CHECK(is_inventory(h.reads.front()));
+  CHECK(std::count(h.reads.begin(), h.reads.end(), serial_oid) >= 1);
+  CHECK(h.machine.phase() == Phase::kPolling);
+  CHECK(h.machine.serial() == "SN1");
+  CHECK(logged(polling, rct::LogLevel::kInfo,
+               "inv: inverter SN1 (PS 6.0, firmware 12345), "
+               "Power Storage"));
+  CHECK(logged(polling, rct::LogLevel::kInfo,
+               "inv: polling " + std::to_string(h.machine.items().size()) + " values"));
+  CHECK(payloads_on(polling, kStatus) == std::vector<std::string>{"online"});
+  CHECK(payloads_on(polling, kDeviceTopic).size() == 1);
+  CHECK(h.records.records["SN1"].discovery.has_value());
+  // The inventory phase's readings are published once polling starts.
+  CHECK(payloads_on(polling, "rct/SN1/inverter/serial") == std::vector<std::string>{"SN1"});
+  CHECK(payloads_on(polling, "rct/SN1/bridge/frames_per_second").front() == "0");
+  // After the inventory, the full list: values that are no inventory OIDs are read.
+  CHECK(std::count(h.reads.begin(), h.reads.end(), rct::test::kSoc) >= 1);
+  CHECK(payloads_on(polling, "rct/SN1/battery/soc").front() == "50");
+}
+
+TEST_CASE("a session goes online with the first valid answer and offline after offline_after",
+          "[session]") {
+  Harness h;
+  const Effects polling = h.start_polling(5s);
+  CHECK(payloads_on(polling, kStatus) == std::vector<std::string>{"online"});
+  CHECK(all_of<LogLine>(polling).size() > 0);
+  CHECK(logged(polling, rct::LogLevel::kInfo, "inv: SN1 online"));
+  // More answers: no further status message.
+  CHECK(payloads_on(h.run_until(30s), kStatus).empty());
+
+  const Effects down = h.link_down();
+  CHECK(logged(down, rct::LogLevel::kWarn,
+               "inv: inverter unreachable: closed_by_peer (End of file)"));
+  CHECK(all_of<rct::daemon::StatusChanged>(down).size() == 1);
+  CHECK(payloads_on(down, kStatus).empty());  // the link alone says nothing about availability
+  CHECK(h.machine.online());
+
+  const Duration offline_at = h.last_answer + 60s;
+  CHECK(payloads_on(h.run_until(offline_at - 1ms), kStatus).empty());
+  const Effects offline = h.run_until(offline_at);
+  CHECK(payloads_on(offline, kStatus) == std::vector<std::string>{"offline"});
+  CHECK(logged(offline, rct::LogLevel::kWarn, "inv: SN1 offline (no valid answer for 60 s)"));
+  CHECK_FALSE(h.machine.online());
+  CHECK(payloads_on(h.run_until(600s), kStatus).empty());  // once per transition
+
+  // Back: the inventory is read first again, and the first answer says online.
+  h.reads.clear();
+  const Effects back = h.connect();
+  REQUIRE_FALSE(h.reads.empty());
+  CHECK(is_inventory(h.reads.front()));
+  CHECK(payloads_on(back, kStatus) == std::vector<std::string>{"online"});
+  CHECK(h.machine.phase() == Phase::kPolling);
+}
+
+TEST_CASE("answers that keep coming keep a session online however long it runs", "[session]") {
+  Harness h;
+  h.start_polling(5s);
+  const Effects hour = h.run_until(3600s);
+  CHECK(payloads_on(hour, kStatus).empty());
+  CHECK(h.machine.online());
+  // Diagnostics every 10 s.
+  const auto fps = payloads_on(hour, "rct/SN1/bridge/frames_per_second");
+  CHECK(fps.size() >= 355);
+  CHECK(fps.size() <= 360);
+  CHECK(fps.back() != "0");
+}
+
+TEST_CASE("after an MQTT reconnect a session republishes discovery, status, values and settings",
+          "[session]") {
+  Harness none;
+  none.settle(none.machine.start(at(0s)));
+  CHECK(none.machine.on_mqtt_connected(at(1s)).empty());  // nothing known yet
+
+  for (const rct::DiscoveryMode mode : {rct::DiscoveryMode::kDevice, rct::DiscoveryMode::kEntity}) {
+    rct::Config c = config(true);
+    c.homeassistant.mode = mode;
+    Harness h(c);
+    // Announced before in the other mode: its topic is cleared, again with every republish.
+    const std::string old_topic = "homeassistant/other/rct2mqtt_SN1_x/config";
+    rct::daemon::AnnouncedDiscovery before;
+    before.mode = rct::DiscoveryMode::kEntity;
+    before.topics = {old_topic};
+    h.records.records["SN1"].discovery = before;
+
+    const Effects polling = h.start_polling(120s);
+    CHECK(payloads_on(polling, old_topic) == std::vector<std::string>{""});
+    const Effects again = h.machine.on_mqtt_connected(at(121s));
+    CHECK(all_of<ReadOid>(again).empty());
+    CHECK(payloads_on(again, kStatus) == std::vector<std::string>{"online"});
+    CHECK(payloads_on(again, old_topic) == std::vector<std::string>{""});
+    CHECK(payloads_on(again, "rct/SN1/battery/soc") == std::vector<std::string>{"50"});
+    // Every retained value, setting and discovery config published so far, with its last
+    // payload (the diagnostics follow their own period).
+    std::map<std::string, std::string> last;
+    for (const Publish& p : all_of<Publish>(polling)) {
+      if (p.retain && p.topic.find("/bridge/") == std::string::npos) last[p.topic] = p.payload;
+    }
+    std::map<std::string, std::string> republished;
+    for (const Publish& p : all_of<Publish>(again)) republished[p.topic] = p.payload;
+    CHECK(republished == last);
+    CHECK(republished.count("rct/SN1/settings/soc_target") == 1);
+    CHECK(republished.count(kDeviceTopic) == (mode == rct::DiscoveryMode::kDevice ? 1 : 0));
+    CHECK(republished.size() > 100);
+  }
+}
+
+TEST_CASE("a command while the link is down goes to the writer and is answered", "[session]") {
+  Harness h(config(true));
+  h.start_polling(10s);
+  h.link_down();
+  const Effects command =
+      h.machine.on_command("soc_target", R"({"value": 60, "id": "a"})", at(11s));
+  CHECK(
+      logged(command, rct::LogLevel::kInfo, R"(inv: write SN1 soc_target: command 60.0 (id "a"))"));
+  const auto writes = all_of<SubmitWrite>(command);
+  REQUIRE(writes.size() == 1);
+  CHECK(writes[0].request.oid == 0xD1DFC969);
+  CHECK(std::get<double>(writes[0].request.value) == 60.0);
+  CHECK_FALSE(writes[0].request.safety_revert);
+
+  // What the writer says without a connection.
+  rct::client::WriteOutcome o;
+  o.status = rct::client::WriteStatus::kUnverified;
+  o.cause = rct::client::UnverifiedCause::kNotSent;
+  o.oid = 0xD1DFC969;
+  o.message = "not sent: not connected";
+  const Effects answered = h.machine.on_write_outcome(writes[0].tag, o, at(12s));
+  const auto result = payloads_on(answered, "rct/SN1/settings/soc_target/set/result");
+  REQUIRE(result.size() == 1);
+  CHECK(result[0].find(R"("id":"a")") != std::string::npos);
+  CHECK(result[0].find(R"("outcome":"unverified")") != std::string::npos);
+  CHECK(result[0].find(R"("reason":"not_sent")") != std::string::npos);
+  CHECK(logged(answered, rct::LogLevel::kInfo,
+               "inv: write SN1 soc_target: unverified (not_sent): not sent: not connected"));
+  CHECK(h.machine.on_write_outcome(writes[0].tag, o, at(13s)).empty());  // answered once
+}
+
+TEST_CASE("a command before the session runs or for a plant slave is rejected, not written",
+          "[session]") {
+  Harness idle;
+  const Effects before = idle.machine.on_command("soc_target", "50", at(0s));
+  CHECK(all_of<SubmitWrite>(before).empty());
+  const auto lines = all_of<LogLine>(before);
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[1].text.find("rejected (writes_disabled)") != std::string::npos);
+
+  rct::Config c = config(true);
+  c.inverters[0].address = 7;
+  Harness slave(c);
+  slave.start_polling(10s);
+  const Effects command = slave.machine.on_command("soc_target", "50", at(11s));
+  CHECK(all_of<SubmitWrite>(command).empty());
+  const auto result = payloads_on(command, "rct/SN1/settings/soc_target/set/result");
+  REQUIRE(result.size() == 1);
+  CHECK(result[0].find("plant address") != std::string::npos);
+}
+
+namespace {
+
+// The writer's outcome of a verified write of `text` to `oid`.
+rct::client::WriteOutcome verified(std::uint32_t oid, std::string_view text) {
+  auto prepared = rct::prepare_write(rct::allow_every_writable(), oid, text, rct::InputUnit::kUser);
+  REQUIRE(prepared);
+  rct::client::WriteOutcome o;
+  o.status = rct::client::WriteStatus::kVerified;
+  o.oid = oid;
+  o.readback = prepared->value;
+  o.write = prepared.value();
+  o.writes_sent = 1;
+  o.message = "verified";
+  return o;
+}
+
+rct::client::WriteOutcome revert_outcome(const SubmitWrite& w, bool ok) {
+  auto prepared = rct::prepare_write(rct::allow_every_writable(), w.request.oid,
+                                     std::get<double>(w.request.value), rct::InputUnit::kWire);
+  REQUIRE(prepared);
+  rct::client::WriteOutcome o;
+  o.status = ok ? rct::client::WriteStatus::kVerified : rct::client::WriteStatus::kUnverified;
+  if (!ok) o.cause = rct::client::UnverifiedCause::kNoAnswer;
+  o.oid = w.request.oid;
+  o.write = prepared.value();
+  o.writes_sent = 1;
+  if (ok) o.readback = prepared->value;
+  o.message = ok ? "verified" : "no answer";
+  return o;
+}
+
+// Strategy External written through a command at `when`: the dead-man timer is armed.
+void hold_external(Harness& h, Duration when) {
+  const auto w = all_of<SubmitWrite>(h.machine.on_command("soc_strategy", "External", at(when)));
+  REQUIRE(w.size() == 1);
+  h.machine.on_write_outcome(w[0].tag, verified(rct::kOidSocStrategy, "External"), at(when));
+  REQUIRE(h.machine.writes().dead_man_state() == rct::daemon::DeadManTimer::State::kArmed);
+}
+
+}  // namespace
+
+TEST_CASE("the dead-man timer of a session reverts an External session not refreshed in time",
+          "[session]") {
+  Harness h(config(true));
+  h.start_polling(10s);
+  hold_external(h, 20s);
+  CHECK(all_of<SubmitWrite>(h.run_until(79s)).empty());
+  const Effects due = h.run_until(80s);
+  CHECK(logged(due, rct::LogLevel::kWarn,
+               "inv: dead-man: battery_power_extern was not refreshed within 60 s: writing it 0 "
+               "W and soc_strategy Internal"));
+  const auto reverts = all_of<SubmitWrite>(due);
+  REQUIRE(reverts.size() == 2);
+  CHECK(reverts[0].request.oid == rct::kOidBatteryPowerExtern);
+  CHECK(reverts[1].request.oid == rct::kOidSocStrategy);
+  CHECK(std::get<double>(reverts[1].request.value) == rct::kStrategyInternal);
+  CHECK(reverts[0].request.safety_revert);
+  CHECK(reverts[1].request.unit == rct::InputUnit::kWire);
+
+  Effects answers =
+      h.machine.on_write_outcome(reverts[0].tag, revert_outcome(reverts[0], true), at(81s));
+  rct::daemon::append(answers, h.machine.on_write_outcome(
+                                   reverts[1].tag, revert_outcome(reverts[1], true), at(82s)));
+  const auto result = payloads_on(answers, "rct/SN1/settings/soc_strategy/set/result");
+  REQUIRE(result.size() == 1);
+  CHECK(result[0].find(R"("id":null)") != std::string::npos);
+  CHECK(result[0].find(R"("reason":"dead_man")") != std::string::npos);
+  CHECK(payloads_on(answers, "rct/SN1/settings/soc_strategy") ==
+        std::vector<std::string>{"Internal"});
+  CHECK(all_of<LogLine>(answers).size() == 2);
+  CHECK(all_of<LogLine>(answers)[0].level == rct::LogLevel::kWarn);
+  CHECK(h.machine.writes().dead_man_state() == rct::daemon::DeadManTimer::State::kIdle);
+  CHECK(all_of<SubmitWrite>(h.run_until(600s)).empty());
+}
+
+TEST_CASE("revert before stop writes the dead-man reverts and then lets the daemon stop",
+          "[session]") {
+  Harness h(config(true));
+  h.start_polling(10s);
+  hold_external(h, 20s);
+  const Effects stopping = h.machine.revert_before_stop(at(30s));
+  CHECK(logged(stopping, rct::LogLevel::kWarn,
+               "inv: stopping while the dead-man timer is armed: writing battery_power_extern 0 W "
+               "and soc_strategy Internal first"));
+  CHECK(all_of<rct::daemon::StopReverted>(stopping).empty());
+  const auto reverts = all_of<SubmitWrite>(stopping);
+  REQUIRE(reverts.size() == 2);
+  // The dead-man deadline no longer applies: the revert is under way.
+  CHECK(all_of<SubmitWrite>(h.run_until(200s)).empty());
+  CHECK(all_of<rct::daemon::StopReverted>(
+            h.machine.on_write_outcome(reverts[0].tag, revert_outcome(reverts[0], true), at(201s)))
+            .empty());
+  const Effects last =
+      h.machine.on_write_outcome(reverts[1].tag, revert_outcome(reverts[1], false), at(202s));
+  CHECK(all_of<rct::daemon::StopReverted>(last).size() == 1);
+  CHECK(logged(last, rct::LogLevel::kWarn,
+               "inv: dead-man revert not confirmed; trying again in 30 s"));
+
+  const Effects stopped = h.machine.stop(at(203s));
+  CHECK(logged(stopped, rct::LogLevel::kWarn,
+               "inv: stopping while the dead-man timer is reverting: nothing will revert "
+               "battery_power_extern and soc_strategy until rct2mqtt runs again"));
+  CHECK(h.machine.phase() == Phase::kStopped);
+  CHECK_FALSE(h.machine.next_wakeup().has_value());
+  CHECK(h.machine.on_reading(rct::test::kSoc, rct::Value(0.5f), at(204s)).size() == 1);  // progress
+}
+
+TEST_CASE("revert before stop is done at once when there is nothing to revert or no link",
+          "[session]") {
+  Harness idle(config(true));
+  idle.start_polling(10s);
+  const Effects nothing = idle.machine.revert_before_stop(at(11s));
+  CHECK(all_of<rct::daemon::StopReverted>(nothing).size() == 1);
+  CHECK(all_of<SubmitWrite>(nothing).empty());
+  CHECK(all_of<LogLine>(idle.machine.stop(at(12s))).empty());
+
+  Harness down(config(true));
+  down.start_polling(10s);
+  hold_external(down, 20s);
+  down.link_down();
+  const Effects cannot = down.machine.revert_before_stop(at(30s));
+  CHECK(all_of<rct::daemon::StopReverted>(cannot).size() == 1);
+  CHECK(all_of<SubmitWrite>(cannot).empty());
+  CHECK(logged(cannot, rct::LogLevel::kWarn,
+               "inv: stopping while not connected: the dead-man revert cannot be written"));
+}
+
+TEST_CASE("a reload that keeps the connection applies intervals, values and writes live",
+          "[session]") {
+  Harness h(config(true));
+  h.start_polling(30s);
+  const std::size_t before = h.machine.items().size();
+
+  rct::Config next = config(false);
+  next.inverters[0].offline_after = 20s;
+  next.inverters[0].frames_per_second = 2.0;
+  next.poll.exclude.push_back(rct::ValueRef{"battery.soc", std::nullopt});
+  REQUIRE(h.machine.same_connection(settings(next)));
+  const Effects reloaded = h.machine.apply_settings(settings(next), at(31s));
+  CHECK(h.machine.items().size() < before);
+  CHECK(logged(reloaded, rct::LogLevel::kInfo,
+               "inv: polling " + std::to_string(h.machine.items().size()) + " values"));
+  CHECK(payloads_on(reloaded, kDeviceTopic).size() == 1);  // discovery follows the list
+  // Writes disabled: the settings topics are cleared, and commands refused by the writer policy.
+  CHECK(payloads_on(reloaded, "rct/SN1/settings/soc_target") == std::vector<std::string>{""});
+  CHECK_FALSE(h.machine.write_policy().enabled);
+
+  h.reads.clear();
+  h.run_until(120s);
+  CHECK(std::count(h.reads.begin(), h.reads.end(), rct::test::kSoc) == 0);
+  // 2 frames/s: no more than that many reads in the 89 s since the reload.
+  CHECK(h.reads.size() <= 2 * 89 + 1);
+
+  // The shorter offline_after applies.
+  h.link_down();
+  CHECK(payloads_on(h.run_until(h.last_answer + 20s - 1ms), kStatus).empty());
+  CHECK(payloads_on(h.run_until(h.last_answer + 20s), kStatus) ==
+        std::vector<std::string>{"offline"});
+
+  rct::Config moved = next;
+  moved.inverters[0].host = "192.0.2.2";
+  CHECK_FALSE(h.machine.same_connection(settings(moved)));
+  rct::Config slower = next;
+  slower.inverters[0].request_timeout = 5s;
+  CHECK_FALSE(h.machine.same_connection(settings(slower)));
+}
+
+TEST_CASE("a session counts failed reads as errors, but not reads the link took down",
+          "[session]") {
+  Harness h;
+  h.start_polling(5s);
+  h.machine.on_read_failed(rct::test::kSoc, rct::client::ClientError::kDisconnected, at(6s));
+  h.machine.on_read_failed(rct::test::kSoc, rct::client::ClientError::kTimeout, at(6s));
+  const Effects diag = h.run_until(20s);
+  CHECK(payloads_on(diag, "rct/SN1/bridge/errors").back() == "1");
+}
