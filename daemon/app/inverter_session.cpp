@@ -10,6 +10,7 @@
 #include "config/client_settings.h"
 #include "core/write_validation.h"
 #include "daemon/poll_list.h"
+#include "daemon/setting_presentation.h"
 #include "daemon/state_aggregate.h"
 #include "daemon/topics.h"
 
@@ -531,7 +532,7 @@ void InverterSession::on_write_outcome(const std::string& key, const std::string
   }
   if (entry != nullptr && o.readback && o.status != client::WriteStatus::kRejected) {
     r.value = user_text(*entry, *o.readback);
-    r.numeric = entry->platform == WritePlatform::kNumber;
+    r.numeric = numeric_setting(*entry);
   }
   if (r.message.empty()) r.message = "requested " + requested;
   answer(r);
@@ -633,7 +634,7 @@ void InverterSession::on_revert_outcome(const client::WriteOutcome& o) {
     r.message = "dead-man revert: " + o.message;
     if (o.readback) {
       r.value = user_text(*entry, *o.readback);
-      r.numeric = entry->platform == WritePlatform::kNumber;
+      r.numeric = numeric_setting(*entry);
     }
     answer(r, true);
     if (verified && o.readback) publish_setting(*entry, *o.readback, true);
