@@ -1,7 +1,6 @@
 #include "config/config_loader.h"
 
 #include <algorithm>
-#include <array>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
@@ -9,8 +8,10 @@
 #include <cstring>
 #include <initializer_list>
 #include <memory>
+#include <span>
 
 #include "config/toml_reader.h"
+#include "ha/vocabulary.h"
 
 namespace rct {
 
@@ -38,100 +39,10 @@ constexpr std::size_t kMaxPasswordFileBytes = 4096;
 constexpr Millis kWeek = std::chrono::hours{24 * 7};
 constexpr Millis kDay = std::chrono::hours{24};
 
-// Home Assistant's sensor and binary_sensor device classes (HA 2025). Whether a class fits the
-// unit and state class is the discovery builder's check; here we only catch misspellings.
-constexpr std::array<std::string_view, 76> kHaDeviceClasses{"apparent_power",
-                                                            "aqi",
-                                                            "area",
-                                                            "atmospheric_pressure",
-                                                            "battery",
-                                                            "battery_charging",
-                                                            "blood_glucose_concentration",
-                                                            "carbon_dioxide",
-                                                            "carbon_monoxide",
-                                                            "cold",
-                                                            "conductivity",
-                                                            "connectivity",
-                                                            "current",
-                                                            "data_rate",
-                                                            "data_size",
-                                                            "date",
-                                                            "distance",
-                                                            "door",
-                                                            "duration",
-                                                            "energy",
-                                                            "energy_distance",
-                                                            "energy_storage",
-                                                            "enum",
-                                                            "frequency",
-                                                            "garage_door",
-                                                            "gas",
-                                                            "heat",
-                                                            "humidity",
-                                                            "illuminance",
-                                                            "irradiance",
-                                                            "light",
-                                                            "lock",
-                                                            "moisture",
-                                                            "monetary",
-                                                            "motion",
-                                                            "moving",
-                                                            "nitrogen_dioxide",
-                                                            "nitrogen_monoxide",
-                                                            "nitrous_oxide",
-                                                            "occupancy",
-                                                            "opening",
-                                                            "ozone",
-                                                            "ph",
-                                                            "plug",
-                                                            "pm1",
-                                                            "pm10",
-                                                            "pm25",
-                                                            "power",
-                                                            "power_factor",
-                                                            "precipitation",
-                                                            "precipitation_intensity",
-                                                            "presence",
-                                                            "pressure",
-                                                            "problem",
-                                                            "reactive_power",
-                                                            "running",
-                                                            "safety",
-                                                            "signal_strength",
-                                                            "smoke",
-                                                            "sound",
-                                                            "sound_pressure",
-                                                            "speed",
-                                                            "sulphur_dioxide",
-                                                            "tamper",
-                                                            "temperature",
-                                                            "timestamp",
-                                                            "update",
-                                                            "vibration",
-                                                            "volatile_organic_compounds",
-                                                            "volatile_organic_compounds_parts",
-                                                            "voltage",
-                                                            "volume",
-                                                            "volume_flow_rate",
-                                                            "volume_storage",
-                                                            "water",
-                                                            "weight"};
-// wind_direction / wind_speed are deliberately absent: nothing on an inverter measures wind.
-
-constexpr std::array<std::string_view, 4> kHaStateClasses{"measurement", "measurement_angle",
-                                                          "total", "total_increasing"};
-constexpr std::array<std::string_view, 2> kHaEntityCategories{"diagnostic", "config"};
-
-template <std::size_t N>
-bool one_of(const std::array<std::string_view, N>& list, std::string_view s) {
-  return std::find(list.begin(), list.end(), s) != list.end();
-}
-
-template <std::size_t N>
-std::string list_words(const std::array<std::string_view, N>& list) {
+std::string list_words(std::span<const std::string_view> list) {
   std::string out;
-  for (std::size_t i = 0; i < N; ++i) {
-    if (i > 0) out += i + 1 == N ? " or " : ", ";
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    if (i > 0) out += i + 1 == list.size() ? " or " : ", ";
     out += list[i];
   }
   return out;
@@ -774,29 +685,20 @@ void Loader::read_ha_overrides(Section& s, HaOverrides& o) {
                   s.key_path(key) + " must be " + expect + " or \"\" (got '" + v + "')");
     }
   };
+  // Whether a device class fits the value's unit and state class is Home Assistant's to judge;
+  // here we only catch misspellings.
   word(
-      "device_class", o.device_class,
-      [](const std::string& v) { return one_of(kHaDeviceClasses, v); },
+      "device_class", o.device_class, [](const std::string& v) { return ha::is_device_class(v); },
       "a Home Assistant device class such as power, energy, battery, voltage or temperature");
   word(
-      "state_class", o.state_class, [](const std::string& v) { return one_of(kHaStateClasses, v); },
-      list_words(kHaStateClasses));
+      "state_class", o.state_class, [](const std::string& v) { return ha::is_state_class(v); },
+      list_words(ha::kStateClasses));
   word(
       "entity_category", o.entity_category,
-      [](const std::string& v) { return one_of(kHaEntityCategories, v); },
-      list_words(kHaEntityCategories));
+      [](const std::string& v) { return ha::is_entity_category(v); },
+      list_words(ha::kEntityCategories));
   word(
-      "icon", o.icon,
-      [](const std::string& v) {
-        const auto colon = v.find(':');
-        const auto ok = [](char c) {
-          return std::islower(static_cast<unsigned char>(c)) ||
-                 std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '_';
-        };
-        return colon != std::string::npos && colon > 0 && colon + 1 < v.size() &&
-               std::all_of(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(colon), ok) &&
-               std::all_of(v.begin() + static_cast<std::ptrdiff_t>(colon) + 1, v.end(), ok);
-      },
+      "icon", o.icon, [](const std::string& v) { return ha::is_icon(v); },
       "an icon such as \"mdi:solar-power\"");
   if (std::string unit; s.get_string("unit", unit)) {
     if (unit.size() > 32 || has_control_chars(unit)) {

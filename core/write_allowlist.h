@@ -1,5 +1,6 @@
 #pragma once
 
+#include <concepts>
 #include <cstdint>
 #include <span>
 #include <string_view>
@@ -10,18 +11,20 @@
 
 namespace rct {
 
-// The only OIDs anything in this project may write (protocol.md §13): each with its bounds in the
-// unit people use, a Home Assistant platform hint and the interlocks checked against fresh reads
-// before the WRITE goes out. The table is data (core/write_allowlist_data.inc); `com_service`
-// (the flash / reset trigger, §15.6) is deliberately absent, and a unit test keeps it so.
+// The only OIDs anything in this project may write (docs/protocol.md §13): each with its bounds
+// in the unit people use and the interlocks checked against fresh reads before the WRITE goes
+// out. Only safety facts live here; how Home Assistant shows a setting (platform, entity name,
+// device class) is the daemon's (daemon/setting_presentation.h). The table is data
+// (core/write_allowlist_data.inc, checked at compile time); `com_service` (the flash / reset
+// trigger, §15.6) is deliberately absent, and a static_assert and a unit test keep it so.
 
-// Home Assistant platform of the writable entity (conventions.md §1.6).
-enum class WritePlatform {
-  kNumber,  // min / max / step / unit
-  kSelect,  // options: the enum labels of the values min..max
-  kSwitch,  // BOOL, payloads ON / OFF
+// How a command's value is read and checked (write_validation.h). It follows from the OID's
+// type, so it is not a column of the table.
+enum class WriteKind {
+  kNumber,  // a number in the user unit, min..max on the step grid
+  kEnum,    // one of the enum values min..max, by label or by number
+  kBool,    // ON / OFF (or 1 / 0)
 };
-std::string_view write_platform_name(WritePlatform p);  // "number", "select", "switch"
 
 // Preconditions checked against values read from the device just before a write
 // (write_validation.h). Bit flags of WritableEntry::interlocks.
@@ -44,8 +47,12 @@ enum class Interlock : unsigned {
   // battery up to it, from the grid if need be (9.6 kW seen, evcc #31280; protocol.md §13).
   kNotAboveSoc = 1u << 5,
 };
-inline constexpr unsigned operator|(Interlock a, Interlock b) {
-  return static_cast<unsigned>(a) | static_cast<unsigned>(b);
+inline constexpr unsigned kNoInterlocks = 0;
+// The flag set of some interlocks: interlocks(Interlock::kBatteryIdle,
+// Interlock::kExternPowerZero).
+template <std::same_as<Interlock>... I>
+constexpr unsigned interlocks(I... i) {
+  return (0u | ... | static_cast<unsigned>(i));
 }
 inline constexpr bool has_interlock(unsigned set, Interlock i) {
   return (set & static_cast<unsigned>(i)) != 0;
@@ -59,23 +66,49 @@ inline constexpr Interlock kAllInterlocks[] = {
 // One writable OID. Values exist in two units: the wire unit of the registry (what READ returns
 // and WRITE carries, e.g. a fraction 0..1) and the user unit (`unit`, e.g. "%", what MQTT
 // commands and Home Assistant use): user = wire × scale. Bounds and step are in the user unit;
-// a select's bounds are enum values, a switch has 0..1.
+// an enum's bounds are enum values, a BOOL has 0..1.
 struct WritableEntry {
   std::uint32_t oid = 0;
-  std::string_view name;   // registry name, "power_mng.soc_min"
-  std::string_view key;    // MQTT command key, snake_case, stable: "soc_min"
-  std::string_view label;  // short Home Assistant entity name, "Battery minimum SOC"
-  WritePlatform platform = WritePlatform::kNumber;
+  std::string_view name;               // registry name, "power_mng.soc_min"
+  std::string_view key;                // MQTT command key, snake_case, stable: "soc_min"
   DataType type = DataType::kUnknown;  // the registry's request type (checked by a unit test)
   std::string_view unit;               // user unit in Home Assistant's spelling: "%", "W", ""
-  std::string_view device_class;       // Home Assistant number device_class hint, "" for none
   double scale = 1.0;                  // user = wire × scale
   double min = 0.0;
   double max = 0.0;
   double step = 1.0;
-  unsigned interlocks = 0;  // Interlock flags
-  std::string_view note;    // what a write does and why the bounds are what they are
+  unsigned interlocks = kNoInterlocks;  // Interlock flags
+  std::string_view note;                // what a write does and why the bounds are what they are
 };
+
+// kBool for BOOL, kEnum for ENUM, kNumber for FLOAT and the integer types.
+constexpr WriteKind write_kind(DataType t) {
+  switch (t) {
+    case DataType::kBool:
+      return WriteKind::kBool;
+    case DataType::kEnum:
+      return WriteKind::kEnum;
+    case DataType::kUnknown:
+    case DataType::kUint8:
+    case DataType::kInt8:
+    case DataType::kUint16:
+    case DataType::kInt16:
+    case DataType::kUint32:
+    case DataType::kInt32:
+    case DataType::kFloat:
+    case DataType::kString:
+    case DataType::kTimeSeries:
+    case DataType::kEventTable:
+    case DataType::kBatteryModuleStatus:
+    case DataType::kBatteryModuleStatistics:
+    case DataType::kBatteryModuleResistance:
+      break;  // the table holds only FLOAT and the integer types besides (checked where it is)
+  }
+  return WriteKind::kNumber;
+}
+constexpr WriteKind write_kind(const WritableEntry& e) {
+  return write_kind(e.type);
+}
 
 // The allowlist, sorted by OID.
 std::span<const WritableEntry> writable_entries();
@@ -83,8 +116,9 @@ const WritableEntry* find_writable(std::uint32_t oid);
 const WritableEntry* find_writable(std::string_view name);  // registry name
 const WritableEntry* find_writable_key(std::string_view key);
 
-// A select's options: the enum entries of values min..max, ascending (labels from enum_tables).
-std::vector<EnumEntry> select_options(const WritableEntry& entry);
+// An enum setting's options: the enum entries of values min..max, ascending (labels from
+// enum_tables); empty for other kinds.
+std::vector<EnumEntry> enum_options(const WritableEntry& entry);
 
 // OIDs the interlocks read (the values write_validation.h's check_interlocks needs).
 inline constexpr std::uint32_t kOidBatteryStatus = 0x70A2AF4F;       // battery.bat_status, INT32

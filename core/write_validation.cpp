@@ -65,7 +65,7 @@ std::string range_text(const WritableEntry& e) {
 
 std::string options_text(const WritableEntry& e) {
   std::string s;
-  for (const EnumEntry& o : select_options(e)) {
+  for (const EnumEntry& o : enum_options(e)) {
     if (!s.empty()) s += ", ";
     s.append(std::to_string(o.value)).append(" ").append(o.text);
   }
@@ -168,7 +168,7 @@ Result<PreparedWrite, WriteRejection> prepare_number(const WritableEntry& e, dou
 }
 
 Result<PreparedWrite, WriteRejection> prepare_select(const WritableEntry& e, std::int64_t v) {
-  for (const EnumEntry& o : select_options(e)) {
+  for (const EnumEntry& o : enum_options(e)) {
     if (o.value == v) return finish(e, Value(EnumValue{o.value}), o.value, std::string(o.text));
   }
   return reject(RejectReason::kBadEnum, std::string(e.name) + ": " + std::to_string(v) +
@@ -367,8 +367,8 @@ Result<PreparedWrite, WriteRejection> prepare_write(const WritePolicy& policy, s
   const WritableEntry& e = **admitted;
   const std::string name(e.name);
   const std::string_view t = trim_space(text);
-  switch (e.platform) {
-    case WritePlatform::kSwitch: {
+  switch (write_kind(e)) {
+    case WriteKind::kBool: {
       if (iequals_ascii(t, "on")) return prepare_switch(e, true);
       if (iequals_ascii(t, "off")) return prepare_switch(e, false);
       auto b = parse_bool(t);
@@ -378,16 +378,16 @@ Result<PreparedWrite, WriteRejection> prepare_write(const WritePolicy& policy, s
       }
       return prepare_switch(e, *b);
     }
-    case WritePlatform::kSelect: {
+    case WriteKind::kEnum: {
       auto n = parse_integer(t, -1'000'000, 1'000'000);
       if (n) return prepare_select(e, *n);
-      for (const EnumEntry& o : select_options(e)) {
+      for (const EnumEntry& o : enum_options(e)) {
         if (iequals_ascii(t, o.text)) return prepare_select(e, o.value);
       }
       return reject(RejectReason::kBadEnum,
                     name + ": '" + loggable(t) + "' is not one of: " + options_text(e));
     }
-    case WritePlatform::kNumber: {
+    case WriteKind::kNumber: {
       auto f = parse_float32(t);
       if (!f) {
         if (f.error() == TextError::kOutOfRange) {
@@ -407,7 +407,7 @@ Result<PreparedWrite, WriteRejection> prepare_write(const WritePolicy& policy, s
       return prepare_number(e, v, unit);
     }
   }
-  return reject(RejectReason::kUnparseable, name + ": unsupported platform");
+  return reject(RejectReason::kUnparseable, name + ": unsupported kind");
 }
 
 Result<PreparedWrite, WriteRejection> prepare_write(const WritePolicy& policy, std::uint32_t oid,
@@ -416,20 +416,20 @@ Result<PreparedWrite, WriteRejection> prepare_write(const WritePolicy& policy, s
   if (!admitted) return admitted.error();
   const WritableEntry& e = **admitted;
   const std::string name(e.name);
-  switch (e.platform) {
-    case WritePlatform::kSwitch:
+  switch (write_kind(e)) {
+    case WriteKind::kBool:
       if (number == 0.0 || number == 1.0) return prepare_switch(e, number == 1.0);
       return reject(RejectReason::kUnparseable, name + ": a switch takes 0 or 1");
-    case WritePlatform::kSelect:
+    case WriteKind::kEnum:
       if (!std::isfinite(number) || number != std::round(number) || std::fabs(number) > 1e6) {
         return reject(RejectReason::kBadEnum,
                       name + ": " + format_fixed(number, 6) + " is not one of: " + options_text(e));
       }
       return prepare_select(e, static_cast<std::int64_t>(number));
-    case WritePlatform::kNumber:
+    case WriteKind::kNumber:
       return prepare_number(e, number, unit);
   }
-  return reject(RejectReason::kUnparseable, name + ": unsupported platform");
+  return reject(RejectReason::kUnparseable, name + ": unsupported kind");
 }
 
 std::vector<std::uint32_t> interlock_reads(const PreparedWrite& write) {
@@ -485,16 +485,16 @@ std::optional<double> user_value(const WritableEntry& entry, const Value& wire) 
 std::string user_text(const WritableEntry& entry, const Value& wire) {
   const std::optional<double> v = user_value(entry, wire);
   if (!v) return "?";
-  switch (entry.platform) {
-    case WritePlatform::kSwitch:
+  switch (write_kind(entry)) {
+    case WriteKind::kBool:
       return *v != 0.0 ? "ON" : "OFF";
-    case WritePlatform::kSelect: {
+    case WriteKind::kEnum: {
       if (*v >= 0 && *v <= 255 && *v == std::round(*v)) {
         if (auto t = enum_text(entry.oid, static_cast<std::uint8_t>(*v))) return std::string(*t);
       }
       return format_fixed(*v, 0);
     }
-    case WritePlatform::kNumber:
+    case WriteKind::kNumber:
       if (!std::isfinite(*v)) return std::isnan(*v) ? "nan" : (*v > 0 ? "inf" : "-inf");
       return format_fixed(*v, step_decimals(entry.step) + 2);
   }

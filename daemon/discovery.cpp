@@ -7,7 +7,9 @@
 #include <nlohmann/json.hpp>
 
 #include "core/enum_tables.h"
+#include "daemon/setting_presentation.h"
 #include "daemon/topics.h"
+#include "ha/vocabulary.h"
 
 namespace rct::daemon {
 namespace {
@@ -61,33 +63,34 @@ Json number(double v) {
 
 Entity setting_entity(const DiscoverySettings& s, std::string_view serial, const WritableEntry& e) {
   const std::string object_id = std::string(kSettingsLevel) + "_" + std::string(e.key);
-  const std::string platform(write_platform_name(e.platform));
-  Json j = identity(serial, object_id, platform, e.label);
+  const SettingPresentation look = setting_presentation(e);
+  const std::string platform(platform_name(setting_platform(e)));
+  Json j = identity(serial, object_id, platform, look.label);
   j["state_topic"] = setting_topic(s.base_topic, serial, e.key);
   j["command_topic"] = setting_command_topic(s.base_topic, serial, e.key);
   j["qos"] = 1;  // commands at QoS 1 (conventions.md)
-  switch (e.platform) {
-    case WritePlatform::kNumber:
+  switch (write_kind(e)) {
+    case WriteKind::kNumber:
       j["min"] = number(e.min);
       j["max"] = number(e.max);
       j["step"] = number(e.step);
       // Percentages fit a slider; powers over ±6000 W want typing.
       j["mode"] = e.unit == "%" ? "slider" : "box";
       set_if(j, "unit_of_measurement", std::string(e.unit));
-      set_if(j, "device_class", std::string(e.device_class));
+      set_if(j, "device_class", std::string(look.device_class));
       break;
-    case WritePlatform::kSelect: {
+    case WriteKind::kEnum: {
       Json options = Json::array();
-      for (const EnumEntry& o : select_options(e)) options.push_back(std::string(o.text));
+      for (const EnumEntry& o : enum_options(e)) options.push_back(std::string(o.text));
       j["options"] = std::move(options);
       break;
     }
-    case WritePlatform::kSwitch:
+    case WriteKind::kBool:
       j["payload_on"] = "ON";
       j["payload_off"] = "OFF";
       break;
   }
-  j["entity_category"] = "config";
+  j["entity_category"] = ha::kConfig;
   return Entity{object_id, platform, std::move(j)};
 }
 
@@ -122,7 +125,7 @@ std::vector<Entity> bridge_entities(const DiscoverySettings& s, std::string_view
     j["payload_on"] = kOnline;
     j["payload_off"] = kOffline;
     j["device_class"] = "connectivity";
-    j["entity_category"] = "diagnostic";
+    j["entity_category"] = ha::kDiagnostic;
     j["availability"] = availability_list(s, serial, false);
     out.push_back(
         Entity{"bridge_link", std::string(platform_name(Platform::kBinarySensor)), std::move(j)});
@@ -131,10 +134,10 @@ std::vector<Entity> bridge_entities(const DiscoverySettings& s, std::string_view
     Json j = identity(serial, "bridge_frames_per_second", platform_name(Platform::kSensor),
                       "Request rate");
     j["state_topic"] = value_topic(s.base_topic, serial, kBridgeFramesPerSecondKey);
-    j["state_class"] = "measurement";
+    j["state_class"] = ha::kMeasurement;
     j["unit_of_measurement"] = "frames/s";
     j["suggested_display_precision"] = 1;
-    j["entity_category"] = "diagnostic";
+    j["entity_category"] = ha::kDiagnostic;
     j["availability"] = availability_list(s, serial, false);
     out.push_back(Entity{"bridge_frames_per_second", std::string(platform_name(Platform::kSensor)),
                          std::move(j)});
@@ -142,8 +145,8 @@ std::vector<Entity> bridge_entities(const DiscoverySettings& s, std::string_view
   {
     Json j = identity(serial, "bridge_errors", platform_name(Platform::kSensor), "Errors");
     j["state_topic"] = value_topic(s.base_topic, serial, kBridgeErrorsKey);
-    j["state_class"] = "total_increasing";
-    j["entity_category"] = "diagnostic";
+    j["state_class"] = ha::kTotalIncreasing;
+    j["entity_category"] = ha::kDiagnostic;
     j["availability"] = availability_list(s, serial, false);
     out.push_back(
         Entity{"bridge_errors", std::string(platform_name(Platform::kSensor)), std::move(j)});

@@ -14,16 +14,6 @@ std::string_view poll_class_name(PollClass c) {
   return "?";
 }
 
-std::string_view platform_name(Platform p) {
-  switch (p) {
-    case Platform::kSensor:
-      return "sensor";
-    case Platform::kBinarySensor:
-      return "binary_sensor";
-  }
-  return "?";
-}
-
 std::string_view quantity_name(Quantity q) {
   switch (q) {
     case Quantity::kPower:

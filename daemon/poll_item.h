@@ -8,6 +8,7 @@
 
 #include "config/config.h"
 #include "core/data_type.h"
+#include "ha/vocabulary.h"
 
 // What the daemon polls and what each reading becomes: one PollItem per OID, carrying the
 // sensors (MQTT topics / Home Assistant entities) that a reading of that OID feeds. Built by
@@ -23,8 +24,9 @@ enum class PollClass {
 };
 std::string_view poll_class_name(PollClass c);
 
-enum class Platform { kSensor, kBinarySensor };
-std::string_view platform_name(Platform p);  // Home Assistant component: "sensor"
+// A read-only value is a kSensor or a kBinarySensor (BOOL).
+using Platform = ha::Platform;
+using ha::platform_name;
 
 // What a value measures. It decides the Home Assistant vocabulary (device class, unit, state
 // class), the scale, the plausible range and the default deadband (value_catalog.h traits).
@@ -96,7 +98,7 @@ struct SensorSpec {
   std::string state_class;
   std::string unit;             // HA's exact spelling: W, Wh, %, °C
   std::string icon;             // "mdi:..."
-  std::string entity_category;  // "" or "diagnostic"
+  std::string entity_category;  // "" or "diagnostic" (ha::kDiagnostic)
   std::optional<int> display_precision;
   bool enabled_by_default = true;
   double scale = 1.0;  // published = value (after sign / derivation) × scale

@@ -7,6 +7,7 @@
 #include "core/enum_tables.h"
 #include "core/inventory.h"
 #include "daemon/value_catalog.h"
+#include "ha/vocabulary.h"
 
 namespace rct::daemon {
 namespace {
@@ -72,7 +73,13 @@ SensorSpec generic_sensor(std::uint32_t oid, std::string_view name, std::string_
       break;
   }
   const std::string key = key_from_registry_name(name);
-  const CatalogEntry row{oid, key, name, q, PollClass::kSlow, Requirement::kNone, 0};
+  const CatalogEntry row{.oid = oid,
+                         .key = key,
+                         .name = name,
+                         .quantity = q,
+                         .poll = PollClass::kSlow,
+                         .requirement = Requirement::kNone,
+                         .flags = 0};
   SensorSpec s = sensor_from_catalog(row, type);
   if (q == Quantity::kNumber && !unit.empty()) s.unit = unit;
   // Every registry Wh value is a catalog counter; another one is not known to be a counter
@@ -287,7 +294,7 @@ std::vector<std::string> poll_list_conflicts(const std::vector<PollItem>& items)
       if (reserved_key(s.key, why)) {
         problems.push_back("'" + s.key + "' (" + item.name + ") collides with " + why);
       }
-      if (s.entity_category == "config") {
+      if (s.entity_category == ha::kConfig) {
         // HA refuses sensors and binary sensors in the config category.
         problems.push_back("'" + s.key + "' (" + item.name +
                            "): a read-only value cannot have entity_category \"config\"; use "

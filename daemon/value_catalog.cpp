@@ -1,9 +1,12 @@
 #include "daemon/value_catalog.h"
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 
 #include "core/enum_tables.h"
+#include "core/required.h"
+#include "ha/vocabulary.h"
 
 namespace rct::daemon {
 namespace {
@@ -12,66 +15,348 @@ using Q = Quantity;
 using P = PollClass;
 using R = Requirement;
 
-constexpr CatalogEntry kCatalog[] = {
+// A row of daemon/value_catalog_data.inc: every field must be named (Required has no default).
+struct CatalogRow {
+  Required<std::uint32_t> oid;
+  Required<std::string_view> key;
+  Required<std::string_view> name;
+  Required<Quantity> quantity;
+  Required<PollClass> poll;
+  Required<Requirement> requirement;
+  Required<unsigned> flags;
+};
+
+constexpr CatalogRow kRows[] = {
 #include "daemon/value_catalog_data.inc"
 };
 
-// Signs as documented in conventions.md / protocol.md §15.2: grid power positive = import,
+constexpr std::array<CatalogEntry, std::size(kRows)> entries_of_rows() {
+  std::array<CatalogEntry, std::size(kRows)> out{};
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const CatalogRow& r = kRows[i];
+    out[i] = CatalogEntry{.oid = r.oid.value,
+                          .key = r.key.value,
+                          .name = r.name.value,
+                          .quantity = r.quantity.value,
+                          .poll = r.poll.value,
+                          .requirement = r.requirement.value,
+                          .flags = r.flags.value};
+  }
+  return out;
+}
+
+constexpr std::array<CatalogEntry, std::size(kRows)> kCatalog = entries_of_rows();
+
+// Signs as documented in docs/mqtt.md / docs/protocol.md §15.2: grid power positive = import,
 // battery power positive = discharge. The split sensors are both ≥ 0.
 constexpr DerivedEntry kDerived[] = {
-    {0x91617C58, "grid/import_power", "Grid import power", Derivation::kPositivePart},
-    {0x91617C58, "grid/export_power", "Grid export power", Derivation::kNegativePart},
-    {0x400F015B, "battery/discharge_power", "Battery discharge power", Derivation::kPositivePart},
-    {0x400F015B, "battery/charge_power", "Battery charge power", Derivation::kNegativePart},
+    {.source_oid = 0x91617C58,
+     .key = "grid/import_power",
+     .name = "Grid import power",
+     .derivation = Derivation::kPositivePart},
+    {.source_oid = 0x91617C58,
+     .key = "grid/export_power",
+     .name = "Grid export power",
+     .derivation = Derivation::kNegativePart},
+    {.source_oid = 0x400F015B,
+     .key = "battery/discharge_power",
+     .name = "Battery discharge power",
+     .derivation = Derivation::kPositivePart},
+    {.source_oid = 0x400F015B,
+     .key = "battery/charge_power",
+     .name = "Battery charge power",
+     .derivation = Derivation::kNegativePart},
 };
 
 constexpr double kMaxPowerW = 100'000.0;  // far above any RCT model (≤ 20 kW)
 
-// Indexed by Quantity. Units are HA's exact strings and frozen (conventions.md).
-// Deadbands are in published units and sit just above the measurement noise.
-const std::array<QuantityTraits, 19> kTraits = {{
-    // kPower
-    {Platform::kSensor, "power", "measurement", "W", 1, 0, Bounds{-kMaxPowerW, kMaxPowerW}, 1},
-    // kApparentPower
-    {Platform::kSensor, "apparent_power", "measurement", "VA", 1, 0,
-     Bounds{-kMaxPowerW, kMaxPowerW}, 1},
-    // kReactivePower
-    {Platform::kSensor, "reactive_power", "measurement", "var", 1, 0,
-     Bounds{-kMaxPowerW, kMaxPowerW}, 1},
-    // kEnergy: 10 GWh is far beyond any inverter lifetime; counters override state_class.
-    {Platform::kSensor, "energy", "total", "Wh", 1, 0, Bounds{0, 1e10}, 0},
-    // kCharge: HA has no device class for Ah.
-    {Platform::kSensor, "", "measurement", "Ah", 1, 1, Bounds{0, 1e8}, 0},
-    // kCount
-    {Platform::kSensor, "", "measurement", "", 1, 0, Bounds{0, 1e7}, 0},
-    // kVoltage: small negative readings are ADC offsets at night.
-    {Platform::kSensor, "voltage", "measurement", "V", 1, 1, Bounds{-100, 2000}, 0.2},
-    // kCellVoltage
-    {Platform::kSensor, "voltage", "measurement", "V", 1, 3, Bounds{0, 10}, 0.001},
-    // kCurrent
-    {Platform::kSensor, "current", "measurement", "A", 1, 2, Bounds{-1000, 1000}, 0.01},
-    // kFrequency: 0 while the PLL is not locked.
-    {Platform::kSensor, "frequency", "measurement", "Hz", 1, 2, Bounds{0, 100}, 0.01},
-    // kTemperature
-    {Platform::kSensor, "temperature", "measurement", "°C", 1, 1, Bounds{-60, 200}, 0.1},
-    // kSoc: a 0..1 fraction on the wire (§15.2), % in HA.
-    {Platform::kSensor, "battery", "measurement", "%", 100, 0, Bounds{0, 1.01}, 0},
-    // kFraction: efficiency may exceed 1 briefly after a calibration.
-    {Platform::kSensor, "", "measurement", "%", 100, 1, Bounds{0, 2}, 0},
-    // kPowerFactor
-    {Platform::kSensor, "power_factor", "measurement", "", 1, 2, Bounds{-1.01, 1.01}, 0.01},
-    // kResistance: HA has no device class for Ω.
-    {Platform::kSensor, "", "measurement", "Ω", 1, 0, Bounds{0, 1e12}, 0},
-    // kNumber
-    {Platform::kSensor, "", "measurement", "", 1, -1, std::nullopt, 0},
-    // kCode
-    {Platform::kSensor, "", "", "", 1, -1, std::nullopt, 0},
-    // kText
-    {Platform::kSensor, "", "", "", 1, -1, std::nullopt, 0},
-    // kFlag
-    {Platform::kBinarySensor, "", "", "", 1, -1, std::nullopt, 0},
-}};
-static_assert(static_cast<std::size_t>(Quantity::kFlag) + 1 == 19, "one trait row per Quantity");
+// QuantityTraits as written in traits_of: every field named.
+struct TraitsRow {
+  Required<ha::Platform> platform;
+  Required<std::string_view> device_class;
+  Required<std::string_view> state_class;
+  Required<std::string_view> unit;
+  Required<double> scale;
+  Required<int> precision;
+  Required<std::optional<Bounds>> bounds;
+  Required<double> deadband;
+};
+
+// Units are Home Assistant's exact strings and frozen (docs/mqtt.md). Deadbands are in published
+// units and sit just above the measurement noise. A switch, so that every Quantity has its row
+// (-Wswitch) and reordering the enum cannot shift one.
+constexpr TraitsRow traits_row(Quantity q) {
+  using ha::kMeasurement;
+  constexpr auto kSensor = ha::Platform::kSensor;
+  constexpr Bounds kPowerBounds{.min = -kMaxPowerW, .max = kMaxPowerW};
+  switch (q) {
+    case Q::kPower:
+      return {.platform = kSensor,
+              .device_class = "power",
+              .state_class = kMeasurement,
+              .unit = "W",
+              .scale = 1,
+              .precision = 0,
+              .bounds = kPowerBounds,
+              .deadband = 1};
+    case Q::kApparentPower:
+      return {.platform = kSensor,
+              .device_class = "apparent_power",
+              .state_class = kMeasurement,
+              .unit = "VA",
+              .scale = 1,
+              .precision = 0,
+              .bounds = kPowerBounds,
+              .deadband = 1};
+    case Q::kReactivePower:
+      return {.platform = kSensor,
+              .device_class = "reactive_power",
+              .state_class = kMeasurement,
+              .unit = "var",
+              .scale = 1,
+              .precision = 0,
+              .bounds = kPowerBounds,
+              .deadband = 1};
+    case Q::kEnergy:
+      // 10 GWh is far beyond any inverter lifetime; counters override state_class.
+      return {.platform = kSensor,
+              .device_class = "energy",
+              .state_class = ha::kTotal,
+              .unit = "Wh",
+              .scale = 1,
+              .precision = 0,
+              .bounds = Bounds{.min = 0, .max = 1e10},
+              .deadband = 0};
+    case Q::kCharge:
+      // Home Assistant has no device class for Ah.
+      return {.platform = kSensor,
+              .device_class = "",
+              .state_class = kMeasurement,
+              .unit = "Ah",
+              .scale = 1,
+              .precision = 1,
+              .bounds = Bounds{.min = 0, .max = 1e8},
+              .deadband = 0};
+    case Q::kCount:
+      return {.platform = kSensor,
+              .device_class = "",
+              .state_class = kMeasurement,
+              .unit = "",
+              .scale = 1,
+              .precision = 0,
+              .bounds = Bounds{.min = 0, .max = 1e7},
+              .deadband = 0};
+    case Q::kVoltage:
+      // Small negative readings are ADC offsets at night.
+      return {.platform = kSensor,
+              .device_class = "voltage",
+              .state_class = kMeasurement,
+              .unit = "V",
+              .scale = 1,
+              .precision = 1,
+              .bounds = Bounds{.min = -100, .max = 2000},
+              .deadband = 0.2};
+    case Q::kCellVoltage:
+      return {.platform = kSensor,
+              .device_class = "voltage",
+              .state_class = kMeasurement,
+              .unit = "V",
+              .scale = 1,
+              .precision = 3,
+              .bounds = Bounds{.min = 0, .max = 10},
+              .deadband = 0.001};
+    case Q::kCurrent:
+      return {.platform = kSensor,
+              .device_class = "current",
+              .state_class = kMeasurement,
+              .unit = "A",
+              .scale = 1,
+              .precision = 2,
+              .bounds = Bounds{.min = -1000, .max = 1000},
+              .deadband = 0.01};
+    case Q::kFrequency:
+      // 0 while the PLL is not locked.
+      return {.platform = kSensor,
+              .device_class = "frequency",
+              .state_class = kMeasurement,
+              .unit = "Hz",
+              .scale = 1,
+              .precision = 2,
+              .bounds = Bounds{.min = 0, .max = 100},
+              .deadband = 0.01};
+    case Q::kTemperature:
+      return {.platform = kSensor,
+              .device_class = "temperature",
+              .state_class = kMeasurement,
+              .unit = "°C",
+              .scale = 1,
+              .precision = 1,
+              .bounds = Bounds{.min = -60, .max = 200},
+              .deadband = 0.1};
+    case Q::kSoc:
+      // A 0..1 fraction on the wire (§15.2), % in Home Assistant.
+      return {.platform = kSensor,
+              .device_class = "battery",
+              .state_class = kMeasurement,
+              .unit = "%",
+              .scale = 100,
+              .precision = 0,
+              .bounds = Bounds{.min = 0, .max = 1.01},
+              .deadband = 0};
+    case Q::kFraction:
+      // Efficiency may exceed 1 briefly after a calibration.
+      return {.platform = kSensor,
+              .device_class = "",
+              .state_class = kMeasurement,
+              .unit = "%",
+              .scale = 100,
+              .precision = 1,
+              .bounds = Bounds{.min = 0, .max = 2},
+              .deadband = 0};
+    case Q::kPowerFactor:
+      return {.platform = kSensor,
+              .device_class = "power_factor",
+              .state_class = kMeasurement,
+              .unit = "",
+              .scale = 1,
+              .precision = 2,
+              .bounds = Bounds{.min = -1.01, .max = 1.01},
+              .deadband = 0.01};
+    case Q::kResistance:
+      // Home Assistant has no device class for Ω.
+      return {.platform = kSensor,
+              .device_class = "",
+              .state_class = kMeasurement,
+              .unit = "Ω",
+              .scale = 1,
+              .precision = 0,
+              .bounds = Bounds{.min = 0, .max = 1e12},
+              .deadband = 0};
+    case Q::kNumber:
+      return {.platform = kSensor,
+              .device_class = "",
+              .state_class = kMeasurement,
+              .unit = "",
+              .scale = 1,
+              .precision = -1,
+              .bounds = std::nullopt,
+              .deadband = 0};
+    case Q::kCode:
+    case Q::kText:
+      return {.platform = kSensor,
+              .device_class = "",
+              .state_class = "",
+              .unit = "",
+              .scale = 1,
+              .precision = -1,
+              .bounds = std::nullopt,
+              .deadband = 0};
+    case Q::kFlag:
+      return {.platform = ha::Platform::kBinarySensor,
+              .device_class = "",
+              .state_class = "",
+              .unit = "",
+              .scale = 1,
+              .precision = -1,
+              .bounds = std::nullopt,
+              .deadband = 0};
+  }
+  return {.platform = kSensor,
+          .device_class = "",
+          .state_class = "",
+          .unit = "",
+          .scale = 1,
+          .precision = -1,
+          .bounds = std::nullopt,
+          .deadband = 0};
+}
+
+constexpr std::size_t kQuantities = static_cast<std::size_t>(Quantity::kFlag) + 1;
+
+constexpr std::array<QuantityTraits, kQuantities> traits_of_every_quantity() {
+  std::array<QuantityTraits, kQuantities> out{};
+  for (std::size_t i = 0; i < kQuantities; ++i) {
+    const TraitsRow r = traits_row(static_cast<Quantity>(i));
+    out[i] = QuantityTraits{.platform = r.platform.value,
+                            .device_class = r.device_class.value,
+                            .state_class = r.state_class.value,
+                            .unit = r.unit.value,
+                            .scale = r.scale.value,
+                            .precision = r.precision.value,
+                            .bounds = r.bounds.value,
+                            .deadband = r.deadband.value};
+  }
+  return out;
+}
+
+constexpr std::array<QuantityTraits, kQuantities> kTraits = traits_of_every_quantity();
+
+// Compile-time checks of the tables above. The unit tests check what needs the registry.
+
+template <typename T, std::size_t N, typename Pred>
+constexpr bool every(const std::array<T, N>& table, Pred pred) {
+  return std::all_of(table.begin(), table.end(), pred);
+}
+
+constexpr bool traits_consistent(const QuantityTraits& t) {
+  if (!(t.scale > 0 && t.deadband >= 0 && t.precision >= -1)) return false;
+  if (t.bounds && !(t.bounds->min < t.bounds->max)) return false;
+  if (!t.state_class.empty() && !ha::is_state_class(t.state_class)) return false;
+  switch (t.platform) {
+    case ha::Platform::kSensor:
+      // Counters publish as total_increasing: that must fit the device class too.
+      return t.device_class.empty() ||
+             (ha::is_device_class(t.platform, t.device_class) &&
+              ha::fits_device_class(t.device_class, t.unit, t.state_class) &&
+              (t.state_class != ha::kTotal ||
+               ha::fits_device_class(t.device_class, t.unit, ha::kTotalIncreasing)));
+    case ha::Platform::kBinarySensor:
+      return t.unit.empty() && t.state_class.empty() && t.precision == -1 && !t.bounds &&
+             (t.device_class.empty() || ha::is_device_class(t.platform, t.device_class));
+    case ha::Platform::kNumber:
+    case ha::Platform::kSelect:
+    case ha::Platform::kSwitch:
+      return false;  // read-only values are sensors
+  }
+  return false;
+}
+static_assert(every(kTraits, traits_consistent),
+              "traits_row: a bound, scale, deadband or Home Assistant word does not fit (device "
+              "class, unit and state class as ha/vocabulary.h allows them)");
+
+constexpr bool key_syntax(std::string_view key) {
+  if (key.empty() || key.front() == '/' || key.back() == '/') return false;
+  for (std::size_t i = 0; i < key.size(); ++i) {
+    const char c = key[i];
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '/';
+    if (!ok || (c == '/' && key[i - 1] == '/')) return false;
+  }
+  return true;
+}
+
+constexpr unsigned kKnownFlags = kDisabled | kDiagnostic | kLifetime | kPeriodic | kAbsolute;
+
+static_assert(every(kCatalog,
+                    [](const CatalogEntry& e) {
+                      return key_syntax(e.key) && !e.name.empty() &&
+                             (e.flags & ~kKnownFlags) == 0 &&
+                             (e.flags & (kLifetime | kPeriodic)) != (kLifetime | kPeriodic);
+                    }),
+              "daemon/value_catalog_data.inc: keys are lower case words and '/' levels, names "
+              "are required, flags are known and lifetime / periodic are exclusive");
+
+constexpr bool unique_oids_and_keys() {
+  for (std::size_t i = 0; i < kCatalog.size(); ++i) {
+    for (std::size_t j = i + 1; j < kCatalog.size(); ++j) {
+      if (kCatalog[i].oid == kCatalog[j].oid || kCatalog[i].key == kCatalog[j].key) return false;
+    }
+    for (const DerivedEntry& d : kDerived) {
+      if (kCatalog[i].key == d.key) return false;
+    }
+  }
+  return true;
+}
+static_assert(unique_oids_and_keys(), "daemon/value_catalog_data.inc: an OID or key twice");
 
 bool is_integer(DataType t) {
   switch (t) {
@@ -151,16 +436,16 @@ SensorSpec sensor_from_catalog(const CatalogEntry& e, DataType type) {
   s.unit = t.unit;
   if (t.precision >= 0) s.display_precision = t.precision;
   s.enabled_by_default = (e.flags & kDisabled) == 0;
-  if ((e.flags & kDiagnostic) != 0) s.entity_category = "diagnostic";
+  if ((e.flags & kDiagnostic) != 0) s.entity_category = ha::kDiagnostic;
   s.scale = t.scale;
   s.sign = (e.flags & kAbsolute) != 0 ? Sign::kAbsolute : Sign::kAsIs;
   if ((e.flags & kLifetime) != 0) {
     s.counter = CounterKind::kLifetime;
-    s.state_class = "total_increasing";
+    s.state_class = ha::kTotalIncreasing;
   } else if ((e.flags & kPeriodic) != 0) {
     // total_increasing treats the drop at the period boundary as a meter reset (§15.3).
     s.counter = CounterKind::kPeriodic;
-    s.state_class = "total_increasing";
+    s.state_class = ha::kTotalIncreasing;
   }
   s.bounds = t.bounds;
   s.deadband = t.deadband;

@@ -40,7 +40,8 @@ struct DerivedEntry {
   Derivation derivation = Derivation::kNone;
 };
 
-// The Home Assistant vocabulary and policy defaults of a Quantity.
+// The Home Assistant vocabulary and policy defaults of a Quantity (checked at compile time against
+// ha/vocabulary.h).
 struct QuantityTraits {
   Platform platform = Platform::kSensor;
   std::string_view device_class;

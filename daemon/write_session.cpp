@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <utility>
 
+#include "daemon/setting_presentation.h"
 #include "daemon/topics.h"
 
 namespace rct::daemon {
@@ -25,7 +26,7 @@ DeadManTimer::Options dead_man_options(const WritesConfig& w) {
 // The read-back as the result shows it: the state text, a number for number settings.
 void set_readback(WriteResult& r, const WritableEntry& entry, const Value& readback) {
   r.value = user_text(entry, readback);
-  r.numeric = entry.platform == WritePlatform::kNumber;
+  r.numeric = numeric_setting(entry);
 }
 
 }  // namespace

@@ -20,8 +20,8 @@ std::string wire_text(const Value& v) {
 std::string shown(const WritableEntry& e, const Value& v) {
   std::string s = user_text(e, v);
   if (!e.unit.empty()) s.append(" ").append(e.unit);  // appended: see core/write_validation.cpp
-  if (e.platform == WritePlatform::kSelect) s += " (" + wire_text(v) + ")";
-  if (e.platform == WritePlatform::kNumber && e.scale != 1.0) s += " (" + wire_text(v) + ")";
+  if (write_kind(e) == WriteKind::kEnum) s += " (" + wire_text(v) + ")";
+  if (write_kind(e) == WriteKind::kNumber && e.scale != 1.0) s += " (" + wire_text(v) + ")";
   return s;
 }
 

@@ -14,6 +14,7 @@
 #include "core/registry.h"
 #include "core/write_allowlist.h"
 #include "daemon/poll_list.h"
+#include "daemon/setting_presentation.h"
 #include "daemon/settings_state.h"
 #include "daemon/topics.h"
 #include "daemon/value_policy.h"
@@ -441,14 +442,19 @@ std::vector<const rct::WritableEntry*> every_writable() {
   return out;
 }
 
+// "number", "select" or "switch".
+std::string platform_of(const rct::WritableEntry& e) {
+  return std::string(rct::ha::platform_name(rct::daemon::setting_platform(e)));
+}
+
 // The states rct2mqtt publishes for the settings: the simulator's defaults in the user unit.
 std::vector<std::pair<std::string, std::string>> setting_states() {
   rct::daemon::SettingsState state;
   std::vector<std::pair<std::string, std::string>> out;
   for (const rct::WritableEntry& e : rct::writable_entries()) {
     rct::Value v = 0.5f;
-    if (e.platform == rct::WritePlatform::kSelect) v = rct::EnumValue{4};
-    if (e.platform == rct::WritePlatform::kSwitch) v = false;
+    if (rct::write_kind(e) == rct::WriteKind::kEnum) v = rct::EnumValue{4};
+    if (rct::write_kind(e) == rct::WriteKind::kBool) v = false;
     const auto payload = state.on_reading(e, v, rct::daemon::Instant{});
     REQUIRE(payload);
     out.emplace_back(rct::daemon::setting_topic("rct2mqtt", "0123456789", e.key), *payload);
@@ -494,28 +500,29 @@ TEST_CASE("setting entities follow the topic contract", "[discovery][writes]") {
     INFO(key);
     const json* c = component(payload, "settings_" + key);
     REQUIRE(c != nullptr);
-    CHECK(c->at("platform") == std::string(rct::write_platform_name(e.platform)));
+    CHECK(c->at("platform") == platform_of(e));
     CHECK(c->at("unique_id") == "rct2mqtt_0123456789_settings_" + key);
-    CHECK(c->at("default_entity_id") == std::string(rct::write_platform_name(e.platform)) +
-                                            ".rct2mqtt_0123456789_settings_" + key);
+    CHECK(c->at("default_entity_id") == platform_of(e) + ".rct2mqtt_0123456789_settings_" + key);
     CHECK(c->at("state_topic") == "rct2mqtt/0123456789/settings/" + key);
     CHECK(c->at("command_topic") == "rct2mqtt/0123456789/settings/" + key + "/set");
     CHECK(c->at("qos") == 1);
     CHECK(c->at("entity_category") == "config");
-    CHECK(c->at("name") == std::string(e.label));
+    CHECK(c->at("name") == std::string(rct::daemon::setting_presentation(e).label));
     CHECK_FALSE(c->contains("availability"));  // the device's: bridge and inverter
-    switch (e.platform) {
-      case rct::WritePlatform::kNumber:
+    switch (rct::write_kind(e)) {
+      case rct::WriteKind::kNumber:
         CHECK(c->at("min").get<double>() == e.min);
         CHECK(c->at("max").get<double>() == e.max);
         CHECK(c->at("step").get<double>() == e.step);
         CHECK(c->value("unit_of_measurement", "") == std::string(e.unit));
+        CHECK(c->value("device_class", "") ==
+              std::string(rct::daemon::setting_presentation(e).device_class));
         break;
-      case rct::WritePlatform::kSelect:
-        CHECK(c->at("options").size() == rct::select_options(e).size());
+      case rct::WriteKind::kEnum:
+        CHECK(c->at("options").size() == rct::enum_options(e).size());
         CHECK(c->at("options").at(2) == "External");
         break;
-      case rct::WritePlatform::kSwitch:
+      case rct::WriteKind::kBool:
         CHECK(c->at("payload_on") == "ON");
         CHECK(c->at("payload_off") == "OFF");
         break;
@@ -563,12 +570,10 @@ TEST_CASE("disabling writes removes the setting entities in both modes", "[disco
         // A platform-only stub: HA drops the entity.
         const json payload = json::parse(off.messages.back().payload);
         REQUIRE(component(payload, id) != nullptr);
-        CHECK(*component(payload, id) ==
-              json{{"platform", std::string(rct::write_platform_name(e.platform))}});
+        CHECK(*component(payload, id) == json{{"platform", platform_of(e)}});
       } else {
-        const std::string topic = "homeassistant/" +
-                                  std::string(rct::write_platform_name(e.platform)) +
-                                  "/rct2mqtt_0123456789_" + id + "/config";
+        const std::string topic =
+            "homeassistant/" + platform_of(e) + "/rct2mqtt_0123456789_" + id + "/config";
         CHECK(std::count(off.messages.begin(), off.messages.end(), DiscoveryMessage{topic, ""}) ==
               1);
       }

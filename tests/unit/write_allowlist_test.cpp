@@ -17,7 +17,7 @@ using rct::DataType;
 using rct::InputUnit;
 using rct::RejectReason;
 using rct::WritableEntry;
-using rct::WritePlatform;
+using rct::WriteKind;
 
 namespace {
 
@@ -88,7 +88,7 @@ TEST_CASE("com_service, the flash trigger, is not writable by name, by id or by 
   }
 }
 
-TEST_CASE("allowlist keys are unique snake_case words and every entry is described",
+TEST_CASE("allowlist keys are unique snake_case words and every entry has a note",
           "[write_allowlist]") {
   const std::regex snake("[a-z][a-z0-9]*(_[a-z0-9]+)*");
   std::set<std::string_view> keys;
@@ -96,7 +96,6 @@ TEST_CASE("allowlist keys are unique snake_case words and every entry is describ
     INFO(e.name);
     CHECK(std::regex_match(std::string(e.key), snake));
     CHECK(keys.insert(e.key).second);
-    CHECK_FALSE(e.label.empty());
     CHECK_FALSE(e.note.empty());
   }
 }
@@ -109,8 +108,8 @@ TEST_CASE("bounds of every allowlisted number are consistent with its step and w
     CHECK(e.step > 0);
     CHECK(multiple_of(e.min, e.step));
     CHECK(multiple_of(e.max, e.step));
-    switch (e.platform) {
-      case WritePlatform::kNumber:
+    switch (rct::write_kind(e)) {
+      case WriteKind::kNumber:
         CHECK(e.type == DataType::kFloat);
         if (e.unit == "%") {
           // A fraction on the wire, percent for people; never beyond 0..1 on the wire.
@@ -121,11 +120,11 @@ TEST_CASE("bounds of every allowlisted number are consistent with its step and w
           CHECK(e.scale == 1.0);
         }
         break;
-      case WritePlatform::kSelect:
+      case WriteKind::kEnum:
         CHECK(e.type == DataType::kEnum);
         CHECK(e.scale == 1.0);
         break;
-      case WritePlatform::kSwitch:
+      case WriteKind::kBool:
         CHECK(e.type == DataType::kBool);
         CHECK(e.min == 0.0);
         CHECK(e.max == 1.0);
@@ -148,20 +147,46 @@ TEST_CASE("power bounds are within ±6000 W and the external battery power is sy
   CHECK(extern_power->key == "battery_power_extern");
 }
 
-TEST_CASE("the SOC strategy is a select whose options are the six labels of its enum",
+TEST_CASE("the SOC strategy is an enum setting whose options are the six labels of its enum",
           "[write_allowlist]") {
   const WritableEntry* e = rct::find_writable_key("soc_strategy");
   REQUIRE(e != nullptr);
-  CHECK(e->platform == WritePlatform::kSelect);
-  CHECK(rct::write_platform_name(e->platform) == "select");
-  const auto options = rct::select_options(*e);
+  CHECK(rct::write_kind(*e) == WriteKind::kEnum);
+  const auto options = rct::enum_options(*e);
   REQUIRE(options.size() == 6);
   CHECK(options[2].value == 2);
   CHECK(options[2].text == "External");
   CHECK(options[4].text == "Internal");
   for (std::size_t i = 0; i < options.size(); ++i) CHECK(options[i].value == i);
-  // Non-selects have no options.
-  CHECK(rct::select_options(*rct::find_writable_key("soc_min")).empty());
+  // Other kinds have no options.
+  CHECK(rct::enum_options(*rct::find_writable_key("soc_min")).empty());
+  CHECK(rct::enum_options(*rct::find_writable_key("grid_charging")).empty());
+}
+
+TEST_CASE("an enum setting offers every value of its bounds, each under a label of its own",
+          "[write_allowlist]") {
+  // A label names one value: commands may give the label, and Home Assistant's select needs
+  // distinct options.
+  for (const WritableEntry& e : rct::writable_entries()) {
+    if (rct::write_kind(e) != WriteKind::kEnum) continue;
+    INFO(e.name);
+    const auto options = rct::enum_options(e);
+    CHECK(options.size() == static_cast<std::size_t>(e.max - e.min) + 1);
+    std::set<std::string_view> labels;
+    for (const rct::EnumEntry& o : options) {
+      CHECK_FALSE(o.text.empty());
+      CHECK(labels.insert(o.text).second);
+    }
+  }
+}
+
+TEST_CASE("the kind of a setting follows from its type", "[write_allowlist]") {
+  CHECK(rct::write_kind(DataType::kBool) == WriteKind::kBool);
+  CHECK(rct::write_kind(DataType::kEnum) == WriteKind::kEnum);
+  CHECK(rct::write_kind(DataType::kFloat) == WriteKind::kNumber);
+  CHECK(rct::write_kind(DataType::kUint8) == WriteKind::kNumber);
+  CHECK(rct::write_kind(*rct::find_writable_key("grid_charging")) == WriteKind::kBool);
+  CHECK(rct::write_kind(*rct::find_writable_key("soc_min")) == WriteKind::kNumber);
 }
 
 TEST_CASE("interlocks are attached where protocol.md §13 and §14.2 need them",

@@ -45,18 +45,18 @@ struct WriteValueArgs {
 
 // The wire range of an entry as read-value shows values: "0.05..0.8 (5..80 %), step 0.01".
 std::string wire_range(const WritableEntry& e) {
-  switch (e.platform) {
-    case WritePlatform::kSwitch:
+  switch (write_kind(e)) {
+    case WriteKind::kBool:
       return "true, false";
-    case WritePlatform::kSelect: {
+    case WriteKind::kEnum: {
       std::string s;
-      for (const EnumEntry& o : select_options(e)) {
+      for (const EnumEntry& o : enum_options(e)) {
         if (!s.empty()) s += ", ";
         s += std::to_string(o.value) + " " + std::string(o.text);
       }
       return s;
     }
-    case WritePlatform::kNumber: {
+    case WriteKind::kNumber: {
       // Shortest text of the decimal (not float32) value: 0.05, not 0.05000000074505806.
       auto text = [](double v) {
         std::string t = format_double(v);
@@ -104,11 +104,11 @@ std::string help_footer() {
 std::string describe(const PreparedWrite& w) {
   const WritableEntry& e = *w.entry;
   std::string s = std::string(e.name) + " = " + value_text(w.value);
-  if (e.platform == WritePlatform::kSelect) {
+  if (write_kind(e) == WriteKind::kEnum) {
     s += " (" + w.text + ")";
-  } else if (e.platform == WritePlatform::kNumber && e.scale != 1.0) {
+  } else if (write_kind(e) == WriteKind::kNumber && e.scale != 1.0) {
     s += " (" + w.text + " " + std::string(e.unit) + ")";
-  } else if (e.platform == WritePlatform::kNumber && !e.unit.empty()) {
+  } else if (write_kind(e) == WriteKind::kNumber && !e.unit.empty()) {
     s += " " + std::string(e.unit);
   }
   return s;
