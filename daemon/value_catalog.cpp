@@ -29,7 +29,7 @@ constexpr double kMaxPowerW = 100'000.0;  // far above any RCT model (≤ 20 kW)
 
 // Indexed by Quantity. Units are HA's exact strings and frozen (conventions.md).
 // Deadbands are in published units and sit just above the measurement noise.
-const std::array<QuantityTraits, 19> kTraits = {{
+constexpr std::array<QuantityTraits, 19> kTraits = {{
     // kPower
     {Platform::kSensor, "power", "measurement", "W", 1, 0, Bounds{-kMaxPowerW, kMaxPowerW}, 1},
     // kApparentPower
