@@ -73,7 +73,12 @@ Client::Client(asio::io_context& io, const Registry& registry, ClientOptions opt
       rng_(options_.seed ? *options_.seed : std::random_device{}()) {}
 
 Client::~Client() {
-  stop();
+  // stop() runs the pending requests' callbacks (which must not throw) and cancels a timer (which
+  // throws only on a system error); neither may escape a destructor.
+  try {
+    stop();
+  } catch (...) {
+  }
 }
 
 void Client::start() {
@@ -113,12 +118,12 @@ void Client::connect() {
   }
   resolver_.async_resolve(
       options_.host, std::to_string(options_.port),
-      guarded([this](const std::error_code& ec, Tcp::resolver::results_type endpoints) {
-        on_resolved(ec, std::move(endpoints));
+      guarded([this](const std::error_code& ec, const Tcp::resolver::results_type& endpoints) {
+        on_resolved(ec, endpoints);
       }));
 }
 
-void Client::on_resolved(const std::error_code& ec, Tcp::resolver::results_type endpoints) {
+void Client::on_resolved(const std::error_code& ec, const Tcp::resolver::results_type& endpoints) {
   if (ec) {
     link_lost(LinkDownReason::kResolveFailed, ec);
     return;

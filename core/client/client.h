@@ -95,7 +95,7 @@ class Client {
 
   void submit(Request request, ReadCallback read_cb, WriteCallback write_cb);
   void connect();
-  void on_resolved(const std::error_code& ec, Tcp::resolver::results_type endpoints);
+  void on_resolved(const std::error_code& ec, const Tcp::resolver::results_type& endpoints);
   void on_connected(const std::error_code& ec, const Tcp::endpoint& endpoint);
   void start_read();
   void on_read(const std::error_code& ec, std::size_t size);
