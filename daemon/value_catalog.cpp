@@ -16,7 +16,7 @@ constexpr CatalogEntry kCatalog[] = {
 #include "daemon/value_catalog_data.inc"
 };
 
-// Signs as documented in conventions.md / protocol.md §15.2: grid power positive = import,
+// Signs as documented in docs/mqtt.md §2.2 / docs/protocol.md §15.2: grid power positive = import,
 // battery power positive = discharge. The split sensors are both ≥ 0.
 constexpr DerivedEntry kDerived[] = {
     {0x91617C58, "grid/import_power", "Grid import power", Derivation::kPositivePart},
@@ -27,7 +27,7 @@ constexpr DerivedEntry kDerived[] = {
 
 constexpr double kMaxPowerW = 100'000.0;  // far above any RCT model (≤ 20 kW)
 
-// Indexed by Quantity. Units are HA's exact strings and frozen (conventions.md).
+// Indexed by Quantity. Units are HA's exact strings and frozen (docs/mqtt.md §2.3).
 // Deadbands are in published units and sit just above the measurement noise.
 const std::array<QuantityTraits, 19> kTraits = {{
     // kPower
@@ -54,7 +54,7 @@ const std::array<QuantityTraits, 19> kTraits = {{
     {Platform::kSensor, "frequency", "measurement", "Hz", 1, 2, Bounds{0, 100}, 0.01},
     // kTemperature
     {Platform::kSensor, "temperature", "measurement", "°C", 1, 1, Bounds{-60, 200}, 0.1},
-    // kSoc: a 0..1 fraction on the wire (§15.2), % in HA.
+    // kSoc: a 0..1 fraction on the wire (docs/protocol.md §15.2), % in HA.
     {Platform::kSensor, "battery", "measurement", "%", 100, 0, Bounds{0, 1.01}, 0},
     // kFraction: efficiency may exceed 1 briefly after a calibration.
     {Platform::kSensor, "", "measurement", "%", 100, 1, Bounds{0, 2}, 0},
@@ -158,7 +158,8 @@ SensorSpec sensor_from_catalog(const CatalogEntry& e, DataType type) {
     s.counter = CounterKind::kLifetime;
     s.state_class = "total_increasing";
   } else if ((e.flags & kPeriodic) != 0) {
-    // total_increasing treats the drop at the period boundary as a meter reset (§15.3).
+    // total_increasing treats the drop at the period boundary as a meter reset
+    // (docs/protocol.md §15.3).
     s.counter = CounterKind::kPeriodic;
     s.state_class = "total_increasing";
   }

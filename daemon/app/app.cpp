@@ -179,7 +179,7 @@ void App::on_message(const MqttMessage& message) {
 void App::on_command(const CommandTarget& target, const MqttMessage& message) {
   if (stopping_) return;
   if (message.retained) {
-    // A retained command would be carried out again on every reconnect (conventions.md).
+    // A retained command would be carried out again on every reconnect (docs/mqtt.md §7.2).
     log_->info(
         "ignoring the retained command on {}: commands are never taken from the "
         "broker's retained store (clear it with an empty retained message)",

@@ -37,7 +37,7 @@ namespace rct::daemon {
 // Availability: `<base>/<serial>/status` goes online with the first valid answer and offline
 // once no valid answer arrived for offline_after (link down included), each once per
 // transition.
-// Writes (issue 6): commands for this inverter come from the App (handle_command); the
+// Writes (docs/writes.md): commands for this inverter come from the App (handle_command); the
 // VerifiedWriter validates, writes and reads back, one at a time; every command and outcome is
 // logged at info (the audit trail) and answered on .../set/result. With writes enabled the
 // allowed settings are polled and published on <base>/<serial>/settings/<key>. The dead-man
