@@ -67,7 +67,7 @@ struct MqttConfig {
   Millis connect_timeout{std::chrono::seconds{10}};
   Millis reconnect_min{std::chrono::seconds{1}};
   Millis reconnect_max{std::chrono::seconds{60}};
-  // Unchanged values are republished at least this often (conventions: at most 300 s).
+  // Unchanged values are republished at least this often (docs/mqtt.md §2.4: at most 300 s).
   std::chrono::seconds heartbeat{300};
   bool json_aggregate = false;  // also publish <base>/<serial>/state as one JSON object with "ts"
 
@@ -152,7 +152,7 @@ struct PollValue {
 };
 
 struct PollConfig {
-  bool defaults = true;  // poll the built-in default set (protocol.md §15.4)
+  bool defaults = true;  // poll the built-in default set (docs/protocol.md §15.4)
   Millis fast_interval{std::chrono::seconds{10}};      // power flows, SOC, voltages
   Millis slow_interval{std::chrono::seconds{60}};      // energy counters, temperatures
   Millis static_interval{std::chrono::seconds{3600}};  // identity, firmware, inventory
@@ -162,8 +162,9 @@ struct PollConfig {
   friend bool operator==(const PollConfig&, const PollConfig&) = default;
 };
 
-// [writes] (protocol.md §13, issue 6). Commands arrive on <base>/<serial>/settings/<key>/set;
-// the keys are those of the built-in allowlist (core/write_allowlist.h).
+// [writes] (docs/writes.md, docs/protocol.md §13). Commands arrive on
+// <base>/<serial>/settings/<key>/set; the keys are those of the built-in allowlist
+// (core/write_allowlist.h).
 struct WritesConfig {
   bool enabled = false;  // master switch; nothing is written while false
   bool dry_run = false;  // validate (interlock reads included) and log, send no WRITE

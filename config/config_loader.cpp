@@ -346,7 +346,8 @@ void Loader::read_mqtt(Section& s) {
     if (n != nullptr)
       diag_.error(*n, "mqtt.reconnect_max must not be less than mqtt.reconnect_min");
   }
-  // The heartbeat bounds expire_after (3x heartbeat) on the HA side; conventions cap it at 300 s.
+  // The heartbeat bounds expire_after (3x heartbeat) on the HA side; docs/mqtt.md §2.4 caps it
+  // at 300 s.
   s.get_whole_seconds("heartbeat", 10s, 300s, m.heartbeat);
   s.get_bool("json_aggregate", m.json_aggregate);
   if (const auto* t = s.get_table("tls")) {

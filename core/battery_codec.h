@@ -9,7 +9,7 @@
 
 namespace rct {
 
-// Battery module payloads (protocol.md §8.9). Unlike the rest of the protocol most fields are
+// Battery module payloads (docs/protocol.md §8.9). Unlike the rest of the protocol most fields are
 // little endian; the resistance is big endian. Decoders expect the exact size (payload_size_fits
 // is checked by decode_value); encoders write what a device sends, for the simulator.
 inline constexpr std::size_t kBatteryModuleStatusSize = kBatteryCells * 4;

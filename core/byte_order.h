@@ -8,7 +8,8 @@
 namespace rct {
 
 // Fixed-width loads from the start of `p` and appends to `out`. The protocol is big endian except
-// for the battery module payloads (protocol.md §8.9). Loads assume the caller checked the size.
+// for the battery module payloads (docs/protocol.md §8.9). Loads assume the caller checked the
+// size.
 
 inline std::uint16_t load_be16(std::span<const std::uint8_t> p) {
   return static_cast<std::uint16_t>((p[0] << 8) | p[1]);

@@ -6,7 +6,7 @@
 
 namespace rct {
 
-// Command byte of a frame (protocol.md §3.2). Reserved values (0x04, 0x07, 0x44, 0x47) are not
+// Command byte of a frame (docs/protocol.md §3.2). Reserved values (0x04, 0x07, 0x44, 0x47) are not
 // members: a byte that is not one of these is an invalid command.
 enum class Command : std::uint8_t {
   kRead = 0x01,

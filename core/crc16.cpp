@@ -10,7 +10,7 @@ constexpr std::size_t kSlices = 8;
 
 using Table = std::array<std::uint16_t, 256>;
 
-// kTables[0][i] = the 8-step MSB-first shift of i << 8 (protocol.md §5.1).
+// kTables[0][i] = the 8-step MSB-first shift of i << 8 (docs/protocol.md §5.1).
 // kTables[k][i] = the register after byte i followed by k zero bytes, starting from 0. The CRC is
 // linear, so 8 bytes (the register folded into the first two) are the XOR of 8 lookups.
 constexpr std::array<Table, kSlices> make_tables() {

@@ -6,7 +6,7 @@
 
 namespace rct {
 
-// Wire data type of an OID (protocol.md §8.1). A property of the OID, never of the frame.
+// Wire data type of an OID (docs/protocol.md §8.1). A property of the OID, never of the frame.
 enum class DataType {
   kUnknown,
   kBool,
@@ -26,12 +26,12 @@ enum class DataType {
   kBatteryModuleResistance,
 };
 
-// Lower-case names as in registry.tsv: "bool", "uint16", "float", "timeseries", "event_table",
-// "battery_module_status", "unknown".
+// Lower-case names, as rctclient's --type takes them (docs/rctclient.md): "bool", "uint16",
+// "float", "timeseries", "event_table", "battery_module_status", "unknown".
 std::string_view data_type_name(DataType t);
 std::optional<DataType> data_type_from_name(std::string_view name);
 
-// Payload-size check before decoding (protocol.md §8.11). A reply that fails it is the
+// Payload-size check before decoding (docs/protocol.md §8.11). A reply that fails it is the
 // "valid CRC, truncated payload" symptom and must be dropped.
 bool payload_size_fits(DataType t, std::size_t size);
 

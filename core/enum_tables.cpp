@@ -118,7 +118,7 @@ constexpr EnumEntry kReactivePowerMode[] = {
 };
 
 // wifi.sockb_protocol 0x0BA16A10. The vendor registry has no table for it; the values come from
-// its description (§8.4).
+// its description (docs/protocol.md §8.4).
 constexpr EnumEntry kPlantRole[] = {
     {0, "Standalone"},
     {1, "Master"},

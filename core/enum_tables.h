@@ -7,7 +7,7 @@
 
 namespace rct {
 
-// One value of an ENUM OID and its display text (protocol.md §15.6, §14.3).
+// One value of an ENUM OID and its display text (docs/protocol.md §15.6, §14.3).
 struct EnumEntry {
   std::uint8_t value = 0;
   std::string_view text;
@@ -18,7 +18,7 @@ struct EnumEntry {
 std::span<const EnumEntry> enum_entries(std::uint32_t oid);
 
 // Text for one value; nullopt when the OID has no table or the value is not in it (decoders then
-// publish the number, §8.4).
+// publish the number, docs/protocol.md §8.4).
 std::optional<std::string_view> enum_text(std::uint32_t oid, std::uint8_t value);
 
 }  // namespace rct

@@ -173,7 +173,7 @@ std::optional<DecodeEvent> FrameDecoder::scan_header() {
     const std::size_t length =
         header_size_ == 3 ? (std::size_t{header_[1]} << 8) | header_[2] : std::size_t{header_[1]};
     const std::size_t min_length = plant ? kAddressSize + kOidSize : kOidSize;
-    // A read never carries a payload (protocol.md §3.5): any other L means a mis-synced or
+    // A read never carries a payload (docs/protocol.md §3.5): any other L means a mis-synced or
     // malformed header, so it is rejected here rather than passed on as a frame no encoder makes.
     const bool read_with_payload = is_read(*command_of(header_[0])) && length != min_length;
     if (length < min_length || length > max_length_ || read_with_payload) {
@@ -236,10 +236,10 @@ std::optional<DecodeEvent> FrameDecoder::scan_body() {
   return complete();
 }
 
-// A bad command or length: report it and hunt again right after the start token (§7.2 step 3/4).
-// Re-hunting the examined header bytes can only find a start token that was escaped there (an
-// unescaped one ends the frame as truncated before); the bytes before that token, or all examined
-// bytes if there is none, are attributed to this outcome.
+// A bad command or length: report it and hunt again right after the start token
+// (docs/protocol.md §7.2 step 3/4). Re-hunting the examined header bytes can only find a start
+// token that was escaped there (an unescaped one ends the frame as truncated before); the bytes
+// before that token, or all examined bytes if there is none, are attributed to this outcome.
 DecodeEvent FrameDecoder::header_error(DecodeOutcome outcome) {
   DecodeEvent event;
   event.outcome = outcome;

@@ -38,9 +38,9 @@ struct DecodeEvent {
   std::uint16_t crc_calculated = 0;
 };
 
-// Incremental receiver after protocol.md §7.2: feed any chunking, pull outcomes. Resynchronises
-// on an unescaped start token, so a good frame after a truncated one is not lost. The escape
-// state survives chunk boundaries. Memory is bounded by the length cap.
+// Incremental receiver after docs/protocol.md §7.2: feed any chunking, pull outcomes.
+// Resynchronises on an unescaped start token, so a good frame after a truncated one is not lost.
+// The escape state survives chunk boundaries. Memory is bounded by the length cap.
 //
 // States: kHunt (looking for a start token; skipped bytes are only counted) → kHeader (start
 // token seen; unescaping command and length field into header_, raw bytes kept so that a bad

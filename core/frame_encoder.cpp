@@ -12,7 +12,8 @@ constexpr std::size_t kAddressSize = 4;
 constexpr std::size_t kShortMaxLength = 0xFF;
 constexpr std::size_t kLongMaxLength = 0xFFFF;
 
-// Writes `byte` at `p`, preceded by the escape token when it is a token value (protocol.md §4).
+// Writes `byte` at `p`, preceded by the escape token when it is a token value
+// (docs/protocol.md §4).
 std::uint8_t* put_escaped(std::uint8_t* p, std::uint8_t byte) {
   if (byte == kStartToken || byte == kEscapeToken) *p++ = kEscapeToken;
   *p++ = byte;

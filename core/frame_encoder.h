@@ -25,7 +25,7 @@ Result<void, EncodeError> encode_frame(const Frame& frame, std::vector<std::uint
 Result<std::vector<std::uint8_t>, EncodeError> encode_frame(const Frame& frame);
 
 // WRITE→LONG_WRITE / RESPONSE→LONG_RESPONSE (and plant forms) when the payload needs a 2-byte
-// length (protocol.md §3.6). Other commands are returned unchanged.
+// length (docs/protocol.md §3.6). Other commands are returned unchanged.
 Command command_for_payload(Command c, std::size_t payload_size);
 
 }  // namespace rct

@@ -6,8 +6,8 @@
 
 namespace rct {
 
-// What is installed (protocol.md §15.7). Read these at start-up and again every few hours to decide
-// which other OIDs are worth polling.
+// What is installed (docs/protocol.md §15.7). Read these at start-up and again every few hours to
+// decide which other OIDs are worth polling.
 enum class InventoryItem {
   kPvInputA,         // BOOL: PV generator on input A
   kPvInputB,         // BOOL: PV generator on input B

@@ -22,7 +22,7 @@ constexpr bool strictly_sorted_by_id() {
 // every id is unique.
 static_assert(strictly_sorted_by_id(), "core/registry_data.inc must be sorted by id, ids unique");
 static_assert(std::size(kOids) == 895,
-              "the vendor registry has 895 unique OIDs (protocol.md §15.1)");
+              "the vendor registry has 895 unique OIDs (docs/protocol.md §15.1)");
 
 }  // namespace
 

@@ -9,7 +9,7 @@
 
 namespace rct {
 
-// One object of the inverter (protocol.md §15). All fields point at static data.
+// One object of the inverter (docs/protocol.md §15). All fields point at static data.
 struct OidInfo {
   std::uint32_t id = 0;
   std::string_view name;   // "battery.soc"

@@ -8,8 +8,8 @@
 
 namespace rct {
 
-// Decoded values of every data type (protocol.md §8). ENUM and UNKNOWN get wrapper types so that
-// the variant alternative tells the data type apart from UINT8 / raw bytes. Equality compares
+// Decoded values of every data type (docs/protocol.md §8). ENUM and UNKNOWN get wrapper types so
+// that the variant alternative tells the data type apart from UINT8 / raw bytes. Equality compares
 // floats as floats (NaN != NaN); compare encodings to compare bit patterns.
 struct EnumValue {
   std::uint8_t value = 0;
@@ -21,7 +21,7 @@ struct RawBytes {
 };
 
 struct TimeSeriesPoint {
-  std::uint32_t timestamp = 0;  // Unix seconds as the device counts them (protocol.md §9.4)
+  std::uint32_t timestamp = 0;  // Unix seconds as the device counts them (docs/protocol.md §9.4)
   float value = 0.0f;
   bool operator==(const TimeSeriesPoint&) const = default;
 };
@@ -32,7 +32,7 @@ struct TimeSeries {
 };
 
 struct EventEntry {
-  std::uint32_t type = 0;  // low byte is the event type (protocol.md §10.2)
+  std::uint32_t type = 0;  // low byte is the event type (docs/protocol.md §10.2)
   std::uint32_t timestamp = 0;
   std::uint32_t element2 = 0;
   std::uint32_t element3 = 0;

@@ -142,7 +142,7 @@ Result<Bytes, ValueError> encode_value(DataType type, const Value& value) {
       // The bit pattern is kept, NaN payloads included (parse_value yields 7fc00000 for "nan").
       return encode_as<float>(value, [](float v) { return be32(std::bit_cast<std::uint32_t>(v)); });
     case DataType::kString: {
-      // UTF-8 bytes as they are, without a terminator, like the reference (protocol.md §8.6).
+      // UTF-8 bytes as they are, without a terminator, like the reference (docs/protocol.md §8.6).
       const auto* s = std::get_if<std::string>(&value);
       if (s == nullptr) return ValueError::kWrongType;
       // A longer string would not fit a LONG_WRITE frame.
@@ -151,8 +151,9 @@ Result<Bytes, ValueError> encode_value(DataType type, const Value& value) {
     }
     case DataType::kTimeSeries:
     case DataType::kEventTable:
-      // Response-only: the OIDs take an INT32 query timestamp as their request type (§8.10).
-      // The simulator builds answers with encode_timeseries / encode_event_table.
+      // Response-only: the OIDs take an INT32 query timestamp as their request type
+      // (docs/protocol.md §8.10). The simulator builds answers with encode_timeseries /
+      // encode_event_table.
       return ValueError::kNotEncodable;
     case DataType::kBatteryModuleStatus:
       return encode_as<BatteryModuleStatus>(value, encode_battery_module_status);

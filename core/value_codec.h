@@ -20,7 +20,7 @@ enum class ValueError {
 };
 std::string_view value_error_message(ValueError e);
 
-// Decode a payload with the OID's response type. Validates the size first (§8.11).
+// Decode a payload with the OID's response type. Validates the size first (docs/protocol.md §8.11).
 // STRING never fails on content: bytes up to the first NUL; valid UTF-8 is kept, any other
 // byte is taken as ISO-8859-1 and converted to UTF-8.
 Result<Value, ValueError> decode_value(DataType type, std::span<const std::uint8_t> payload);

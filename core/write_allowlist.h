@@ -16,7 +16,8 @@ namespace rct {
 // out. Only safety facts live here; how Home Assistant shows a setting (platform, entity name,
 // device class) is the daemon's (daemon/setting_presentation.h). The table is data
 // (core/write_allowlist_data.inc, checked at compile time); `com_service` (the flash / reset
-// trigger, §15.6) is deliberately absent, and a static_assert and a unit test keep it so.
+// trigger, docs/protocol.md §15.6) is deliberately absent, and a static_assert and a unit test keep
+// it so.
 
 // How a command's value is read and checked (write_validation.h). It follows from the OID's
 // type, so it is not a column of the table.
@@ -30,8 +31,9 @@ enum class WriteKind {
 // (write_validation.h). Bit flags of WritableEntry::interlocks.
 enum class Interlock : unsigned {
   // power_mng.soc_strategy: any strategy but Internal only while battery.bat_status is 0; the
-  // battery is calibrating or balancing otherwise (§14.2; evcc refuses the same). Internal is
-  // always allowed: it hands control back to the inverter and is the dead-man's revert target.
+  // battery is calibrating or balancing otherwise (docs/protocol.md §14.2; evcc refuses the same).
+  // Internal is always allowed: it hands control back to the inverter and is the dead-man's revert
+  // target.
   kBatteryIdle = 1u << 0,
   // power_mng.soc_strategy = External only while power_mng.battery_power_extern is 0, so that the
   // switch does not apply a power left over from an earlier session.
@@ -44,7 +46,8 @@ enum class Interlock : unsigned {
   // The new power_mng.soc_max must not be below the current soc_min nor soc_min_island.
   kNotBelowSocMins = 1u << 4,
   // power_mng.soc_min must not exceed the current battery.soc: the inverter would charge the
-  // battery up to it, from the grid if need be (9.6 kW seen, evcc #31280; protocol.md §13).
+  // battery up to it, from the grid if need be (9.6 kW seen on a real system;
+  // docs/protocol.md §13).
   kNotAboveSoc = 1u << 5,
 };
 inline constexpr unsigned kNoInterlocks = 0;
@@ -128,10 +131,11 @@ inline constexpr std::uint32_t kOidBatteryPowerExtern = 0xBD008E29;  // W, posit
 inline constexpr std::uint32_t kOidSocMin = 0xCE266F0F;
 inline constexpr std::uint32_t kOidSocMax = 0x97997C93;
 inline constexpr std::uint32_t kOidSocMinIsland = 0x8EBF9574;
-// The flash / reset trigger (§13, §15.6): never writable. Named so tests can say so.
+// The flash / reset trigger (docs/protocol.md §13, §15.6): never writable. Named so tests can say
+// so.
 inline constexpr std::uint32_t kOidComService = 0x8FC89B10;
 
-// power_mng.soc_strategy values (§15.6).
+// power_mng.soc_strategy values (docs/protocol.md §15.6).
 inline constexpr std::uint8_t kStrategyExternal = 2;
 inline constexpr std::uint8_t kStrategyInternal = 4;  // the device default
 

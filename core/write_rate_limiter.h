@@ -10,7 +10,7 @@
 
 namespace rct {
 
-// At most one WRITE per OID within `min_interval` (conventions.md: writes are rate-limited).
+// At most one WRITE per OID within `min_interval` (docs/mqtt.md §7.3: writes are rate-limited).
 // Counts writes that went on the wire, not refused requests, so a request refused by an
 // interlock can be repeated at once. Pure: the caller passes `now` (steady time). Holds one time
 // per OID written, so it is bounded by the allowlist.

@@ -13,7 +13,7 @@
 
 namespace rct {
 
-// Pure validation of a requested write (protocol.md §13): allowlist, policy, parsing, bounds,
+// Pure validation of a requested write (docs/protocol.md §13): allowlist, policy, parsing, bounds,
 // step, enum, and the interlocks against values read from the device just before. Nothing here
 // sends anything; core/client/verified_write.h runs the whole sequence.
 

@@ -68,7 +68,7 @@ Entity setting_entity(const DiscoverySettings& s, std::string_view serial, const
   Json j = identity(serial, object_id, platform, look.label);
   j["state_topic"] = setting_topic(s.base_topic, serial, e.key);
   j["command_topic"] = setting_command_topic(s.base_topic, serial, e.key);
-  j["qos"] = 1;  // commands at QoS 1 (conventions.md)
+  j["qos"] = 1;  // commands at QoS 1 (docs/mqtt.md §7.2)
   switch (write_kind(e)) {
     case WriteKind::kNumber:
       j["min"] = number(e.min);

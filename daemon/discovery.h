@@ -15,7 +15,7 @@
 // Home Assistant MQTT discovery as pure functions: poll list + inventory + settings → topics
 // and JSON payloads (full key names, compact JSON). Retained, QoS 1, published on start, on
 // every MQTT (re)connect, on HA's birth message and when the poll list changes; never per
-// state update (conventions.md).
+// state update (docs/mqtt.md §6.4).
 //
 // Device mode (default, HA ≥ 2024.12): one message on
 //   <prefix>/device/rct2mqtt_<serial>/config  with device, origin, availability, components.

@@ -11,7 +11,7 @@
 namespace rct::daemon {
 
 // What the daemon has learned about one inverter's hardware from the inventory OIDs
-// (core/inventory.h, protocol.md §15.7). nullopt / empty: not read (yet) or not answered.
+// (core/inventory.h, docs/protocol.md §15.7). nullopt / empty: not read (yet) or not answered.
 struct Inventory {
   std::optional<bool> pv_input_a;
   std::optional<bool> pv_input_b;

@@ -53,28 +53,28 @@ enum class Quantity {
 };
 std::string_view quantity_name(Quantity q);
 
-// Sign handling before scaling (protocol.md §15.2).
+// Sign handling before scaling (docs/protocol.md §15.2).
 enum class Sign {
   kAsIs,
   kAbsolute,  // energy.e_grid_feed_*: the device reports feed-in as negative numbers
 };
 
-// A sensor computed from its item's reading instead of showing it (conventions: non-negative
-// split power sensors; the signed source is published too).
+// A sensor computed from its item's reading instead of showing it (docs/mqtt.md §2.2:
+// non-negative split power sensors; the signed source is published too).
 enum class Derivation {
   kNone,
   kPositivePart,  // max(x, 0): grid import, battery discharge
   kNegativePart,  // max(-x, 0): grid export, battery charge
 };
 
-// Counter semantics for the counter guard (daemon/value_policy.h, protocol.md §15.3).
+// Counter semantics for the counter guard (daemon/value_policy.h, docs/protocol.md §15.3).
 enum class CounterKind {
   kNone,
   kLifetime,  // total_increasing that never decreases, across restarts too
   kPeriodic,  // day/month/year: rises within its period, drops to about 0 at the boundary
 };
 
-// Hardware a value needs (protocol.md §15.7); values whose hardware is absent are not polled.
+// Hardware a value needs (docs/protocol.md §15.7); values whose hardware is absent are not polled.
 enum class Requirement { kNone, kPvInputA, kPvInputB, kBattery, kPowerSwitch };
 std::string_view requirement_name(Requirement r);
 
@@ -118,7 +118,7 @@ struct PollItem {
   std::string name;                    // registry name, or "0x...." for an unknown OID
   PollClass poll_class = PollClass::kSlow;
   Millis interval{0};      // 0: read once (and again after every reconnect)
-  bool inventory = false;  // protocol.md §15.7: read before everything else
+  bool inventory = false;  // docs/protocol.md §15.7: read before everything else
   Requirement requirement = Requirement::kNone;
   std::vector<SensorSpec> sensors;  // empty for inventory OIDs nobody publishes
 

@@ -8,7 +8,7 @@
 
 namespace rct::daemon {
 
-// The optional JSON aggregate on <base>/<serial>/state (conventions.md): every current value
+// The optional JSON aggregate on <base>/<serial>/state (docs/mqtt.md §4): every current value
 // in one object, nested by key level ("battery/soc" → {"battery": {"soc": 56.3}}), plus "ts",
 // the wall-clock time of the poll as ISO 8601 UTC with milliseconds
 // ("2024-05-01T12:00:00.250Z"). Numbers are JSON numbers, flags JSON booleans, texts strings.

@@ -3,7 +3,7 @@
 #include <string>
 #include <string_view>
 
-// The MQTT topic layout (conventions.md, binding):
+// The MQTT topic layout (docs/mqtt.md §1; part of the interface):
 //   <base>/bridge/status          bridge LWT, retained online/offline, QoS 1
 //   <base>/<serial>/status        inverter reachability, retained online/offline, QoS 1
 //   <base>/<serial>/<key>         one plain retained value per topic ("battery/soc" → 56.3)

@@ -194,7 +194,7 @@ constexpr TraitsRow traits_row(Quantity q) {
               .bounds = Bounds{.min = -60, .max = 200},
               .deadband = 0.1};
     case Q::kSoc:
-      // A 0..1 fraction on the wire (§15.2), % in Home Assistant.
+      // A 0..1 fraction on the wire (docs/protocol.md §15.2), % in Home Assistant.
       return {.platform = kSensor,
               .device_class = "battery",
               .state_class = kMeasurement,
@@ -443,7 +443,8 @@ SensorSpec sensor_from_catalog(const CatalogEntry& e, DataType type) {
     s.counter = CounterKind::kLifetime;
     s.state_class = ha::kTotalIncreasing;
   } else if ((e.flags & kPeriodic) != 0) {
-    // total_increasing treats the drop at the period boundary as a meter reset (§15.3).
+    // total_increasing treats the drop at the period boundary as a meter reset
+    // (docs/protocol.md §15.3).
     s.counter = CounterKind::kPeriodic;
     s.state_class = ha::kTotalIncreasing;
   }

@@ -8,9 +8,10 @@
 #include "core/data_type.h"
 #include "daemon/poll_item.h"
 
-// The default poll set (protocol.md §15.4) as data: which OIDs a home-energy user wants, under
-// which MQTT key and entity name, how often, and what they mean. The Home Assistant vocabulary
-// of each row follows from its Quantity (quantity_traits); rows only say what differs.
+// The default poll set (docs/protocol.md §15.4, docs/mqtt.md §2.6) as data: which OIDs a
+// home-energy user wants, under which MQTT key and entity name, how often, and what they mean. The
+// Home Assistant vocabulary of each row follows from its Quantity (quantity_traits); rows only say
+// what differs.
 
 namespace rct::daemon {
 
@@ -23,7 +24,7 @@ inline constexpr unsigned kAbsolute = 1u << 4;    // publish |value| (feed-in co
 
 struct CatalogEntry {
   std::uint32_t oid = 0;
-  std::string_view key;   // topic below <base>/<serial>/ (conventions: lower case, '/' levels)
+  std::string_view key;   // topic below <base>/<serial>/ (docs/mqtt.md §1: lower case, '/' levels)
   std::string_view name;  // short HA entity name; never repeats the device name
   Quantity quantity = Quantity::kNumber;
   PollClass poll = PollClass::kSlow;
@@ -31,8 +32,8 @@ struct CatalogEntry {
   unsigned flags = 0;
 };
 
-// A non-negative split of a signed power value (conventions.md: "non-negative split
-// import/export and charge/discharge power sensors, with documented signs").
+// A non-negative split of a signed power value (docs/mqtt.md §2.2: grid import / export and
+// battery charge / discharge beside the signed sensor).
 struct DerivedEntry {
   std::uint32_t source_oid = 0;
   std::string_view key;

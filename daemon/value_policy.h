@@ -24,8 +24,8 @@
 // A rejected reading publishes nothing; the last good value stays (HA's expire_after marks
 // it stale if nothing good arrives for long).
 //
-// Counter guard (conventions.md: lifetime counters never publish 0 or a decrease; protocol.md
-// §15.3). Values are compared in the OID's units after the sign rule.
+// Counter guard (docs/mqtt.md §2.5: lifetime counters never publish 0 or a decrease;
+// docs/protocol.md §15.3). Values are compared in the OID's units after the sign rule.
 //   Lifetime (total_increasing totals):
 //     - 0 or less is never published;
 //     - a value below the last accepted total is never published, however long it persists
@@ -74,8 +74,8 @@ std::string_view rejection_name(Rejection r);
 using CounterTotals = std::map<std::uint32_t, double>;
 
 struct PolicySettings {
-  // Unchanged values are republished this often when readings keep arriving (conventions:
-  // at most 300 s).
+  // Unchanged values are republished this often when readings keep arriving
+  // (docs/mqtt.md §2.4: at most 300 s).
   Duration heartbeat = std::chrono::seconds{300};
 };
 

@@ -9,8 +9,8 @@
 #include "core/text_parse.h"  // loggable()
 #include "daemon/instant.h"
 
-// The MQTT side of a write (issue 6), as pure functions: which setting a command topic names,
-// what its payload asks for, and the JSON answer on .../set/result. The write itself is
+// The MQTT side of a write (docs/mqtt.md §7), as pure functions: which setting a command topic
+// names, what its payload asks for, and the JSON answer on .../set/result. The write itself is
 // core/client/verified_writer.h's; the session (daemon/app) glues the two.
 //
 // Command payloads (QoS 1; retained ones are ignored by the caller):

@@ -11,7 +11,7 @@ struct BackoffOptions {
   Duration initial = std::chrono::seconds(1);
   Duration max = std::chrono::seconds(60);
   // When the inverter has been unreachable for long (no battery: it is off at night,
-  // protocol.md §17.9), retries slow down further, up to this cap.
+  // docs/protocol.md §17.9), retries slow down further, up to this cap.
   Duration long_outage_max = std::chrono::seconds(300);
   Duration long_outage_after = std::chrono::minutes(10);
   // Each delay is drawn uniformly from [(1 − jitter) × base, base], so clients that lost the

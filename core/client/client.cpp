@@ -427,7 +427,7 @@ void Client::read_plant(std::uint32_t address, std::uint32_t oid, ReadCallback c
 }
 
 void Client::query(std::uint32_t oid, std::uint32_t timestamp, ReadCallback callback) {
-  // T goes out as INT32, the request type of every history OID (protocol.md §8.10).
+  // T goes out as INT32, the request type of every history OID (docs/protocol.md §8.10).
   auto payload = encode_value(DataType::kInt32, static_cast<std::int32_t>(timestamp));
   if (!payload) {
     if (callback) {

@@ -65,21 +65,24 @@ class Client {
   // READ; the callback gets the value of the first acceptable answer.
   void read(std::uint32_t oid, ReadCallback callback);
   void read(std::string_view name, ReadCallback callback);  // kUnknownOid for a name not known
-  // PLANT_READ through the plant leader, answered by the device at `address` (protocol.md §12).
+  // PLANT_READ through the plant leader, answered by the device at `address`
+  // (docs/protocol.md §12).
   void read_plant(std::uint32_t address, std::uint32_t oid, ReadCallback callback);
 
-  // One history query (WRITE of T to a time-series or event-table OID, §9.1): the answer's value
-  // is a TimeSeries or EventTable holding what the device sent before T.
+  // One history query (WRITE of T to a time-series or event-table OID, docs/protocol.md §9.1): the
+  // answer's value is a TimeSeries or EventTable holding what the device sent before T.
   void query(std::uint32_t oid, std::uint32_t timestamp, ReadCallback callback);
-  // All samples with from ≤ timestamp ≤ to, paging backwards from `to` (§9.2). Timestamps are
-  // device seconds (local time as if UTC, §9.4).
+  // All samples with from ≤ timestamp ≤ to, paging backwards from `to` (docs/protocol.md §9.2).
+  // Timestamps are device seconds (local time as if UTC, docs/protocol.md §9.4).
   void query_timeseries(std::uint32_t oid, std::uint32_t from, std::uint32_t to,
                         TimeSeriesCallback callback);
-  // The event table `logger.error_log_time_stamp` between from and to, paging backwards (§10).
+  // The event table `logger.error_log_time_stamp` between from and to, paging backwards
+  // (docs/protocol.md §10).
   void query_events(std::uint32_t from, std::uint32_t to, EventTableCallback callback);
 
   // WRITE (or PLANT_WRITE with `address`) of an encoded payload. The callback reports that the
-  // frame went on the wire; the device does not acknowledge writes (§13): read back to verify.
+  // frame went on the wire; the device does not acknowledge writes (docs/protocol.md §13): read
+  // back to verify.
   void write(std::uint32_t oid, std::vector<std::uint8_t> payload, WriteCallback callback,
              std::optional<std::uint32_t> address = std::nullopt);
 

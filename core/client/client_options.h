@@ -16,11 +16,12 @@ struct ClientOptions {
   std::string host;
   std::uint16_t port = 8899;
   Duration connect_timeout = std::chrono::seconds(5);  // resolve + TCP connect
-  Duration request_timeout = std::chrono::seconds(2);  // per attempt (protocol.md §7.4)
-  std::size_t window = 1;  // requests awaiting a reply at once; >1 risks cut replies (§17.2)
-  unsigned retries = 2;    // re-sends after a timeout
-  // A missing answer is normal (§7.4); only this many timeouts in a row without any completed
-  // request close and reopen the connection.
+  Duration request_timeout = std::chrono::seconds(2);  // per attempt (docs/protocol.md §7.4)
+  // requests awaiting a reply at once; >1 risks cut replies (docs/protocol.md §17.2)
+  std::size_t window = 1;
+  unsigned retries = 2;  // re-sends after a timeout
+  // A missing answer is normal (docs/protocol.md §7.4); only this many timeouts in a row without
+  // any completed request close and reopen the connection.
   unsigned max_consecutive_timeouts = 10;
   // Decoder errors (bad CRC, bad command or length, cut frames) since the last good frame that
   // close and reopen the connection.

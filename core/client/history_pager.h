@@ -10,12 +10,12 @@
 
 namespace rct::client {
 
-// Backwards paging over time-series and event-table answers (protocol.md §9.2, §10.1): the first
-// query asks for T = `to`; each answer brings entries up to T; the next T is the oldest timestamp
-// of the answer. Paging stops when an answer brings nothing older than its T, when it reaches
-// `from`, or after `max_pages`. Duplicates at page boundaries are dropped. Pure.
-// Limit of the protocol, not of this pager: when a whole answer is taken by entries stamped
-// exactly T, nothing older can be asked for (there is no offset), so paging stops there.
+// Backwards paging over time-series and event-table answers (docs/protocol.md §9.2, §10.1): the
+// first query asks for T = `to`; each answer brings entries up to T; the next T is the oldest
+// timestamp of the answer. Paging stops when an answer brings nothing older than its T, when it
+// reaches `from`, or after `max_pages`. Duplicates at page boundaries are dropped. Pure. Limit of
+// the protocol, not of this pager: when a whole answer is taken by entries stamped exactly T,
+// nothing older can be asked for (there is no offset), so paging stops there.
 //
 // States: paging (next_query() is the T to send) → done (result() is final).
 class TimeSeriesPager {

@@ -136,7 +136,7 @@ FrameResult RequestTracker::on_frame(const FrameView& frame, TimePoint now) {
                          [&](const Entry& e) { return same_key(e, frame.oid, frame.address); });
   if (it != in_flight_.end()) {
     if (!payload_size_fits(it->response_type, frame.payload.size())) {
-      // Valid CRC over a cut payload (protocol.md §17.2): never a value; the request stays
+      // Valid CRC over a cut payload (docs/protocol.md §17.2): never a value; the request stays
       // outstanding and is retried when its deadline passes.
       ++stats_.truncated;
       return {FrameVerdict::kTruncated, it->id, std::nullopt};

@@ -21,8 +21,9 @@ namespace rct::client {
 // What a request asks of the device, and so which reply completes it.
 enum class RequestKind {
   kRead,  // READ / PLANT_READ: completed by a (PLANT_)(LONG_)RESPONSE for the OID (and address)
-  kQuery,  // WRITE of an INT32 timestamp T to a time-series / event-table OID (protocol.md §9–10):
-           // completed by a response for the OID whose payload echoes T
+  // WRITE of an INT32 timestamp T to a time-series / event-table OID (docs/protocol.md §9–10):
+  // completed by a response for the OID whose payload echoes T
+  kQuery,
   kWrite,  // WRITE / PLANT_WRITE: no reply is defined; done once handed to the wire
 };
 
@@ -36,7 +37,7 @@ struct Request {
 using RequestId = std::uint64_t;
 
 struct TrackerOptions {
-  std::size_t window = 1;  // requests awaiting a reply at once (protocol.md §18.2)
+  std::size_t window = 1;  // requests awaiting a reply at once (docs/protocol.md §18.2)
   Duration timeout = std::chrono::seconds(2);
   unsigned retries = 2;          // re-sends after a timeout before giving up with kTimeout
   std::size_t max_queued = 256;  // requests waiting for their turn (not yet on the wire)
@@ -59,7 +60,7 @@ struct FrameView {
   std::span<const std::uint8_t> payload;
 };
 
-// What became of a frame (protocol.md §7.3, §18.6). Only kCompleted and kUnsolicited carry a
+// What became of a frame (docs/protocol.md §7.3, §18.6). Only kCompleted and kUnsolicited carry a
 // reading; everything else is dropped and counted.
 enum class FrameVerdict {
   kCompleted,    // answered an outstanding request

@@ -17,7 +17,7 @@
 
 namespace rct::client {
 
-// Timing of the read-back that confirms a write (protocol.md §13: no acknowledgement exists).
+// Timing of the read-back that confirms a write (docs/protocol.md §13: no acknowledgement exists).
 struct VerifyOptions {
   Duration readback_delay = std::chrono::milliseconds(500);     // after the WRITE went out
   Duration readback_interval = std::chrono::milliseconds(500);  // between read-backs

@@ -6,8 +6,8 @@
 
 namespace rct {
 
-// JSON view of a decoded value, in the layout of the reference vectors (README of
-// reference/vectors): scalars as JSON scalars, floats widened to double (NaN/Inf → null),
+// JSON view of a decoded value, in the layout of the reference vectors the tests compare
+// with (docs/testing.md §3): scalars as JSON scalars, floats widened to double (NaN/Inf → null),
 // strings as text, structured types as objects with *_iso timestamps and float bit patterns.
 // Raw bytes (UNKNOWN) as a lowercase hex string.
 nlohmann::json value_to_json(const Value& value);

@@ -35,7 +35,8 @@ namespace {
 
 using rct::test::oid_of;
 
-// Types whose payload size is fixed (protocol.md §8.11): a cut payload can always be told apart.
+// Types whose payload size is fixed (docs/protocol.md §8.11): a cut payload can always be told
+// apart.
 bool fixed_size(DataType t) {
   switch (t) {
     case DataType::kBool:
@@ -522,7 +523,7 @@ TEST_CASE("strings, battery modules and paged time series come through split and
   check_only_intact_values(*rig.sim, p, h.observer);
   CHECK(std::get<std::string>(p.values.at(oid_of("android_description")).value) == "PS 6.0 BA3L");
 
-  // Three pages of 8 samples back from the device's now (5-minute samples, §9.3).
+  // Three pages of 8 samples back from the device's now (5-minute samples, docs/protocol.md §9.3).
   const auto to = static_cast<std::uint32_t>(rig.sim->device_now());
   const std::uint32_t from = to - 3 * 8 * 300 + 1;
   std::optional<rct::Result<rct::TimeSeries, ClientError>> series;

@@ -126,7 +126,8 @@ TEST_CASE("a truncated reply with a valid CRC is never handed up; the retry gets
   std::atomic<int> asked{0};
   FakePeer peer([&](const Frame& f, std::size_t) {
     if (f.oid != kSoc) return FakePeer::Reply{};
-    // First answer cut after 2 payload bytes, CRC computed over what was sent (§17.2).
+    // First answer cut after 2 payload bytes, CRC computed over what was sent
+    // (docs/protocol.md §17.2).
     if (asked++ == 0) return reply(device_reply(kSoc, hex_bytes("3e99")));
     return reply(device_reply(kSoc, kSocPayload));
   });
@@ -472,7 +473,8 @@ TEST_CASE("a time-series query pages backwards and returns the range without dup
     const std::uint32_t t = query_time(f);
     auto payload = dev.answer(t);
     std::lock_guard lock(m);
-    if (cut_once[t]++ == 0 && payload.size() > 12) payload.resize(payload.size() - 3);  // §9.6
+    // docs/protocol.md §9.6
+    if (cut_once[t]++ == 0 && payload.size() > 12) payload.resize(payload.size() - 3);
     return reply(device_reply(kSocLog, payload, Command::kLongResponse));
   });
   ClientHarness h(fast_options(peer.port()));
@@ -594,7 +596,7 @@ TEST_CASE("under random faults, every reading handed up is one the peer sent int
         r.bytes = concat({hex_bytes("2b2d2b0012"), good(f.oid)});
         r.chunk = 1;
         break;
-      case 5:  // the start of an answer cut off by the next frame (§7.2 resync)
+      case 5:  // the start of an answer cut off by the next frame (docs/protocol.md §7.2 resync)
         r.bytes = concat({std::vector<std::uint8_t>{0x2B, 0x05, 0x08, 0x95}, good(f.oid)});
         break;
       case 6:  // a cut reply for the OID, then an intact one

@@ -1,7 +1,7 @@
-// Writes end to end (issue 6): commands published with mosquitto_pub to the real rct2mqtt, which
-// validates, writes to the simulator and reads back; answers and states observed with
-// mosquitto_sub; what reached the inverter checked in the simulator's record of received frames
-// and by reading it with a client of our own. Every wait has a deadline; nothing sleeps.
+// Writes end to end (docs/writes.md): commands published with mosquitto_pub to the real rct2mqtt,
+// which validates, writes to the simulator and reads back; answers and states observed with
+// mosquitto_sub; what reached the inverter checked in the simulator's record of received frames and
+// by reading it with a client of our own. Every wait has a deadline; nothing sleeps.
 #include <chrono>
 #include <functional>
 #include <nlohmann/json.hpp>

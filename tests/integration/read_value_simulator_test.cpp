@@ -132,7 +132,7 @@ TEST_CASE("read-value against the simulator prints a time series as CSV lines",
   const auto rows = split_lines(r.out);
   REQUIRE(rows.size() >= 2);
   CHECK(rows[0] == "timestamp,value");
-  // Device time is local time as if UTC (protocol.md §9.4): allow a day either way of now.
+  // Device time is local time as if UTC (docs/protocol.md §9.4): allow a day either way of now.
   const auto now = static_cast<long long>(std::time(nullptr));
   const std::regex row("([0-9]+),(" + std::string("-?[0-9][0-9.e+-]*") + ")");
   for (std::size_t i = 1; i < rows.size(); ++i) {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Tests the built .deb on this machine, without a running systemd (docs: conventions 5.3):
+# Tests the built .deb on this machine, without a running systemd (docs/packaging.md §7):
 #   1. archive contents, control data (Depends covers every library the daemon links), conffiles,
 #      lintian without errors
 #   2. dpkg -i: service user, conffile owner and mode, enable link, installed unit (verify,

@@ -111,7 +111,7 @@ TEST_CASE("battery.tsv payloads decode as the reference shows", "[battery][vecto
   CHECK(error_rows == 5);
 }
 
-TEST_CASE("the battery examples of protocol.md decode", "[battery]") {
+TEST_CASE("the battery examples of docs/protocol.md §8.9 decode", "[battery]") {
   // Cell record 19 f6 0c 00: 25 °C, 0x0CF6 = 3318 mV (little endian), status 0.
   std::vector<std::uint8_t> status_payload;
   for (std::size_t i = 0; i < rct::kBatteryCells; ++i) {

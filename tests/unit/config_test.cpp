@@ -23,7 +23,7 @@ namespace {
 
 using rct::test::TempDir;
 
-// A few registry entries (names and OIDs from protocol.md §15.4) stand in for the registry.
+// A few registry entries (names and OIDs from docs/protocol.md §15.4) stand in for the registry.
 rct::ValueCatalog small_catalog() {
   static const std::set<std::string, std::less<>> names{
       "battery.soc", "g_sync.p_ac_grid_sum_lp", "power_mng.soc_min", "energy.e_grid_feed_total"};

@@ -12,7 +12,7 @@ using rct::test::hex_bytes;
 
 namespace {
 
-// protocol.md §5.2, the RCT column (with the odd-length padding).
+// docs/protocol.md §5.2, the RCT column (with the odd-length padding).
 struct WorkedExample {
   const char* input_hex;
   std::uint16_t crc;

@@ -274,7 +274,7 @@ TEST_CASE("the states the value policy produces pass ha-discovery-check --states
   }
 }
 
-TEST_CASE("entities carry ids, availability and expiry as conventions.md asks", "[discovery]") {
+TEST_CASE("entities carry ids, availability and expiry as docs/mqtt.md asks", "[discovery]") {
   const auto build =
       rct::daemon::build_discovery(settings(), inventory(), default_items(), nullptr);
   REQUIRE(build.messages.size() == 1);

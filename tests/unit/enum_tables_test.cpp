@@ -42,7 +42,7 @@ TEST_CASE("values outside a table and OIDs without one have no text", "[enum_tab
   CHECK(rct::enum_entries(0x00000000).empty());
 }
 
-TEST_CASE("tables have the sizes of protocol.md 15.6", "[enum_tables]") {
+TEST_CASE("tables have the sizes of docs/protocol.md §15.6", "[enum_tables]") {
   CHECK(rct::enum_entries(0x5F33284E).size() == 14);
   CHECK(rct::enum_entries(0xF168B748).size() == 6);
   CHECK(rct::enum_entries(0x682CDDA1).size() == 8);

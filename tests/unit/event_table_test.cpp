@@ -66,15 +66,16 @@ EventTable decode_ok(const std::vector<std::uint8_t>& payload) {
 
 }  // namespace
 
-// Quirk decisions (protocol.md §8.8: "return the query timestamp from offset 0 and keep all
-// entries in order"):
+// Quirk decisions (docs/protocol.md §8.8: the head timestamp is the query timestamp at offset
+// 0, and every entry is kept, in order):
 // - returned_timestamp_is_last_entry: our table timestamp is the header word. On these rows we
 //   check it against `header_timestamp`, check that the reference's `library_timestamp` is the
 //   last payload entry's time (so the row really shows the bug), and compare everything else.
 // - duplicate_timestamps_collapse: we keep every entry; collapsing ours the reference's way must
 //   give the reference's entry list.
 // - entry_type_range_checked: we accept entry types above 0xFF (only the low byte has meaning,
-//   §10.2), so these `error` rows decode, keep the type word as sent and re-encode exactly.
+//   docs/protocol.md §10.2), so these `error` rows decode, keep the type word as sent and re-encode
+//   exactly.
 TEST_CASE("event_table.tsv payloads decode per the protocol", "[event_table][vectors]") {
   const auto shared = rct::test::shared_dir();
   if (!shared) {
@@ -146,9 +147,9 @@ TEST_CASE("event_table.tsv payloads decode per the protocol", "[event_table][vec
   CHECK(type_range_rows == 2);
 }
 
-TEST_CASE("the event table example of protocol.md decodes", "[event_table]") {
+TEST_CASE("the event table example of docs/protocol.md §10.1 decodes", "[event_table]") {
   // A parameter change (0x73) of OID 0x8FC89B10 from 0 to 5, then a grid loss (0x5A) from
-  // 1699980000 to 1699980100, case 3 (protocol.md §10.1).
+  // 1699980000 to 1699980100, case 3 (docs/protocol.md §10.1).
   const auto payload = rct::test::hex_bytes(
       "6553f100"
       "000000736553c9f08fc89b100000000000000005"

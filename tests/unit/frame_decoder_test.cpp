@@ -200,15 +200,16 @@ TEST_CASE("the decoder reproduces every untagged case of frames_decode.tsv", "[f
 
 // Quirk decisions (the reference's defects are not copied; the protocol is followed):
 // - short_length_field (P050–P052): L < 4 is rejected as soon as the length field is complete
-//   (protocol.md §3.1 "a smaller value is a broken frame", §7.2 step 4). The outcome takes the
+//   (docs/protocol.md §3.1, §7.2 step 4: such a frame is broken). The outcome takes the
 //   start token, command and length byte; the rest is hunted again. The reference instead reads
 //   on to byte 8 (or, for L = 3, accepts a frame whose CRC overlaps the OID).
-// - command_ff_accepted (P053): 0xFF is not a command (§3.2) → invalid_command after 2 bytes.
+// - command_ff_accepted (P053): 0xFF is not a command (docs/protocol.md §3.2) → invalid_command
+//   after 2 bytes.
 // - no_resync_on_start_token (P054) and unescaped_start_token_in_body (P055): an unescaped 0x2B
-//   inside a frame ends it as truncated (incomplete) and starts the next frame (§4, §7.2 step 2),
-//   so the good frames that the reference swallows come out. In P055 the rest, 2b 01 75 06, is
-//   a READ claiming L = 0x75: a READ has no payload (§3.5), so it is length_exceeded at once
-//   and the 06 after it is no frame.
+//   inside a frame ends it as truncated (incomplete) and starts the next frame
+//   (docs/protocol.md §4, §7.2 step 2), so the good frames that the reference swallows come out. In
+//   P055 the rest, 2b 01 75 06, is a READ claiming L = 0x75: a READ has no payload
+//   (docs/protocol.md §3.5), so it is length_exceeded at once and the 06 after it is no frame.
 // - plant_long_1byte_length (P056): compatible with the protocol. Read with its 2-byte length
 //   field the frame claims L = 0x0E00, within the cap, and the stream ends first: incomplete, 19
 //   bytes, as the row says. Asserted as it stands.
@@ -282,7 +283,7 @@ struct WireCase {
   std::vector<Expect> expected;
 };
 
-// protocol.md §19 (TC24 has its own test case below).
+// docs/protocol.md §19 (TC24 has its own test case below).
 std::vector<WireCase> wire_cases() {
   const std::string tc05_payload = "505320362e30204241334c" + repeat("00", 53);
   const std::string tc26 =
@@ -380,7 +381,8 @@ std::vector<WireCase> wire_cases() {
 
 }  // namespace
 
-TEST_CASE("the decoder handles the wire-level test cases of protocol.md §19", "[frame_decoder]") {
+TEST_CASE("the decoder handles the wire-level test cases of docs/protocol.md §19",
+          "[frame_decoder]") {
   for (const auto& tc : wire_cases()) {
     INFO(tc.name);
     const auto stream = hex_bytes(tc.stream_hex);
@@ -440,8 +442,8 @@ TEST_CASE("every two-way split of frames full of escapes decodes the same", "[fr
 }
 
 TEST_CASE("an escaped start token in a rejected header is hunted again", "[frame_decoder]") {
-  // 2b 2d|2b: the command byte is an escaped 2b (invalid); §7.2 drops only the start token, so
-  // the 2b after the escape starts the next frame.
+  // 2b 2d|2b: the command byte is an escaped 2b (invalid); docs/protocol.md §7.2 drops only the
+  // start token, so the 2b after the escape starts the next frame.
   const auto stream = hex_bytes("2b2d2b0104959930bf0d65");
   const auto run = rct::test::decode_stream(stream, rct::test::whole(stream.size()));
   check_outcomes(run.outcomes, {invalid_command(2, "0x2B").cells(),
@@ -476,9 +478,9 @@ TEST_CASE("a long frame above the length cap is rejected and the next frame surv
 }
 
 TEST_CASE("a READ that claims a payload is rejected even with a matching CRC", "[frame_decoder]") {
-  // protocol.md §3.5: READ, READ_PERIODICALLY and their plant forms have L = 4 (8). A header that
-  // says otherwise is not a frame any peer sends (the fuzzer built one whose CRC matched); it is
-  // length_exceeded, only the start token is dropped, and the next frame survives.
+  // docs/protocol.md §3.5: READ, READ_PERIODICALLY and their plant forms have L = 4 (8). A header
+  // that says otherwise is not a frame any peer sends (the fuzzer built one whose CRC matched); it
+  // is length_exceeded, only the start token is dropped, and the next frame survives.
   const auto with_crc = [](std::vector<std::uint8_t> body) {
     const std::uint16_t crc = rct::crc16(body);
     body.push_back(static_cast<std::uint8_t>(crc >> 8));
@@ -518,7 +520,7 @@ TEST_CASE("a READ that claims a payload is rejected even with a matching CRC", "
       CHECK(run.consumed_total == stream.size());
     }
   }
-  // The reference's malformed READ (§3.5): L = 6 with the payload dropped.
+  // The reference's malformed READ (docs/protocol.md §3.5): L = 6 with the payload dropped.
   const auto quirk = hex_bytes("2b0106959930bf49e6");
   const auto run = rct::test::decode_stream(quirk, rct::test::whole(quirk.size()));
   REQUIRE_FALSE(run.outcomes.empty());

@@ -78,8 +78,8 @@ TEST_CASE("the encoder reproduces every untagged row of frames_encode.tsv", "[fr
 }
 
 // plant_long_1byte_length: the reference writes a 1-byte length for PLANT_LONG_WRITE and
-// PLANT_LONG_RESPONSE, which its own decoder and protocol.md §3.1 read as 2 bytes. We follow the
-// protocol: the frames differ from the rows (so the rows' frame_hex is not asserted), carry a
+// PLANT_LONG_RESPONSE, which its own decoder and docs/protocol.md §3.1 read as 2 bytes. We follow
+// the protocol: the frames differ from the rows (so the rows' frame_hex is not asserted), carry a
 // 2-byte length, and decode back to what was encoded; the 300-byte row that the reference cannot
 // build is encodable.
 TEST_CASE("plant long frames get a 2-byte length instead of the reference's 1-byte one",
@@ -109,7 +109,7 @@ TEST_CASE("plant long frames get a 2-byte length instead of the reference's 1-by
   CHECK(checked == 8);
 }
 
-TEST_CASE("the encoder builds the frames of protocol.md §4, §6 and §19", "[frame_encoder]") {
+TEST_CASE("the encoder builds the frames of docs/protocol.md §4, §6 and §19", "[frame_encoder]") {
   const std::vector<std::uint8_t> none;
   struct Case {
     Frame frame;

@@ -16,7 +16,7 @@ using rct::client::TimeSeriesPager;
 namespace {
 
 // A device history: answers T with the newest `page_size` samples stamped at or before T
-// (protocol.md §9.1 allows a sample at exactly T, which makes page boundaries overlap).
+// (docs/protocol.md §9.1 allows a sample at exactly T, which makes page boundaries overlap).
 struct FakeSeries {
   std::vector<TimeSeriesPoint> samples;  // ascending
   std::size_t page_size = 4;

@@ -8,7 +8,7 @@
 using rct::DataType;
 using rct::InventoryItem;
 
-TEST_CASE("inventory OIDs are the registry entries of protocol.md 15.7", "[inventory]") {
+TEST_CASE("inventory OIDs are the registry entries of docs/protocol.md §15.7", "[inventory]") {
   struct Expected {
     InventoryItem item;
     std::string_view name;

@@ -200,7 +200,7 @@ TEST_CASE("request and response types differ only for the 45 logger query OIDs",
   CHECK(series == 44);
 }
 
-TEST_CASE("response types and groups have the counts of protocol.md 15.1", "[registry]") {
+TEST_CASE("response types and groups have the counts of docs/protocol.md §15.1", "[registry]") {
   const Registry registry;
   std::map<DataType, int> types;
   std::map<std::string_view, int> groups;

@@ -275,7 +275,7 @@ TEST_CASE("frames that are no responses or name unknown OIDs are dropped", "[req
   RequestTracker t(rct::test::test_registry(), options());
   submit_read(t, kSoc);
   REQUIRE(t.next_dispatch(t0));
-  // The device echoes read requests under load (protocol.md §17.8).
+  // The device echoes read requests under load (docs/protocol.md §17.8).
   CHECK(t.on_frame(FrameView{Command::kRead, std::nullopt, kSoc, {}}, t0).verdict ==
         FrameVerdict::kNotResponse);
   const auto payload = hex_bytes("04");

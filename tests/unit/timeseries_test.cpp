@@ -59,7 +59,7 @@ TimeSeries decode_ok(const std::vector<std::uint8_t>& payload) {
 }  // namespace
 
 // Quirk decision, duplicate_timestamps_collapse: we keep every point in payload order,
-// duplicates included (paging overlaps are the consumer's business, protocol.md §9.2). On such
+// duplicates included (paging overlaps are the consumer's business, docs/protocol.md §9.2). On such
 // rows we assert the full point list and that collapsing it the reference's way gives the
 // reference JSON.
 TEST_CASE("timeseries.tsv payloads decode as the reference shows", "[timeseries][vectors]") {
@@ -129,8 +129,8 @@ TEST_CASE("time series keep duplicates, order and non-finite values", "[timeseri
   }
 }
 
-TEST_CASE("the time series example of protocol.md decodes", "[timeseries]") {
-  // Query T = 1700000000, samples 0.5, 0.52, 0.55 at T-500, T-200, T (protocol.md §9.1).
+TEST_CASE("the time series example of docs/protocol.md §9.1 decodes", "[timeseries]") {
+  // Query T = 1700000000, samples 0.5, 0.52, 0.55 at T-500, T-200, T (docs/protocol.md §9.1).
   const auto payload =
       rct::test::hex_bytes("6553f1006553ef0c3f0000006553f0383f051eb86553f1003f0ccccd");
   const TimeSeries ts = decode_ok(payload);

@@ -8,7 +8,7 @@
 
 using namespace std::chrono_literals;
 
-TEST_CASE("topics follow the layout of conventions.md", "[topics]") {
+TEST_CASE("topics follow the layout of docs/mqtt.md", "[topics]") {
   CHECK(rct::daemon::bridge_status_topic("rct2mqtt") == "rct2mqtt/bridge/status");
   CHECK(rct::daemon::inverter_status_topic("rct2mqtt", "0123456789") ==
         "rct2mqtt/0123456789/status");

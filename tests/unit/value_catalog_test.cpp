@@ -74,7 +74,7 @@ TEST_CASE("catalog units agree with the registry's unit where the registry has o
     switch (e.quantity) {
       case Quantity::kSoc:
       case Quantity::kFraction:
-        // Fractions 0..1 although some are marked % (protocol.md §15.2): scaled to %.
+        // Fractions 0..1 although some are marked % (docs/protocol.md §15.2): scaled to %.
         CHECK(traits.scale == 100);
         CHECK(traits.unit == "%");
         break;
@@ -96,7 +96,7 @@ TEST_CASE("catalog units agree with the registry's unit where the registry has o
   }
 }
 
-TEST_CASE("every lifetime counter of protocol.md 15.3 is guarded, feed-in as absolute value",
+TEST_CASE("every lifetime counter of docs/protocol.md §15.3 is guarded, feed-in as absolute value",
           "[catalog]") {
   struct Row {
     std::uint32_t oid;

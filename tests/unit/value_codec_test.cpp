@@ -167,9 +167,10 @@ TEST_CASE("values.tsv rows without a quirk tag all hold", "[value_codec][vectors
   CHECK(checked > 100);
 }
 
-// Quirk decisions (we follow protocol.md, not the reference's defects):
+// Quirk decisions (we follow docs/protocol.md, not the reference's defects):
 // - unsigned_encode_signed_range: we DO encode uint8/enum/uint16/uint32 values above the signed
-//   maximum (full unsigned range, §8.3), so those `decode` rows must hold in both directions.
+//   maximum (full unsigned range, docs/protocol.md §8.3), so those `decode` rows must hold in both
+//   directions.
 // - unsigned_encode_accepts_negative: we reject negative values for unsigned types
 //   (kOutOfRange) instead of writing their two's complement.
 // - string_decode_ascii_only: we decode STRING payloads without failing: valid UTF-8 is kept (so

@@ -45,7 +45,8 @@ TEST_CASE("every allowlisted OID is in the registry under its name with the regi
   }
 }
 
-TEST_CASE("the allowlist holds exactly the start set of protocol.md §13", "[write_allowlist]") {
+TEST_CASE("the allowlist holds exactly the start set of docs/protocol.md §13",
+          "[write_allowlist]") {
   const std::set<std::string> expected = {"power_mng.soc_strategy",
                                           "power_mng.soc_target_set",
                                           "power_mng.soc_min",
@@ -189,7 +190,7 @@ TEST_CASE("the kind of a setting follows from its type", "[write_allowlist]") {
   CHECK(rct::write_kind(*rct::find_writable_key("soc_min")) == WriteKind::kNumber);
 }
 
-TEST_CASE("interlocks are attached where protocol.md §13 and §14.2 need them",
+TEST_CASE("interlocks are attached where docs/protocol.md §13 and §14.2 need them",
           "[write_allowlist]") {
   using rct::has_interlock;
   using rct::Interlock;
@@ -214,14 +215,14 @@ TEST_CASE("interlocks are attached where protocol.md §13 and §14.2 need them",
   for (Interlock i : rct::kAllInterlocks) CHECK(names.insert(rct::interlock_name(i)).second);
 }
 
-TEST_CASE("prepared writes encode to the WRITE frames of protocol.md TC10 and TC11",
+TEST_CASE("prepared writes encode to the WRITE frames of docs/protocol.md §19 TC10 and TC11",
           "[write_allowlist]") {
   const rct::WritePolicy policy = rct::allow_every_writable();
   struct Row {
     std::uint32_t oid;
     const char* text;
     InputUnit unit;
-    const char* frame_hex;  // protocol.md §19
+    const char* frame_hex;  // docs/protocol.md §19
   };
   const Row rows[] = {
       {rct::kOidSocStrategy, "Internal", InputUnit::kUser, "2b0205f168b74804d0e6"},  // TC10

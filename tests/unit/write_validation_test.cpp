@@ -24,7 +24,7 @@ std::uint32_t oid_of(std::string_view name) {
   return e->oid;
 }
 
-// Values of a device in its default state (protocol.md §13 defaults), SOC 60 %.
+// Values of a device in its default state (docs/protocol.md §13 defaults), SOC 60 %.
 CurrentValues defaults() {
   return {
       {rct::kOidBatteryStatus, Value(std::int32_t{0})},
@@ -256,7 +256,7 @@ TEST_CASE("interlocks refuse unsafe writes against the device's current values",
     const char* message_part;  // in the rejection
   };
   const Row rows[] = {
-      // Strategy: battery must be idle (§14.2) except for Internal.
+      // Strategy: battery must be idle (docs/protocol.md §14.2) except for Internal.
       {__LINE__, rct::kOidSocStrategy, "External", {}, true, ""},
       {__LINE__,
        rct::kOidSocStrategy,

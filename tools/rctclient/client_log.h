@@ -13,7 +13,7 @@ namespace rct::cli {
 // (trace) with --debug, silent otherwise, so stdout carries the values alone.
 std::shared_ptr<spdlog::logger> make_client_logger(bool debug);
 
-// Maps client events to log levels (architecture.md rule 7) and remembers why the link failed,
+// Maps client events to log levels (docs/architecture.md §7) and remembers why the link failed,
 // for the one-line error a command prints.
 class LogObserver : public client::ClientObserver {
  public:

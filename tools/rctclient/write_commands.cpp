@@ -1,4 +1,5 @@
-// write-value: one verified write of an allowlisted setting (protocol.md §13) over core/client.
+// write-value: one verified write of an allowlisted setting (docs/protocol.md §13) over
+// core/client.
 #include <algorithm>
 #include <asio.hpp>
 #include <iostream>

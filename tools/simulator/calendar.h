@@ -5,7 +5,7 @@
 namespace rct::sim {
 
 // Device time: seconds since 1970 of the device's local wall clock, encoded as if it were UTC
-// (protocol.md §9.4). Every day has 86400 s; calendar boundaries are computed on that scale.
+// (docs/protocol.md §9.4). Every day has 86400 s; calendar boundaries are computed on that scale.
 inline constexpr std::int64_t kSecondsPerDay = 86400;
 
 struct CivilDate {

@@ -20,10 +20,10 @@ class logger;
 namespace rct::sim {
 
 // One TCP client of the simulated network bridge. Reads and decodes the client's bytes
-// (§7.2 decoder; noise such as `AT+\r` and EXTENSION is dropped silently) and hands complete
-// frames up; sends the bytes the bridge copies to every client. One read and at most one write
-// in flight. Owned by shared_ptr: pending handlers keep it alive; the simulator keeps a list.
-// Single-threaded: io_context thread only.
+// (docs/protocol.md §7.2 decoder; noise such as `AT+\r` and EXTENSION is dropped silently) and
+// hands complete frames up; sends the bytes the bridge copies to every client. One read and at most
+// one write in flight. Owned by shared_ptr: pending handlers keep it alive; the simulator keeps a
+// list. Single-threaded: io_context thread only.
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   using Bytes = std::shared_ptr<const std::vector<std::uint8_t>>;

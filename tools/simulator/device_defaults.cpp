@@ -50,7 +50,7 @@ int installed_module(std::string_view name, std::string_view field) {
 }  // namespace
 
 std::optional<Value> device_default(std::string_view name, std::uint64_t seed) {
-  // Identity and inventory (protocol.md §15.7)
+  // Identity and inventory (docs/protocol.md §15.7)
   if (name == "inverter_sn") return Value(serial("0050KC", seed, 1));
   if (name == "android_description") return Value(std::string("PS 6.0 BA3L"));
   if (name == "svnversion" || name == "svnversion_last_known")
@@ -84,7 +84,7 @@ std::optional<Value> device_default(std::string_view name, std::uint64_t seed) {
   if (name == "battery.soc_target_high") return float_value(0.97);
   if (name == "battery.soc_target_low") return float_value(0.07);
   if (name == "battery.soc_target") return float_value(0.97);
-  // Energy manager settings (protocol.md §13)
+  // Energy manager settings (docs/protocol.md §13)
   if (name == "power_mng.soc_strategy") return Value(EnumValue{4});  // Internal
   if (name == "power_mng.soc_min") return float_value(0.07);
   if (name == "power_mng.soc_max") return float_value(0.97);

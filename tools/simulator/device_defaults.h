@@ -19,7 +19,7 @@ std::optional<Value> device_default(std::string_view name, std::uint64_t seed);
 // string, zeroed battery module records, four zero bytes for UNKNOWN.
 Value type_default(DataType type);
 
-// STRING answers are fixed-size NUL-padded buffers on the device (protocol.md §8.6).
+// STRING answers are fixed-size NUL-padded buffers on the device (docs/protocol.md §8.6).
 inline constexpr std::size_t kStringBufferSize = 64;
 
 }  // namespace rct::sim

@@ -13,7 +13,7 @@
 
 namespace rct::sim {
 
-// Faults the simulator can inject (protocol.md §16.2, §17). Each is off by default; a run
+// Faults the simulator can inject (docs/protocol.md §16.2, §17). Each is off by default; a run
 // enables them with a probability per reply, a test scripts "the next K replies".
 enum class FaultKind {
   kGarbage,       // random bytes (never 0x2B) before the reply

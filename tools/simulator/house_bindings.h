@@ -22,7 +22,7 @@ struct HouseBinding {
 };
 std::span<const HouseBinding> house_bindings();
 
-// Names of the lifetime counters (protocol.md §15.3); the counter-reset fault targets these.
+// Names of the lifetime counters (docs/protocol.md §15.3); the counter-reset fault targets these.
 bool is_lifetime_counter(std::string_view name);
 
 // Cell temperature / voltage of one installed battery module, derived from the stack state.

@@ -16,7 +16,7 @@ struct HouseSettings {
 };
 
 // Day / month / year / lifetime value of one energy counter, Wh. Feed-in counters hold negative
-// numbers, as on the device (protocol.md §15.2).
+// numbers, as on the device (docs/protocol.md §15.2).
 struct EnergyCounter {
   double day = 0;
   double month = 0;

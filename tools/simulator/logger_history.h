@@ -12,15 +12,16 @@
 
 namespace rct::sim {
 
-// The device's data logger (protocol.md §9, §10): time series and the event table, synthesised
+// The device's data logger (docs/protocol.md §9, §10): time series and the event table, synthesised
 // from the model's stateless curves, answered in pages that walk backwards in time.
 //
 // A sample stands for the period that ends at its timestamp: minutes samples every 300 s (the
 // power at that moment), day / month / year samples at midnight / the 1st / 1 January (the
 // energy of the period just ended, Wh). Only completed periods exist, so every sample is at or
 // before `now`. A page holds the up to `page_size` newest samples at or before T, oldest
-// first; the next page is asked for with the oldest timestamp and repeats it (§9.2). Year series
-// end with the device's end-of-history sample at 2000-01-02 00:59:59.
+// first; the next page is asked for with the oldest timestamp and repeats it
+// (docs/protocol.md §9.2). Year series end with the device's end-of-history sample at 2000-01-02
+// 00:59:59.
 class LoggerHistory {
  public:
   enum class Resolution { kMinutes, kDay, kMonth, kYear };

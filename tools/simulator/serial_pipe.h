@@ -19,8 +19,8 @@ struct PipeOptions {
   std::size_t max_queue = 64;  // requests waiting for the UART; more are lost
 };
 
-// The device's single serial link behind the network bridge (protocol.md §2.3): requests from all
-// clients are served one at a time in arrival order. A request that has an answer occupies the
+// The device's single serial link behind the network bridge (docs/protocol.md §2.3): requests from
+// all clients are served one at a time in arrival order. A request that has an answer occupies the
 // link for the service time; a request without one passes at once.
 //
 // States: kIdle (nothing on the wire; a start may be posted) → kSending (a reply is being sent

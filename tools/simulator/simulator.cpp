@@ -230,7 +230,7 @@ std::optional<Frame> Simulator::respond(const Frame& request) {
 
 std::optional<Frame> Simulator::serve_write(const Frame& request, ValueStore& store) {
   if (store.is_logger(request.oid)) {
-    // A history query (§9.1, §10.1): answered at once, never delayed or ignored.
+    // A history query (docs/protocol.md §9.1, §10.1): answered at once, never delayed or ignored.
     ValueStore::WriteOutcome outcome = store.write(request.oid, request.payload, device_now());
     if (outcome.result == ValueStore::WriteResult::kAnswered) {
       return Frame{response_command(request, true, outcome.answer.size()), request.address,
@@ -267,7 +267,7 @@ std::optional<Frame> Simulator::apply_write(const Frame& request, ValueStore& st
       if (request.oid == kPasPeriodOid && !request.address) {
         if (std::all_of(request.payload.begin(), request.payload.end(),
                         [](std::uint8_t b) { return b == 0; })) {
-          registrations_.clear();  // writing 0 clears the list (§11)
+          registrations_.clear();  // writing 0 clears the list (docs/protocol.md §11)
           push_timer_.cancel();
         } else {
           schedule_pushes();
@@ -433,7 +433,7 @@ void Simulator::emit(Frame reply, bool cut) {
   std::vector<std::uint8_t> wire;
   if (record.delivered) {
     wire = std::move(prefix);
-    wire.push_back(0x00);  // the device's leading zero byte (§2.4)
+    wire.push_back(0x00);  // the device's leading zero byte (docs/protocol.md §2.4)
     if (wire_override) {
       wire.insert(wire.end(), wire_override->begin(), wire_override->end());
     } else if (auto encoded = encode_frame(reply, wire); !encoded) {

@@ -54,7 +54,7 @@ struct SimulatorOptions {
 };
 
 // The simulated inverter on the network: a TCP listener in front of one shared serial pipe
-// (protocol.md §2.3, §16.2). Answers READ / PLANT_READ (RESPONSE, LONG_RESPONSE when L > 255),
+// (docs/protocol.md §2.3, §16.2). Answers READ / PLANT_READ (RESPONSE, LONG_RESPONSE when L > 255),
 // stores WRITEs, answers logger queries with LONG_RESPONSE pages, pushes READ_PERIODICALLY
 // registrations every pas.period seconds, copies every reply to every client with a leading 0x00,
 // and injects faults. Unknown OIDs, EXTENSION and `AT+\r` noise get no answer.
@@ -62,7 +62,7 @@ struct SimulatorOptions {
 // from any thread; everything else on the io_context's thread (or before it runs).
 class Simulator {
  public:
-  static constexpr std::size_t kMaxRegistrations = 64;  // READ_PERIODICALLY (§11)
+  static constexpr std::size_t kMaxRegistrations = 64;  // READ_PERIODICALLY (docs/protocol.md §11)
 
   Simulator(asio::io_context& io, const Registry& registry, SimulatorOptions options);
   ~Simulator();
@@ -179,7 +179,7 @@ class Simulator {
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // posted tasks check it
 };
 
-// Device time now: the local wall clock encoded as if it were UTC (protocol.md §9.4).
+// Device time now: the local wall clock encoded as if it were UTC (docs/protocol.md §9.4).
 std::int64_t local_device_time();
 
 }  // namespace rct::sim

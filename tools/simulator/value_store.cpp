@@ -137,7 +137,7 @@ ValueStore::WriteOutcome ValueStore::write(std::uint32_t oid, std::span<const st
   Entry* e = find(oid);
   if (e == nullptr) return {WriteResult::kUnknownOid, {}};
   if (e->series || e->event_table) {
-    // The query: an INT32 timestamp T (protocol.md §9.1, §10.1).
+    // The query: an INT32 timestamp T (docs/protocol.md §9.1, §10.1).
     if (payload.size() != 4) return {WriteResult::kWrongSize, {}};
     return {WriteResult::kAnswered, logger_answer(*e, load_be32(payload), now)};
   }

@@ -40,7 +40,7 @@ class ValueStore {
   std::optional<std::vector<std::uint8_t>> read(std::uint32_t oid, std::int64_t now);
   WriteOutcome write(std::uint32_t oid, std::span<const std::uint8_t> payload, std::int64_t now);
   // A reboot: every static value (settings included) back to its device default; written values
-  // are volatile (protocol.md §13: never flashed here). Measurements and history carry on.
+  // are volatile (docs/protocol.md §13: never flashed here). Measurements and history carry on.
   void reset_settings(std::int64_t now);
 
   const HouseState& house(std::int64_t now);
