@@ -148,7 +148,8 @@ Effects WriteSession::on_command(std::string_view key, std::string_view payload,
   const ReceivedCommand received = receive_command(payload);
   out.push_back(command_audit(prefix(), topic_id(serial_), key, received));
   auto reject = [&](RejectReason reason, std::string message) {
-    answer(out, rejection(received.id, std::string(key), reject_reason_name(reason), message),
+    answer(out,
+           rejection(received.id, std::string(key), reject_reason_name(reason), std::move(message)),
            now.wall);
   };
   const WritableEntry* entry = find_writable_key(key);

@@ -39,7 +39,9 @@ InverterSession::InverterSession(asio::io_context& io, const Registry& registry,
       timer_(io) {}
 
 InverterSession::~InverterSession() {
-  stop();
+  // The owner calls stop() first (it logs and saves). The client still reports its state from
+  // its own stop(): close it here, while the machine and the guard it reports to exist.
+  if (client_) client_->stop();
 }
 
 Moment InverterSession::now() {

@@ -32,6 +32,7 @@ class InverterSession final : private client::ClientObserver {
   // `config.inverters[index]` (session_settings.h).
   InverterSession(asio::io_context& io, const Registry& registry, SessionHost& host,
                   std::shared_ptr<spdlog::logger> log, const Config& config, std::size_t index);
+  // Closes the connection; call stop() before, which logs and saves what it must.
   ~InverterSession() override;
   InverterSession(const InverterSession&) = delete;
   InverterSession& operator=(const InverterSession&) = delete;
