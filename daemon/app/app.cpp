@@ -3,6 +3,7 @@
 #include <asio/post.hpp>
 #include <system_error>
 #include <utility>
+#include <variant>
 
 #include "daemon/adapters/logging.h"
 #include "daemon/app/discovery_removal.h"
@@ -11,6 +12,7 @@
 #include "daemon/status_line.h"
 #include "daemon/topics.h"
 #include "daemon/write_command.h"
+#include "daemon/write_session.h"
 
 namespace rct::daemon {
 
@@ -174,20 +176,14 @@ void App::on_command(const CommandTarget& target, const MqttMessage& message) {
       return;
     }
   }
-  auto parsed = parse_command_payload(message.payload);
-  WriteResult r;
-  r.id = parsed ? parsed->id : parsed.error().id;
-  r.key = target.key;
-  r.outcome = "rejected";
-  r.reason = std::string(kReasonUnknownInverter);
-  r.message = "no inverter with serial '" + loggable(target.serial) + "' is known to this bridge";
-  log_->info("{}", audit_command(
-                       target.serial, target.key,
-                       parsed ? command_value_text(*parsed) : "'" + loggable(message.payload) + "'",
-                       r.id));
-  log_->info("{}", audit_outcome(target.serial, r));
-  // Beside the command topic as it came (its serial level need not be topic_id-clean).
-  publish(message.topic + "/result", result_payload(r, std::chrono::system_clock::now()), 1, false);
+  for (const Effect& e : refuse_unknown_inverter(target, message.topic, message.payload,
+                                                 std::chrono::system_clock::now())) {
+    if (const auto* line = std::get_if<LogLine>(&e)) {
+      log_->log(to_spdlog_level(line->level), "{}", line->text);
+    } else if (const auto* p = std::get_if<Publish>(&e)) {
+      publish(p->topic, p->payload, p->qos, p->retain);
+    }
+  }
 }
 
 bool App::publish(std::string_view topic, std::string_view payload, int qos, bool retain) {
