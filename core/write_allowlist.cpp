@@ -25,14 +25,14 @@ struct WritableRow {
   Required<std::string_view> note;
 };
 
-constexpr WritableRow kRows[] = {
+constexpr WritableRow kAllowlistRows[] = {
 #include "core/write_allowlist_data.inc"
 };
 
-constexpr std::array<WritableEntry, std::size(kRows)> entries_of_rows() {
-  std::array<WritableEntry, std::size(kRows)> out{};
+constexpr std::array<WritableEntry, std::size(kAllowlistRows)> allowlist_of_rows() {
+  std::array<WritableEntry, std::size(kAllowlistRows)> out{};
   for (std::size_t i = 0; i < out.size(); ++i) {
-    const WritableRow& r = kRows[i];
+    const WritableRow& r = kAllowlistRows[i];
     out[i] = WritableEntry{.oid = r.oid.value,
                            .name = r.name.value,
                            .key = r.key.value,
@@ -48,7 +48,7 @@ constexpr std::array<WritableEntry, std::size(kRows)> entries_of_rows() {
   return out;
 }
 
-constexpr std::array<WritableEntry, std::size(kRows)> kWritable = entries_of_rows();
+constexpr std::array<WritableEntry, std::size(kAllowlistRows)> kWritable = allowlist_of_rows();
 
 // Compile-time checks of the table. A failing one names the rule; the row is the one just
 // edited. The unit tests check what needs the registry or the enum tables.

@@ -51,8 +51,7 @@ enum class Interlock : unsigned {
   kNotAboveSoc = 1u << 5,
 };
 inline constexpr unsigned kNoInterlocks = 0;
-// The flag set of some interlocks: interlocks(Interlock::kBatteryIdle,
-// Interlock::kExternPowerZero).
+// The flag set of the interlocks named, as table rows write it: interlocks(Interlock::kA, ...).
 template <std::same_as<Interlock>... I>
 constexpr unsigned interlocks(I... i) {
   return (0u | ... | static_cast<unsigned>(i));

@@ -18,7 +18,7 @@ struct PresentationRow {
 };
 
 // Sorted by key.
-constexpr PresentationRow kRows[] = {
+constexpr PresentationRow kPresentationRows[] = {
     {.key = "battery_power_extern", .label = "Battery power (external)", .device_class = "power"},
     {.key = "battery_to_grid_max_power",
      .label = "Battery to grid maximum power",
@@ -33,17 +33,17 @@ constexpr PresentationRow kRows[] = {
     {.key = "soc_target", .label = "Battery SOC target", .device_class = "battery"},
 };
 
-constexpr std::array<SettingPresentation, std::size(kRows)> presentations_of_rows() {
-  std::array<SettingPresentation, std::size(kRows)> out{};
+constexpr std::array<SettingPresentation, std::size(kPresentationRows)> presentations_of_rows() {
+  std::array<SettingPresentation, std::size(kPresentationRows)> out{};
   for (std::size_t i = 0; i < out.size(); ++i) {
-    out[i] = SettingPresentation{.key = kRows[i].key.value,
-                                 .label = kRows[i].label.value,
-                                 .device_class = kRows[i].device_class.value};
+    out[i] = SettingPresentation{.key = kPresentationRows[i].key.value,
+                                 .label = kPresentationRows[i].label.value,
+                                 .device_class = kPresentationRows[i].device_class.value};
   }
   return out;
 }
 
-constexpr std::array<SettingPresentation, std::size(kRows)> kPresentations =
+constexpr std::array<SettingPresentation, std::size(kPresentationRows)> kPresentations =
     presentations_of_rows();
 
 constexpr bool sorted_by_key() {

@@ -26,14 +26,14 @@ struct CatalogRow {
   Required<unsigned> flags;
 };
 
-constexpr CatalogRow kRows[] = {
+constexpr CatalogRow kCatalogRows[] = {
 #include "daemon/value_catalog_data.inc"
 };
 
-constexpr std::array<CatalogEntry, std::size(kRows)> entries_of_rows() {
-  std::array<CatalogEntry, std::size(kRows)> out{};
+constexpr std::array<CatalogEntry, std::size(kCatalogRows)> catalog_of_rows() {
+  std::array<CatalogEntry, std::size(kCatalogRows)> out{};
   for (std::size_t i = 0; i < out.size(); ++i) {
-    const CatalogRow& r = kRows[i];
+    const CatalogRow& r = kCatalogRows[i];
     out[i] = CatalogEntry{.oid = r.oid.value,
                           .key = r.key.value,
                           .name = r.name.value,
@@ -45,7 +45,7 @@ constexpr std::array<CatalogEntry, std::size(kRows)> entries_of_rows() {
   return out;
 }
 
-constexpr std::array<CatalogEntry, std::size(kRows)> kCatalog = entries_of_rows();
+constexpr std::array<CatalogEntry, std::size(kCatalogRows)> kCatalog = catalog_of_rows();
 
 // Signs as documented in docs/mqtt.md / docs/protocol.md §15.2: grid power positive = import,
 // battery power positive = discharge. The split sensors are both ≥ 0.
@@ -294,7 +294,7 @@ constexpr std::array<QuantityTraits, kQuantities> kTraits = traits_of_every_quan
 // Compile-time checks of the tables above. The unit tests check what needs the registry.
 
 template <typename T, std::size_t N, typename Pred>
-constexpr bool every(const std::array<T, N>& table, Pred pred) {
+constexpr bool every_row_of(const std::array<T, N>& table, Pred pred) {
   return std::all_of(table.begin(), table.end(), pred);
 }
 
@@ -320,7 +320,7 @@ constexpr bool traits_consistent(const QuantityTraits& t) {
   }
   return false;
 }
-static_assert(every(kTraits, traits_consistent),
+static_assert(every_row_of(kTraits, traits_consistent),
               "traits_row: a bound, scale, deadband or Home Assistant word does not fit (device "
               "class, unit and state class as ha/vocabulary.h allows them)");
 
@@ -336,12 +336,12 @@ constexpr bool key_syntax(std::string_view key) {
 
 constexpr unsigned kKnownFlags = kDisabled | kDiagnostic | kLifetime | kPeriodic | kAbsolute;
 
-static_assert(every(kCatalog,
-                    [](const CatalogEntry& e) {
-                      return key_syntax(e.key) && !e.name.empty() &&
-                             (e.flags & ~kKnownFlags) == 0 &&
-                             (e.flags & (kLifetime | kPeriodic)) != (kLifetime | kPeriodic);
-                    }),
+static_assert(every_row_of(kCatalog,
+                           [](const CatalogEntry& e) {
+                             return key_syntax(e.key) && !e.name.empty() &&
+                                    (e.flags & ~kKnownFlags) == 0 &&
+                                    (e.flags & (kLifetime | kPeriodic)) != (kLifetime | kPeriodic);
+                           }),
               "daemon/value_catalog_data.inc: keys are lower case words and '/' levels, names "
               "are required, flags are known and lifetime / periodic are exclusive");
 

@@ -9,7 +9,7 @@ namespace ha = rct::ha;
 
 namespace {
 
-bool unique(std::span<const std::string_view> list) {
+bool all_distinct(std::span<const std::string_view> list) {
   const std::set<std::string_view> seen(list.begin(), list.end());
   return seen.size() == list.size();
 }
@@ -30,7 +30,7 @@ TEST_CASE("Home Assistant vocabulary lists hold distinct lower-case words", "[ha
                           std::span<const std::string_view>(ha::kNonNumericDeviceClasses),
                           std::span<const std::string_view>(ha::kStateClasses),
                           std::span<const std::string_view>(ha::kEntityCategories)}) {
-    CHECK(unique(list));
+    CHECK(all_distinct(list));
     for (std::string_view w : list) {
       INFO(w);
       CHECK(lower_snake(w));
@@ -49,7 +49,7 @@ TEST_CASE("every unit rule names a numeric sensor device class and known state c
     CHECK(ha::is_device_class(ha::Platform::kSensor, r.device_class));
     CHECK(ha::is_device_class(ha::Platform::kNumber, r.device_class));
     CHECK_FALSE(r.units.empty());
-    CHECK(unique(r.units));
+    CHECK(all_distinct(r.units));
     CHECK_FALSE(r.state_classes.empty());
     for (std::string_view s : r.state_classes) CHECK(ha::is_state_class(s));
   }
