@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -10,6 +11,9 @@ namespace rct {
 
 inline constexpr std::uint8_t kStartToken = 0x2B;
 inline constexpr std::uint8_t kEscapeToken = 0x2D;
+// Sizes of the fixed fields after the length (docs/protocol.md §3.1).
+inline constexpr std::size_t kOidSize = 4;
+inline constexpr std::size_t kAddressSize = 4;
 
 // One frame in its unescaped, owned form (what an encoder takes and a client stores).
 struct Frame {

@@ -10,8 +10,6 @@
 namespace rct {
 namespace {
 
-constexpr std::size_t kOidSize = 4;
-constexpr std::size_t kAddressSize = 4;
 constexpr std::size_t kCrcSize = 2;
 
 // The 12 regular commands (not EXTENSION), by byte: a lookup instead of a search per frame.

@@ -7,8 +7,6 @@
 namespace rct {
 namespace {
 
-constexpr std::size_t kOidSize = 4;
-constexpr std::size_t kAddressSize = 4;
 constexpr std::size_t kShortMaxLength = 0xFF;
 constexpr std::size_t kLongMaxLength = 0xFFFF;
 
