@@ -80,7 +80,11 @@ Result<PersistentState, std::string> state_from_json(std::string_view text) {
       if (r.contains("totals")) {
         for (const auto& [oid_key, total] : r.at("totals").items()) {
           const auto oid = parse_oid(oid_key);
-          if (!oid) return "bad OID '" + oid_key + "' in the totals of " + serial;
+          if (!oid) {
+            std::string error = "bad OID '";
+            error.append(oid_key).append("' in the totals of ").append(serial);
+            return error;
+          }
           if (!total.is_number()) continue;
           const double v = total.get<double>();
           if (std::isfinite(v) && v > 0) record.totals[*oid] = v;

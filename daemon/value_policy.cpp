@@ -30,7 +30,8 @@ Reading read(const Value& value) {
           r.flag = v;
         } else if constexpr (std::is_integral_v<T>) {
           r.kind = Reading::Kind::kInteger;
-          r.integer = static_cast<std::int64_t>(v);  // int8 sign-extends: a number, not a char
+          // An int8 OID holds a number, not a character: sign extension is what is wanted.
+          r.integer = static_cast<std::int64_t>(v);  // NOLINT(bugprone-signed-char-misuse)
           r.number = static_cast<double>(v);
         } else if constexpr (std::is_same_v<T, EnumValue>) {
           r.kind = Reading::Kind::kEnum;

@@ -93,8 +93,8 @@ TEST_CASE("the client reads a value over TCP and hands up exactly what the peer 
   CHECK(requests[0] == Frame{Command::kRead, std::nullopt, kSoc, {}});
 
   std::optional<rct::Result<Reading, ClientError>> by_name, unknown;
-  h.client->read("battery.soc", [&](auto r) { by_name = std::move(r); });
-  h.client->read("battery.nonsense", [&](auto r) { unknown = std::move(r); });
+  h.client->read("battery.soc", [&](auto result) { by_name = std::move(result); });
+  h.client->read("battery.nonsense", [&](auto result) { unknown = std::move(result); });
   REQUIRE(h.run_until([&] { return by_name && unknown; }));
   REQUIRE(by_name->ok());
   CHECK(value_of(**by_name) == 0.29985150694847107f);

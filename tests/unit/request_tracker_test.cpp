@@ -34,7 +34,7 @@ constexpr std::uint32_t kSocLog = 0x5293B668;    // logger.minutes_soc_log_ts, T
 constexpr std::uint32_t kUnregistered = 0x12345678;
 
 // Virtual time: an arbitrary origin on the steady clock's scale, never the real clock.
-const TimePoint t0 = TimePoint{} + 1000h;
+constexpr TimePoint kT0 = TimePoint{} + 1000h;
 
 TrackerOptions options(std::size_t window = 1, unsigned retries = 2) {
   TrackerOptions o;
@@ -76,16 +76,16 @@ TEST_CASE("a read goes out as a READ frame and the matching response completes i
           "[request_tracker]") {
   RequestTracker t(rct::test::test_registry(), options());
   const RequestId id = submit_read(t, kSoc);
-  auto d = t.next_dispatch(t0);
+  auto d = t.next_dispatch(kT0);
   REQUIRE(d);
   CHECK(d->id == id);
   CHECK(d->attempt == 1);
   CHECK(rct::to_hex(d->wire) == "2b0104959930bf0d65");
   CHECK(t.in_flight() == 1);
-  CHECK(t.next_deadline() == t0 + 2s);
+  CHECK(t.next_deadline() == kT0 + 2s);
 
   const auto payload = hex_bytes("3e97b191");
-  auto r = t.on_frame(response(kSoc, payload), t0 + 60ms);
+  auto r = t.on_frame(response(kSoc, payload), kT0 + 60ms);
   CHECK(r.verdict == FrameVerdict::kCompleted);
   REQUIRE(r.request);
   CHECK(*r.request == id);
@@ -94,7 +94,7 @@ TEST_CASE("a read goes out as a READ frame and the matching response completes i
   CHECK(r.reading->oid == kSoc);
   REQUIRE(r.reading->info != nullptr);
   CHECK(r.reading->info->name == "battery.soc");
-  CHECK(r.reading->received == t0 + 60ms);
+  CHECK(r.reading->received == kT0 + 60ms);
   CHECK(std::get<float>(r.reading->value) == 0.296276599168777466f);
   CHECK(t.in_flight() == 0);
   CHECK(!t.next_deadline());
@@ -104,8 +104,8 @@ TEST_CASE("a read goes out as a READ frame and the matching response completes i
 TEST_CASE("a long response completes a read as well as a short one", "[request_tracker]") {
   RequestTracker t(rct::test::test_registry(), options());
   submit_read(t, kSoc);
-  REQUIRE(t.next_dispatch(t0));
-  auto r = t.on_frame(response(kSoc, float_payload(0.5f), Command::kLongResponse), t0);
+  REQUIRE(t.next_dispatch(kT0));
+  auto r = t.on_frame(response(kSoc, float_payload(0.5f), Command::kLongResponse), kT0);
   CHECK(r.verdict == FrameVerdict::kCompleted);
 }
 
@@ -114,22 +114,22 @@ TEST_CASE("the window bounds the requests awaiting a reply", "[request_tracker]"
     RequestTracker t(rct::test::test_registry(), options(1));
     submit_read(t, kSoc);
     submit_read(t, kVoltage);
-    REQUIRE(t.next_dispatch(t0));
-    CHECK(!t.next_dispatch(t0));
+    REQUIRE(t.next_dispatch(kT0));
+    CHECK(!t.next_dispatch(kT0));
     CHECK(t.queued() == 1);
-    CHECK(t.on_frame(response(kSoc, float_payload(0.5f)), t0).verdict == FrameVerdict::kCompleted);
-    auto d = t.next_dispatch(t0 + 1s);
+    CHECK(t.on_frame(response(kSoc, float_payload(0.5f)), kT0).verdict == FrameVerdict::kCompleted);
+    auto d = t.next_dispatch(kT0 + 1s);
     REQUIRE(d);
     CHECK(d->oid == kVoltage);
-    CHECK(t.next_deadline() == t0 + 3s);
+    CHECK(t.next_deadline() == kT0 + 3s);
   }
   SECTION("window 3 sends three at once and no more") {
     RequestTracker t(rct::test::test_registry(), options(3));
     for (std::uint32_t oid : {kSoc, kVoltage, kStrategy, 0x1AC87AA0u}) submit_read(t, oid);
-    CHECK(t.next_dispatch(t0));
-    CHECK(t.next_dispatch(t0));
-    CHECK(t.next_dispatch(t0));
-    CHECK(!t.next_dispatch(t0));
+    CHECK(t.next_dispatch(kT0));
+    CHECK(t.next_dispatch(kT0));
+    CHECK(t.next_dispatch(kT0));
+    CHECK(!t.next_dispatch(kT0));
     CHECK(t.in_flight() == 3);
     CHECK(t.queued() == 1);
   }
@@ -139,29 +139,29 @@ TEST_CASE("a passed deadline retries a bounded number of times, then fails the r
           "[request_tracker]") {
   RequestTracker t(rct::test::test_registry(), options(1, 2));
   const RequestId id = submit_read(t, kSoc);
-  REQUIRE(t.next_dispatch(t0));
-  CHECK(t.expire(t0 + 1999ms).empty());
+  REQUIRE(t.next_dispatch(kT0));
+  CHECK(t.expire(kT0 + 1999ms).empty());
 
-  auto x = t.expire(t0 + 2s);
+  auto x = t.expire(kT0 + 2s);
   REQUIRE(x.size() == 1);
   CHECK(x[0].id == id);
   CHECK(x[0].will_retry);
   CHECK(t.in_flight() == 0);
-  auto d = t.next_dispatch(t0 + 2s);
+  auto d = t.next_dispatch(kT0 + 2s);
   REQUIRE(d);
   CHECK(d->attempt == 2);
 
-  x = t.expire(t0 + 4s);
+  x = t.expire(kT0 + 4s);
   REQUIRE(x.size() == 1);
   CHECK(x[0].will_retry);
-  d = t.next_dispatch(t0 + 4s);
+  d = t.next_dispatch(kT0 + 4s);
   REQUIRE(d);
   CHECK(d->attempt == 3);
 
-  x = t.expire(t0 + 6s);
+  x = t.expire(kT0 + 6s);
   REQUIRE(x.size() == 1);
   CHECK_FALSE(x[0].will_retry);
-  CHECK(!t.next_dispatch(t0 + 6s));
+  CHECK(!t.next_dispatch(kT0 + 6s));
   CHECK(t.in_flight() == 0);
   CHECK(t.queued() == 0);
   CHECK(t.consecutive_timeouts() == 3);
@@ -174,10 +174,10 @@ TEST_CASE("a passed deadline retries a bounded number of times, then fails the r
 TEST_CASE("a retry goes out before requests queued after it", "[request_tracker]") {
   RequestTracker t(rct::test::test_registry(), options(1, 1));
   submit_read(t, kSoc);
-  REQUIRE(t.next_dispatch(t0));
+  REQUIRE(t.next_dispatch(kT0));
   submit_read(t, kVoltage);
-  REQUIRE(t.expire(t0 + 2s).size() == 1);
-  auto d = t.next_dispatch(t0 + 2s);
+  REQUIRE(t.expire(kT0 + 2s).size() == 1);
+  auto d = t.next_dispatch(kT0 + 2s);
   REQUIRE(d);
   CHECK(d->oid == kSoc);
 }
@@ -185,13 +185,13 @@ TEST_CASE("a retry goes out before requests queued after it", "[request_tracker]
 TEST_CASE("a completed request resets the consecutive-timeout counter", "[request_tracker]") {
   RequestTracker t(rct::test::test_registry(), options(1, 5));
   submit_read(t, kSoc);
-  REQUIRE(t.next_dispatch(t0));
-  REQUIRE(t.expire(t0 + 2s).size() == 1);
-  REQUIRE(t.next_dispatch(t0 + 2s));
-  REQUIRE(t.expire(t0 + 4s).size() == 1);
+  REQUIRE(t.next_dispatch(kT0));
+  REQUIRE(t.expire(kT0 + 2s).size() == 1);
+  REQUIRE(t.next_dispatch(kT0 + 2s));
+  REQUIRE(t.expire(kT0 + 4s).size() == 1);
   CHECK(t.consecutive_timeouts() == 2);
-  REQUIRE(t.next_dispatch(t0 + 4s));
-  CHECK(t.on_frame(response(kSoc, float_payload(0.25f)), t0 + 5s).verdict ==
+  REQUIRE(t.next_dispatch(kT0 + 4s));
+  CHECK(t.on_frame(response(kSoc, float_payload(0.25f)), kT0 + 5s).verdict ==
         FrameVerdict::kCompleted);
   CHECK(t.consecutive_timeouts() == 0);
   CHECK(t.stats().timeouts == 2);
@@ -201,11 +201,11 @@ TEST_CASE("a reply with a valid CRC but a truncated payload never completes a re
           "[request_tracker]") {
   RequestTracker t(rct::test::test_registry(), options(1, 1));
   const RequestId id = submit_read(t, kSoc);
-  REQUIRE(t.next_dispatch(t0));
+  REQUIRE(t.next_dispatch(kT0));
 
   for (const char* cut : {"", "3e", "3e97", "3e97b1", "3e97b19100"}) {
     INFO("payload " << cut);
-    auto r = t.on_frame(response(kSoc, hex_bytes(cut)), t0 + 10ms);
+    auto r = t.on_frame(response(kSoc, hex_bytes(cut)), kT0 + 10ms);
     CHECK(r.verdict == FrameVerdict::kTruncated);
     REQUIRE(r.request);
     CHECK(*r.request == id);
@@ -215,9 +215,9 @@ TEST_CASE("a reply with a valid CRC but a truncated payload never completes a re
   CHECK(t.stats().truncated == 5);
 
   // Still outstanding: the deadline retries it, and an intact reply then completes it.
-  REQUIRE(t.expire(t0 + 2s).size() == 1);
-  REQUIRE(t.next_dispatch(t0 + 2s));
-  auto r = t.on_frame(response(kSoc, hex_bytes("3e97b191")), t0 + 2100ms);
+  REQUIRE(t.expire(kT0 + 2s).size() == 1);
+  REQUIRE(t.next_dispatch(kT0 + 2s));
+  auto r = t.on_frame(response(kSoc, hex_bytes("3e97b191")), kT0 + 2100ms);
   CHECK(r.verdict == FrameVerdict::kCompleted);
   CHECK(std::get<float>(r.reading->value) == 0.296276599168777466f);
 }
@@ -228,7 +228,7 @@ TEST_CASE("a truncated time-series answer is dropped and the query stays outstan
   const std::int32_t when = 1700000000;
   auto id = t.submit(Request{RequestKind::kQuery, kSocLog, std::nullopt, int32_payload(when)});
   REQUIRE(id.ok());
-  auto d = t.next_dispatch(t0);
+  auto d = t.next_dispatch(kT0);
   REQUIRE(d);
   CHECK(rct::to_hex(d->wire) == "2b02085293b6686553f100b9cb");
   // Echo + one sample + half a sample: 4 + 8 + 4 bytes does not fit 4 + 8k.
@@ -237,7 +237,7 @@ TEST_CASE("a truncated time-series answer is dropped and the query stays outstan
                                          "6553ef0c3f000000"
                                          "6553f038"),
                                Command::kLongResponse),
-                      t0);
+                      kT0);
   CHECK(r.verdict == FrameVerdict::kTruncated);
   CHECK(t.in_flight() == 1);
 }
@@ -246,8 +246,8 @@ TEST_CASE("a reply for another OID is handed up as unsolicited, never as the req
           "[request_tracker]") {
   RequestTracker t(rct::test::test_registry(), options());
   const RequestId id = submit_read(t, kSoc);
-  REQUIRE(t.next_dispatch(t0));
-  auto r = t.on_frame(response(kVoltage, float_payload(51.5f)), t0 + 5ms);
+  REQUIRE(t.next_dispatch(kT0));
+  auto r = t.on_frame(response(kVoltage, float_payload(51.5f)), kT0 + 5ms);
   CHECK(r.verdict == FrameVerdict::kUnsolicited);
   CHECK(!r.request);
   REQUIRE(r.reading);
@@ -257,7 +257,7 @@ TEST_CASE("a reply for another OID is handed up as unsolicited, never as the req
   CHECK(t.in_flight() == 1);
   CHECK(t.stats().unsolicited == 1);
 
-  r = t.on_frame(response(kSoc, float_payload(0.75f)), t0 + 6ms);
+  r = t.on_frame(response(kSoc, float_payload(0.75f)), kT0 + 6ms);
   CHECK(r.verdict == FrameVerdict::kCompleted);
   CHECK(*r.request == id);
   CHECK(std::get<float>(r.reading->value) == 0.75f);
@@ -265,7 +265,7 @@ TEST_CASE("a reply for another OID is handed up as unsolicited, never as the req
 
 TEST_CASE("another client's truncated reply is dropped, not handed up", "[request_tracker]") {
   RequestTracker t(rct::test::test_registry(), options());
-  auto r = t.on_frame(response(kVoltage, hex_bytes("4250")), t0);
+  auto r = t.on_frame(response(kVoltage, hex_bytes("4250")), kT0);
   CHECK(r.verdict == FrameVerdict::kTruncated);
   CHECK(!r.request);
   CHECK(!r.reading);
@@ -274,14 +274,14 @@ TEST_CASE("another client's truncated reply is dropped, not handed up", "[reques
 TEST_CASE("frames that are no responses or name unknown OIDs are dropped", "[request_tracker]") {
   RequestTracker t(rct::test::test_registry(), options());
   submit_read(t, kSoc);
-  REQUIRE(t.next_dispatch(t0));
+  REQUIRE(t.next_dispatch(kT0));
   // The device echoes read requests under load (docs/protocol.md §17.8).
-  CHECK(t.on_frame(FrameView{Command::kRead, std::nullopt, kSoc, {}}, t0).verdict ==
+  CHECK(t.on_frame(FrameView{Command::kRead, std::nullopt, kSoc, {}}, kT0).verdict ==
         FrameVerdict::kNotResponse);
   const auto payload = hex_bytes("04");
-  CHECK(t.on_frame(FrameView{Command::kWrite, std::nullopt, kStrategy, payload}, t0).verdict ==
+  CHECK(t.on_frame(FrameView{Command::kWrite, std::nullopt, kStrategy, payload}, kT0).verdict ==
         FrameVerdict::kNotResponse);
-  CHECK(t.on_frame(response(kUnregistered, float_payload(1.0f)), t0).verdict ==
+  CHECK(t.on_frame(response(kUnregistered, float_payload(1.0f)), kT0).verdict ==
         FrameVerdict::kUnknownOid);
   CHECK(t.in_flight() == 1);
   CHECK(t.stats().not_response == 2);
@@ -292,8 +292,8 @@ TEST_CASE("an OID outside the registry read by id completes with its raw bytes",
           "[request_tracker]") {
   RequestTracker t(rct::test::test_registry(), options());
   submit_read(t, kUnregistered);
-  REQUIRE(t.next_dispatch(t0));
-  auto r = t.on_frame(response(kUnregistered, hex_bytes("010203")), t0);
+  REQUIRE(t.next_dispatch(kT0));
+  auto r = t.on_frame(response(kUnregistered, hex_bytes("010203")), kT0);
   CHECK(r.verdict == FrameVerdict::kCompleted);
   REQUIRE(r.reading);
   CHECK(r.reading->info == nullptr);
@@ -304,19 +304,19 @@ TEST_CASE("plant replies complete a plant read only from the addressed device",
           "[request_tracker]") {
   RequestTracker t(rct::test::test_registry(), options());
   const RequestId id = submit_read(t, kSoc, 0x12345678);
-  auto d = t.next_dispatch(t0);
+  auto d = t.next_dispatch(kT0);
   REQUIRE(d);
   CHECK(rct::to_hex(d->wire) == "2b410812345678959930bfd2cd");
   const auto half = float_payload(0.5f);
 
-  auto r = t.on_frame(response(kSoc, half, Command::kPlantResponse, 0x11111111), t0);
+  auto r = t.on_frame(response(kSoc, half, Command::kPlantResponse, 0x11111111), kT0);
   CHECK(r.verdict == FrameVerdict::kUnsolicited);
   CHECK(r.reading->address == std::optional<std::uint32_t>(0x11111111));
-  r = t.on_frame(response(kSoc, half), t0);
+  r = t.on_frame(response(kSoc, half), kT0);
   CHECK(r.verdict == FrameVerdict::kUnsolicited);
   CHECK(t.in_flight() == 1);
 
-  r = t.on_frame(response(kSoc, half, Command::kPlantResponse, 0x12345678), t0);
+  r = t.on_frame(response(kSoc, half, Command::kPlantResponse, 0x12345678), kT0);
   CHECK(r.verdict == FrameVerdict::kCompleted);
   CHECK(*r.request == id);
   CHECK(r.reading->address == std::optional<std::uint32_t>(0x12345678));
@@ -327,8 +327,8 @@ TEST_CASE("a standard read is not completed by a plant reply for the same OID",
           "[request_tracker]") {
   RequestTracker t(rct::test::test_registry(), options());
   submit_read(t, kSoc);
-  REQUIRE(t.next_dispatch(t0));
-  auto r = t.on_frame(response(kSoc, float_payload(0.5f), Command::kPlantLongResponse, 7), t0);
+  REQUIRE(t.next_dispatch(kT0));
+  auto r = t.on_frame(response(kSoc, float_payload(0.5f), Command::kPlantLongResponse, 7), kT0);
   CHECK(r.verdict == FrameVerdict::kUnsolicited);
   CHECK(t.in_flight() == 1);
 }
@@ -338,13 +338,13 @@ TEST_CASE("a query is completed only by an answer that echoes its timestamp", "[
   auto id =
       t.submit(Request{RequestKind::kQuery, kSocLog, std::nullopt, int32_payload(1700000000)});
   REQUIRE(id.ok());
-  REQUIRE(t.next_dispatch(t0));
+  REQUIRE(t.next_dispatch(kT0));
   // Another client's query of the same series for an earlier T.
   auto r = t.on_frame(response(kSocLog,
                                hex_bytes("6553e000"
                                          "6553df0c3f000000"),
                                Command::kLongResponse),
-                      t0);
+                      kT0);
   CHECK(r.verdict == FrameVerdict::kUnsolicited);
   CHECK(t.in_flight() == 1);
   r = t.on_frame(response(kSocLog,
@@ -352,7 +352,7 @@ TEST_CASE("a query is completed only by an answer that echoes its timestamp", "[
                                     "6553ef0c3f000000"
                                     "6553f0383f051eb8"),
                           Command::kLongResponse),
-                 t0);
+                 kT0);
   CHECK(r.verdict == FrameVerdict::kCompleted);
   CHECK(*r.request == *id);
   const auto& ts = std::get<rct::TimeSeries>(r.reading->value);
@@ -391,7 +391,7 @@ TEST_CASE("the queue of waiting requests is bounded", "[request_tracker]") {
   auto id = t.submit(Request{RequestKind::kRead, kStrategy, std::nullopt, {}});
   REQUIRE_FALSE(id.ok());
   CHECK(id.error() == ClientError::kQueueFull);
-  REQUIRE(t.next_dispatch(t0));
+  REQUIRE(t.next_dispatch(kT0));
   CHECK(t.submit(Request{RequestKind::kRead, kStrategy, std::nullopt, {}}).ok());
 }
 
@@ -401,16 +401,16 @@ TEST_CASE("a later request for the same OID never overtakes or joins an earlier 
   const RequestId first = submit_read(t, kSoc);
   const RequestId second = submit_read(t, kSoc);
   submit_read(t, kVoltage);
-  auto d1 = t.next_dispatch(t0);
-  auto d2 = t.next_dispatch(t0);
+  auto d1 = t.next_dispatch(kT0);
+  auto d2 = t.next_dispatch(kT0);
   REQUIRE(d1);
   REQUIRE(d2);
   CHECK(d1->id == first);
   CHECK(d2->oid == kVoltage);
-  CHECK(!t.next_dispatch(t0));  // window has room, but the second soc read must wait
-  auto r = t.on_frame(response(kSoc, float_payload(0.5f)), t0);
+  CHECK(!t.next_dispatch(kT0));  // window has room, but the second soc read must wait
+  auto r = t.on_frame(response(kSoc, float_payload(0.5f)), kT0);
   CHECK(*r.request == first);
-  auto d3 = t.next_dispatch(t0);
+  auto d3 = t.next_dispatch(kT0);
   REQUIRE(d3);
   CHECK(d3->id == second);
 }
@@ -420,12 +420,12 @@ TEST_CASE("a write leaves the tracker once dispatched and expects no reply", "[r
   auto id = t.submit(Request{RequestKind::kWrite, kStrategy, std::nullopt, hex_bytes("04")});
   REQUIRE(id.ok());
   submit_read(t, kStrategy);
-  auto d = t.next_dispatch(t0);
+  auto d = t.next_dispatch(kT0);
   REQUIRE(d);
   CHECK(d->kind == RequestKind::kWrite);
   CHECK(rct::to_hex(d->wire) == "2b0205f168b74804d0e6");
   CHECK(t.in_flight() == 0);
-  auto read = t.next_dispatch(t0);  // the read-back follows the write
+  auto read = t.next_dispatch(kT0);  // the read-back follows the write
   REQUIRE(read);
   CHECK(read->kind == RequestKind::kRead);
   CHECK(read->oid == kStrategy);
@@ -435,7 +435,7 @@ TEST_CASE("fail_all ends queued and in-flight requests with the given error", "[
   RequestTracker t(rct::test::test_registry(), options());
   const RequestId a = submit_read(t, kSoc);
   const RequestId b = submit_read(t, kVoltage);
-  REQUIRE(t.next_dispatch(t0));
+  REQUIRE(t.next_dispatch(kT0));
   auto failed = t.fail_all(ClientError::kDisconnected);
   REQUIRE(failed.size() == 2);
   CHECK(failed[0].id == a);
@@ -445,7 +445,7 @@ TEST_CASE("fail_all ends queued and in-flight requests with the given error", "[
   CHECK(t.queued() == 0);
   CHECK(!t.next_deadline());
   // A late reply is now somebody else's: handed up, completing nothing.
-  CHECK(t.on_frame(response(kSoc, float_payload(0.5f)), t0).verdict == FrameVerdict::kUnsolicited);
+  CHECK(t.on_frame(response(kSoc, float_payload(0.5f)), kT0).verdict == FrameVerdict::kUnsolicited);
 }
 
 TEST_CASE("frame errors count until the next good frame", "[request_tracker]") {
@@ -454,7 +454,7 @@ TEST_CASE("frame errors count until the next good frame", "[request_tracker]") {
   t.note_frame_error();
   t.note_frame_error();
   CHECK(t.consecutive_frame_errors() == 3);
-  t.on_frame(response(kVoltage, float_payload(50.0f)), t0);
+  t.on_frame(response(kVoltage, float_payload(50.0f)), kT0);
   CHECK(t.consecutive_frame_errors() == 0);
   t.note_frame_error();
   t.reset_link_counters();
@@ -466,11 +466,11 @@ TEST_CASE("the earliest deadline among requests in flight is reported", "[reques
   RequestTracker t(rct::test::test_registry(), options(2));
   submit_read(t, kSoc);
   submit_read(t, kVoltage);
-  REQUIRE(t.next_dispatch(t0));
-  REQUIRE(t.next_dispatch(t0 + 500ms));
-  CHECK(t.next_deadline() == t0 + 2s);
-  auto x = t.expire(t0 + 2s);
+  REQUIRE(t.next_dispatch(kT0));
+  REQUIRE(t.next_dispatch(kT0 + 500ms));
+  CHECK(t.next_deadline() == kT0 + 2s);
+  auto x = t.expire(kT0 + 2s);
   REQUIRE(x.size() == 1);
   CHECK(x[0].oid == kSoc);
-  CHECK(t.next_deadline() == t0 + 2500ms);
+  CHECK(t.next_deadline() == kT0 + 2500ms);
 }
