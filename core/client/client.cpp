@@ -44,6 +44,8 @@ std::string_view link_down_reason_name(LinkDownReason r) {
       return "too many timeouts";
     case LinkDownReason::kTooManyFrameErrors:
       return "too many frame errors";
+    case LinkDownReason::kSilence:
+      return "peer silent";
   }
   return "?";
 }
@@ -69,6 +71,7 @@ Client::Client(asio::io_context& io, const Registry& registry, ClientOptions opt
       decoder_(options_.max_frame_length),
       tracker_(registry, TrackerOptions{options_.window, options_.request_timeout, options_.retries,
                                         options_.max_queued}),
+      silence_(options_.silence_timeout),
       backoff_(options_.backoff),
       rng_(options_.seed ? *options_.seed : std::random_device{}()) {}
 
@@ -138,6 +141,7 @@ void Client::on_connected(const std::error_code& ec, const Tcp::endpoint& endpoi
   socket_.set_option(Tcp::no_delay(true), ignored);  // requests are tiny frames
   peer_ = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
   set_state(ClientState::kConnected);
+  silence_.start(steady_now());
   start_read();
   pump();
   arm_timer();
@@ -161,6 +165,7 @@ void Client::on_read(const std::error_code& ec, std::size_t size) {
   const TimePoint t = steady_now();
   const std::uint64_t epoch = epoch_;
   while (auto event = decoder_.next()) {
+    silence_.heard(t);
     handle(*event, t);
     if (epoch != epoch_) return;  // the link was closed while handling this frame
   }
@@ -268,6 +273,10 @@ void Client::on_timer() {
         link_lost(LinkDownReason::kTooManyTimeouts, std::make_error_code(std::errc::timed_out));
         return;
       }
+      if (silence_.expired(t)) {
+        link_lost(LinkDownReason::kSilence, std::make_error_code(std::errc::timed_out));
+        return;
+      }
       pump();
       break;
     }
@@ -290,9 +299,12 @@ void Client::arm_timer() {
     case ClientState::kBackoff:
       at = deadline_;
       break;
-    case ClientState::kConnected:
+    case ClientState::kConnected: {
       at = tracker_.next_deadline();
+      const std::optional<TimePoint> silent_at = silence_.deadline();
+      if (silent_at && (!at || *silent_at < *at)) at = silent_at;
       break;
+    }
   }
   if (!at) {
     timer_.cancel();  // cannot fail for a timer (the service never sets an error)
