@@ -10,6 +10,7 @@
 #include <initializer_list>
 #include <memory>
 
+#include "config/client_settings.h"
 #include "config/toml_reader.h"
 
 namespace rct {
@@ -640,19 +641,11 @@ void Loader::check_inverter_set(const std::vector<const toml::table*>& tables) {
                             " (same host, port and address); give a slave its plant address"}));
         continue;
       }
-      const auto conflict = [&](bool differs, std::string_view key) {
-        if (differs) {
-          diag_.error(where(i, key), concat({ai, ".", key, " differs from ", bj, ".", key,
-                                             ", but both use the connection to ", a.host, ":",
-                                             std::to_string(a.port)}));
-        }
-      };
-      conflict(a.connect_timeout != b.connect_timeout, "connect_timeout");
-      conflict(a.in_flight != b.in_flight, "in_flight");
-      conflict(a.frames_per_second != b.frames_per_second, "frames_per_second");
-      conflict(a.reconnect_min != b.reconnect_min, "reconnect_min");
-      conflict(a.reconnect_max != b.reconnect_max, "reconnect_max");
-      conflict(a.silence_timeout != b.silence_timeout, "silence_timeout");
+      for (const std::string_view key : connection_conflicts(a, b)) {
+        diag_.error(where(i, key), concat({ai, ".", key, " differs from ", bj, ".", key,
+                                           ", but both use the connection to ", a.host, ":",
+                                           std::to_string(a.port)}));
+      }
     }
   }
 }
