@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "config/toml_reader.h"
+#include "core/hex.h"
 
 namespace rct {
 
@@ -41,12 +42,6 @@ std::string ref_list(const std::vector<ValueRef>& refs) {
     out += toml_string(refs[i].text());
   }
   return out + "]";
-}
-
-std::string hex32(std::uint32_t v) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "0x%08X", static_cast<unsigned>(v));
-  return buf;
 }
 
 class Writer {
@@ -129,7 +124,7 @@ std::string dump_config(const Config& cfg) {
     w.kv("name", toml_string(inv.name));
     w.kv("host", toml_string(inv.host));
     w.kv("port", std::to_string(inv.port));
-    if (inv.address) w.kv("address", hex32(*inv.address));
+    if (inv.address) w.kv("address", format_oid(*inv.address));  // written like an OID
     w.seconds("connect_timeout", inv.connect_timeout);
     w.seconds("request_timeout", inv.request_timeout);
     w.kv("in_flight", std::to_string(inv.in_flight));
