@@ -52,11 +52,10 @@ std::string_view link_down_reason_name(LinkDownReason r) {
 
 template <typename Handler>
 auto Client::guarded(Handler handler) {
-  return [this, epoch = epoch_, alive = std::weak_ptr<int>(alive_),
-          handler = std::move(handler)](auto&&... args) mutable {
-    if (alive.expired() || epoch != epoch_) return;
+  return guard_.bind([this, epoch = epoch_, handler = std::move(handler)](auto&&... args) mutable {
+    if (epoch != epoch_) return;
     handler(std::forward<decltype(args)>(args)...);
-  };
+  });
 }
 
 Client::Client(asio::io_context& io, const Registry& registry, ClientOptions options,
@@ -313,10 +312,10 @@ void Client::arm_timer() {
   timer_.expires_at(*at);
   // A wait that was already due when re-armed still runs; on_timer() checks the clock, so a
   // stale wake-up only re-arms.
-  timer_.async_wait([this, alive = std::weak_ptr<int>(alive_)](const std::error_code& ec) {
-    if (alive.expired() || ec == asio::error::operation_aborted) return;
+  timer_.async_wait(guard_.bind([this](const std::error_code& ec) {
+    if (ec == asio::error::operation_aborted) return;
     on_timer();
-  });
+  }));
 }
 
 void Client::link_lost(LinkDownReason reason, const std::error_code& ec) {
@@ -454,10 +453,11 @@ void Client::write(std::uint32_t oid, std::vector<std::uint8_t> payload, WriteCa
 namespace {
 
 // Drives one pager through successive query() calls. The pager lives in a shared_ptr owned by
-// the pending callback; `alive` stops the chain when the client is gone.
+// the pending callback; `alive` (the client's LifetimeGuard token) stops the chain when the
+// client is gone, and the callback still gets kCancelled.
 template <typename Pager, typename Table, typename Callback>
-void page(Client& client, std::weak_ptr<int> alive, std::uint32_t oid, std::shared_ptr<Pager> pager,
-          Callback callback) {
+void page(Client& client, std::weak_ptr<const int> alive, std::uint32_t oid,
+          std::shared_ptr<Pager> pager, Callback callback) {
   client.query(oid, pager->next_query(),
                [&client, alive, oid, pager,
                 callback = std::move(callback)](Result<Reading, ClientError> r) mutable {
@@ -499,7 +499,8 @@ void Client::query_timeseries(std::uint32_t oid, std::uint32_t from, std::uint32
     });
     return;
   }
-  page<TimeSeriesPager, TimeSeries>(*this, alive_, oid, std::move(pager), std::move(callback));
+  page<TimeSeriesPager, TimeSeries>(*this, guard_.token(), oid, std::move(pager),
+                                    std::move(callback));
 }
 
 void Client::query_events(std::uint32_t from, std::uint32_t to, EventTableCallback callback) {
@@ -508,7 +509,7 @@ void Client::query_events(std::uint32_t from, std::uint32_t to, EventTableCallba
     asio::post(io_, [cb = std::move(callback), pager] { cb(pager->result()); });
     return;
   }
-  page<EventTablePager, EventTable>(*this, alive_, kEventTableOid, std::move(pager),
+  page<EventTablePager, EventTable>(*this, guard_.token(), kEventTableOid, std::move(pager),
                                     std::move(callback));
 }
 

@@ -22,6 +22,7 @@
 #include "core/client/request_tracker.h"
 #include "core/client/silence_watch.h"
 #include "core/frame_decoder.h"
+#include "core/lifetime_guard.h"
 #include "core/registry.h"
 #include "core/result.h"
 #include "core/value.h"
@@ -148,7 +149,7 @@ class Client {
   std::optional<RequestId> writing_id_;  // the kWrite whose frame is being written
   std::unordered_map<RequestId, ReadCallback> read_callbacks_;
   std::unordered_map<RequestId, WriteCallback> write_callbacks_;
-  std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // handlers hold a weak_ptr
+  LifetimeGuard guard_;  // last member: handlers find it gone before anything else is
 };
 
 }  // namespace rct::client

@@ -5,11 +5,11 @@
 namespace rct::client {
 template <typename Handler>
 auto VerifiedWriter::guarded(Handler handler) {
-  return [this, generation = generation_, alive = std::weak_ptr<int>(alive_),
-          handler = std::move(handler)](auto&&... args) mutable {
-    if (alive.expired() || generation != generation_ || !current_) return;
-    handler(std::forward<decltype(args)>(args)...);
-  };
+  return guard_.bind(
+      [this, generation = generation_, handler = std::move(handler)](auto&&... args) mutable {
+        if (generation != generation_ || !current_) return;
+        handler(std::forward<decltype(args)>(args)...);
+      });
 }
 
 VerifiedWriter::VerifiedWriter(asio::io_context& io, Client& client, WritePolicy policy,
@@ -23,7 +23,6 @@ VerifiedWriter::VerifiedWriter(asio::io_context& io, Client& client, WritePolicy
       timer_(io) {}
 
 VerifiedWriter::~VerifiedWriter() {
-  alive_.reset();
   timer_.cancel();
 }
 
@@ -49,11 +48,10 @@ void VerifiedWriter::submit(WriteRequest request, Callback callback) {
   queue_.push_back(Job{std::move(request), std::move(callback)});
   if (current_ || pump_posted_) return;
   pump_posted_ = true;
-  asio::post(io_, [this, alive = std::weak_ptr<int>(alive_)] {
-    if (alive.expired()) return;
+  asio::post(io_, guard_.bind([this] {
     pump_posted_ = false;
     pump();
-  });
+  }));
 }
 
 void VerifiedWriter::pump() {
