@@ -2,8 +2,9 @@
 
 #include <algorithm>
 #include <array>
-#include <cstdio>
 #include <utility>
+
+#include "core/hex.h"
 
 namespace rct {
 
@@ -167,9 +168,7 @@ std::optional<DiscoveryMode> discovery_mode_from_name(std::string_view name) {
 
 std::string ValueRef::text() const {
   if (!id) return name;
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "0x%08X", static_cast<unsigned>(*id));
-  return buf;
+  return format_oid(*id);
 }
 
 bool HaOverrides::any() const {

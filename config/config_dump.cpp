@@ -4,12 +4,13 @@
 #include <sstream>
 
 #include "config/toml_reader.h"
+#include "core/hex.h"
+#include "core/number_text.h"
 
 namespace rct {
 
 namespace {
 
-using config_detail::format_number;
 using config_detail::format_seconds;
 
 std::string toml_string(std::string_view s) {
@@ -41,12 +42,6 @@ std::string ref_list(const std::vector<ValueRef>& refs) {
     out += toml_string(refs[i].text());
   }
   return out + "]";
-}
-
-std::string hex32(std::uint32_t v) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "0x%08X", static_cast<unsigned>(v));
-  return buf;
 }
 
 class Writer {
@@ -129,11 +124,11 @@ std::string dump_config(const Config& cfg) {
     w.kv("name", toml_string(inv.name));
     w.kv("host", toml_string(inv.host));
     w.kv("port", std::to_string(inv.port));
-    if (inv.address) w.kv("address", hex32(*inv.address));
+    if (inv.address) w.kv("address", format_oid(*inv.address));  // written like an OID
     w.seconds("connect_timeout", inv.connect_timeout);
     w.seconds("request_timeout", inv.request_timeout);
     w.kv("in_flight", std::to_string(inv.in_flight));
-    w.kv("frames_per_second", format_number(inv.frames_per_second));
+    w.kv("frames_per_second", config_number(inv.frames_per_second));
     w.kv("retries", std::to_string(inv.retries));
     w.seconds("reconnect_min", inv.reconnect_min);
     w.seconds("reconnect_max", inv.reconnect_max);
@@ -157,8 +152,8 @@ std::string dump_config(const Config& cfg) {
     if (v.interval) w.seconds("interval", *v.interval);
     if (!v.friendly_name.empty()) w.kv("friendly_name", toml_string(v.friendly_name));
     if (!v.topic.empty()) w.kv("topic", toml_string(v.topic));
-    if (v.scale) w.kv("scale", format_number(*v.scale));
-    if (v.deadband) w.kv("deadband", format_number(*v.deadband));
+    if (v.scale) w.kv("scale", config_number(*v.scale));
+    if (v.deadband) w.kv("deadband", config_number(*v.deadband));
     const HaOverrides& o = v.homeassistant;
     if (o.any()) {
       w.line("[poll.value.homeassistant]");

@@ -10,7 +10,9 @@
 #include <memory>
 #include <span>
 
+#include "config/client_settings.h"
 #include "config/toml_reader.h"
+#include "core/hex.h"
 #include "ha/vocabulary.h"
 
 namespace rct {
@@ -69,22 +71,6 @@ std::string topic_problem(std::string_view t) {
   if (t.find("//") != std::string_view::npos) return "must not contain an empty level ('//')";
   if (t.find(' ') != std::string_view::npos) return "must not contain spaces";
   return {};
-}
-
-// "0x959930BF" (1 to 8 hex digits, either case).
-std::optional<std::uint32_t> parse_hex_id(std::string_view s) {
-  if (s.size() < 3 || s.size() > 10 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
-    return std::nullopt;
-  std::uint32_t v = 0;
-  for (char c : s.substr(2)) {
-    const int d = std::isdigit(static_cast<unsigned char>(c)) ? c - '0'
-                  : (c >= 'a' && c <= 'f')                    ? c - 'a' + 10
-                  : (c >= 'A' && c <= 'F')                    ? c - 'A' + 10
-                                                              : -1;
-    if (d < 0) return std::nullopt;
-    v = (v << 4) | static_cast<std::uint32_t>(d);
-  }
-  return v;
 }
 
 bool looks_like_hex_id(std::string_view s) {
@@ -552,19 +538,11 @@ void Loader::check_inverter_set(const std::vector<const toml::table*>& tables) {
                             " (same host, port and address); give a slave its plant address"}));
         continue;
       }
-      const auto conflict = [&](bool differs, std::string_view key) {
-        if (differs) {
-          diag_.error(where(i, key), concat({ai, ".", key, " differs from ", bj, ".", key,
-                                             ", but both use the connection to ", a.host, ":",
-                                             std::to_string(a.port)}));
-        }
-      };
-      conflict(a.connect_timeout != b.connect_timeout, "connect_timeout");
-      conflict(a.in_flight != b.in_flight, "in_flight");
-      conflict(a.frames_per_second != b.frames_per_second, "frames_per_second");
-      conflict(a.reconnect_min != b.reconnect_min, "reconnect_min");
-      conflict(a.reconnect_max != b.reconnect_max, "reconnect_max");
-      conflict(a.silence_timeout != b.silence_timeout, "silence_timeout");
+      for (const std::string_view key : connection_conflicts(a, b)) {
+        diag_.error(where(i, key), concat({ai, ".", key, " differs from ", bj, ".", key,
+                                           ", but both use the connection to ", a.host, ":",
+                                           std::to_string(a.port)}));
+      }
     }
   }
 }
@@ -753,7 +731,7 @@ void Loader::read_write_keys(Section& s) {
     if (find_writable_key(key) == nullptr) {
       const WritableEntry* by_name = find_writable(std::string_view(key));
       if (by_name == nullptr && looks_like_hex_id(key)) {
-        if (auto id = parse_hex_id(key)) by_name = find_writable(*id);
+        if (auto id = parse_oid(key)) by_name = find_writable(*id);
       }
       const std::string shown = has_control_chars(key) ? "?" : key;
       if (by_name != nullptr) {
@@ -778,7 +756,7 @@ std::optional<ValueRef> Loader::parse_value_ref(const toml::node& where, const s
                                                 std::string_view text, bool allow_unknown_id,
                                                 bool* id_known) {
   if (looks_like_hex_id(text)) {
-    auto id = parse_hex_id(text);
+    auto id = parse_oid(text);
     if (!id) {
       diag_.error(where, what + " must be a registry name or 0x followed by 1 to 8 hex digits");
       return std::nullopt;

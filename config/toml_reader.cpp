@@ -1,9 +1,10 @@
 #include "config/toml_reader.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <vector>
+
+#include "core/number_text.h"
 
 namespace rct::config_detail {
 
@@ -84,17 +85,10 @@ std::string closest(std::string_view word, const std::set<std::string, std::less
   return best;
 }
 
-std::string format_number(double v) {
-  char buf[64];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  if (ec != std::errc{}) return "?";
-  return std::string(buf, end);
-}
-
 std::string format_seconds(Millis ms) {
   const auto n = ms.count();
   if (n % 1000 == 0) return std::to_string(n / 1000);
-  return format_number(static_cast<double>(n) / 1000.0);
+  return config_number(static_cast<double>(n) / 1000.0);
 }
 
 std::string Section::key_path(std::string_view key) const {
@@ -173,8 +167,8 @@ bool Section::get_number(std::string_view key, double lo, double hi, double& out
   if (!number) return false;
   const double v = *number;
   if (!(v >= lo && v <= hi)) {  // also rejects nan
-    diag_.error(*n, key_path(key) + " must be between " + format_number(lo) + " and " +
-                        format_number(hi) + " (got " + format_number(v) + ")");
+    diag_.error(*n, key_path(key) + " must be between " + config_number(lo) + " and " +
+                        config_number(hi) + " (got " + config_number(v) + ")");
     return false;
   }
   out = v;
@@ -190,7 +184,7 @@ bool Section::get_seconds(std::string_view key, Millis lo, Millis hi, Millis& ou
   const double ms = std::round(v * 1000.0);
   if (!(ms >= static_cast<double>(lo.count()) && ms <= static_cast<double>(hi.count()))) {
     diag_.error(*n, key_path(key) + " must be between " + format_seconds(lo) + " and " +
-                        format_seconds(hi) + " seconds (got " + format_number(v) + ")");
+                        format_seconds(hi) + " seconds (got " + config_number(v) + ")");
     return false;
   }
   out = Millis{static_cast<Millis::rep>(ms)};

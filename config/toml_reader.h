@@ -115,9 +115,8 @@ class Section {
   std::set<std::string, std::less<>> known_;
 };
 
-// "1.5", "10": the shortest text that reads back as the same double.
-std::string format_number(double v);
 // Seconds with up to millisecond precision: "2", "0.25".
+// Built on config_number() (core/number_text.h).
 std::string format_seconds(Millis ms);
 
 }  // namespace rct::config_detail

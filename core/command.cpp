@@ -1,34 +1,6 @@
 #include "core/command.h"
 
-#include <array>
-
 namespace rct {
-namespace {
-
-constexpr std::array kAllCommands = {
-    Command::kRead,
-    Command::kWrite,
-    Command::kLongWrite,
-    Command::kResponse,
-    Command::kLongResponse,
-    Command::kReadPeriodically,
-    Command::kExtension,
-    Command::kPlantRead,
-    Command::kPlantWrite,
-    Command::kPlantLongWrite,
-    Command::kPlantResponse,
-    Command::kPlantLongResponse,
-    Command::kPlantReadPeriodically,
-};
-
-}  // namespace
-
-std::optional<Command> regular_command_from_byte(std::uint8_t byte) {
-  for (Command c : kAllCommands) {
-    if (to_byte(c) == byte && c != Command::kExtension) return c;
-  }
-  return std::nullopt;
-}
 
 std::string_view command_name(Command c) {
   switch (c) {

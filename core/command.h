@@ -1,5 +1,7 @@
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -24,11 +26,55 @@ enum class Command : std::uint8_t {
   kPlantReadPeriodically = 0x48,
 };
 
-// One of the 12 regular commands (EXTENSION is not regular: it has no length, OID or CRC).
-std::optional<Command> regular_command_from_byte(std::uint8_t byte);
-
 constexpr std::uint8_t to_byte(Command c) {
   return static_cast<std::uint8_t>(c);
+}
+
+// Every command, in byte order.
+inline constexpr std::array kAllCommands = {
+    Command::kRead,
+    Command::kWrite,
+    Command::kLongWrite,
+    Command::kResponse,
+    Command::kLongResponse,
+    Command::kReadPeriodically,
+    Command::kExtension,
+    Command::kPlantRead,
+    Command::kPlantWrite,
+    Command::kPlantLongWrite,
+    Command::kPlantResponse,
+    Command::kPlantLongResponse,
+    Command::kPlantReadPeriodically,
+};
+
+// A regular command frames a length, an OID and a CRC; EXTENSION has none of them.
+constexpr bool is_regular(Command c) {
+  return c != Command::kExtension;
+}
+
+// The 12 regular commands, in byte order: kAllCommands without EXTENSION.
+inline constexpr std::array<Command, kAllCommands.size() - 1> kRegularCommands = [] {
+  std::array<Command, kAllCommands.size() - 1> out{};
+  std::size_t n = 0;
+  for (Command c : kAllCommands) {
+    if (is_regular(c)) out[n++] = c;
+  }
+  return out;
+}();
+
+namespace command_detail {
+// By byte: whether it is a regular command (the frame decoder asks this for every start token).
+inline constexpr std::array<bool, 256> kRegularByte = [] {
+  std::array<bool, 256> table{};
+  for (Command c : kRegularCommands) table[to_byte(c)] = true;
+  return table;
+}();
+}  // namespace command_detail
+
+// One of the 12 regular commands; nullopt for EXTENSION, a reserved or an unknown byte.
+constexpr std::optional<Command> regular_command_from_byte(std::uint8_t byte) {
+  if (!command_detail::kRegularByte[byte]) return std::nullopt;
+  return static_cast<Command>(byte);
 }
 constexpr bool is_plant(Command c) {
   return (to_byte(c) & 0x40) != 0;

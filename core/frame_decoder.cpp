@@ -12,23 +12,6 @@ namespace {
 
 constexpr std::size_t kCrcSize = 2;
 
-// The 12 regular commands (not EXTENSION), by byte: a lookup instead of a search per frame.
-constexpr std::array<bool, 256> kRegularCommand = [] {
-  std::array<bool, 256> table{};
-  for (Command c : {Command::kRead, Command::kWrite, Command::kLongWrite, Command::kResponse,
-                    Command::kLongResponse, Command::kReadPeriodically, Command::kPlantRead,
-                    Command::kPlantWrite, Command::kPlantLongWrite, Command::kPlantResponse,
-                    Command::kPlantLongResponse, Command::kPlantReadPeriodically}) {
-    table[to_byte(c)] = true;
-  }
-  return table;
-}();
-
-std::optional<Command> command_of(std::uint8_t byte) {
-  if (!kRegularCommand[byte]) return std::nullopt;
-  return static_cast<Command>(byte);
-}
-
 // Whether any of the 8 bytes in `v` is a start or escape token (zero-byte test on v ^ token).
 constexpr bool has_token(std::uint64_t v) {
   constexpr std::uint64_t kOnes = 0x0101010101010101;
@@ -160,20 +143,21 @@ std::optional<DecodeEvent> FrameDecoder::scan_header() {
     ++read_;
     header_[header_have_++] = b;
     if (header_have_ == 1) {
-      const std::optional<Command> command = command_of(b);
+      const std::optional<Command> command = regular_command_from_byte(b);
       if (!command) return header_error(DecodeOutcome::kInvalidCommand);
       header_size_ = is_long(*command) ? 3 : 2;
       continue;
     }
     if (header_have_ < header_size_) continue;
 
-    const bool plant = is_plant(*command_of(header_[0]));
+    const bool plant = is_plant(*regular_command_from_byte(header_[0]));
     const std::size_t length =
         header_size_ == 3 ? (std::size_t{header_[1]} << 8) | header_[2] : std::size_t{header_[1]};
     const std::size_t min_length = plant ? kAddressSize + kOidSize : kOidSize;
     // A read never carries a payload (docs/protocol.md §3.5): any other L means a mis-synced or
     // malformed header, so it is rejected here rather than passed on as a frame no encoder makes.
-    const bool read_with_payload = is_read(*command_of(header_[0])) && length != min_length;
+    const bool read_with_payload =
+        is_read(*regular_command_from_byte(header_[0])) && length != min_length;
     if (length < min_length || length > max_length_ || read_with_payload) {
       return header_error(DecodeOutcome::kLengthExceeded);
     }
@@ -242,7 +226,7 @@ DecodeEvent FrameDecoder::header_error(DecodeOutcome outcome) {
   DecodeEvent event;
   event.outcome = outcome;
   event.command_byte = header_[0];
-  event.command = command_of(header_[0]);
+  event.command = regular_command_from_byte(header_[0]);
   const auto first = buf_.begin() + static_cast<std::ptrdiff_t>(start_ + 1);
   const auto last = buf_.begin() + static_cast<std::ptrdiff_t>(read_);
   const auto rehunt = static_cast<std::size_t>(std::find(first, last, kStartToken) - buf_.begin());
@@ -268,7 +252,7 @@ DecodeEvent FrameDecoder::truncated() {
 
 DecodeEvent FrameDecoder::complete() {
   const std::uint8_t* frame = buf_.data() + start_;
-  const Command command = *command_of(frame[0]);
+  const Command command = *regular_command_from_byte(frame[0]);
   const std::size_t crc_at = frame_size_ - kCrcSize;
 
   DecodeEvent event;

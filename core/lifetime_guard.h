@@ -9,7 +9,9 @@ namespace rct {
 // made it is gone (destroyed while the handler was still queued). The owner keeps a
 // LifetimeGuard as a member and wraps each such handler with bind(): once the guard is destroyed
 // (or reset()), the wrapped handler does nothing. One thread: the guard and every handler it
-// wrapped run on the same loop thread, so no lock is needed.
+// wrapped run on the same loop thread, so no lock is needed. The one exception: a guard that is
+// never reset may bind() on another thread (copying the token only touches its atomic count),
+// as long as the handler then runs on the loop thread and the guard outlives that thread's calls.
 class LifetimeGuard {
  public:
   LifetimeGuard() = default;

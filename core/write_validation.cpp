@@ -7,6 +7,7 @@
 
 #include "core/enum_tables.h"
 #include "core/hex.h"
+#include "core/number_text.h"
 #include "core/text_parse.h"
 #include "core/value_codec.h"
 
@@ -23,27 +24,8 @@ int step_decimals(double step) {
   return d;
 }
 
-// Fixed notation with `decimals`, trailing zeros (and a bare point) removed, never "-0".
-std::string format_fixed(double v, int decimals) {
-  char buf[64];
-  auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, decimals);
-  if (r.ec != std::errc{}) {
-    // Too long for fixed notation (a requested 1e100): the shortest exact form, "1e+100". On
-    // failure to_chars leaves the buffer unspecified, so nothing of it may be used.
-    r = std::to_chars(buf, buf + sizeof buf, v);
-    return std::string(buf, r.ptr);
-  }
-  std::string s(buf, r.ptr);
-  if (s.find('.') != std::string::npos) {
-    while (!s.empty() && s.back() == '0') s.pop_back();
-    if (!s.empty() && s.back() == '.') s.pop_back();
-  }
-  if (s == "-0") s = "0";
-  return s;
-}
-
 std::string number_text(const WritableEntry& e, double user) {
-  return format_fixed(user, step_decimals(e.step));
+  return fixed_number(user, step_decimals(e.step));
 }
 
 // "20 %", "-1500 W", "External": a user value with its unit, for messages.
@@ -122,7 +104,7 @@ std::string strategy_text(std::uint8_t v) {
 
 // A device value in percent, for SOC messages: 0.8 → "80 %".
 std::string percent_text(double fraction) {
-  return format_fixed(fraction * 100.0, 2) + " %";
+  return fixed_number(fraction * 100.0, 2) + " %";
 }
 
 Result<PreparedWrite, WriteRejection> finish(const WritableEntry& e, Value value, double user,
@@ -151,14 +133,14 @@ Result<PreparedWrite, WriteRejection> prepare_number(const WritableEntry& e, dou
   const double user = unit == InputUnit::kUser ? v : v * e.scale;
   const double slack = kNoise * std::max(1.0, std::fabs(user));
   if (user < e.min - slack || user > e.max + slack) {
-    std::string shown = with_unit(e, format_fixed(user, 6));
+    std::string shown = with_unit(e, fixed_number(user, 6));
     if (unit == InputUnit::kWire && e.scale != 1.0)
-      shown += " (" + format_fixed(v, 6) + " on the wire)";
+      shown += " (" + fixed_number(v, 6) + " on the wire)";
     return reject(RejectReason::kOutOfRange, name + ": " + shown + " is outside " + range_text(e));
   }
   const double steps = user / e.step;
   if (std::fabs(steps - std::round(steps)) > kNoise * std::max(1.0, std::fabs(steps))) {
-    return reject(RejectReason::kBadStep, name + ": " + with_unit(e, format_fixed(user, 6)) +
+    return reject(RejectReason::kBadStep, name + ": " + with_unit(e, fixed_number(user, 6)) +
                                               " is not a multiple of " +
                                               with_unit(e, number_text(e, e.step)));
   }
@@ -260,7 +242,7 @@ Result<void, WriteRejection> check_one(const PreparedWrite& w, Interlock i,
       if (!status) return status.error();
       if (*status != 0.0) {
         return reject(RejectReason::kInterlock,
-                      name + ": battery.bat_status is " + format_fixed(*status, 0) +
+                      name + ": battery.bat_status is " + fixed_number(*status, 0) +
                           " (calibrating or balancing), not 0: only " +
                           strategy_text(kStrategyInternal) + " may be written until it is 0");
       }
@@ -273,7 +255,7 @@ Result<void, WriteRejection> check_one(const PreparedWrite& w, Interlock i,
         return reject(RejectReason::kInterlock,
                       name +
                           ": switching to External would apply power_mng.battery_power_extern = " +
-                          format_fixed(*power, 1) + " W at once: write it 0 first");
+                          fixed_number(*power, 1) + " W at once: write it 0 first");
       }
       return {};
     }
@@ -423,7 +405,7 @@ Result<PreparedWrite, WriteRejection> prepare_write(const WritePolicy& policy, s
     case WriteKind::kEnum:
       if (!std::isfinite(number) || number != std::round(number) || std::fabs(number) > 1e6) {
         return reject(RejectReason::kBadEnum,
-                      name + ": " + format_fixed(number, 6) + " is not one of: " + options_text(e));
+                      name + ": " + fixed_number(number, 6) + " is not one of: " + options_text(e));
       }
       return prepare_select(e, static_cast<std::int64_t>(number));
     case WriteKind::kNumber:
@@ -492,11 +474,11 @@ std::string user_text(const WritableEntry& entry, const Value& wire) {
       if (*v >= 0 && *v <= 255 && *v == std::round(*v)) {
         if (auto t = enum_text(entry.oid, static_cast<std::uint8_t>(*v))) return std::string(*t);
       }
-      return format_fixed(*v, 0);
+      return fixed_number(*v, 0);
     }
     case WriteKind::kNumber:
       if (!std::isfinite(*v)) return std::isnan(*v) ? "nan" : (*v > 0 ? "inf" : "-inf");
-      return format_fixed(*v, step_decimals(entry.step) + 2);
+      return fixed_number(*v, step_decimals(entry.step) + 2);
   }
   return "?";
 }

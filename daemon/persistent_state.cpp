@@ -1,9 +1,9 @@
 #include "daemon/persistent_state.h"
 
-#include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <nlohmann/json.hpp>
+
+#include "core/hex.h"
 
 namespace rct::daemon {
 namespace {
@@ -12,18 +12,10 @@ using StateJson = nlohmann::json;
 
 constexpr int kVersion = 1;
 
-std::string oid_text(std::uint32_t oid) {
-  char buf[11];
-  std::snprintf(buf, sizeof buf, "0x%08X", static_cast<unsigned>(oid));
-  return buf;
-}
-
-std::optional<std::uint32_t> parse_oid(std::string_view s) {
-  if (s.size() != 10 || s.substr(0, 2) != "0x") return std::nullopt;
-  std::uint32_t v = 0;
-  const auto r = std::from_chars(s.data() + 2, s.data() + s.size(), v, 16);
-  if (r.ec != std::errc{} || r.ptr != s.data() + s.size()) return std::nullopt;
-  return v;
+// The state file holds OIDs as format_oid() writes them; a key without the 0x is not one.
+std::optional<std::uint32_t> parse_state_oid(std::string_view s) {
+  if (!s.starts_with("0x")) return std::nullopt;
+  return parse_oid(s);
 }
 
 StateJson discovery_to_json(const AnnouncedDiscovery& d) {
@@ -57,7 +49,7 @@ std::string state_to_json(const PersistentState& state) {
   for (const auto& [serial, record] : state.inverters) {
     StateJson r;
     StateJson totals = StateJson::object();
-    for (const auto& [oid, total] : record.totals) totals[oid_text(oid)] = total;
+    for (const auto& [oid, total] : record.totals) totals[format_oid(oid)] = total;
     r["totals"] = std::move(totals);
     if (record.discovery) r["discovery"] = discovery_to_json(*record.discovery);
     inverters[serial] = std::move(r);
@@ -79,7 +71,7 @@ Result<PersistentState, std::string> state_from_json(std::string_view text) {
       InverterRecord record;
       if (r.contains("totals")) {
         for (const auto& [oid_key, total] : r.at("totals").items()) {
-          const auto oid = parse_oid(oid_key);
+          const auto oid = parse_state_oid(oid_key);
           if (!oid) {
             std::string error = "bad OID '";
             error.append(oid_key).append("' in the totals of ").append(serial);

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "core/enum_tables.h"
+#include "core/hex.h"
 #include "core/inventory.h"
 #include "daemon/value_catalog.h"
 #include "ha/vocabulary.h"
@@ -15,13 +16,6 @@ namespace {
 bool is_id_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
          c == '-';
-}
-
-std::string hex_oid(std::uint32_t id) {
-  static constexpr char kDigits[] = "0123456789ABCDEF";
-  std::string s = "0x";
-  for (int shift = 28; shift >= 0; shift -= 4) s += kDigits[(id >> shift) & 0xF];
-  return s;
 }
 
 Millis class_interval(const PollConfig& p, PollClass c) {
@@ -154,7 +148,7 @@ class Builder {
       item.name = info->name;
     } else if (type) {
       item.type = *type;
-      item.name = hex_oid(oid);
+      item.name = format_oid(oid);
     } else {
       return nullptr;
     }

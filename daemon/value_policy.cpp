@@ -103,7 +103,7 @@ Shown integer_value(std::int64_t v) {
 Shown number_value(double v, bool from_float) {
   if (from_float) v = static_cast<double>(static_cast<float>(v));  // what the text shows
   if (v == 0) v = 0;                                               // no "-0"
-  return Shown{SensorValue{v}, format_number(v, from_float), v};
+  return Shown{SensorValue{v}, payload_number(v, from_float), v};
 }
 
 }  // namespace
@@ -131,16 +131,6 @@ std::string_view rejection_name(Rejection r) {
 std::string format_integer(std::int64_t v) {
   char buf[32];
   const auto r = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, r.ptr);
-}
-
-std::string format_number(double v, bool from_float) {
-  if (v == 0) return "0";
-  char buf[512];  // fixed notation of 1e38 needs 40 digits; doubles up to 1e308 need ~310
-  const auto r = from_float ? std::to_chars(buf, buf + sizeof buf, static_cast<float>(v),
-                                            std::chars_format::fixed)
-                            : std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
-  if (r.ec != std::errc{}) return "0";  // unreachable for finite values; callers pass finite
   return std::string(buf, r.ptr);
 }
 
@@ -264,7 +254,7 @@ std::vector<Publication> ValuePolicy::on_reading(const PollItem& item, const Val
           break;
         case Reading::Kind::kFloat:
           if (std::isfinite(r.number)) {
-            shown = text_value(format_number(r.number, true));
+            shown = text_value(payload_number(r.number, true));
           } else {
             why = Rejection::kNotFinite;
           }

@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include "core/number_text.h"
 #include "core/value.h"
 #include "daemon/instant.h"
 #include "daemon/poll_item.h"
@@ -128,10 +129,11 @@ class ValuePolicy {
   std::array<std::uint64_t, kRejectionCount> rejected_{};
 };
 
-// Number text as published: integers in decimal; values that came from a FLOAT in the
-// shortest text that reads back as the same float ("29.6", not "29.600000381"); never
-// exponent notation; "-0" becomes "0".
-std::string format_number(double v, bool from_float);
+// The published text of a number: payload_number() (core/number_text.h). This name stays for the
+// callers that still use it.
+inline std::string format_number(double v, bool from_float) {
+  return payload_number(v, from_float);
+}
 std::string format_integer(std::int64_t v);
 
 }  // namespace rct::daemon

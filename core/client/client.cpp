@@ -44,17 +44,18 @@ std::string_view link_down_reason_name(LinkDownReason r) {
       return "too many timeouts";
     case LinkDownReason::kTooManyFrameErrors:
       return "too many frame errors";
+    case LinkDownReason::kSilence:
+      return "peer silent";
   }
   return "?";
 }
 
 template <typename Handler>
 auto Client::guarded(Handler handler) {
-  return [this, epoch = epoch_, alive = std::weak_ptr<int>(alive_),
-          handler = std::move(handler)](auto&&... args) mutable {
-    if (alive.expired() || epoch != epoch_) return;
+  return guard_.bind([this, epoch = epoch_, handler = std::move(handler)](auto&&... args) mutable {
+    if (epoch != epoch_) return;
     handler(std::forward<decltype(args)>(args)...);
-  };
+  });
 }
 
 Client::Client(asio::io_context& io, const Registry& registry, ClientOptions options,
@@ -69,6 +70,7 @@ Client::Client(asio::io_context& io, const Registry& registry, ClientOptions opt
       decoder_(options_.max_frame_length),
       tracker_(registry, TrackerOptions{options_.window, options_.request_timeout, options_.retries,
                                         options_.max_queued}),
+      silence_(options_.silence_timeout),
       backoff_(options_.backoff),
       rng_(options_.seed ? *options_.seed : std::random_device{}()) {}
 
@@ -143,6 +145,7 @@ void Client::on_connected(const std::error_code& ec, const Tcp::endpoint& endpoi
   socket_.set_option(Tcp::no_delay(true), ignored);  // requests are tiny frames
   peer_ = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
   set_state(ClientState::kConnected);
+  silence_.start(steady_now());
   start_read();
   pump();
   arm_timer();
@@ -166,6 +169,7 @@ void Client::on_read(const std::error_code& ec, std::size_t size) {
   const TimePoint t = steady_now();
   const std::uint64_t epoch = epoch_;
   while (auto event = decoder_.next()) {
+    silence_.heard(t);
     handle(*event, t);
     if (epoch != epoch_) return;  // the link was closed while handling this frame
   }
@@ -273,6 +277,10 @@ void Client::on_timer() {
         link_lost(LinkDownReason::kTooManyTimeouts, std::make_error_code(std::errc::timed_out));
         return;
       }
+      if (silence_.expired(t)) {
+        link_lost(LinkDownReason::kSilence, std::make_error_code(std::errc::timed_out));
+        return;
+      }
       pump();
       break;
     }
@@ -295,9 +303,12 @@ void Client::arm_timer() {
     case ClientState::kBackoff:
       at = deadline_;
       break;
-    case ClientState::kConnected:
+    case ClientState::kConnected: {
       at = tracker_.next_deadline();
+      const std::optional<TimePoint> silent_at = silence_.deadline();
+      if (silent_at && (!at || *silent_at < *at)) at = silent_at;
       break;
+    }
   }
   if (!at) {
     timer_.cancel();  // cannot fail for a timer (the service never sets an error)
@@ -306,10 +317,10 @@ void Client::arm_timer() {
   timer_.expires_at(*at);
   // A wait that was already due when re-armed still runs; on_timer() checks the clock, so a
   // stale wake-up only re-arms.
-  timer_.async_wait([this, alive = std::weak_ptr<int>(alive_)](const std::error_code& ec) {
-    if (alive.expired() || ec == asio::error::operation_aborted) return;
+  timer_.async_wait(guard_.bind([this](const std::error_code& ec) {
+    if (ec == asio::error::operation_aborted) return;
     on_timer();
-  });
+  }));
 }
 
 void Client::link_lost(LinkDownReason reason, const std::error_code& ec) {
@@ -447,10 +458,11 @@ void Client::write(std::uint32_t oid, std::vector<std::uint8_t> payload, WriteCa
 namespace {
 
 // Drives one pager through successive query() calls. The pager lives in a shared_ptr owned by
-// the pending callback; `alive` stops the chain when the client is gone.
+// the pending callback; `alive` (the client's LifetimeGuard token) stops the chain when the
+// client is gone, and the callback still gets kCancelled.
 template <typename Pager, typename Table, typename Callback>
-void page(Client& client, std::weak_ptr<int> alive, std::uint32_t oid, std::shared_ptr<Pager> pager,
-          Callback callback) {
+void page(Client& client, std::weak_ptr<const int> alive, std::uint32_t oid,
+          std::shared_ptr<Pager> pager, Callback callback) {
   client.query(oid, pager->next_query(),
                [&client, alive, oid, pager,
                 callback = std::move(callback)](Result<Reading, ClientError> r) mutable {
@@ -492,7 +504,8 @@ void Client::query_timeseries(std::uint32_t oid, std::uint32_t from, std::uint32
     });
     return;
   }
-  page<TimeSeriesPager, TimeSeries>(*this, alive_, oid, std::move(pager), std::move(callback));
+  page<TimeSeriesPager, TimeSeries>(*this, guard_.token(), oid, std::move(pager),
+                                    std::move(callback));
 }
 
 void Client::query_events(std::uint32_t from, std::uint32_t to, EventTableCallback callback) {
@@ -501,7 +514,7 @@ void Client::query_events(std::uint32_t from, std::uint32_t to, EventTableCallba
     asio::post(io_, [cb = std::move(callback), pager] { cb(pager->result()); });
     return;
   }
-  page<EventTablePager, EventTable>(*this, alive_, kEventTableOid, std::move(pager),
+  page<EventTablePager, EventTable>(*this, guard_.token(), kEventTableOid, std::move(pager),
                                     std::move(callback));
 }
 

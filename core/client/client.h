@@ -20,7 +20,9 @@
 #include "core/client/client_options.h"
 #include "core/client/reading.h"
 #include "core/client/request_tracker.h"
+#include "core/client/silence_watch.h"
 #include "core/frame_decoder.h"
+#include "core/lifetime_guard.h"
 #include "core/registry.h"
 #include "core/result.h"
 #include "core/value.h"
@@ -35,8 +37,9 @@ namespace rct::client {
 // States (ClientState):
 //   kDisconnected — not started, or stopped. Requests fail at once with kNotConnected.
 //   kConnecting   — resolving and connecting, bounded by connect_timeout. Requests queue.
-//   kConnected    — reading; queued requests go out as the window allows. K timeouts in a row or
-//                   M frame errors, or a read/write error, close the socket → kBackoff.
+//   kConnected    — reading; queued requests go out as the window allows. K timeouts in a row,
+//                   M frame errors, no frame at all for silence_timeout, or a read/write error
+//                   close the socket → kBackoff.
 //   kBackoff      — waiting before the next attempt. Requests fail at once with kNotConnected.
 // start(): kDisconnected → kConnecting. A failed attempt or a lost link fails every queued and
 // outstanding request with kDisconnected and moves to kBackoff; its timer → kConnecting.
@@ -125,9 +128,12 @@ class Client {
   ClientObserver& observer_;
   Tcp::resolver resolver_;
   Tcp::socket socket_;
-  asio::steady_timer timer_;  // connect deadline, request deadlines, or backoff: one per state
+  // kConnecting: connect deadline; kConnected: the earliest request deadline or the silence
+  // deadline; kBackoff: next attempt.
+  asio::steady_timer timer_;
   FrameDecoder decoder_;
   RequestTracker tracker_;
+  SilenceWatch silence_;
   Backoff backoff_;
   std::mt19937_64 rng_;
 
@@ -146,7 +152,7 @@ class Client {
   std::optional<RequestId> writing_id_;  // the kWrite whose frame is being written
   std::unordered_map<RequestId, ReadCallback> read_callbacks_;
   std::unordered_map<RequestId, WriteCallback> write_callbacks_;
-  std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // handlers hold a weak_ptr
+  LifetimeGuard guard_;  // last member: handlers find it gone before anything else is
 };
 
 }  // namespace rct::client

@@ -28,6 +28,7 @@ enum class LinkDownReason {
   kWriteFailed,
   kTooManyTimeouts,     // ClientOptions::max_consecutive_timeouts reached
   kTooManyFrameErrors,  // ClientOptions::max_frame_errors reached
+  kSilence,             // no frame at all for ClientOptions::silence_timeout
 };
 std::string_view link_down_reason_name(LinkDownReason r);
 

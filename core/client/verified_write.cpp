@@ -3,14 +3,14 @@
 #include <utility>
 
 #include "core/hex.h"
-#include "core/python_float.h"
+#include "core/number_text.h"
 
 namespace rct::client {
 namespace {
 
 // The wire value as people compare it with `rctclient read-value`: 0.2, 4, true.
 std::string wire_text(const Value& v) {
-  if (const float* f = std::get_if<float>(&v)) return format_double(*f);
+  if (const float* f = std::get_if<float>(&v)) return python_repr(*f);
   if (const EnumValue* e = std::get_if<EnumValue>(&v)) return std::to_string(e->value);
   if (const bool* b = std::get_if<bool>(&v)) return *b ? "true" : "false";
   return "?";

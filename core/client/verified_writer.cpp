@@ -5,11 +5,11 @@
 namespace rct::client {
 template <typename Handler>
 auto VerifiedWriter::guarded(Handler handler) {
-  return [this, generation = generation_, alive = std::weak_ptr<int>(alive_),
-          handler = std::move(handler)](auto&&... args) mutable {
-    if (alive.expired() || generation != generation_ || !current_) return;
-    handler(std::forward<decltype(args)>(args)...);
-  };
+  return guard_.bind(
+      [this, generation = generation_, handler = std::move(handler)](auto&&... args) mutable {
+        if (generation != generation_ || !current_) return;
+        handler(std::forward<decltype(args)>(args)...);
+      });
 }
 
 VerifiedWriter::VerifiedWriter(asio::io_context& io, Client& client, WritePolicy policy,
@@ -22,11 +22,9 @@ VerifiedWriter::VerifiedWriter(asio::io_context& io, Client& client, WritePolicy
       limiter_(options.min_interval),
       timer_(io) {}
 
-// No timer_.cancel() (it may throw): timer_'s own destructor cancels the wait, and the aborted
-// handler finds alive_ expired.
-VerifiedWriter::~VerifiedWriter() {
-  alive_.reset();
-}
+// No timer_.cancel() (it may throw): timer_'s own destructor cancels the wait, and guard_, the
+// last member and so the first destroyed, drops the aborted handler.
+VerifiedWriter::~VerifiedWriter() = default;
 
 void VerifiedWriter::set_options(WriterOptions options) {
   options_ = options;
@@ -50,11 +48,10 @@ void VerifiedWriter::submit(WriteRequest request, Callback callback) {
   queue_.push_back(Job{std::move(request), std::move(callback)});
   if (current_ || pump_posted_) return;
   pump_posted_ = true;
-  asio::post(io_, [this, alive = std::weak_ptr<int>(alive_)] {
-    if (alive.expired()) return;
+  asio::post(io_, guard_.bind([this] {
     pump_posted_ = false;
     pump();
-  });
+  }));
 }
 
 void VerifiedWriter::pump() {

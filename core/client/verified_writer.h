@@ -10,6 +10,7 @@
 
 #include "core/client/client.h"
 #include "core/client/verified_write.h"
+#include "core/lifetime_guard.h"
 #include "core/write_rate_limiter.h"
 #include "core/write_validation.h"
 
@@ -75,7 +76,7 @@ class VerifiedWriter {
   Callback current_callback_;
   std::uint64_t generation_ = 0;  // bumped per job: late results of an earlier job are dropped
   bool pump_posted_ = false;
-  std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // handlers hold a weak_ptr
+  LifetimeGuard guard_;  // last member: handlers find it gone before anything else is
 };
 
 }  // namespace rct::client

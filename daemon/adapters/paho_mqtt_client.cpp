@@ -113,15 +113,14 @@ PahoMqttClient::PahoMqttClient(asio::io_context& io, const MqttConfig& config,
 
 // Loop thread (or after the loop stopped). Dropping the connection without DISCONNECT makes the
 // broker publish the will, which is right for anything but a clean exit via disconnect(). Timer
-// handlers and posted events still queued find `alive_` expired and do nothing.
+// handlers and posted events still queued find `guard_` gone and do nothing.
 PahoMqttClient::~PahoMqttClient() = default;
 
+// Paho's thread. bind() only copies the guard's token here (its count is atomic; the guard is
+// never reset, and client_ is destroyed before it, which ends Paho's callbacks); whether the
+// client is still there is checked on the loop thread, when the posted handler runs.
 void PahoMqttClient::post_to_loop(std::function<void(PahoMqttClient&)> fn) {
-  std::weak_ptr<char> alive = alive_;
-  asio::post(io_, [this, alive = std::move(alive), fn = std::move(fn)] {
-    if (alive.expired()) return;
-    fn(*this);
-  });
+  asio::post(io_, guard_.bind([this, fn = std::move(fn)] { fn(*this); }));
 }
 
 void PahoMqttClient::Listener::on_success(const mqtt::token& token) {
@@ -162,10 +161,10 @@ void PahoMqttClient::start_connect() {
 // that goes quiet: it fires only when no attempt has been reported for twice the reconnect cap.
 void PahoMqttClient::arm_retry_timer() {
   retry_timer_.expires_after(2 * config_.reconnect_max + config_.connect_timeout);
-  retry_timer_.async_wait([this, alive = std::weak_ptr<char>(alive_)](const std::error_code& ec) {
-    if (ec || alive.expired() || connected_ || stopping_) return;
+  retry_timer_.async_wait(guard_.bind([this](const std::error_code& ec) {
+    if (ec || connected_ || stopping_) return;
     start_connect();
-  });
+  }));
 }
 
 void PahoMqttClient::on_connected() {
@@ -275,19 +274,16 @@ void PahoMqttClient::disconnect(std::chrono::milliseconds timeout, std::function
   disconnect_done_ = std::move(done);
   if (!disconnect_done_) disconnect_done_ = [] {};
   disconnect_timer_.expires_after(timeout + kDisconnectMargin);
-  disconnect_timer_.async_wait(
-      [this, alive = std::weak_ptr<char>(alive_)](const std::error_code& ec) {
-        if (ec || alive.expired()) return;
-        finish_disconnect();
-      });
+  disconnect_timer_.async_wait(guard_.bind([this](const std::error_code& ec) {
+    if (ec) return;
+    finish_disconnect();
+  }));
   try {
     // Also when not connected: it stops Paho's automatic reconnect.
     client_.disconnect(static_cast<int>(timeout.count()), epoch_context(epoch_),
                        disconnect_listener_);
   } catch (const std::exception&) {
-    asio::post(io_, [this, alive = std::weak_ptr<char>(alive_)] {
-      if (!alive.expired()) finish_disconnect();
-    });
+    asio::post(io_, guard_.bind([this] { finish_disconnect(); }));
   }
 }
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "core/lifetime_guard.h"
 #include "daemon/adapters/mqtt_client.h"
 
 namespace rct {
@@ -107,8 +108,9 @@ class PahoMqttClient final : public MqttClient {
   asio::steady_timer retry_timer_;
   asio::steady_timer disconnect_timer_;
 
-  // Posted lambdas check this from the loop thread before touching the object.
-  std::shared_ptr<char> alive_ = std::make_shared<char>();
+  // Posted lambdas check this from the loop thread before touching the object. Never reset:
+  // post_to_loop() binds to it from Paho's thread.
+  LifetimeGuard guard_;
 
   // Declared before client_ so that they outlive every token Paho may still complete.
   Listener connect_listener_{*this, Request::kConnect};

@@ -41,7 +41,7 @@ bool Watchdog::tick_at(Clock::time_point now) {
 
 void Watchdog::arm() {
   timer_.expires_at(next_);
-  timer_.async_wait([this](const std::error_code& ec) {
+  timer_.async_wait(guard_.bind([this](const std::error_code& ec) {
     if (ec || !running_) return;
     const Clock::time_point now = Clock::now();
     tick_at(now);
@@ -49,7 +49,7 @@ void Watchdog::arm() {
     next_ += interval_;
     if (next_ <= now) next_ = now + interval_;
     arm();
-  });
+  }));
 }
 
 }  // namespace rct

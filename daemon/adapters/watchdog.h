@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "core/lifetime_guard.h"
 #include "daemon/adapters/systemd_notifier.h"
 
 namespace rct {
@@ -55,6 +56,7 @@ class Watchdog {
   bool running_ = false;
   std::uint64_t pings_ = 0;
   std::uint64_t withheld_ = 0;
+  LifetimeGuard guard_;  // a wake-up already queued when the watchdog goes finds it gone
 };
 
 }  // namespace rct

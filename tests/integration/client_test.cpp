@@ -356,6 +356,21 @@ TEST_CASE("too many timeouts in a row close and reopen the connection", "[client
   CHECK(peer.connections_accepted() == 2);
 }
 
+TEST_CASE("a peer that accepts and then stays silent is reconnected after the silence timeout",
+          "[client]") {
+  FakePeer peer([](const Frame&, std::size_t) { return FakePeer::Reply{}; });
+  auto options = fast_options(peer.port());
+  options.silence_timeout = 200ms;
+  ClientHarness h(options);
+  h.client->start();
+  REQUIRE(h.run_until([&] { return peer.connections_accepted() >= 2; }));
+  REQUIRE(h.observer.link_down == 1);
+  CHECK(h.observer.down_reasons[0] == LinkDownReason::kSilence);
+  CHECK(h.observer.timeouts == 0);
+  CHECK(peer.requests().empty());  // nothing was asked, so no timeout rule can have fired
+  CHECK(h.observer.link_up == 0);
+}
+
 TEST_CASE("too many frame errors close and reopen the connection", "[client]") {
   FakePeer peer([](const Frame& f, std::size_t connection) {
     if (connection == 0) {

@@ -1,5 +1,8 @@
 #include "core/command.h"
 
+#include <algorithm>
+#include <cstddef>
+
 #include "tests/support/catch.h"
 
 using rct::Command;
@@ -34,4 +37,19 @@ TEST_CASE("command predicates follow the plant bit and the long set", "[command]
   CHECK(rct::is_response(Command::kPlantResponse));
   CHECK(rct::is_read(Command::kPlantReadPeriodically));
   CHECK_FALSE(rct::is_read(Command::kWrite));
+}
+
+TEST_CASE("the regular commands are every command but EXTENSION, in byte order", "[command]") {
+  std::size_t regular = 0;
+  for (Command c : rct::kAllCommands) {
+    const bool listed = std::find(rct::kRegularCommands.begin(), rct::kRegularCommands.end(), c) !=
+                        rct::kRegularCommands.end();
+    CHECK(listed == (c != Command::kExtension));
+    CHECK(rct::regular_command_from_byte(rct::to_byte(c)).has_value() == listed);
+    regular += listed ? 1 : 0;
+  }
+  CHECK(regular == rct::kRegularCommands.size());
+  for (std::size_t i = 1; i < rct::kRegularCommands.size(); ++i) {
+    CHECK(rct::to_byte(rct::kRegularCommands[i - 1]) < rct::to_byte(rct::kRegularCommands[i]));
+  }
 }

@@ -247,6 +247,10 @@ TEST_CASE("each kind of error names the exact file, line and column", "[config]"
        4, 8, "inverter[1].name 'inverter1' is already used by inverter[0]"},
       {__LINE__, "[[inverter]]\nhost = \"a\"\n[[inverter]]\nhost = \"a\"\naddress = 0x10\nin_flight = 2\n",
        6, 13, "inverter[1].in_flight differs from inverter[0].in_flight, but both use the connection to a:8899"},
+      {__LINE__, "[[inverter]]\nhost = \"a\"\n[[inverter]]\nhost = \"A\"\naddress = 0x10\nrequest_timeout = 5\n",
+       6, 19, "inverter[1].request_timeout differs from inverter[0].request_timeout, but both use the connection to A:8899"},
+      {__LINE__, "[[inverter]]\nhost = \"a\"\nretries = 1\n[[inverter]]\nhost = \"a\"\naddress = 0x10\n",
+       4, 1, "inverter[1].retries differs from inverter[0].retries, but both use the connection to a:8899"},
       {__LINE__, "[[inverter]]\nhost = \"a\"\nreconnect_min = 10\nreconnect_max = 5\n",
        4, 17, "inverter[0].reconnect_max must not be less than inverter[0].reconnect_min"},
       {__LINE__, "[mqtt]\nuri = \"tcp://a:1883\"\n[mqtt.tls]\ninsecure = true\n",
@@ -501,6 +505,7 @@ mode = "entity"
 name = "master"
 host = "192.168.1.50"
 in_flight = 4
+request_timeout = 0.5
 
 [[inverter]]
 name = "slave"

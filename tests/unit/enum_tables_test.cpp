@@ -1,22 +1,12 @@
 #include "core/enum_tables.h"
 
-#include <cstdio>
 #include <string>
 
+#include "core/hex.h"
 #include "core/registry.h"
 #include "tests/support/catch.h"
 
 using rct::DataType;
-
-namespace {
-
-std::string hex(std::uint32_t id) {
-  char buf[11];
-  std::snprintf(buf, sizeof buf, "0x%08X", id);
-  return buf;
-}
-
-}  // namespace
 
 TEST_CASE("enum texts of well-known OIDs", "[enum_tables]") {
   CHECK(rct::enum_text(0x5F33284E, 13) == "Feed-in");  // prim_sm.state
@@ -65,7 +55,7 @@ TEST_CASE("every ENUM OID has a table except the two without one", "[enum_tables
   int with_table = 0;
   for (const rct::OidInfo& info : registry.all()) {
     const auto entries = rct::enum_entries(info.id);
-    INFO(hex(info.id) << " " << info.name);
+    INFO(rct::format_oid(info.id) << " " << info.name);
     if (info.response_type != DataType::kEnum) {
       CHECK(entries.empty());
       continue;

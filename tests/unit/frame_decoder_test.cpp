@@ -597,21 +597,6 @@ TEST_CASE("outcome names match the rctclient JSON vocabulary", "[frame_decoder]"
 
 namespace {
 
-constexpr Command kRegularCommands[] = {
-    Command::kRead,
-    Command::kWrite,
-    Command::kLongWrite,
-    Command::kResponse,
-    Command::kLongResponse,
-    Command::kReadPeriodically,
-    Command::kPlantRead,
-    Command::kPlantWrite,
-    Command::kPlantLongWrite,
-    Command::kPlantResponse,
-    Command::kPlantLongResponse,
-    Command::kPlantReadPeriodically,
-};
-
 // Bytes with a bias towards the token values, so that escapes are everywhere.
 std::uint8_t random_byte(std::mt19937& rng) {
   const std::uint32_t r = rng();
@@ -634,7 +619,7 @@ std::uint32_t random_word(std::mt19937& rng) {
 // A frame of any regular command whose L stays within `max_length`.
 rct::Frame random_frame(std::mt19937& rng, std::size_t max_length) {
   rct::Frame f;
-  f.command = kRegularCommands[rng() % std::size(kRegularCommands)];
+  f.command = rct::kRegularCommands[rng() % rct::kRegularCommands.size()];
   if (rct::is_plant(f.command)) f.address = random_word(rng);
   f.oid = random_word(rng);
   if (!rct::is_read(f.command)) {

@@ -1,5 +1,3 @@
-#include "core/python_float.h"
-
 #include <bit>
 #include <charconv>
 #include <cmath>
@@ -9,6 +7,7 @@
 #include <regex>
 #include <string>
 
+#include "core/number_text.h"
 #include "tests/support/catch.h"
 #include "tests/support/shared_dir.h"
 #include "tests/support/tsv.h"
@@ -144,23 +143,23 @@ int decimal_exponent(double v) {
 
 }  // namespace
 
-TEST_CASE("format_double prints what Python's repr prints", "[python_float]") {
+TEST_CASE("python_repr prints what Python's repr prints", "[python_float]") {
   for (const ReprCase& c : kReprCases) {
     INFO("expected " << c.repr);
-    CHECK(rct::format_double(c.value) == c.repr);
+    CHECK(rct::python_repr(c.value) == c.repr);
   }
 }
 
-TEST_CASE("format_double handles the non-finite values", "[python_float]") {
-  CHECK(rct::format_double(std::numeric_limits<double>::infinity()) == "inf");
-  CHECK(rct::format_double(-std::numeric_limits<double>::infinity()) == "-inf");
-  CHECK(rct::format_double(std::numeric_limits<double>::quiet_NaN()) == "nan");
+TEST_CASE("python_repr handles the non-finite values", "[python_float]") {
+  CHECK(rct::python_repr(std::numeric_limits<double>::infinity()) == "inf");
+  CHECK(rct::python_repr(-std::numeric_limits<double>::infinity()) == "-inf");
+  CHECK(rct::python_repr(std::numeric_limits<double>::quiet_NaN()) == "nan");
   // Python prints every NaN as "nan", whatever its sign.
-  CHECK(rct::format_double(-std::numeric_limits<double>::quiet_NaN()) == "nan");
-  CHECK(rct::format_double(std::numeric_limits<double>::signaling_NaN()) == "nan");
+  CHECK(rct::python_repr(-std::numeric_limits<double>::quiet_NaN()) == "nan");
+  CHECK(rct::python_repr(std::numeric_limits<double>::signaling_NaN()) == "nan");
 }
 
-TEST_CASE("format_double round-trips and follows the layout rules on random doubles",
+TEST_CASE("python_repr round-trips and follows the layout rules on random doubles",
           "[python_float]") {
   const std::regex scientific_layout(R"(-?[1-9](\.[0-9]*[1-9])?e[+-][0-9]{2,3})");
   const std::regex positional_layout(R"(-?[0-9]+\.[0-9]+)");
@@ -171,7 +170,7 @@ TEST_CASE("format_double round-trips and follows the layout rules on random doub
     double v = std::bit_cast<double>(rng());
     if (i % 4 == 0) v = std::bit_cast<float>(static_cast<std::uint32_t>(rng()));
     if (!std::isfinite(v)) continue;
-    const std::string s = rct::format_double(v);
+    const std::string s = rct::python_repr(v);
     INFO(s);
     const double back = parse_double(s);
     REQUIRE(std::bit_cast<std::uint64_t>(back) == std::bit_cast<std::uint64_t>(v));
@@ -193,7 +192,7 @@ TEST_CASE("format_double round-trips and follows the layout rules on random doub
   CHECK(checked > 35000);
 }
 
-TEST_CASE("format_double reproduces the float text of the reference vectors",
+TEST_CASE("python_repr reproduces the float text of the reference vectors",
           "[python_float][vectors]") {
   const auto shared = rct::test::shared_dir();
   if (!shared) {
@@ -206,7 +205,7 @@ TEST_CASE("format_double reproduces the float text of the reference vectors",
   for (const auto& row : rct::test::read_tsv(dir / "values.tsv")) {
     if (row["data_type"] != "float" || row["value"].empty()) continue;
     INFO("values.tsv:" << row.line << ": " << row["value"]);
-    CHECK(rct::format_double(parse_double(row["value"])) == row["value"]);
+    CHECK(rct::python_repr(parse_double(row["value"])) == row["value"]);
     ++checked;
   }
   // The decoded JSON was written by Python's json module, which prints floats with repr().
@@ -218,7 +217,7 @@ TEST_CASE("format_double reproduces the float text of the reference vectors",
            it != std::sregex_iterator(); ++it) {
         const std::string text = (*it)[2];
         INFO(file << ":" << row.line << ": " << text);
-        CHECK(rct::format_double(parse_double(text)) == text);
+        CHECK(rct::python_repr(parse_double(text)) == text);
         ++checked;
       }
     }

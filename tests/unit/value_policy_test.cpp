@@ -266,13 +266,12 @@ TEST_CASE("changes within the deadband wait for the heartbeat", "[value_policy]"
 }
 
 TEST_CASE("numbers are formatted without float noise or exponents", "[value_policy]") {
-  using rct::daemon::format_number;
-  CHECK(format_number(static_cast<double>(0.296f) * 100, true) == "29.6");
-  CHECK(format_number(-0.0, true) == "0");
-  CHECK(format_number(1e10, true) == "10000000000");
-  CHECK(format_number(1234.5, true) == "1234.5");
-  CHECK(format_number(0.1, false) == "0.1");
-  CHECK(format_number(123456.789, false) == "123456.789");
-  CHECK(format_number(0.00001, false) == "0.00001");
+  CHECK(rct::payload_number(static_cast<double>(0.296f) * 100, true) == "29.6");
+  CHECK(rct::payload_number(-0.0, true) == "0");
+  CHECK(rct::payload_number(1e10, true) == "10000000000");
+  CHECK(rct::payload_number(1234.5, true) == "1234.5");
+  CHECK(rct::payload_number(0.1, false) == "0.1");
+  CHECK(rct::payload_number(123456.789, false) == "123456.789");
+  CHECK(rct::payload_number(0.00001, false) == "0.00001");
   CHECK(rct::daemon::format_integer(-42) == "-42");
 }

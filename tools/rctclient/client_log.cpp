@@ -39,6 +39,7 @@ void LogObserver::on_link_down(client::LinkDownReason reason, const std::error_c
     case client::LinkDownReason::kWriteFailed:
     case client::LinkDownReason::kTooManyTimeouts:
     case client::LinkDownReason::kTooManyFrameErrors:
+    case client::LinkDownReason::kSilence:
       last_failure_ = "connection to " + target_ +
                       " lost: " + std::string(client::link_down_reason_name(reason));
       break;

@@ -34,6 +34,10 @@ client::ClientOptions client_options(const ConnectionArgs& args) {
   options.connect_timeout = timeout;
   options.request_timeout = timeout;
   options.retries = args.retries;
+  // A one-shot command: every request has its own deadline (--timeout, --retries), and a quiet
+  // connection while nothing is asked is no fault. Reopening it would only turn a clear "no
+  // answer" into a lost connection.
+  options.silence_timeout = client::Duration::zero();
   return options;
 }
 

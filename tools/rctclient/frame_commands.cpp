@@ -3,6 +3,7 @@
 #include <iostream>
 #include <iterator>
 
+#include "core/command.h"
 #include "core/frame_decoder.h"
 #include "core/frame_encoder.h"
 #include "core/hex.h"
@@ -153,8 +154,11 @@ void add_frame_commands(CLI::App& app, const Registry& registry) {
   auto encode_args = std::make_shared<EncodeArgs>();
   CLI::App* encode =
       frame->add_subcommand("encode", "Build a frame and print its wire bytes as hex");
-  encode->add_option("--command", encode_args->command, "READ, WRITE, RESPONSE, PLANT_READ, ...")
-      ->required();
+  std::string command_names;
+  for (Command c : kRegularCommands) {
+    command_names += (command_names.empty() ? "" : ", ") + std::string(command_name(c));
+  }
+  encode->add_option("--command", encode_args->command, "One of " + command_names)->required();
   encode->add_option("--id", encode_args->id, "Object id, e.g. 0x959930BF")->required();
   encode->add_option("--address", encode_args->address, "Plant address (PLANT_* commands)");
   encode->add_option("--payload", encode_args->payload, "Payload bytes as hex");

@@ -7,12 +7,12 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <sstream>
 #include <stdexcept>
 
 #include "core/client/client.h"
 #include "core/hex.h"
 #include "core/json/value_json.h"
+#include "core/number_text.h"
 #include "tools/rctclient/cli_error.h"
 #include "tools/rctclient/client_log.h"
 #include "tools/rctclient/commands.h"
@@ -58,18 +58,12 @@ std::vector<std::optional<ReadResult>> read_all(const Registry& registry,
   return results;
 }
 
-std::string seconds_text(double s) {
-  std::ostringstream out;
-  out << s;
-  return out.str();
-}
-
 std::string failure_text(client::ClientError error, const OidInfo& info, const ConnectionArgs& args,
                          const LogObserver& observer) {
   switch (error) {
     case client::ClientError::kTimeout:
       return "no answer for " + std::string(info.name) + " from " + target(args) + " within " +
-             seconds_text(args.timeout) + " s (" + std::to_string(args.retries + 1) + " attempts)";
+             human_number(args.timeout) + " s (" + std::to_string(args.retries + 1) + " attempts)";
     case client::ClientError::kDisconnected:
     case client::ClientError::kNotConnected:
       if (!observer.last_failure().empty()) return observer.last_failure();

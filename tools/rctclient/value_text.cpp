@@ -2,7 +2,7 @@
 
 #include "core/hex.h"
 #include "core/json/value_json.h"
-#include "core/python_float.h"
+#include "core/number_text.h"
 
 namespace rct::cli {
 namespace {
@@ -10,7 +10,7 @@ namespace {
 std::string csv(const TimeSeries& ts) {
   std::string out = "timestamp,value\n";
   for (const TimeSeriesPoint& p : ts.points) {
-    out += std::to_string(p.timestamp) + "," + format_double(p.value) + "\n";
+    out += std::to_string(p.timestamp) + "," + python_repr(p.value) + "\n";
   }
   if (!out.empty()) out.pop_back();
   return out;
@@ -36,7 +36,7 @@ std::string value_text(const Value& value) {
         if constexpr (std::is_same_v<T, bool>) {
           return v ? "true" : "false";
         } else if constexpr (std::is_same_v<T, float>) {
-          return format_double(v);
+          return python_repr(v);
         } else if constexpr (std::is_same_v<T, EnumValue>) {
           return std::to_string(v.value);
         } else if constexpr (std::is_same_v<T, std::string>) {

@@ -10,7 +10,7 @@
 #include "core/client/client.h"
 #include "core/client/verified_writer.h"
 #include "core/hex.h"
-#include "core/python_float.h"
+#include "core/number_text.h"
 #include "core/write_allowlist.h"
 #include "core/write_validation.h"
 #include "tools/rctclient/cli_error.h"
@@ -60,7 +60,7 @@ std::string wire_range(const WritableEntry& e) {
     case WriteKind::kNumber: {
       // Shortest text of the decimal (not float32) value: 0.05, not 0.05000000074505806.
       auto text = [](double v) {
-        std::string t = format_double(v);
+        std::string t = python_repr(v);
         if (t.size() > 2 && t.compare(t.size() - 2, 2, ".0") == 0) t.resize(t.size() - 2);
         return t;
       };

@@ -35,11 +35,10 @@ bool SerialPipe::enqueue(Frame request) {
 void SerialPipe::schedule_start() {
   if (state_ != State::kIdle || start_posted_) return;
   start_posted_ = true;
-  asio::post(io_, [this, alive = std::weak_ptr<int>(alive_)] {
-    if (!alive.lock()) return;
+  asio::post(io_, guard_.bind([this] {
     start_posted_ = false;
     start_next();
-  });
+  }));
 }
 
 void SerialPipe::start_next() {

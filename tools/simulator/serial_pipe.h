@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "core/frame.h"
+#include "core/lifetime_guard.h"
 
 namespace rct::sim {
 
@@ -77,7 +78,7 @@ class SerialPipe {
   std::uint64_t generation_ = 0;  // invalidates a service timer whose reply was cut
   std::optional<Frame> current_;  // the reply on the wire (kSending)
   std::chrono::steady_clock::time_point started_;
-  std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // a posted start checks it
+  LifetimeGuard guard_;  // a posted start checks it
 };
 
 }  // namespace rct::sim

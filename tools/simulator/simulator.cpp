@@ -525,8 +525,9 @@ template <typename F>
 std::future<void> Simulator::post_task(F f) {
   auto promise = std::make_shared<std::promise<void>>();
   std::future<void> done = promise->get_future();
-  asio::post(io_, [this, alive = std::weak_ptr<int>(alive_), promise, f = std::move(f)]() mutable {
-    if (alive.lock() && !stopped_) f();
+  // Not bind(): the promise is kept even when the simulator is gone.
+  asio::post(io_, [this, alive = guard_.token(), promise, f = std::move(f)]() mutable {
+    if (!alive.expired() && !stopped_) f();
     promise->set_value();
   });
   return done;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/frame.h"
+#include "core/lifetime_guard.h"
 #include "core/registry.h"
 #include "tools/simulator/connection.h"
 #include "tools/simulator/faults.h"
@@ -176,7 +177,8 @@ class Simulator {
   std::optional<bool> night_override_;
   bool stopped_ = false;
   bool absurd_nan_ = false;  // alternates the absurd value between 1e30 and NaN
-  std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // posted tasks check it
+  // Posted tasks check it. Never reset: post_task() takes its token on the caller's thread.
+  LifetimeGuard guard_;
 };
 
 // Device time now: the local wall clock encoded as if it were UTC (docs/protocol.md §9.4).

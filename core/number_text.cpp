@@ -1,13 +1,31 @@
-#include "core/python_float.h"
+#include "core/number_text.h"
 
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <string_view>
 
 namespace rct {
 
-std::string format_double(double v) {
+std::string payload_number(double v, bool from_float) {
+  if (v == 0) return "0";
+  char buf[512];  // fixed notation of 1e38 needs 40 digits; doubles up to 1e308 need ~310
+  const auto r = from_float ? std::to_chars(buf, buf + sizeof buf, static_cast<float>(v),
+                                            std::chars_format::fixed)
+                            : std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
+  if (r.ec != std::errc{}) return "0";  // unreachable for finite values; callers pass finite
+  return std::string(buf, r.ptr);
+}
+
+std::string config_number(double v) {
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  if (ec != std::errc{}) return "?";
+  return std::string(buf, end);
+}
+
+std::string python_repr(double v) {
   if (std::isnan(v)) return "nan";
   if (std::isinf(v)) return v < 0 ? "-inf" : "inf";
 
@@ -57,6 +75,27 @@ std::string format_double(double v) {
     out.append(digits, int_digits);
   }
   return out;
+}
+
+std::string fixed_number(double v, int decimals) {
+  char buf[64];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, decimals);
+  // Too long for fixed notation (a requested 1e100). On failure to_chars leaves the buffer
+  // unspecified, so nothing of it may be used.
+  if (r.ec != std::errc{}) return config_number(v);
+  std::string s(buf, r.ptr);
+  if (s.find('.') != std::string::npos) {
+    while (!s.empty() && s.back() == '0') s.pop_back();
+    if (!s.empty() && s.back() == '.') s.pop_back();
+  }
+  if (s == "-0") s = "0";
+  return s;
+}
+
+std::string human_number(double v) {
+  char buf[32];
+  const int n = std::snprintf(buf, sizeof buf, "%g", v);
+  return std::string(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
 }
 
 }  // namespace rct
