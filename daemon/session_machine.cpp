@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "config/client_settings.h"
+#include "core/number_text.h"
 #include "core/write_allowlist.h"
 #include "daemon/poll_list.h"
 #include "daemon/state_aggregate.h"
@@ -307,7 +308,7 @@ void SessionMachine::publish_diagnostics(Effects& out, Instant now) {
   completed_at_last_diag_ = completed_;
   if (inventory_.serial.empty()) return;
   const std::uint64_t errors = errors_ + (policy_ ? policy_->rejected_total() : 0);
-  out.push_back(Publish{topic(kBridgeFramesPerSecondKey), format_number(fps, false), 0, true});
+  out.push_back(Publish{topic(kBridgeFramesPerSecondKey), payload_number(fps, false), 0, true});
   out.push_back(
       Publish{topic(kBridgeErrorsKey), format_integer(static_cast<std::int64_t>(errors)), 0, true});
 }

@@ -129,11 +129,6 @@ class ValuePolicy {
   std::array<std::uint64_t, kRejectionCount> rejected_{};
 };
 
-// The published text of a number: payload_number() (core/number_text.h). This name stays for the
-// callers that still use it.
-inline std::string format_number(double v, bool from_float) {
-  return payload_number(v, from_float);
-}
 std::string format_integer(std::int64_t v);
 
 }  // namespace rct::daemon

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <utility>
 
+#include "core/number_text.h"
 #include "daemon/setting_presentation.h"
 #include "daemon/topics.h"
 
@@ -12,9 +13,7 @@ namespace rct::daemon {
 namespace {
 
 std::string seconds_text(Duration d) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", std::chrono::duration<double>(d).count());
-  return buf;
+  return human_number(std::chrono::duration<double>(d).count());
 }
 
 DeadManTimer::Options dead_man_options(const WritesConfig& w) {

@@ -9,6 +9,7 @@
 #include <variant>
 
 #include "config/client_settings.h"
+#include "core/hex.h"
 #include "daemon/adapters/logging.h"
 
 namespace rct::daemon {
@@ -117,7 +118,7 @@ void InverterSession::on_retry(client::LinkDownReason reason, const std::error_c
 }
 
 void InverterSession::on_timeout(std::uint32_t oid, bool will_retry) {
-  log_->debug("{}: timeout reading 0x{:08X}{}", inverter().name, oid,
+  log_->debug("{}: timeout reading {}{}", inverter().name, format_oid(oid),
               will_retry ? ", retrying" : "");
 }
 

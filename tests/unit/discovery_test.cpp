@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/number_text.h"
 #include "core/registry.h"
 #include "core/write_allowlist.h"
 #include "daemon/poll_list.h"
@@ -213,7 +214,7 @@ std::vector<std::pair<std::string, std::string>> sample_states(const std::vector
   states.emplace_back(rct::daemon::bridge_status_topic("rct2mqtt"), "online");
   states.emplace_back(
       rct::daemon::value_topic("rct2mqtt", inv.serial, rct::daemon::kBridgeFramesPerSecondKey),
-      rct::daemon::format_number(4.2, false));
+      rct::payload_number(4.2, false));
   states.emplace_back(
       rct::daemon::value_topic("rct2mqtt", inv.serial, rct::daemon::kBridgeErrorsKey),
       rct::daemon::format_integer(0));
