@@ -125,6 +125,16 @@ Shown number_value(double v, bool from_float) {
   return Shown{SensorValue{v}, format_number(v, from_float), v, from_float};
 }
 
+// Inserts at `pos` growing the capacity by one only: these vectors fill once, in the first
+// minutes of a session, and then live as long as it (no doubling's spare half).
+template <class T>
+typename std::vector<T>::iterator insert_exact(std::vector<T>& v,
+                                               typename std::vector<T>::iterator pos, T value) {
+  const auto index = pos - v.begin();
+  if (v.size() == v.capacity()) v.reserve(v.size() + 1);
+  return v.insert(v.begin() + index, std::move(value));
+}
+
 }  // namespace
 
 std::string_view rejection_name(Rejection r) {
@@ -183,7 +193,9 @@ int ValuePolicy::consecutive_decreases(std::uint32_t oid) const {
 ValuePolicy::Guard& ValuePolicy::guard_of(std::uint32_t oid) {
   auto it = std::lower_bound(guards_.begin(), guards_.end(), oid,
                              [](const auto& g, std::uint32_t id) { return g.first < id; });
-  if (it == guards_.end() || it->first != oid) it = guards_.insert(it, {oid, Guard{}});
+  if (it == guards_.end() || it->first != oid) {
+    it = insert_exact(guards_, it, std::pair<std::uint32_t, Guard>{oid, Guard{}});
+  }
   return it->second;
 }
 
@@ -357,7 +369,7 @@ std::vector<Publication> ValuePolicy::on_reading(const PollItem& item, const Val
     auto at = published_at(s.key);
     const bool known = at != published_.end() && at->key == s.key;
     if (!due(known ? &*at : nullptr, shown->value, shown->payload, s.deadband, now)) continue;
-    if (!known) at = published_.insert(at, Published{s.key, {}, {}, false});
+    if (!known) at = insert_exact(published_, at, Published{s.key, {}, {}, false});
     at->value = shown->value;
     at->at = now;
     at->from_float = shown->from_float;
