@@ -1,5 +1,6 @@
 #include "daemon/value_policy.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <numeric>
@@ -88,22 +89,51 @@ bool is_numeric(Quantity q) {
 struct Shown {
   SensorValue value;
   std::string payload;
-  double number = 0;  // for the deadband; 0 for text
+  double number = 0;        // for the deadband; 0 for text
+  bool from_float = false;  // a number formatted as a FLOAT (payload_of needs it)
 };
 
 Shown text_value(std::string s) {
-  Shown out{SensorValue{s}, s, 0};
+  Shown out{SensorValue{s}, s, 0, false};
   return out;
 }
 
 Shown integer_value(std::int64_t v) {
-  return Shown{SensorValue{v}, format_integer(v), static_cast<double>(v)};
+  return Shown{SensorValue{v}, format_integer(v), static_cast<double>(v), false};
+}
+
+// The payload of a value that is already shown (Published keeps no payload).
+std::string payload_of(const SensorValue& v, bool from_float) {
+  return std::visit(
+      [&](const auto& x) -> std::string {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, bool>) {
+          return x ? "ON" : "OFF";
+        } else if constexpr (std::is_same_v<T, std::int64_t>) {
+          return format_integer(x);
+        } else if constexpr (std::is_same_v<T, double>) {
+          return payload_number(x, from_float);
+        } else {
+          return x;
+        }
+      },
+      v);
 }
 
 Shown number_value(double v, bool from_float) {
   if (from_float) v = static_cast<double>(static_cast<float>(v));  // what the text shows
   if (v == 0) v = 0;                                               // no "-0"
-  return Shown{SensorValue{v}, payload_number(v, from_float), v};
+  return Shown{SensorValue{v}, payload_number(v, from_float), v, from_float};
+}
+
+// Inserts at `pos` growing the capacity by one only: these vectors fill once, in the first
+// minutes of a session, and then live as long as it (no doubling's spare half).
+template <class T>
+typename std::vector<T>::iterator insert_exact(std::vector<T>& v,
+                                               typename std::vector<T>::iterator pos, T value) {
+  const auto index = pos - v.begin();
+  if (v.size() == v.capacity()) v.reserve(v.size() + 1);
+  return v.insert(v.begin() + index, std::move(value));
 }
 
 }  // namespace
@@ -137,7 +167,7 @@ std::string format_integer(std::int64_t v) {
 ValuePolicy::ValuePolicy(PolicySettings settings, CounterTotals persisted)
     : settings_(settings), totals_(std::move(persisted)) {
   for (const auto& [oid, total] : totals_) {
-    if (std::isfinite(total) && total > 0) guards_[oid].last = total;
+    if (std::isfinite(total) && total > 0) guard_of(oid).last = total;
   }
 }
 
@@ -146,13 +176,28 @@ std::uint64_t ValuePolicy::rejected_total() const {
 }
 
 int ValuePolicy::consecutive_decreases(std::uint32_t oid) const {
-  auto it = guards_.find(oid);
-  return it == guards_.end() ? 0 : it->second.decreases;
+  auto it = std::lower_bound(guards_.begin(), guards_.end(), oid,
+                             [](const auto& g, std::uint32_t id) { return g.first < id; });
+  return it == guards_.end() || it->first != oid ? 0 : it->second.decreases;
+}
+
+ValuePolicy::Guard& ValuePolicy::guard_of(std::uint32_t oid) {
+  auto it = std::lower_bound(guards_.begin(), guards_.end(), oid,
+                             [](const auto& g, std::uint32_t id) { return g.first < id; });
+  if (it == guards_.end() || it->first != oid) {
+    it = insert_exact(guards_, it, std::pair<std::uint32_t, Guard>{oid, Guard{}});
+  }
+  return it->second;
+}
+
+std::vector<ValuePolicy::Published>::iterator ValuePolicy::published_at(const std::string& key) {
+  return std::lower_bound(published_.begin(), published_.end(), key,
+                          [](const Published& p, const std::string& k) { return p.key < k; });
 }
 
 std::optional<Rejection> ValuePolicy::guard(std::uint32_t oid, const SensorSpec& s, double x,
                                             Instant now) {
-  Guard& g = guards_[oid];
+  Guard& g = guard_of(oid);
   const Rate rate = counter_rate(s.quantity);
   const bool lifetime = s.counter == CounterKind::kLifetime;
 
@@ -200,11 +245,10 @@ std::optional<Rejection> ValuePolicy::guard(std::uint32_t oid, const SensorSpec&
   return std::nullopt;
 }
 
-bool ValuePolicy::due(const std::string& key, const SensorValue& v, const std::string& payload,
+bool ValuePolicy::due(const Published* last, const SensorValue& v, const std::string& payload,
                       double deadband, Instant now) const {
-  auto it = published_.find(key);
-  if (it == published_.end()) return true;
-  const Published& p = it->second;
+  if (last == nullptr) return true;
+  const Published& p = *last;
   if (now - p.at >= settings_.heartbeat) return true;
   const bool numeric = !std::holds_alternative<std::string>(v) && !std::holds_alternative<bool>(v);
   const bool was_numeric =
@@ -216,7 +260,8 @@ bool ValuePolicy::due(const std::string& key, const SensorValue& v, const std::s
     };
     return std::fabs(as_double(v) - as_double(p.value)) > deadband;
   }
-  return payload != p.payload;
+  if (const auto* text = std::get_if<std::string>(&p.value)) return payload != *text;
+  return payload != payload_of(p.value, p.from_float);
 }
 
 std::vector<Publication> ValuePolicy::on_reading(const PollItem& item, const Value& value,
@@ -231,7 +276,7 @@ std::vector<Publication> ValuePolicy::on_reading(const PollItem& item, const Val
 
     if (s.platform == Platform::kBinarySensor) {
       if (r.kind == Reading::Kind::kBool) {
-        shown = Shown{SensorValue{r.flag}, r.flag ? "ON" : "OFF", 0};
+        shown = Shown{SensorValue{r.flag}, r.flag ? "ON" : "OFF", 0, false};
       } else {
         why = Rejection::kWrongType;
       }
@@ -312,8 +357,13 @@ std::vector<Publication> ValuePolicy::on_reading(const PollItem& item, const Val
       if (why && !first_rejection) first_rejection = why;
       continue;
     }
-    if (!due(s.key, shown->value, shown->payload, s.deadband, now)) continue;
-    published_[s.key] = Published{shown->payload, shown->value, now};
+    auto at = published_at(s.key);
+    const bool known = at != published_.end() && at->key == s.key;
+    if (!due(known ? &*at : nullptr, shown->value, shown->payload, s.deadband, now)) continue;
+    if (!known) at = insert_exact(published_, at, Published{s.key, {}, {}, false});
+    at->value = shown->value;
+    at->at = now;
+    at->from_float = shown->from_float;
     out.push_back(Publication{s.key, std::move(shown->payload), std::move(shown->value)});
   }
   // One count per reading, however many sensors it feeds.
@@ -324,7 +374,9 @@ std::vector<Publication> ValuePolicy::on_reading(const PollItem& item, const Val
 std::vector<Publication> ValuePolicy::current() const {
   std::vector<Publication> out;
   out.reserve(published_.size());
-  for (const auto& [key, p] : published_) out.push_back(Publication{key, p.payload, p.value});
+  for (const Published& p : published_) {
+    out.push_back(Publication{p.key, payload_of(p.value, p.from_float), p.value});
+  }
   return out;
 }
 

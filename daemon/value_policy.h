@@ -103,10 +103,13 @@ class ValuePolicy {
   int consecutive_decreases(std::uint32_t oid) const;
 
  private:
+  // The payload is not kept: it is a function of the value (and, for numbers, of whether the
+  // value came from a FLOAT), rebuilt when compared or republished.
   struct Published {
-    std::string payload;
+    std::string key;
     SensorValue value;
     Instant at{};
+    bool from_float = false;
   };
   struct Guard {
     std::optional<double> last;       // last accepted value
@@ -118,14 +121,19 @@ class ValuePolicy {
 
   // nullopt: accepted; otherwise why not.
   std::optional<Rejection> guard(std::uint32_t oid, const SensorSpec& s, double x, Instant now);
-  bool due(const std::string& key, const SensorValue& v, const std::string& payload,
-           double deadband, Instant now) const;
+  Guard& guard_of(std::uint32_t oid);
+  bool due(const Published* last, const SensorValue& v, const std::string& payload, double deadband,
+           Instant now) const;
+  // The entry for `key`, or where it goes to keep published_ sorted.
+  std::vector<Published>::iterator published_at(const std::string& key);
 
   PolicySettings settings_;
   CounterTotals totals_;
   bool totals_changed_ = false;
-  std::map<std::uint32_t, Guard> guards_;
-  std::map<std::string, Published> published_;
+  // Flat and sorted by OID / key: a few hundred entries per inverter live as long as the
+  // session, so no tree nodes.
+  std::vector<std::pair<std::uint32_t, Guard>> guards_;
+  std::vector<Published> published_;
   std::array<std::uint64_t, kRejectionCount> rejected_{};
 };
 

@@ -11,7 +11,7 @@ Backoff::Backoff(BackoffOptions options) : options_(options) {
   options_.long_outage_max = std::max(options_.long_outage_max, options_.max);
 }
 
-Duration Backoff::next(Duration down_for, std::mt19937_64& rng) {
+Duration Backoff::next_base(Duration down_for) {
   const Duration cap =
       down_for >= options_.long_outage_after ? options_.long_outage_max : options_.max;
   // Double until the cap; the loop stops early, so no overflow however many failures.
@@ -19,11 +19,13 @@ Duration Backoff::next(Duration down_for, std::mt19937_64& rng) {
   for (unsigned i = 0; i < failures_ && base < cap; ++i) base *= 2;
   base = std::min(base, cap);
   ++failures_;
-  if (options_.jitter <= 0.0) return base;
-  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  return base;
+}
+
+Duration Backoff::jittered(Duration base, double unit) const {
   const auto cut =
       std::chrono::duration_cast<Duration>(std::chrono::duration<double, Duration::period>(
-          static_cast<double>(base.count()) * options_.jitter * unit(rng)));
+          static_cast<double>(base.count()) * options_.jitter * unit));
   return base - std::min(cut, base);
 }
 

@@ -28,13 +28,23 @@ class Backoff {
  public:
   explicit Backoff(BackoffOptions options);
 
-  // The delay before the next attempt; counts one more failure.
-  Duration next(Duration down_for, std::mt19937_64& rng);
+  // The delay before the next attempt; counts one more failure. Any standard engine will do:
+  // the client keeps a small one per inverter.
+  template <std::uniform_random_bit_generator Rng>
+  Duration next(Duration down_for, Rng& rng) {
+    const Duration base = next_base(down_for);
+    if (options_.jitter <= 0.0) return base;
+    return jittered(base, std::uniform_real_distribution<double>(0.0, 1.0)(rng));
+  }
   // The link proved healthy: start again from `initial`.
   void reset() { failures_ = 0; }
   unsigned failures() const { return failures_; }
 
  private:
+  Duration next_base(Duration down_for);
+  // `unit` in [0, 1): how far into the jitter range the delay falls.
+  Duration jittered(Duration base, double unit) const;
+
   BackoffOptions options_;
   unsigned failures_ = 0;
 };

@@ -72,7 +72,9 @@ Client::Client(asio::io_context& io, const Registry& registry, ClientOptions opt
                                         options_.max_queued}),
       silence_(options_.silence_timeout),
       backoff_(options_.backoff),
-      rng_(options_.seed ? *options_.seed : std::random_device{}()) {}
+      // minstd_rand keeps seed mod 2^31−1: equal seeds still give equal jitter.
+      rng_(static_cast<std::minstd_rand::result_type>(options_.seed ? *options_.seed
+                                                                    : std::random_device{}())) {}
 
 Client::~Client() {
   // stop() runs the pending requests' callbacks (which must not throw) and cancels a timer (which
