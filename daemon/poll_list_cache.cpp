@@ -24,13 +24,14 @@ const PollItem* PollList::find(std::uint32_t oid) const {
   return &items_[it->second];
 }
 
-PollListCache::Handle PollListCache::get(const Config& config, const Registry& registry,
-                                         const Inventory& inventory, PollScope scope) {
+PollListCache::Handle PollListCache::get(const PollConfig& poll, const WritesConfig& writes,
+                                         const Registry& registry, const Inventory& inventory,
+                                         PollScope scope) {
   std::erase_if(entries_, [](const Entry& e) { return e.list.expired(); });
   Key key{
       &registry,
-      config.poll,
-      config.writes,
+      poll,
+      writes,
       {inventory.satisfies(Requirement::kPvInputA), inventory.satisfies(Requirement::kPvInputB),
        inventory.satisfies(Requirement::kBattery), inventory.satisfies(Requirement::kPowerSwitch)},
       scope};
@@ -39,7 +40,7 @@ PollListCache::Handle PollListCache::get(const Config& config, const Registry& r
       if (Handle list = e.list.lock()) return list;
     }
   }
-  std::vector<PollItem> items = build_poll_list(config, registry, inventory);
+  std::vector<PollItem> items = build_poll_list(poll, writes, registry, inventory);
   if (scope == PollScope::kInventory) {
     std::erase_if(items, [](const PollItem& i) { return !i.inventory; });
     items.shrink_to_fit();

@@ -48,10 +48,10 @@ class PollListCache {
  public:
   using Handle = std::shared_ptr<const PollList>;
 
-  // The list build_poll_list(config, registry, inventory) returns (kFull), or its inventory
-  // items only (kInventory). The registry must outlive every handle.
-  Handle get(const Config& config, const Registry& registry, const Inventory& inventory,
-             PollScope scope = PollScope::kFull);
+  // The list build_poll_list(poll, writes, registry, inventory) returns (kFull), or its
+  // inventory items only (kInventory). The registry must outlive every handle.
+  Handle get(const PollConfig& poll, const WritesConfig& writes, const Registry& registry,
+             const Inventory& inventory, PollScope scope = PollScope::kFull);
 
   // Lists currently alive (held by at least one handle).
   std::size_t live() const;

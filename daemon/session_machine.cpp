@@ -28,10 +28,11 @@ SchedulerSettings scheduler_settings(const InverterConfig& inv) {
 }  // namespace
 
 SessionMachine::SessionMachine(SessionSettings settings, const Registry& registry,
-                               RecordStore& records)
+                               RecordStore& records, PollListCache& poll_lists)
     : settings_(std::move(settings)),
       registry_(registry),
       records_(records),
+      poll_lists_(poll_lists),
       scheduler_(scheduler_settings(settings_.inverter)),
       writes_(write_settings(settings_)) {}
 
@@ -39,22 +40,18 @@ std::string SessionMachine::topic(std::string_view key) const {
   return value_topic(settings_.base_topic, inventory_.serial, key);
 }
 
-void SessionMachine::set_items(std::vector<PollItem> items, Instant now) {
-  items_ = std::move(items);
-  item_index_.clear();
-  for (std::size_t i = 0; i < items_.size(); ++i) item_index_[items_[i].oid] = i;
-  scheduler_.set_items(items_, now);
+void SessionMachine::set_list(PollListCache::Handle list, Instant now) {
+  list_ = std::move(list);
+  scheduler_.set_items(list_->items(), now);
 }
 
 Effects SessionMachine::start(const Moment& now) {
   Effects out;
   phase_ = Phase::kInventory;
   // Inventory first: only the inventory OIDs until each has answered once.
-  std::vector<PollItem> inventory;
-  for (auto& item : build_poll_list(settings_.poll, settings_.writes, registry_, Inventory{})) {
-    if (item.inventory) inventory.push_back(std::move(item));
-  }
-  set_items(std::move(inventory), now.steady);
+  set_list(poll_lists_.get(settings_.poll, settings_.writes, registry_, Inventory{},
+                           PollScope::kInventory),
+           now.steady);
   out.push_back(LogLine{LogLevel::kInfo, prefix() + "connecting to " + settings_.inverter.host +
                                              ":" + std::to_string(settings_.inverter.port)});
   return out;
@@ -170,9 +167,8 @@ Effects SessionMachine::on_reading(std::uint32_t oid, const Value& value, const 
   }
   if (phase_ == Phase::kPolling) {
     set_online(out, true);
-    auto it = item_index_.find(oid);
-    if (it != item_index_.end() && policy_) {
-      publish_values(out, policy_->on_reading(items_[it->second], value, now.steady), now.wall);
+    if (const PollItem* item = list_->find(oid); item != nullptr && policy_) {
+      publish_values(out, policy_->on_reading(*item, value, now.steady), now.wall);
       save_totals(out);
     }
     append(out, writes_.on_reading(oid, value, now.steady));
@@ -194,9 +190,8 @@ void SessionMachine::enter_polling(Effects& out, const Moment& now) {
   set_online(out, true);
   announce_discovery(out);
   for (const auto& [oid, value] : inventory_readings_) {
-    auto it = item_index_.find(oid);
-    if (it != item_index_.end()) {
-      publish_values(out, policy_->on_reading(items_[it->second], value, now.steady), now.wall);
+    if (const PollItem* item = list_->find(oid)) {
+      publish_values(out, policy_->on_reading(*item, value, now.steady), now.wall);
     }
   }
   inventory_readings_.clear();
@@ -204,13 +199,12 @@ void SessionMachine::enter_polling(Effects& out, const Moment& now) {
 }
 
 void SessionMachine::rebuild_items(Effects& out, Instant now) {
-  auto items = build_poll_list(settings_.poll, settings_.writes, registry_, inventory_);
-  for (const auto& problem : poll_list_conflicts(items)) {
+  set_list(poll_lists_.get(settings_.poll, settings_.writes, registry_, inventory_), now);
+  for (const auto& problem : list_->conflicts()) {
     out.push_back(LogLine{LogLevel::kWarn, prefix() + problem});
   }
-  set_items(std::move(items), now);
-  out.push_back(
-      LogLine{LogLevel::kInfo, prefix() + "polling " + std::to_string(items_.size()) + " values"});
+  out.push_back(LogLine{LogLevel::kInfo,
+                        prefix() + "polling " + std::to_string(list_->items().size()) + " values"});
 }
 
 DiscoverySettings SessionMachine::discovery_settings() const {
@@ -223,7 +217,8 @@ void SessionMachine::announce_discovery(Effects& out) {
   if (!settings_.discovery_enabled || inventory_.serial.empty()) return;
   InverterRecord& rec = records_.record(topic_id(inventory_.serial));
   const AnnouncedDiscovery* previous = rec.discovery ? &*rec.discovery : nullptr;
-  DiscoveryBuild build = build_discovery(discovery_settings(), inventory_, items_, previous);
+  DiscoveryBuild build =
+      build_discovery(discovery_settings(), inventory_, list_->items(), previous);
   rec.discovery = std::move(build.announced);
   out.push_back(StateChanged{});
   discovery_removals_.emplace();
@@ -240,7 +235,7 @@ void SessionMachine::republish_discovery(Effects& out) const {
   const InverterRecord& rec = records_.record(topic_id(inventory_.serial));
   const AnnouncedDiscovery* announced = rec.discovery ? &*rec.discovery : nullptr;
   for (DiscoveryMessage& m :
-       build_discovery(discovery_settings(), inventory_, items_, announced).messages) {
+       build_discovery(discovery_settings(), inventory_, list_->items(), announced).messages) {
     out.push_back(Publish{std::move(m.topic), std::move(m.payload), 1, true});
   }
 }

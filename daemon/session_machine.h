@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "daemon/inventory_state.h"
 #include "daemon/persistent_state.h"
 #include "daemon/poll_item.h"
+#include "daemon/poll_list_cache.h"
 #include "daemon/scheduler.h"
 #include "daemon/session_effects.h"
 #include "daemon/session_settings.h"
@@ -60,8 +62,10 @@ class SessionMachine {
  public:
   enum class Phase { kStopped, kInventory, kPolling };
 
-  // `registry` and `records` must outlive the machine.
-  SessionMachine(SessionSettings settings, const Registry& registry, RecordStore& records);
+  // `registry`, `records` and `poll_lists` must outlive the machine. Poll lists come from
+  // `poll_lists`, shared with every session of equal settings and hardware.
+  SessionMachine(SessionSettings settings, const Registry& registry, RecordStore& records,
+                 PollListCache& poll_lists);
   SessionMachine(const SessionMachine&) = delete;
   SessionMachine& operator=(const SessionMachine&) = delete;
 
@@ -111,7 +115,9 @@ class SessionMachine {
   // What the verified writer is to check commands against.
   WritePolicy write_policy() const { return writes_.policy(); }
   const WriteSession& writes() const { return writes_; }
-  const std::vector<PollItem>& items() const { return items_; }
+  std::span<const PollItem> items() const {
+    return list_ ? std::span<const PollItem>(list_->items()) : std::span<const PollItem>();
+  }
 
  private:
   std::string prefix() const { return settings_.inverter.name + ": "; }
@@ -127,17 +133,18 @@ class SessionMachine {
   void check_silence(Effects& out, Instant now);
   void publish_diagnostics(Effects& out, Instant now);
   void save_totals(Effects& out);
-  void set_items(std::vector<PollItem> items, Instant now);
+  void set_list(PollListCache::Handle list, Instant now);
 
   SessionSettings settings_;
   const Registry& registry_;
   RecordStore& records_;
+  PollListCache& poll_lists_;
   Phase phase_ = Phase::kStopped;
   Scheduler scheduler_;
   std::optional<ValuePolicy> policy_;  // from kPolling on (the persisted totals are known)
   Inventory inventory_;
-  std::vector<PollItem> items_;
-  std::map<std::uint32_t, std::size_t> item_index_;  // oid → items_ index
+  // Shared and immutable (poll_list_cache.h): the inventory OIDs, from kPolling on the full list.
+  PollListCache::Handle list_;
   // Readings of the inventory phase, published once the poll list and the policy exist.
   std::map<std::uint32_t, Value> inventory_readings_;
   // Since discovery was announced: the empty retained payloads that removed the topics of the

@@ -59,6 +59,9 @@ class MqttObserver {
   ~MqttObserver() = default;
 };
 
+// How long in-flight messages (an offline status among them) get before a clean DISCONNECT.
+inline constexpr std::chrono::milliseconds kMqttDisconnectTimeout{2000};
+
 class MqttClient {
  public:
   virtual ~MqttClient() = default;

@@ -79,6 +79,7 @@ class App final : private MqttObserver, private SessionHost {
   void state_changed() override;
   void progress() override;
   void status_changed() override;
+  PollListCache& poll_lists() override { return poll_lists_; }
 
   // A command on <base>/<serial>/settings/<key>/set: to its inverter's session, or answered
   // here (unknown inverter); retained commands are ignored.
@@ -104,6 +105,7 @@ class App final : private MqttObserver, private SessionHost {
   Notifier& notifier_;
   std::filesystem::path state_path_;
   PersistentState state_;
+  PollListCache poll_lists_;  // before the sessions, which hold its lists
   SaveSchedule save_schedule_;
 
   std::unique_ptr<Watchdog> watchdog_;

@@ -7,13 +7,6 @@
 
 namespace rct::daemon {
 
-namespace {
-
-// In-flight messages (the offline status among them) get this long before DISCONNECT.
-constexpr auto kDisconnectTimeout = std::chrono::milliseconds{2000};
-
-}  // namespace
-
 BridgeConnection::Settings BridgeConnection::settings_of(const Config& config) {
   return Settings{config.mqtt,
                   config.homeassistant.enabled ? config.homeassistant.birth_topic : std::string()};
@@ -54,7 +47,7 @@ void BridgeConnection::replace(const Config& config) {
   client_->set_observer(nullptr);
   // The new client connects only once the old one is gone: with the same client id, a broker
   // would otherwise take the old session over and might send its will after our "online".
-  client_->disconnect(kDisconnectTimeout, [this] {
+  client_->disconnect(kMqttDisconnectTimeout, [this] {
     // Replaced from a fresh handler, never from inside the old client's own callback.
     asio::post(io_, [this] {
       replacing_ = false;
@@ -70,7 +63,7 @@ void BridgeConnection::close(std::function<void()> done) {
   closed_ = true;
   // The LWT is not sent on a clean disconnect: say offline ourselves.
   client_->publish(bridge_topic(), kOffline, 1, true);
-  client_->disconnect(kDisconnectTimeout, std::move(done));
+  client_->disconnect(kMqttDisconnectTimeout, std::move(done));
 }
 
 bool BridgeConnection::publish(std::string_view topic, std::string_view payload, int qos,

@@ -15,8 +15,6 @@ namespace rct::daemon {
 
 namespace {
 
-constexpr auto kDisconnectTimeout = std::chrono::milliseconds{2000};
-
 // Calls `fn` on the first connect; ignores everything else.
 class OnConnect final : public MqttObserver {
  public:
@@ -33,7 +31,7 @@ class OnConnect final : public MqttObserver {
 };
 
 // Shared with the handlers, which may outlive the call when it ends at the deadline.
-struct Progress {
+struct RemovalProgress {
   bool finished = false;
   bool removed = false;
 };
@@ -48,14 +46,14 @@ bool remove_announced_discovery(asio::io_context& io, MqttClient& mqtt, const Mq
     if (!record.discovery) continue;
     for (auto& m : removal_messages(*record.discovery)) messages.push_back(std::move(m));
   }
-  auto progress = std::make_shared<Progress>();
+  auto progress = std::make_shared<RemovalProgress>();
   asio::steady_timer deadline(io);
   OnConnect observer([&] {
     deadline.cancel();
     for (const auto& m : messages) mqtt.publish(m.topic, m.payload, 1, true);
     log.info("removed {} discovery configs", messages.size());
     progress->removed = true;
-    mqtt.disconnect(kDisconnectTimeout, [progress] { progress->finished = true; });
+    mqtt.disconnect(kMqttDisconnectTimeout, [progress] { progress->finished = true; });
   });
   mqtt.set_observer(&observer);
   mqtt.connect(MqttWill{bridge_status_topic(config.base_topic), std::string(kOffline)});

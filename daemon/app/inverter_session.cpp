@@ -36,7 +36,8 @@ InverterSession::InverterSession(asio::io_context& io, const Registry& registry,
       host_(host),
       log_(std::move(log)),
       index_(index),
-      machine_(session_settings(config, index, RCT2MQTT_VERSION), registry, host),
+      machine_(session_settings(config, index, RCT2MQTT_VERSION), registry, host,
+               host.poll_lists()),
       timer_(io) {}
 
 InverterSession::~InverterSession() {

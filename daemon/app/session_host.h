@@ -18,6 +18,8 @@ class SessionHost : public RecordStore {
   virtual void progress() = 0;
   // Link or availability changed (systemd STATUS=).
   virtual void status_changed() = 0;
+  // The poll lists every session of this App shares (poll_list_cache.h).
+  virtual PollListCache& poll_lists() = 0;
 
  protected:
   ~SessionHost() = default;

@@ -110,9 +110,9 @@ std::set<std::uint64_t> connections(const rct::sim::Simulator& sim) {
 
 // One App on the test's loop with its inverter (the simulator), a config file in a temp dir,
 // the fake MQTT clients and the notifier.
-class Rig {
+class AppRig {
  public:
-  explicit Rig(const Setup& setup = {}) {
+  explicit AppRig(const Setup& setup = {}) {
     sim.start();
     write_config(setup);
     auto loaded = rct::load_config(config_path, rct::Environment::from_process(),
@@ -121,14 +121,14 @@ class Rig {
     app = std::make_unique<rct::daemon::App>(io, std::move(loaded.value()), config_path,
                                              test_logger(), mqtt.factory(), notifier);
   }
-  ~Rig() {
+  ~AppRig() {
     if (app && !app->stopped()) {
       app->request_stop();
       run_until([&] { return app->stopped(); });
     }
   }
-  Rig(const Rig&) = delete;
-  Rig& operator=(const Rig&) = delete;
+  AppRig(const AppRig&) = delete;
+  AppRig& operator=(const AppRig&) = delete;
 
   void write_config(const Setup& setup, std::uint16_t port = 0) {
     dir.write("rct2mqtt.toml",
@@ -187,7 +187,7 @@ TEST_CASE(
     "the App republishes discovery, inverter status and last values after an MQTT "
     "reconnect",
     "[app]") {
-  Rig rig;
+  AppRig rig;
   const std::string serial = rig.start_online();
   const auto& r = rig.record();
   const auto first_discovery = discovery_topics(r);
@@ -209,7 +209,7 @@ TEST_CASE(
 
 TEST_CASE("a reload that changes only the name and an interval keeps the inverter connection",
           "[app]") {
-  Rig rig;
+  AppRig rig;
   const std::string serial = rig.start_online();
   const auto before = connections(rig.sim);
   REQUIRE(before.size() == 1);
@@ -229,7 +229,7 @@ TEST_CASE("a reload that changes only the name and an interval keeps the inverte
 }
 
 TEST_CASE("a reload that changes the inverter's port replaces its connection", "[app]") {
-  Rig rig;
+  AppRig rig;
   rct::sim::Simulator moved(rig.io, rct::test::test_registry(), simulator_options());
   moved.start();
   const std::string serial = rig.start_online();
@@ -250,7 +250,7 @@ TEST_CASE("a reload that changes the inverter's port replaces its connection", "
 }
 
 TEST_CASE("a reload that changes [mqtt] replaces the client through the factory", "[app]") {
-  Rig rig;
+  AppRig rig;
   const std::string serial = rig.start_online();
 
   Setup changed;
@@ -279,7 +279,7 @@ TEST_CASE("a reload that changes [mqtt] replaces the client through the factory"
 }
 
 TEST_CASE("the notifier hears READY, STATUS, RELOADING and STOPPING", "[app]") {
-  Rig rig;
+  AppRig rig;
   rig.app->start();
   REQUIRE(rig.run_until([&] { return rig.notified("READY=1"); }));
   // Ready without a broker or an inverter answer; the status says so.
@@ -310,7 +310,7 @@ TEST_CASE("the notifier hears READY, STATUS, RELOADING and STOPPING", "[app]") {
 }
 
 TEST_CASE("a command for an unknown inverter is answered on its result topic", "[app]") {
-  Rig rig;
+  AppRig rig;
   rig.start_online();
   const std::string set = "rct2mqtt/0000000000/settings/soc_target/set";
   // A retained command is never carried out or answered; the next one is.
@@ -334,7 +334,7 @@ TEST_CASE("a command for an unknown inverter is answered on its result topic", "
 TEST_CASE(
     "removing discovery (rct2mqtt --remove-discovery) clears every config the state file records",
     "[app]") {
-  Rig rig;
+  AppRig rig;
   rig.start_online();
   const auto announced = discovery_topics(rig.record());
   REQUIRE_FALSE(announced.empty());

@@ -35,7 +35,7 @@ TEST_CASE("a cached poll list equals the one build_poll_list makes, with its con
   config.poll.values.push_back(twice);
   const Inventory inv = inventory_with_battery("0123456789");
   PollListCache cache;
-  const auto list = cache.get(config, registry, inv);
+  const auto list = cache.get(config.poll, config.writes, registry, inv);
   const auto built = rct::daemon::build_poll_list(config, registry, inv);
   CHECK(list->items() == built);
   CHECK(list->conflicts() == rct::daemon::poll_list_conflicts(built));
@@ -45,7 +45,8 @@ TEST_CASE("a cached poll list equals the one build_poll_list makes, with its con
 TEST_CASE("a cached poll list finds every polled OID and nothing else", "[poll_list_cache]") {
   const rct::Registry registry;
   PollListCache cache;
-  const auto list = cache.get(rct::Config{}, registry, inventory_with_battery("1"));
+  const auto list =
+      cache.get(rct::PollConfig{}, rct::WritesConfig{}, registry, inventory_with_battery("1"));
   REQUIRE_FALSE(list->items().empty());
   for (const auto& item : list->items()) {
     INFO(item.name);
@@ -61,11 +62,12 @@ TEST_CASE("inverters that differ only in serial, name and firmware share one pol
   const rct::Registry registry;
   const rct::Config config;
   PollListCache cache;
-  const auto a = cache.get(config, registry, inventory_with_battery("1111111111"));
+  const auto a =
+      cache.get(config.poll, config.writes, registry, inventory_with_battery("1111111111"));
   Inventory other = inventory_with_battery("2222222222");
   other.device_name = "Shed";
   other.firmware = "9.9";
-  const auto b = cache.get(config, registry, other);
+  const auto b = cache.get(config.poll, config.writes, registry, other);
   CHECK(a.get() == b.get());
   CHECK(cache.live() == 1);
 }
@@ -76,28 +78,29 @@ TEST_CASE("different hardware, poll or writes settings, or scope get lists of th
   const rct::Config config;
   PollListCache cache;
   const Inventory with_battery = inventory_with_battery("1");
-  const auto base = cache.get(config, registry, with_battery);
+  const auto base = cache.get(config.poll, config.writes, registry, with_battery);
 
   Inventory without_battery = with_battery;
   without_battery.battery_type = 5;
-  const auto no_battery = cache.get(config, registry, without_battery);
+  const auto no_battery = cache.get(config.poll, config.writes, registry, without_battery);
   CHECK(no_battery.get() != base.get());
   CHECK(no_battery->items() == rct::daemon::build_poll_list(config, registry, without_battery));
   CHECK(no_battery->items().size() < base->items().size());
 
   rct::Config slower = config;
   slower.poll.fast_interval = std::chrono::seconds{30};
-  const auto slow = cache.get(slower, registry, with_battery);
+  const auto slow = cache.get(slower.poll, slower.writes, registry, with_battery);
   CHECK(slow.get() != base.get());
   CHECK(slow->items() == rct::daemon::build_poll_list(slower, registry, with_battery));
 
   rct::Config writing = config;
   writing.writes.enabled = true;
-  const auto writes = cache.get(writing, registry, with_battery);
+  const auto writes = cache.get(writing.poll, writing.writes, registry, with_battery);
   CHECK(writes.get() != base.get());
   CHECK(writes->items() == rct::daemon::build_poll_list(writing, registry, with_battery));
 
-  const auto inventory_only = cache.get(config, registry, Inventory{}, PollScope::kInventory);
+  const auto inventory_only =
+      cache.get(config.poll, config.writes, registry, Inventory{}, PollScope::kInventory);
   REQUIRE_FALSE(inventory_only->items().empty());
   for (const auto& item : inventory_only->items()) CHECK(item.inventory);
   std::size_t inventory_items = 0;
@@ -113,11 +116,11 @@ TEST_CASE("a poll list nobody holds is dropped and built again on demand", "[pol
   const rct::Config config;
   PollListCache cache;
   const Inventory inv = inventory_with_battery("1");
-  auto first = cache.get(config, registry, inv);
+  auto first = cache.get(config.poll, config.writes, registry, inv);
   const auto expected = first->items();
   first.reset();
   CHECK(cache.live() == 0);
-  const auto again = cache.get(config, registry, inv);
+  const auto again = cache.get(config.poll, config.writes, registry, inv);
   CHECK(cache.live() == 1);
   CHECK(again->items() == expected);
 }

@@ -30,12 +30,12 @@ using Phase = SessionMachine::Phase;
 
 namespace {
 
-const Instant kStart = Instant{} + 1000h;  // arbitrary virtual start time
+const Instant kMachineStart = Instant{} + 1000h;  // arbitrary virtual start time
 const rct::daemon::WallTime kWallStart = rct::daemon::WallTime{} + 480000h;
 
 Moment at(Duration since_start) {
   return Moment{
-      kStart + since_start,
+      kMachineStart + since_start,
       kWallStart + std::chrono::duration_cast<rct::daemon::WallTime::duration>(since_start)};
 }
 
@@ -127,7 +127,7 @@ bool logged(const Effects& effects, rct::LogLevel level, const std::string& text
 // A session machine against a device that answers every read at once, in virtual time.
 struct Harness {
   explicit Harness(const rct::Config& c = config())
-      : machine(settings(c), rct::test::test_registry(), records) {}
+      : machine(settings(c), rct::test::test_registry(), records, poll_lists) {}
 
   // Feeds `effects` back: reads are answered (or fail while the device is silent); returns
   // everything the machine said, `effects` included.
@@ -152,8 +152,8 @@ struct Harness {
   Effects run_until(Duration until) {
     Effects all;
     while (auto w = machine.next_wakeup()) {
-      if (*w > kStart + until) break;
-      now = std::max(now, *w - kStart);
+      if (*w > kMachineStart + until) break;
+      now = std::max(now, *w - kMachineStart);
       rct::daemon::append(all, settle(machine.on_tick(at(now))));
     }
     now = until;
@@ -181,6 +181,7 @@ struct Harness {
   }
 
   MemoryRecords records;
+  rct::daemon::PollListCache poll_lists;
   SessionMachine machine;
   Duration now{};
   Duration last_answer{};  // of the device, since the start
