@@ -4,10 +4,10 @@
 #include <chrono>
 #include <utility>
 
-#include "config/client_settings.h"
 #include "core/number_text.h"
 #include "core/write_allowlist.h"
 #include "daemon/poll_list.h"
+#include "daemon/reload_plan.h"
 #include "daemon/state_aggregate.h"
 #include "daemon/topics.h"
 
@@ -72,9 +72,7 @@ Effects SessionMachine::revert_before_stop(const Moment& now) {
 }
 
 bool SessionMachine::same_connection(const SessionSettings& next) const {
-  // Everything the client was built with; the budget, intervals and values apply live.
-  return client_options(next.inverter) == client_options(settings_.inverter) &&
-         next.inverter.address == settings_.inverter.address;
+  return daemon::same_connection(settings_.inverter, next.inverter);
 }
 
 Effects SessionMachine::apply_settings(SessionSettings settings, const Moment& now) {

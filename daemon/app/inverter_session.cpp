@@ -72,11 +72,6 @@ void InverterSession::revert_before_stop(std::function<void()> done) {
   run(machine_.revert_before_stop(now()));
 }
 
-bool InverterSession::same_connection(const Config& config, std::size_t index) const {
-  if (index >= config.inverters.size()) return false;
-  return machine_.same_connection(session_settings(config, index, RCT2MQTT_VERSION));
-}
-
 void InverterSession::apply_config(const Config& config) {
   run(machine_.apply_settings(session_settings(config, index_, RCT2MQTT_VERSION), now()));
   configure_writer();

@@ -47,12 +47,10 @@ class InverterSession final : private client::ClientObserver {
   // Stops polling and closes the connection; publishes nothing.
   void stop();
 
-  // A reloaded configuration for the same connection (see same_connection): intervals, values,
-  // frames/s budget, name, offline_after and discovery settings apply without reconnecting.
+  // A reloaded configuration for the same connection (daemon/reload_plan.h decides): intervals,
+  // values, frames/s budget, name, offline_after and discovery settings apply without
+  // reconnecting.
   void apply_config(const Config& config);
-  // Whether `config` keeps this session's connection: the same host, port, plant address and
-  // client settings (timeouts, window, retries, reconnect backoff, silence timeout).
-  bool same_connection(const Config& config, std::size_t index) const;
 
   // After an MQTT (re)connect: discovery, status and every last value.
   void republish_all();
