@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <future>
 #include <memory>
 #include <optional>
@@ -33,7 +34,7 @@ using rct::client::Reading;
 constexpr std::size_t kOids = 100;
 constexpr std::size_t kWindows[] = {1, 2, 4, 8};
 // 2024-06-21 12:00 device time: PV producing, so the model never goes dark during a run.
-constexpr std::int64_t kNoon = 19895LL * 86400 + 12 * 3600;
+constexpr std::int64_t kNoon = 19895LL * 86400 + 12LL * 3600;
 
 bool fixed_size(rct::DataType t) {
   switch (t) {
@@ -202,7 +203,7 @@ Figures measure(const rct::Registry& registry, const std::vector<std::uint32_t>&
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   const long service_ms = argc > 1 ? std::strtol(argv[1], nullptr, 10) : 20;
   const int cycles = argc > 2 ? static_cast<int>(std::strtol(argv[2], nullptr, 10)) : 3;
   if (service_ms <= 0 || cycles <= 0) {
@@ -241,4 +242,16 @@ int main(int argc, char** argv) {
     return 1;
   }
   return 0;
+}
+
+int main(int argc, char** argv) {
+  // Nothing may escape main (std::terminate would hide what went wrong).
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_poll_cycle: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "bench_poll_cycle: unknown error\n");
+  }
+  return 1;
 }

@@ -735,16 +735,15 @@ void Loader::read_write_keys(Section& s) {
       }
       const std::string shown = has_control_chars(key) ? "?" : key;
       if (by_name != nullptr) {
-        diag_.error(
-            e, what + ": give the key '" + std::string(by_name->key) + "', not '" + shown + "'");
+        diag_.error(e, concat({what, ": give the key '", by_name->key, "', not '", shown, "'"}));
       } else {
-        diag_.error(e, what + ": '" + shown +
-                           "' is not a writable setting (keys: " + writable_keys_text() + ")");
+        diag_.error(e, concat({what, ": '", shown,
+                               "' is not a writable setting (keys: ", writable_keys_text(), ")"}));
       }
       continue;
     }
     if (std::find(keys.begin(), keys.end(), key) != keys.end()) {
-      diag_.error(e, what + ": '" + key + "' is listed twice");
+      diag_.error(e, concat({what, ": '", key, "' is listed twice"}));
       continue;
     }
     keys.push_back(key);
