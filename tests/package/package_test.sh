@@ -39,6 +39,17 @@ export DEBIAN_FRONTEND=noninteractive
 
 tmp=$(mktemp -d)
 chmod 0755 "$tmp"
+# A unit of the same name in /etc or /usr/local (an admin's copy, a `cmake --install`) shadows the
+# package's: deb-systemd-helper would enable that one. Set aside for the test, restored after.
+shadows=()
+for unit in /etc/systemd/system/rct2mqtt.service /usr/local/lib/systemd/system/rct2mqtt.service; do
+  if [ -e "$unit" ] || [ -L "$unit" ]; then
+    mkdir -p "$tmp/shadows$(dirname "$unit")"
+    mv "$unit" "$tmp/shadows$unit"
+    shadows+=("$unit")
+    echo "note: $unit would shadow the package's unit; set aside until the test ends"
+  fi
+done
 pids=()
 cleanup() {
   local rc=$?
@@ -50,6 +61,7 @@ cleanup() {
   fi
   getent passwd rct2mqtt >/dev/null && userdel rct2mqtt 2>/dev/null
   getent group rct2mqtt >/dev/null && groupdel rct2mqtt 2>/dev/null
+  for unit in "${shadows[@]}"; do mv "$tmp/shadows$unit" "$unit"; done
   rm -rf "$tmp" "$state" /etc/rct2mqtt
   exit $rc
 }
