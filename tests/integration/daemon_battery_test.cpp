@@ -3,6 +3,7 @@
 // set the traps of the field (docs/protocol.md §14.2): bat_status 2048 in normal operation,
 // calibration in status2, a PV power reduction that survives a reboot.
 #include <chrono>
+#include <csignal>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -216,5 +217,35 @@ TEST_CASE(
   SwitchableSimulator::apply(w.sim->reboot());
   REQUIRE(w.sub->wait_line(topic, "100", 20s, from));
   CHECK(w.sim->received().frames(rct::Command::kWrite, 0xFE1AA500).size() == 1);
+  stop_daemon(*daemon);
+}
+
+TEST_CASE("the blocked battery bits come from the writes section and follow a reload",
+          "[daemon][e2e][writes][battery]") {
+  World w([] {
+    DaemonSetup s;
+    s.writes = "enabled = true\nallow = [\"soc_strategy\"]\nblock_battery_bits = [\"balancing\"]\n";
+    return s;
+  }());
+  SwitchableSimulator::apply(w.sim->set_bat_status(2048));
+  auto daemon = w.start();
+  const std::string base = "rct2mqtt/" + serial_of(*w.sub);
+  REQUIRE(w.sub->wait_line(base + "/settings/soc_strategy", "Internal", 20s));
+  const json refused = battery_test_command(w, base, "soc_strategy", "External", "balancing");
+  INFO(refused.dump());
+  CHECK(refused.at("reason") == "interlock");
+  CHECK(refused.at("message") ==
+        "power_mng.soc_strategy: refused while the battery is balancing its cells: "
+        "battery.bat_status bit 11 (2048) is set");
+
+  // Nothing blocked any more after the reload.
+  DaemonSetup open;
+  open.writes = "enabled = true\nallow = [\"soc_strategy\"]\nblock_battery_bits = []\n";
+  w.write(open);
+  daemon->signal(SIGHUP);
+  REQUIRE(daemon->wait_for_output("configuration reloaded", 15s, true));
+  const json verified = battery_test_command(w, base, "soc_strategy", "External", "open");
+  INFO(verified.dump());
+  CHECK(verified.at("outcome") == "verified");
   stop_daemon(*daemon);
 }
