@@ -187,4 +187,8 @@ std::vector<const WritableEntry*> allowed_writable(const WritesConfig& writes) {
   return out;
 }
 
+BatteryBlockPolicy battery_block_policy(const WritesConfig& writes) {
+  return battery_block_policy(writes.block_battery_bits, writes.block_unknown_battery_bits);
+}
+
 }  // namespace rct

@@ -3,12 +3,14 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "config/secret.h"
+#include "core/battery_status.h"
 #include "core/data_type.h"
 #include "core/write_allowlist.h"
 
@@ -178,9 +180,17 @@ struct WritesConfig {
   int readback_attempts = 4;
   // battery_power_extern / strategy External not refreshed for this long: back to 0 W, Internal.
   Millis dead_man_timeout{std::chrono::seconds{120}};
+  // Battery status bits (names of core/battery_status.h) that refuse a strategy other than
+  // Internal and a battery power other than 0 W; unknown bits too when block_unknown_battery_bits.
+  std::vector<std::string> block_battery_bits{std::begin(kDefaultBlockedBatteryBits),
+                                              std::end(kDefaultBlockedBatteryBits)};
+  bool block_unknown_battery_bits = false;
 
   friend bool operator==(const WritesConfig&, const WritesConfig&) = default;
 };
+
+// The battery bits policy of WritePolicy (core/write_validation.h) that `writes` configures.
+BatteryBlockPolicy battery_block_policy(const WritesConfig& writes);
 
 // The allowlist entries `writes.allow` names (every entry when it is not set), in allowlist
 // order; whether writes are enabled is not considered.

@@ -194,6 +194,13 @@ std::string dump_config(const Config& cfg) {
   w.seconds("readback_interval", wr.readback_interval);
   w.kv("readback_attempts", std::to_string(wr.readback_attempts));
   w.seconds("dead_man_timeout", wr.dead_man_timeout);
+  std::string bits = "[";
+  for (std::size_t i = 0; i < wr.block_battery_bits.size(); ++i) {
+    if (i > 0) bits += ", ";
+    bits += toml_string(wr.block_battery_bits[i]);
+  }
+  w.kv("block_battery_bits", bits + "]");
+  w.kv("block_unknown_battery_bits", boolean(wr.block_unknown_battery_bits));
   return w.str();
 }
 

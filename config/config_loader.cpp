@@ -114,6 +114,7 @@ class Loader {
   void read_ha_overrides(Section& s, HaOverrides& o);
   void read_writes(Section& s);
   void read_write_keys(Section& s);
+  void read_battery_bits(Section& s);
   void resolve_state_dir(const std::optional<std::string>& configured);
 
   // Reads a registry name or "0xID". Unknown names are always errors; an unknown id only when
@@ -702,7 +703,38 @@ void Loader::read_writes(Section& s) {
   s.get_seconds("readback_interval", 100ms, 60s, w.readback_interval);
   s.get_int("readback_attempts", 1, 20, w.readback_attempts);
   s.get_seconds("dead_man_timeout", 1s, kDay, w.dead_man_timeout);
+  read_battery_bits(s);
+  s.get_bool("block_unknown_battery_bits", w.block_unknown_battery_bits);
   s.finish();
+}
+
+void Loader::read_battery_bits(Section& s) {
+  const toml::array* arr = s.get_array("block_battery_bits");
+  if (arr == nullptr) return;
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < arr->size(); ++i) {
+    const toml::node& e = *arr->get(i);
+    const std::string what = s.key_path("block_battery_bits") + "[" + std::to_string(i) + "]";
+    const auto* str = e.as_string();
+    if (str == nullptr) {
+      diag_.error(
+          e, what + " must be a string, not " + std::string(config_detail::type_word(e.type())));
+      continue;
+    }
+    const std::string name = str->get();
+    if (!is_battery_bit_name(name)) {
+      const std::string shown = has_control_chars(name) ? "?" : name;
+      diag_.error(e, concat({what, ": '", shown, "' is not a battery status bit (bits: ",
+                             battery_bit_names_text(), ")"}));
+      continue;
+    }
+    if (std::find(names.begin(), names.end(), name) != names.end()) {
+      diag_.error(e, concat({what, ": '", name, "' is listed twice"}));
+      continue;
+    }
+    names.push_back(name);
+  }
+  cfg_.writes.block_battery_bits = std::move(names);
 }
 
 std::string writable_keys_text() {

@@ -167,8 +167,8 @@ static_assert(every_entry([](const WritableEntry& e) {
 
 std::string_view interlock_name(Interlock i) {
   switch (i) {
-    case Interlock::kBatteryIdle:
-      return "battery_idle";
+    case Interlock::kBatteryBits:
+      return "battery_bits";
     case Interlock::kExternPowerZero:
       return "extern_power_zero";
     case Interlock::kStrategyExternal:

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/battery_status.h"
 #include "core/data_type.h"
 #include "core/enum_tables.h"
 
@@ -30,11 +31,12 @@ enum class WriteKind {
 // Preconditions checked against values read from the device just before a write
 // (write_validation.h). Bit flags of WritableEntry::interlocks.
 enum class Interlock : unsigned {
-  // power_mng.soc_strategy: any strategy but Internal only while battery.bat_status is 0; the
-  // battery is calibrating or balancing otherwise (docs/protocol.md §14.2; evcc refuses the same).
-  // Internal is always allowed: it hands control back to the inverter and is the dead-man's revert
-  // target.
-  kBatteryIdle = 1u << 0,
+  // power_mng.soc_strategy other than Internal, power_mng.battery_power_extern other than 0 W:
+  // only while no bit that WritePolicy::battery blocks is set in battery.bat_status or
+  // battery.status2 (by default: calibrating; core/battery_status.h, docs/writes.md §3). Balancing
+  // and bat_status 1032 / 2048 are normal operation and pass. Internal and 0 W always pass: they
+  // hand control back to the inverter and are the dead-man's revert targets.
+  kBatteryBits = 1u << 0,
   // power_mng.soc_strategy = External only while power_mng.battery_power_extern is 0, so that the
   // switch does not apply a power left over from an earlier session.
   kExternPowerZero = 1u << 1,
@@ -59,9 +61,9 @@ constexpr unsigned interlocks(I... i) {
 inline constexpr bool has_interlock(unsigned set, Interlock i) {
   return (set & static_cast<unsigned>(i)) != 0;
 }
-std::string_view interlock_name(Interlock i);  // "battery_idle", "extern_power_zero", ...
+std::string_view interlock_name(Interlock i);  // "battery_bits", "extern_power_zero", ...
 inline constexpr Interlock kAllInterlocks[] = {
-    Interlock::kBatteryIdle,    Interlock::kExternPowerZero, Interlock::kStrategyExternal,
+    Interlock::kBatteryBits,    Interlock::kExternPowerZero, Interlock::kStrategyExternal,
     Interlock::kNotAboveSocMax, Interlock::kNotBelowSocMins, Interlock::kNotAboveSoc,
 };
 
@@ -123,7 +125,8 @@ const WritableEntry* find_writable_key(std::string_view key);
 std::vector<EnumEntry> enum_options(const WritableEntry& entry);
 
 // OIDs the interlocks read (the values write_validation.h's check_interlocks needs).
-inline constexpr std::uint32_t kOidBatteryStatus = 0x70A2AF4F;       // battery.bat_status, INT32
+// battery.bat_status and battery.status2: kOidBatteryStatus, kOidBatteryStatus2
+// (core/battery_status.h).
 inline constexpr std::uint32_t kOidBatterySoc = 0x959930BF;          // battery.soc, FLOAT 0..1
 inline constexpr std::uint32_t kOidSocStrategy = 0xF168B748;         // power_mng.soc_strategy
 inline constexpr std::uint32_t kOidBatteryPowerExtern = 0xBD008E29;  // W, positive = discharge

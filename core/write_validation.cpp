@@ -80,6 +80,8 @@ std::string_view interlock_oid_name(std::uint32_t oid) {
   switch (oid) {
     case kOidBatteryStatus:
       return "battery.bat_status";
+    case kOidBatteryStatus2:
+      return "battery.status2";
     case kOidBatterySoc:
       return "battery.soc";
     case kOidSocStrategy:
@@ -196,12 +198,38 @@ Result<double, WriteRejection> need(const PreparedWrite& w, const CurrentValues&
   return *n;
 }
 
+// A status word (INT32) as its bit pattern, or the rejection that it is unknown. Only integers
+// count: a float or text in its place is no reading of the bits.
+Result<std::int32_t, WriteRejection> need_status_word(const PreparedWrite& w,
+                                                      const CurrentValues& current,
+                                                      std::uint32_t oid, Interlock i) {
+  const Value* v = find_value(current, oid);
+  std::optional<std::int32_t> bits;
+  if (v != nullptr) {
+    std::visit(
+        [&](const auto& x) {
+          using T = std::decay_t<decltype(x)>;
+          if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+            bits = static_cast<std::int32_t>(static_cast<std::uint32_t>(x));
+          }
+        },
+        *v);
+  }
+  if (!bits) {
+    return reject(RejectReason::kInterlock,
+                  std::string(w.entry->name) + ": cannot check " + std::string(interlock_name(i)) +
+                      ": " + std::string(interlock_oid_name(oid)) + " could not be read");
+  }
+  return *bits;
+}
+
 bool needs_read(const PreparedWrite& w, Interlock i) {
   if (!has_interlock(w.entry->interlocks, i)) return false;
   const double v = w.user_value;
   switch (i) {
-    case Interlock::kBatteryIdle:
-      return v != kStrategyInternal;
+    case Interlock::kBatteryBits:
+      // The revert targets always pass: Internal for the strategy, 0 W for the power.
+      return w.entry->oid == kOidSocStrategy ? v != kStrategyInternal : v != 0.0;
     case Interlock::kExternPowerZero:
       return v == kStrategyExternal;
     case Interlock::kStrategyExternal:
@@ -216,8 +244,8 @@ bool needs_read(const PreparedWrite& w, Interlock i) {
 
 std::vector<std::uint32_t> reads_of(Interlock i) {
   switch (i) {
-    case Interlock::kBatteryIdle:
-      return {kOidBatteryStatus};
+    case Interlock::kBatteryBits:
+      return {kOidBatteryStatus, kOidBatteryStatus2};
     case Interlock::kExternPowerZero:
       return {kOidBatteryPowerExtern};
     case Interlock::kStrategyExternal:
@@ -232,19 +260,19 @@ std::vector<std::uint32_t> reads_of(Interlock i) {
   return {};
 }
 
-Result<void, WriteRejection> check_one(const PreparedWrite& w, Interlock i,
-                                       const CurrentValues& current) {
+Result<void, WriteRejection> check_one(const WritePolicy& policy, const PreparedWrite& w,
+                                       Interlock i, const CurrentValues& current) {
   const std::string name(w.entry->name);
   const double wire = numeric(w.value).value_or(0.0);
   switch (i) {
-    case Interlock::kBatteryIdle: {
-      auto status = need(w, current, kOidBatteryStatus, i);
-      if (!status) return status.error();
-      if (*status != 0.0) {
-        return reject(RejectReason::kInterlock,
-                      name + ": battery.bat_status is " + fixed_number(*status, 0) +
-                          " (calibrating or balancing), not 0: only " +
-                          strategy_text(kStrategyInternal) + " may be written until it is 0");
+    case Interlock::kBatteryBits: {
+      auto bat_status = need_status_word(w, current, kOidBatteryStatus, i);
+      if (!bat_status) return bat_status.error();
+      auto status2 = need_status_word(w, current, kOidBatteryStatus2, i);
+      if (!status2) return status2.error();
+      const BatteryState state = decode_battery_state(*bat_status, *status2);
+      if (auto why = battery_block_reason(policy.battery, state)) {
+        return reject(RejectReason::kInterlock, name + ": refused while the battery " + *why);
       }
       return {};
     }
@@ -426,14 +454,14 @@ std::vector<std::uint32_t> interlock_reads(const PreparedWrite& write) {
   return out;
 }
 
-Result<void, WriteRejection> check_interlocks(const PreparedWrite& write,
+Result<void, WriteRejection> check_interlocks(const WritePolicy& policy, const PreparedWrite& write,
                                               const CurrentValues& current) {
   if (write.entry == nullptr) {
     return reject(RejectReason::kNotAllowlisted, "no allowlist entry");
   }
   for (Interlock i : kAllInterlocks) {
     if (!needs_read(write, i)) continue;
-    if (auto r = check_one(write, i, current); !r) return r;
+    if (auto r = check_one(policy, write, i, current); !r) return r;
   }
   return {};
 }
@@ -443,7 +471,7 @@ Result<PreparedWrite, WriteRejection> validate_write(const WritePolicy& policy, 
                                                      const CurrentValues& current) {
   auto prepared = prepare_write(policy, oid, text, unit);
   if (!prepared) return prepared;
-  if (auto r = check_interlocks(*prepared, current); !r) return r.error();
+  if (auto r = check_interlocks(policy, *prepared, current); !r) return r.error();
   return prepared;
 }
 

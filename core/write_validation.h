@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/battery_status.h"
 #include "core/result.h"
 #include "core/value.h"
 #include "core/write_allowlist.h"
@@ -48,8 +49,12 @@ enum class InputUnit {
 struct WritePolicy {
   bool enabled = false;                // master switch: false refuses everything
   std::vector<std::uint32_t> allowed;  // OIDs the operator enabled; others are refused
+  // The battery status bits that refuse a strategy other than Internal and a battery power other
+  // than 0 W (Interlock::kBatteryBits); default: calibration, either phase.
+  BatteryBlockPolicy battery;
 };
-// Every allowlisted OID, enabled: what `rctclient write-value` (one explicit command) uses.
+// Every allowlisted OID, enabled, the default battery bits blocking: what `rctclient write-value`
+// (one explicit command) uses.
 WritePolicy allow_every_writable();
 
 // A write that passed the static checks: what goes on the wire and what people see.
@@ -73,12 +78,13 @@ Result<PreparedWrite, WriteRejection> prepare_write(const WritePolicy& policy, s
 using CurrentValues = std::map<std::uint32_t, Value>;
 
 // The OIDs check_interlocks() needs for this write, in reading order (may be empty). Depends on
-// the value: writing Internal needs no bat_status, writing 0 W needs no strategy.
+// the value: writing Internal needs no battery status, writing 0 W needs neither status nor
+// strategy.
 std::vector<std::uint32_t> interlock_reads(const PreparedWrite& write);
 
-// Checks the entry's interlocks against `current`; kInterlock when one fails or a value it needs
-// is missing (could not be read).
-Result<void, WriteRejection> check_interlocks(const PreparedWrite& write,
+// Checks the entry's interlocks against `current` (the battery bits with policy.battery);
+// kInterlock when one fails or a value it needs is missing (could not be read).
+Result<void, WriteRejection> check_interlocks(const WritePolicy& policy, const PreparedWrite& write,
                                               const CurrentValues& current);
 
 // prepare_write() and check_interlocks() in one: the whole pure verdict on a request.

@@ -105,6 +105,9 @@ Entity sensor_entity(const DiscoverySettings& s, std::string_view serial, const 
     j["suggested_display_precision"] = *spec.display_precision;
   }
   set_if(j, "icon", spec.icon);
+  if (!spec.json_attributes_key.empty()) {
+    j["json_attributes_topic"] = value_topic(s.base_topic, serial, spec.json_attributes_key);
+  }
   set_if(j, "entity_category", spec.entity_category);
   if (!spec.enabled_by_default) j["enabled_by_default"] = false;
   if (item.interval > Millis::zero()) {

@@ -65,6 +65,9 @@ enum class Derivation {
   kNone,
   kPositivePart,  // max(x, 0): grid import, battery discharge
   kNegativePart,  // max(-x, 0): grid export, battery charge
+  // The decoded battery state (core/battery_status.h) from battery.status2 and the latest
+  // battery.bat_status reading (daemon/battery_state_sensor.h); text with JSON attributes.
+  kBatteryState,
 };
 
 // Counter semantics for the counter guard (daemon/value_policy.h, docs/protocol.md §15.3).
@@ -108,6 +111,9 @@ struct SensorSpec {
   std::optional<Bounds> bounds;  // nullopt: any finite value
   double deadband = 0.0;         // published units; a change must exceed it to be published
   bool enum_text = false;        // ENUM with a table: publish the text (core/enum_tables.h)
+  // Key of a JSON attributes topic (Home Assistant json_attributes_topic) beside the state;
+  // empty: none.
+  std::string json_attributes_key;
 
   friend bool operator==(const SensorSpec&, const SensorSpec&) = default;
 };

@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 
+#include "core/battery_status.h"
 #include "core/enum_tables.h"
 #include "core/hex.h"
 #include "core/inventory.h"
@@ -173,6 +174,8 @@ class Builder {
     const SensorSpec source = item.sensors.front();
     for (const DerivedEntry& d : derived_sensors()) {
       if (d.source_oid != item.oid) continue;
+      // The battery state needs both status words: without bat_status polled it has no value.
+      if (d.derivation == Derivation::kBatteryState && find(kOidBatteryStatus) == nullptr) continue;
       const bool present = std::any_of(item.sensors.begin(), item.sensors.end(),
                                        [&](const SensorSpec& s) { return s.key == d.key; });
       if (!present) item.sensors.push_back(sensor_from_derived(d, source));

@@ -6,6 +6,7 @@
 
 #include "core/enum_tables.h"
 #include "core/required.h"
+#include "daemon/battery_state_sensor.h"
 #include "ha/vocabulary.h"
 
 namespace rct::daemon {
@@ -66,6 +67,11 @@ constexpr DerivedEntry kDerived[] = {
      .key = "battery/charge_power",
      .name = "Battery charge power",
      .derivation = Derivation::kNegativePart},
+    // battery.status2 with battery.bat_status (docs/mqtt.md, docs/protocol.md §14.2).
+    {.source_oid = 0x0DE3D20D,
+     .key = "battery/state",
+     .name = "Battery state",
+     .derivation = Derivation::kBatteryState},
 };
 
 constexpr double kMaxPowerW = 100'000.0;  // far above any RCT model (≤ 20 kW)
@@ -455,6 +461,7 @@ SensorSpec sensor_from_catalog(const CatalogEntry& e, DataType type) {
 }
 
 SensorSpec sensor_from_derived(const DerivedEntry& d, const SensorSpec& source) {
+  if (d.derivation == Derivation::kBatteryState) return battery_state_sensor(d.key, d.name);
   SensorSpec s = source;
   s.key = d.key;
   s.object_id = object_id_from_key(d.key);

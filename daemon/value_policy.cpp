@@ -21,6 +21,12 @@ struct Reading {
   const std::string* text = nullptr;
 };
 
+// A status word (INT32) as its bit pattern; nullopt for anything but an integer.
+std::optional<std::int32_t> status_word(const Reading& r) {
+  if (r.kind != Reading::Kind::kInteger) return std::nullopt;
+  return static_cast<std::int32_t>(static_cast<std::uint32_t>(r.integer));
+}
+
 Reading read(const Value& value) {
   Reading r;
   std::visit(
@@ -264,16 +270,48 @@ bool ValuePolicy::due(const Published* last, const SensorValue& v, const std::st
   return payload != payload_of(p.value, p.from_float);
 }
 
+std::optional<Publication> ValuePolicy::publish_if_due(const std::string& key, SensorValue value,
+                                                       std::string payload, double deadband,
+                                                       bool from_float, Instant now) {
+  auto at = published_at(key);
+  const bool known = at != published_.end() && at->key == key;
+  if (!due(known ? &*at : nullptr, value, payload, deadband, now)) return std::nullopt;
+  if (!known) at = insert_exact(published_, at, Published{key, {}, {}, false});
+  at->value = value;
+  at->at = now;
+  at->from_float = from_float;
+  return Publication{key, std::move(payload), std::move(value)};
+}
+
 std::vector<Publication> ValuePolicy::on_reading(const PollItem& item, const Value& value,
                                                  Instant now) {
   std::vector<Publication> out;
   const Reading r = read(value);
   std::optional<Rejection> first_rejection;
 
+  if (item.oid == kOidBatteryStatus) battery_.on_bat_status(status_word(r));
+
   for (const SensorSpec& s : item.sensors) {
     std::optional<Shown> shown;
     std::optional<Rejection> why;
 
+    if (s.derivation == Derivation::kBatteryState) {
+      if (!status_word(r) && !first_rejection) first_rejection = Rejection::kWrongType;
+      const std::optional<BatteryState> state = battery_.on_status2(status_word(r));
+      if (!state) continue;
+      const std::string summary(battery_summary_text(state->summary));
+      if (auto p = publish_if_due(s.key, SensorValue{summary}, summary, 0.0, false, now)) {
+        out.push_back(std::move(*p));
+      }
+      if (!s.json_attributes_key.empty()) {
+        const std::string attributes = battery_state_attributes(*state);
+        if (auto p = publish_if_due(s.json_attributes_key, SensorValue{attributes}, attributes, 0.0,
+                                    false, now)) {
+          out.push_back(std::move(*p));
+        }
+      }
+      continue;
+    }
     if (s.platform == Platform::kBinarySensor) {
       if (r.kind == Reading::Kind::kBool) {
         shown = Shown{SensorValue{r.flag}, r.flag ? "ON" : "OFF", 0, false};
@@ -336,6 +374,8 @@ std::vector<Publication> ValuePolicy::on_reading(const PollItem& item, const Val
             case Derivation::kNegativePart:
               x = std::max(-x, 0.0);
               break;
+            case Derivation::kBatteryState:
+              break;  // handled above, from both status words
           }
           if (s.counter != CounterKind::kNone) why = guard(item.oid, s, x, now);
           if (!why) {
@@ -357,14 +397,10 @@ std::vector<Publication> ValuePolicy::on_reading(const PollItem& item, const Val
       if (why && !first_rejection) first_rejection = why;
       continue;
     }
-    auto at = published_at(s.key);
-    const bool known = at != published_.end() && at->key == s.key;
-    if (!due(known ? &*at : nullptr, shown->value, shown->payload, s.deadband, now)) continue;
-    if (!known) at = insert_exact(published_, at, Published{s.key, {}, {}, false});
-    at->value = shown->value;
-    at->at = now;
-    at->from_float = shown->from_float;
-    out.push_back(Publication{s.key, std::move(shown->payload), std::move(shown->value)});
+    if (auto p = publish_if_due(s.key, std::move(shown->value), std::move(shown->payload),
+                                s.deadband, shown->from_float, now)) {
+      out.push_back(std::move(*p));
+    }
   }
   // One count per reading, however many sensors it feeds.
   if (first_rejection) ++rejected_[static_cast<std::size_t>(*first_rejection)];

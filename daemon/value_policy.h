@@ -12,6 +12,7 @@
 
 #include "core/number_text.h"
 #include "core/value.h"
+#include "daemon/battery_state_sensor.h"
 #include "daemon/instant.h"
 #include "daemon/poll_item.h"
 
@@ -22,6 +23,9 @@
 //      enum → text, BOOL → ON/OFF;
 //   3. the COUNTER GUARD (below);
 //   4. publish on change beyond the sensor's deadband, or when the heartbeat is due.
+// The battery state (Derivation::kBatteryState) is the one sensor fed by two OIDs: every reading
+// of battery.bat_status is remembered, and a reading of battery.status2 publishes the state of
+// both (daemon/battery_state_sensor.h).
 // A rejected reading publishes nothing; the last good value stays (HA's expire_after marks
 // it stale if nothing good arrives for long).
 //
@@ -124,6 +128,10 @@ class ValuePolicy {
   Guard& guard_of(std::uint32_t oid);
   bool due(const Published* last, const SensorValue& v, const std::string& payload, double deadband,
            Instant now) const;
+  // Records and returns the publication of `value` under `key` when it is due.
+  std::optional<Publication> publish_if_due(const std::string& key, SensorValue value,
+                                            std::string payload, double deadband, bool from_float,
+                                            Instant now);
   // The entry for `key`, or where it goes to keep published_ sorted.
   std::vector<Published>::iterator published_at(const std::string& key);
 
@@ -135,6 +143,7 @@ class ValuePolicy {
   std::vector<std::pair<std::uint32_t, Guard>> guards_;
   std::vector<Published> published_;
   std::array<std::uint64_t, kRejectionCount> rejected_{};
+  BatteryStatePairing battery_;  // docs/mqtt.md: battery/state from both status words
 };
 
 std::string format_integer(std::int64_t v);

@@ -138,7 +138,7 @@ VerifiedWrite::Step VerifiedWrite::on_timer(TimePoint now) {
 }
 
 VerifiedWrite::Step VerifiedWrite::after_interlocks(TimePoint now) {
-  if (auto r = check_interlocks(*outcome_.write, outcome_.interlock_values); !r) {
+  if (auto r = check_interlocks(policy_, *outcome_.write, outcome_.interlock_values); !r) {
     WriteRejection rejection = r.error();
     for (const auto& [oid, error] : read_errors_) {
       if (outcome_.interlock_values.count(oid) == 0) {

@@ -17,7 +17,7 @@ VerifiedWriter::VerifiedWriter(asio::io_context& io, Client& client, WritePolicy
     : io_(io),
       client_(client),
       policy_(std::move(policy)),
-      revert_policy_{true, {kOidBatteryPowerExtern, kOidSocStrategy}},
+      revert_policy_{true, {kOidBatteryPowerExtern, kOidSocStrategy}, BatteryBlockPolicy{}},
       options_(options),
       limiter_(options.min_interval),
       timer_(io) {}

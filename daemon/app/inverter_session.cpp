@@ -28,6 +28,14 @@ client::WriterOptions writer_options(const WritesConfig& w) {
 
 }  // namespace
 
+WritePolicy InverterSession::writer_policy() const {
+  // The machine decides what may be written; the battery bits that refuse a write are config
+  // data the writer checks against fresh reads (core/write_validation.h).
+  WritePolicy p = machine_.write_policy();
+  p.battery = battery_block_policy(machine_.settings().writes);
+  return p;
+}
+
 InverterSession::InverterSession(asio::io_context& io, const Registry& registry, SessionHost& host,
                                  std::shared_ptr<spdlog::logger> log, const Config& config,
                                  std::size_t index)
@@ -54,7 +62,7 @@ void InverterSession::start() {
   writer_.reset();  // it refers to the client being replaced
   client_ = std::make_unique<client::Client>(io_, registry_, client_options(inverter()),
                                              static_cast<client::ClientObserver&>(*this));
-  writer_ = std::make_unique<client::VerifiedWriter>(io_, *client_, machine_.write_policy(),
+  writer_ = std::make_unique<client::VerifiedWriter>(io_, *client_, writer_policy(),
                                                      writer_options(machine_.settings().writes));
   run(machine_.start(now()));
   client_->start();
@@ -79,7 +87,7 @@ void InverterSession::apply_config(const Config& config) {
 
 void InverterSession::configure_writer() {
   if (!writer_) return;
-  writer_->set_policy(machine_.write_policy());
+  writer_->set_policy(writer_policy());
   writer_->set_options(writer_options(machine_.settings().writes));
 }
 

@@ -79,6 +79,8 @@ class InverterSession final : private client::ClientObserver {
   void read(std::uint32_t oid, std::optional<std::uint32_t> address);
   void arm_timer();
   void configure_writer();
+  // The machine's policy with the battery bits of [writes] (block_battery_bits).
+  WritePolicy writer_policy() const;
 
   asio::io_context& io_;
   const Registry& registry_;

@@ -74,6 +74,7 @@ rct::CurrentValues current_values(std::span<const std::uint8_t> bytes) {
   if (take(v)) out[rct::kOidSocMinIsland] = std::bit_cast<float>(v);
   if (take(v)) out[rct::kOidSocStrategy] = rct::EnumValue{static_cast<std::uint8_t>(v)};
   if (take(v)) out[rct::kOidBatteryPowerExtern] = std::bit_cast<float>(v);
+  if (take(v)) out[rct::kOidBatteryStatus2] = static_cast<std::int32_t>(v);
   return out;
 }
 
@@ -123,11 +124,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const rct::CurrentValues current = current_values(rest);
   // The interlocks read only device values this target can supply.
   for (const std::uint32_t oid : rct::interlock_reads(*prepared)) {
-    check(oid == rct::kOidBatteryStatus || oid == rct::kOidBatterySoc || oid == rct::kOidSocMax ||
-          oid == rct::kOidSocMin || oid == rct::kOidSocMinIsland || oid == rct::kOidSocStrategy ||
+    check(oid == rct::kOidBatteryStatus || oid == rct::kOidBatteryStatus2 ||
+          oid == rct::kOidBatterySoc || oid == rct::kOidSocMax || oid == rct::kOidSocMin ||
+          oid == rct::kOidSocMinIsland || oid == rct::kOidSocStrategy ||
           oid == rct::kOidBatteryPowerExtern);
   }
-  const auto verdict = rct::check_interlocks(*prepared, current);
+  const auto verdict = rct::check_interlocks(policy, *prepared, current);
   if (!verdict) {
     check(verdict.error().reason == rct::RejectReason::kInterlock);
     check_rejection(verdict.error());

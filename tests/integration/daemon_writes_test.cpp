@@ -344,9 +344,8 @@ TEST_CASE("every rejection path answers rejected with its reason and sends no WR
   auto daemon = w.start();
   const Topics t("rct2mqtt", serial_of(*w.sub));
   REQUIRE(w.sub->wait_line(t.state("soc_strategy"), "Internal", 15s));
-  // The battery calibrates: a strategy change must wait.
-  Probe probe(w);
-  probe.write(rct::kOidBatteryStatus, rct::DataType::kInt32, Value(std::int32_t{8}));
+  // The battery calibrates (charge phase): a strategy change must wait.
+  SwitchableSimulator::apply(w.sim->set_calibration(rct::sim::Calibration::kCharge));
 
   struct Row {
     int line;
@@ -363,8 +362,9 @@ TEST_CASE("every rejection path answers rejected with its reason and sends no WR
       {__LINE__, "soc_target", "abc", "unparseable", "not a number"},
       {__LINE__, "soc_target", "", "unparseable", "no \"value\""},
       {__LINE__, "soc_strategy", "Bogus", "bad_enum", "is not one of"},
-      {__LINE__, "soc_strategy", "External", "interlock", "battery.bat_status is 8"},
-      {__LINE__, "battery_power_extern", "500", "interlock", "needs power_mng.soc_strategy"},
+      {__LINE__, "soc_strategy", "External", "interlock",
+       "refused while the battery is calibrating (charge phase): battery.status2 bit 3 (8) is set"},
+      {__LINE__, "battery_power_extern", "500", "interlock", "battery.status2 bit 3 (8) is set"},
   };
   int n = 0;
   for (const Row& row : rows) {
@@ -381,6 +381,14 @@ TEST_CASE("every rejection path answers rejected with its reason and sends no WR
     CHECK_THAT(r->at("message").get<std::string>(), Catch::Contains(row.message));
     CHECK(r->at("value").is_null());
   }
+  // The calibration over, a battery power still needs strategy External.
+  SwitchableSimulator::apply(w.sim->set_calibration(rct::sim::Calibration::kNone));
+  publish(w, t.set("battery_power_extern"), R"({"value": 500, "id": "rej-strategy"})");
+  auto strategy = wait_id(*w.sub, t.result("battery_power_extern"), "rej-strategy");
+  REQUIRE(strategy);
+  CHECK(strategy->at("reason") == "interlock");
+  CHECK_THAT(strategy->at("message").get<std::string>(),
+             Catch::Contains("needs power_mng.soc_strategy"));
   CHECK(setting_writes_received(w) == 0);
   CHECK(Probe(w).read(rct::kOidSocStrategy) == Value(EnumValue{4}));
   stop_daemon(*daemon);

@@ -418,6 +418,57 @@ TEST_CASE("a reboot reverts written settings to their defaults and closes connec
   for (const auto& p : min_seen) CHECK(as_float(p) == 0.07f);
 }
 
+TEST_CASE(
+    "the battery status words follow the run's options and survive a reboot; the PV power "
+    "reduction survives it only on request",
+    "[simulator]") {
+  const std::uint32_t bat_status = oid_of("battery.bat_status");
+  const std::uint32_t status2 = oid_of("battery.status2");
+  const std::uint32_t reduction = oid_of("buf_v_control.power_reduction");
+  auto options = test_options();
+  options.write_delay = 0ms;
+  options.bat_status = 2048;
+  options.calibration = rct::sim::Calibration::kCharge;
+  options.reboot_keeps_power_reduction = true;
+  LocalSimulator sim(options);
+  auto word = [&](RawClient& c, std::uint32_t oid) {
+    auto seen = read_until(c, oid, [](const std::vector<std::uint8_t>&) { return true; });
+    REQUIRE(seen.size() == 1);
+    auto v = rct::decode_value(rct::DataType::kInt32, seen[0]);
+    REQUIRE(v.ok());
+    return std::get<std::int32_t>(*v);
+  };
+  {
+    RawClient client(sim->port());
+    CHECK(word(client, bat_status) == 2048);
+    CHECK(word(client, status2) == 8);
+    LocalSimulator::apply(sim->set_calibration(rct::sim::Calibration::kDischarge));
+    CHECK(word(client, status2) == 1024);
+    client.send(Frame{Command::kWrite, std::nullopt, reduction, be32(0x3f19999a)});  // 0.6
+    auto seen = read_until(client, reduction,
+                           [](const std::vector<std::uint8_t>& p) { return as_float(p) == 0.6f; });
+    REQUIRE_FALSE(seen.empty());
+    LocalSimulator::apply(sim->reboot());
+    CHECK(client.closed_within(5s));
+  }
+  {
+    RawClient again(sim->port());
+    CHECK(word(again, bat_status) == 2048);  // the battery's words, not settings
+    CHECK(word(again, status2) == 1024);
+    auto kept = read_until(again, reduction, [](const std::vector<std::uint8_t>&) { return true; });
+    REQUIRE(kept.size() == 1);
+    CHECK(as_float(kept[0]) == 0.6f);
+    LocalSimulator::apply(sim->set_reboot_keeps_power_reduction(false));
+    LocalSimulator::apply(sim->reboot());
+    CHECK(again.closed_within(5s));
+  }
+  RawClient third(sim->port());
+  auto reverted =
+      read_until(third, reduction, [](const std::vector<std::uint8_t>&) { return true; });
+  REQUIRE(reverted.size() == 1);
+  CHECK(as_float(reverted[0]) == 1.0f);
+}
+
 TEST_CASE("a time-series query pages backwards with LONG_RESPONSE answers", "[simulator]") {
   auto options = test_options();
   options.page_size = 40;  // 4 + 40 * 8 = 324 bytes: needs the 2-byte length

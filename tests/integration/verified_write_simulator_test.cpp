@@ -226,29 +226,39 @@ TEST_CASE("no rejection puts a WRITE on the wire, and static ones send nothing a
   CHECK(rig.sim->received().size() == frames_before);
 }
 
-TEST_CASE("a strategy change is refused while the battery calibrates; Internal is always allowed",
-          "[verified_write_simulator]") {
-  Rig rig;
-  // The simulator stores bat_status like a setting: make the battery "calibrating" (bit 3).
-  auto payload = rct::encode_value(rct::DataType::kInt32, Value(std::int32_t{8}));
-  REQUIRE(payload.ok());
-  bool sent = false;
-  rig.h.client->write(rct::kOidBatteryStatus, *payload,
-                      [&](rct::Result<void, rct::client::ClientError> r) { sent = r.ok(); });
-  REQUIRE(rig.h.run_until([&] { return sent; }));
-  REQUIRE(
-      rig.h.run_until([&] { return rig.read(rct::kOidBatteryStatus) == Value(std::int32_t{8}); }));
+TEST_CASE(
+    "a strategy change is refused while the battery calibrates, allowed at bat_status 1032 and "
+    "2048; Internal is always allowed",
+    "[verified_write_simulator]") {
+  // Current firmware reports 1032 in normal operation (docs/protocol.md §14.2).
+  rct::sim::SimulatorOptions options = rct::test::simulator_test_options();
+  options.bat_status = 1032;
+  options.calibration = rct::sim::Calibration::kDischarge;
+  rct::client::WriterOptions quick = writer_options();
+  quick.min_interval = 0s;  // three strategy writes in a row
+  Rig rig(options, 2, rct::allow_every_writable(), quick);
+  REQUIRE(rig.read(rct::kOidBatteryStatus) == Value(std::int32_t{1032}));
+  REQUIRE(rig.read(rct::kOidBatteryStatus2) == Value(std::int32_t{1024}));
 
   const WriteOutcome external = rig.write(rct::kOidSocStrategy, "External");
   INFO(external.message);
   CHECK(external.status == WriteStatus::kRejected);
   CHECK(external.rejection->reason == RejectReason::kInterlock);
-  CHECK(external.message.find("battery.bat_status is 8") != std::string::npos);
+  CHECK(external.message ==
+        "power_mng.soc_strategy: refused while the battery is calibrating (discharge phase): "
+        "battery.status2 bit 10 (1024) is set");
   CHECK(rig.writes_received(rct::kOidSocStrategy) == 0);
 
   const WriteOutcome internal = rig.write(rct::kOidSocStrategy, "Internal");
   CHECK(internal.status == WriteStatus::kVerified);
   CHECK(rig.writes_received(rct::kOidSocStrategy) == 1);
+
+  // The calibration over, balancing (2048): External goes through.
+  RunningSimulator::apply(rig.sim->set_calibration(rct::sim::Calibration::kNone));
+  RunningSimulator::apply(rig.sim->set_bat_status(2048));
+  const WriteOutcome later = rig.write(rct::kOidSocStrategy, "Constant");
+  INFO(later.message);
+  CHECK(later.status == WriteStatus::kVerified);
 }
 
 TEST_CASE("the dead-man revert writes bring the simulator back to Internal with 0 W",

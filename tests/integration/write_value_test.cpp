@@ -82,6 +82,7 @@ TEST_CASE("write-value --yes writes, verifies and prints the value read back", "
   CHECK(strategy.exit_code == 0);
   CHECK(strategy.out == "1\n");
   CHECK(strategy.err.find("interlock: battery.bat_status = 0") != std::string::npos);
+  CHECK(strategy.err.find("interlock: battery.status2 = 0") != std::string::npos);
   CHECK(strategy.err.find("writes sent: 1") != std::string::npos);
   CHECK(strategy.err.find("verified") != std::string::npos);
   CHECK(s.writes() == 2);

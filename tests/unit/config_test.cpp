@@ -103,6 +103,10 @@ TEST_CASE("the minimal file from the issue loads with every default filled in", 
   CHECK(c.writes.readback_interval == 500ms);
   CHECK(c.writes.readback_attempts == 4);
   CHECK(c.writes.dead_man_timeout == 120s);
+  CHECK(c.writes.block_battery_bits ==
+        std::vector<std::string>{"calibrating_charge", "calibrating_discharge"});
+  CHECK_FALSE(c.writes.block_unknown_battery_bits);
+  CHECK(rct::battery_block_policy(c.writes) == rct::BatteryBlockPolicy{});
   // Not set: every allowlisted setting.
   CHECK(rct::allowed_writable(c.writes).size() == rct::writable_entries().size());
 }
@@ -221,6 +225,16 @@ TEST_CASE("each kind of error names the exact file, line and column", "[config]"
        2, 21, "writes.allow[1]: 'soc_min' is listed twice"},
       {__LINE__, "[writes]\nallow = [1]\n",
        2, 10, "writes.allow[0] must be a string, not an integer"},
+      {__LINE__, "[writes]\nblock_battery_bits = [\"empty\", \"calibrating\"]\n",
+       2, 32, "writes.block_battery_bits[1]: 'calibrating' is not a battery status bit (bits: "
+              "bms_flag_8, bms_flag_1024, balancing, calibrating_charge, empty, "
+              "calibrating_discharge)"},
+      {__LINE__, "[writes]\nblock_battery_bits = [\"empty\", \"empty\"]\n",
+       2, 32, "writes.block_battery_bits[1]: 'empty' is listed twice"},
+      {__LINE__, "[writes]\nblock_battery_bits = [8]\n",
+       2, 23, "writes.block_battery_bits[0] must be a string, not an integer"},
+      {__LINE__, "[writes]\nblock_unknown_battery_bits = \"yes\"\n",
+       2, 30, "writes.block_unknown_battery_bits must be"},
       {__LINE__, "[writes]\ndead_man_timeout = 0\n",
        2, 20, "writes.dead_man_timeout must be between"},
       {__LINE__, "[writes]\nreadback_attempts = 0\n",
@@ -548,6 +562,8 @@ readback_delay = 0
 readback_interval = 0.25
 readback_attempts = 7
 dead_man_timeout = 2.5
+block_battery_bits = ["balancing", "calibrating_charge"]
+block_unknown_battery_bits = true
 )"));
   INFO(errors_of(r));
   REQUIRE(r.ok());
@@ -588,6 +604,12 @@ dead_man_timeout = 2.5
   CHECK(c.writes.readback_interval == 250ms);
   CHECK(c.writes.readback_attempts == 7);
   CHECK(c.writes.dead_man_timeout == 2500ms);
+  CHECK(c.writes.block_battery_bits == std::vector<std::string>{"balancing", "calibrating_charge"});
+  CHECK(c.writes.block_unknown_battery_bits);
+  const rct::BatteryBlockPolicy battery = rct::battery_block_policy(c.writes);
+  CHECK(battery.bat_status == 2048u);
+  CHECK(battery.status2 == 256u + 8u);
+  CHECK(battery.unknown);
   const auto allowed = rct::allowed_writable(c.writes);
   REQUIRE(allowed.size() == 2);
   CHECK(allowed[0]->key == "soc_min");  // allowlist order (by OID)

@@ -35,6 +35,7 @@ constexpr auto kReadTime = 30ms;  // virtual time one READ takes
 struct ScriptedDevice {
   std::map<std::uint32_t, Value> values = {
       {rct::kOidBatteryStatus, Value(std::int32_t{0})},
+      {rct::kOidBatteryStatus2, Value(std::int32_t{0})},
       {rct::kOidBatterySoc, Value(0.6f)},
       {rct::kOidSocStrategy, Value(EnumValue{4})},
       {rct::kOidBatteryPowerExtern, Value(0.0f)},
@@ -262,7 +263,7 @@ TEST_CASE("every refusal finishes before a WRITE is handed out", "[verified_writ
       {__LINE__, &every, rct::kOidSocMin, "20.5", RejectReason::kBadStep, 0},
       {__LINE__, &every, rct::kOidSocStrategy, "Turbo", RejectReason::kBadEnum, 0},
       {__LINE__, &every, rct::kOidSocMin, "x", RejectReason::kUnparseable, 0},
-      {__LINE__, &every, rct::kOidBatteryPowerExtern, "1000", RejectReason::kInterlock, 1},
+      {__LINE__, &every, rct::kOidBatteryPowerExtern, "1000", RejectReason::kInterlock, 3},
       {__LINE__, &every, rct::kOidSocMin, "70", RejectReason::kInterlock, 3},
   };
   for (const Row& row : rows) {
@@ -342,8 +343,8 @@ TEST_CASE("a dry run reads the interlock values and writes nothing", "[verified_
   const Run r = run(m, device, kWriteStart, nullptr);
   CHECK(r.outcome.status == WriteStatus::kDryRun);
   CHECK(device.writes.empty());
-  CHECK(device.reads ==
-        std::vector<std::uint32_t>{rct::kOidBatteryStatus, rct::kOidBatteryPowerExtern});
+  CHECK(device.reads == std::vector<std::uint32_t>{rct::kOidBatteryStatus, rct::kOidBatteryStatus2,
+                                                   rct::kOidBatteryPowerExtern});
   REQUIRE(r.outcome.write.has_value());
   CHECK(rct::to_hex(r.outcome.write->payload) == "02");
   CHECK(r.outcome.message.find("External (2)") != std::string::npos);

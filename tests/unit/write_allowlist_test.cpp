@@ -204,9 +204,15 @@ TEST_CASE("interlocks are attached where docs/protocol.md §13 and §14.2 need t
   REQUIRE(soc_min != nullptr);
   REQUIRE(soc_max != nullptr);
   REQUIRE(island != nullptr);
-  CHECK(has_interlock(strategy->interlocks, Interlock::kBatteryIdle));
+  CHECK(has_interlock(strategy->interlocks, Interlock::kBatteryBits));
   CHECK(has_interlock(strategy->interlocks, Interlock::kExternPowerZero));
+  CHECK(has_interlock(power->interlocks, Interlock::kBatteryBits));
   CHECK(has_interlock(power->interlocks, Interlock::kStrategyExternal));
+  // Only the two writes that give the battery away carry the battery bits interlock.
+  for (const rct::WritableEntry& e : rct::writable_entries()) {
+    INFO(e.name);
+    CHECK(has_interlock(e.interlocks, Interlock::kBatteryBits) == (&e == strategy || &e == power));
+  }
   CHECK(has_interlock(soc_min->interlocks, Interlock::kNotAboveSocMax));
   CHECK(has_interlock(soc_min->interlocks, Interlock::kNotAboveSoc));
   CHECK(has_interlock(island->interlocks, Interlock::kNotAboveSocMax));

@@ -28,6 +28,7 @@ std::uint32_t oid_of(std::string_view name) {
 CurrentValues defaults() {
   return {
       {rct::kOidBatteryStatus, Value(std::int32_t{0})},
+      {rct::kOidBatteryStatus2, Value(std::int32_t{0})},
       {rct::kOidBatterySoc, Value(0.6f)},
       {rct::kOidSocStrategy, Value(EnumValue{4})},
       {rct::kOidBatteryPowerExtern, Value(0.0f)},
@@ -202,7 +203,7 @@ TEST_CASE("the policy refuses everything while disabled and OIDs the operator di
   REQUIRE_FALSE(disabled.ok());
   CHECK(disabled.error().reason == RejectReason::kWritesDisabled);
 
-  rct::WritePolicy some{true, {rct::kOidSocMin}};
+  rct::WritePolicy some{true, {rct::kOidSocMin}, {}};
   CHECK(rct::prepare_write(some, rct::kOidSocMin, "20", InputUnit::kUser).ok());
   auto other = rct::prepare_write(some, rct::kOidSocMax, "90", InputUnit::kUser);
   REQUIRE_FALSE(other.ok());
@@ -233,11 +234,13 @@ TEST_CASE("interlocks read only what the requested value needs", "[write_validat
   };
   using V = std::vector<std::uint32_t>;
   CHECK(reads(rct::kOidSocStrategy, "Internal").empty());
-  CHECK(reads(rct::kOidSocStrategy, "Constant") == V{rct::kOidBatteryStatus});
+  CHECK(reads(rct::kOidSocStrategy, "Constant") ==
+        V{rct::kOidBatteryStatus, rct::kOidBatteryStatus2});
   CHECK(reads(rct::kOidSocStrategy, "External") ==
-        V{rct::kOidBatteryStatus, rct::kOidBatteryPowerExtern});
+        V{rct::kOidBatteryStatus, rct::kOidBatteryStatus2, rct::kOidBatteryPowerExtern});
   CHECK(reads(rct::kOidBatteryPowerExtern, "0").empty());
-  CHECK(reads(rct::kOidBatteryPowerExtern, "-500") == V{rct::kOidSocStrategy});
+  CHECK(reads(rct::kOidBatteryPowerExtern, "-500") ==
+        V{rct::kOidBatteryStatus, rct::kOidBatteryStatus2, rct::kOidSocStrategy});
   CHECK(reads(rct::kOidSocMin, "20") == V{rct::kOidSocMax, rct::kOidBatterySoc, rct::kOidSocMin});
   CHECK(reads(rct::kOidSocMax, "90") == V{rct::kOidSocMin, rct::kOidSocMinIsland});
   CHECK(reads(rct::kOidSocMinIsland, "10") == V{rct::kOidSocMax});
@@ -256,24 +259,73 @@ TEST_CASE("interlocks refuse unsafe writes against the device's current values",
     const char* message_part;  // in the rejection
   };
   const Row rows[] = {
-      // Strategy: battery must be idle (docs/protocol.md §14.2) except for Internal.
+      // Strategy: refused while the battery calibrates (either phase), except for Internal;
+      // bat_status 1032 / 2048 and balancing are normal operation (docs/protocol.md §14.2).
       {__LINE__, rct::kOidSocStrategy, "External", {}, true, ""},
       {__LINE__,
        rct::kOidSocStrategy,
        "External",
-       {{rct::kOidBatteryStatus, Value(std::int32_t{8})}},
+       {{rct::kOidBatteryStatus2, Value(std::int32_t{8})}},
        false,
-       "battery.bat_status is 8"},
+       "power_mng.soc_strategy: refused while the battery is calibrating (charge phase): "
+       "battery.status2 bit 3 (8) is set"},
       {__LINE__,
        rct::kOidSocStrategy,
        "Constant",
-       {{rct::kOidBatteryStatus, Value(std::int32_t{2048})}},
+       {{rct::kOidBatteryStatus2, Value(std::int32_t{1024 + 256})}},
        false,
-       "battery.bat_status is 2048"},
+       "is calibrating (discharge phase): battery.status2 bit 10 (1024) is set"},
+      {__LINE__,
+       rct::kOidSocStrategy,
+       "External",
+       {{rct::kOidBatteryStatus, Value(std::int32_t{1032})}},
+       true,
+       ""},
+      {__LINE__,
+       rct::kOidSocStrategy,
+       "External",
+       {{rct::kOidBatteryStatus, Value(std::int32_t{2048})}},
+       true,
+       ""},
+      {__LINE__,
+       rct::kOidSocStrategy,
+       "External",
+       {{rct::kOidBatteryStatus, Value(std::int32_t{2048})},
+        {rct::kOidBatteryStatus2, Value(std::int32_t{256})}},
+       true,
+       ""},
+      {__LINE__,
+       rct::kOidSocStrategy,
+       "External",
+       {{rct::kOidBatteryStatus2, Value(std::int32_t{512})}},
+       true,
+       ""},
+      {__LINE__,
+       rct::kOidSocStrategy,
+       "External",
+       {{rct::kOidBatteryStatus2, Value(std::int32_t{32})}},
+       true,
+       ""},
       {__LINE__,
        rct::kOidSocStrategy,
        "Internal",
-       {{rct::kOidBatteryStatus, Value(std::int32_t{1024})}},
+       {{rct::kOidBatteryStatus2, Value(std::int32_t{8})}},
+       true,
+       ""},
+      // A battery power other than 0 W: the same bits refuse it; 0 W always passes.
+      {__LINE__,
+       rct::kOidBatteryPowerExtern,
+       "-3000",
+       {{rct::kOidSocStrategy, Value(EnumValue{2})},
+        {rct::kOidBatteryStatus2, Value(std::int32_t{8})}},
+       false,
+       "power_mng.battery_power_extern: refused while the battery is calibrating (charge phase): "
+       "battery.status2 bit 3 (8) is set"},
+      {__LINE__,
+       rct::kOidBatteryPowerExtern,
+       "0",
+       {{rct::kOidSocStrategy, Value(EnumValue{2})},
+        {rct::kOidBatteryStatus2, Value(std::int32_t{1024})}},
        true,
        ""},
       // Switching to External with a power left over would apply it at once.
@@ -337,6 +389,12 @@ TEST_CASE("interlocks refuse unsafe writes against the device's current values",
        false,
        "battery.bat_status could not be read"},
       {__LINE__,
+       rct::kOidSocStrategy,
+       "External",
+       {{rct::kOidBatteryStatus2, Value(8.0f)}},
+       false,
+       "battery.status2 could not be read"},
+      {__LINE__,
        rct::kOidSocMin,
        "20",
        {{rct::kOidSocMax, Value(std::numeric_limits<float>::quiet_NaN())}},
@@ -359,9 +417,49 @@ TEST_CASE("interlocks refuse unsafe writes against the device's current values",
   }
 }
 
+TEST_CASE("the battery bits policy blocks exactly the bits it names", "[write_validation]") {
+  rct::WritePolicy policy = rct::allow_every_writable();
+  auto verdict = [&](std::int32_t bat_status, std::int32_t status2) {
+    CurrentValues current = defaults();
+    current[rct::kOidBatteryStatus] = Value(bat_status);
+    current[rct::kOidBatteryStatus2] = Value(status2);
+    auto r =
+        rct::validate_write(policy, rct::kOidSocStrategy, "External", InputUnit::kUser, current);
+    return r.ok() ? std::string("ok") : r.error().message;
+  };
+  // The default: calibration only.
+  CHECK(verdict(0, 8).find("status2 bit 3 (8)") != std::string::npos);
+  CHECK(verdict(2048, 256 + 512) == "ok");
+  CHECK(verdict(1 << 20, 1 << 5) == "ok");
+
+  // Balancing and unknown bits blocked on request; calibration no longer.
+  const std::vector<std::string> names = {"balancing"};
+  policy.battery = rct::battery_block_policy(names, true);
+  CHECK(verdict(0, 8) == "ok");
+  CHECK(verdict(1032, 0) == "ok");
+  CHECK(verdict(2048, 0) ==
+        "power_mng.soc_strategy: refused while the battery is balancing its cells: "
+        "battery.bat_status bit 11 (2048) is set");
+  CHECK(verdict(0, 256).find("battery.status2 bit 8 (256) is set") != std::string::npos);
+  CHECK(verdict(0, 32) ==
+        "power_mng.soc_strategy: refused while the battery reports an unknown status bit: "
+        "battery.status2 bit 5 (32) is set");
+  CHECK(verdict(1 << 20, 0).find("battery.bat_status bit 20 (1048576)") != std::string::npos);
+
+  // Nothing blocked at all: every status passes, but the words must still be readable.
+  policy.battery = rct::battery_block_policy({}, false);
+  CHECK(verdict(-1, -1) == "ok");
+  CurrentValues without = defaults();
+  without.erase(rct::kOidBatteryStatus2);
+  CHECK_FALSE(
+      rct::validate_write(policy, rct::kOidSocStrategy, "External", InputUnit::kUser, without)
+          .ok());
+}
+
 TEST_CASE("a missing interlock value refuses the write", "[write_validation]") {
   const rct::WritePolicy policy = rct::allow_every_writable();
-  for (std::uint32_t missing : {rct::kOidBatteryStatus, rct::kOidBatteryPowerExtern}) {
+  for (std::uint32_t missing :
+       {rct::kOidBatteryStatus, rct::kOidBatteryStatus2, rct::kOidBatteryPowerExtern}) {
     CurrentValues current = defaults();
     current.erase(missing);
     auto r =

@@ -6,6 +6,7 @@
 #include <functional>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,9 @@ struct SimulatorArgs {
   bool echo_writes = false;
   unsigned write_delay_ms = 300;
   bool busy = false;
+  std::int32_t bat_status = 0;
+  std::string calibration = "none";
+  bool reboot_keeps_power_reduction = false;
   std::vector<std::string> faults;
   unsigned stall_ms = 3000;
   std::uint64_t seed = 1;
@@ -86,6 +90,14 @@ void run_simulator(const Registry& registry, const SimulatorArgs& args) {
   options.echo_writes = args.echo_writes;
   options.write_delay = std::chrono::milliseconds(args.write_delay_ms);
   options.busy = args.busy;
+  options.bat_status = args.bat_status;
+  const std::optional<sim::Calibration> calibration = sim::calibration_from_name(args.calibration);
+  if (!calibration) {
+    throw UsageError("--calibration must be none, charge or discharge (got '" + args.calibration +
+                     "')");
+  }
+  options.calibration = *calibration;
+  options.reboot_keeps_power_reduction = args.reboot_keeps_power_reduction;
   options.time_scale = args.time_scale;
   options.seed = args.seed;
   options.page_size = args.page_size;
@@ -149,6 +161,18 @@ void add_simulator_command(CLI::App& app, const Registry& registry) {
       ->capture_default_str();
   cmd->add_flag("--busy", args->busy,
                 "Ignore every WRITE of a setting, as a device the app shows offline does");
+  cmd->add_option("--bat-status", args->bat_status,
+                  "battery.bat_status in normal operation: 0 (older systems), 1032 or 2048 "
+                  "(current firmware; 2048 = balancing)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({0, 1032, 2048}));
+  cmd->add_option("--calibration", args->calibration,
+                  "The battery calibrates for the whole run: none, charge (battery.status2 bit 3) "
+                  "or discharge (bit 10)")
+      ->capture_default_str();
+  cmd->add_flag("--reboot-keeps-power-reduction", args->reboot_keeps_power_reduction,
+                "A reboot (SIGUSR1) keeps buf_v_control.power_reduction instead of reverting it "
+                "to 100 % (a claim from the field)");
   cmd->add_option(
          "--fault", args->faults,
          "NAME[=PROB] per reply (default 0.05): garbage, corrupt_crc, drop, wrong_oid, "

@@ -7,7 +7,9 @@
 #include <cmath>
 #include <ctime>
 #include <limits>
+#include <utility>
 
+#include "core/battery_status.h"
 #include "core/frame_encoder.h"
 #include "core/hex.h"
 #include "core/value_codec.h"
@@ -18,6 +20,7 @@ namespace {
 
 constexpr std::uint32_t kPasPeriodOid = 0x9C8FE559;  // pas.period, seconds between pushes
 constexpr auto kNightPoll = std::chrono::seconds(1);
+constexpr std::uint32_t kPowerReductionOid = 0xFE1AA500;  // buf_v_control.power_reduction
 constexpr auto kAcceptRetry = std::chrono::milliseconds(500);
 
 std::shared_ptr<spdlog::logger> silent_logger() {
@@ -77,7 +80,9 @@ Simulator::Simulator(asio::io_context& io, const Registry& registry, SimulatorOp
       night_timer_(io),
       accept_retry_timer_(io),
       split_timer_(io),
-      write_timer_(io) {}
+      write_timer_(io) {
+  apply_battery_words();
+}
 
 Simulator::~Simulator() {
   // A destructor cannot report a failed close or cancel; the members' own destructors close and
@@ -324,7 +329,15 @@ void Simulator::do_reboot() {
                 pending_writes_.size());
   pending_writes_.clear();
   write_timer_.cancel();
-  store_.reset_settings(device_now());
+  const std::int64_t now = device_now();
+  std::optional<std::vector<std::uint8_t>> reduction;
+  if (options_.reboot_keeps_power_reduction) reduction = store_.read(kPowerReductionOid, now);
+  store_.reset_settings(now);
+  if (reduction) {
+    (void)store_.write(kPowerReductionOid, *reduction, now);
+    logger_->info("reboot: buf_v_control.power_reduction kept");
+  }
+  apply_battery_words();
   plant_.clear();  // followers come back with their defaults on the next request
   registrations_.clear();
   push_timer_.cancel();
@@ -583,6 +596,35 @@ std::future<void> Simulator::script_busy(unsigned count) {
 
 std::future<void> Simulator::set_write_delay(std::chrono::milliseconds d) {
   return post_task([this, d] { options_.write_delay = d; });
+}
+
+void Simulator::apply_battery_words() {
+  const std::int64_t now = device_now();
+  for (const auto& [oid, word] :
+       {std::pair{kOidBatteryStatus, options_.bat_status},
+        std::pair{kOidBatteryStatus2, calibration_status2(options_.calibration)}}) {
+    const auto payload = encode_value(DataType::kInt32, Value(word));
+    if (payload) (void)store_.write(oid, *payload, now);
+  }
+}
+
+std::future<void> Simulator::set_bat_status(std::int32_t bat_status) {
+  return post_task([this, bat_status] {
+    options_.bat_status = bat_status;
+    apply_battery_words();
+  });
+}
+
+std::future<void> Simulator::set_calibration(Calibration calibration) {
+  return post_task([this, calibration] {
+    options_.calibration = calibration;
+    logger_->info("battery calibration: {}", calibration_name(calibration));
+    apply_battery_words();
+  });
+}
+
+std::future<void> Simulator::set_reboot_keeps_power_reduction(bool keep) {
+  return post_task([this, keep] { options_.reboot_keeps_power_reduction = keep; });
 }
 
 std::future<void> Simulator::reboot() {

@@ -17,6 +17,7 @@
 #include "core/frame.h"
 #include "core/lifetime_guard.h"
 #include "core/registry.h"
+#include "tools/simulator/battery_calibration.h"
 #include "tools/simulator/connection.h"
 #include "tools/simulator/faults.h"
 #include "tools/simulator/received_log.h"
@@ -43,6 +44,13 @@ struct SimulatorOptions {
   // reading back at once sees the old value and must retry.
   std::chrono::milliseconds write_delay{300};
   bool busy = false;  // ignore every WRITE of a setting, as a device the app shows "offline" does
+  // battery.bat_status in normal operation: 0 (older systems), 1032 or 2048 (current firmware,
+  // 2048 = balancing; docs/protocol.md §14.2). 0 by default.
+  std::int32_t bat_status = 0;
+  Calibration calibration = Calibration::kNone;  // battery.status2 bit 3 / bit 10 while set
+  // Claim (docs/protocol.md §13): buf_v_control.power_reduction is kept across a reboot. Off:
+  // it reverts to its default like every written setting.
+  bool reboot_keeps_power_reduction = false;
   double time_scale = 1.0;                 // simulated seconds per real second
   std::optional<std::int64_t> start_time;  // device time at start; default: the local wall clock
   std::uint64_t seed = 1;
@@ -94,6 +102,11 @@ class Simulator {
   // and READ_PERIODICALLY registrations are lost, every connection is closed. The house model
   // (SOC, counters, history) carries on.
   std::future<void> reboot();
+  // The battery's status words from now on (a reboot keeps them: they are the battery's, not
+  // settings). They replace a value written to either OID.
+  std::future<void> set_bat_status(std::int32_t bat_status);
+  std::future<void> set_calibration(Calibration calibration);
+  std::future<void> set_reboot_keeps_power_reduction(bool keep);
   std::future<void> post_shutdown();
 
   // Thread-safe reads.
@@ -141,6 +154,7 @@ class Simulator {
   void arm_write_timer();
   void on_write_timer();
   void do_reboot();
+  void apply_battery_words();
   void emit(Frame reply, bool cut);
   void broadcast(std::vector<std::uint8_t> bytes);
   void send_split(std::vector<std::uint8_t> wire);
