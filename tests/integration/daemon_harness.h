@@ -121,6 +121,8 @@ struct Line {
 struct SubscriberOptions {
   std::vector<std::string> filters = {"rct2mqtt/#", "homeassistant/#"};
   int qos = 0;
+  std::string username;  // empty: anonymous
+  std::string password;
 };
 
 // mosquitto_sub on everything the daemon publishes (or on `filters`), collecting lines as they
@@ -197,6 +199,9 @@ class Subscriber {
                                   kSubscriberFormat,
                                   "-q",
                                   std::to_string(options.qos)};
+    if (!options.username.empty()) {
+      a.insert(a.end(), {"-u", options.username, "-P", options.password});
+    }
     for (const std::string& f : options.filters) {
       a.push_back("-t");
       a.push_back(f);
@@ -249,6 +254,12 @@ struct World {
   std::unique_ptr<Subscriber> sub = std::make_unique<Subscriber>(broker.port());
 
   explicit World(const DaemonSetup& setup = {}) { write(setup); }
+  // A broker with accounts (and access control); `observer` is the account `sub` reads with.
+  World(const DaemonSetup& setup, BrokerOptions broker_options, const SubscriberOptions& observer)
+      : broker(std::move(broker_options)),
+        sub(std::make_unique<Subscriber>(broker.port(), observer)) {
+    write(setup);
+  }
   void write(const DaemonSetup& setup) {
     write_file(config, config_text(broker.port(), sim->port(), dir.path() / "state", setup));
   }

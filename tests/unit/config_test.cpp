@@ -66,6 +66,7 @@ TEST_CASE("the minimal file from the issue loads with every default filled in", 
 
   CHECK(c.mqtt.uri == "tcp://127.0.0.1:1883");
   CHECK(c.mqtt.scheme == rct::MqttScheme::kTcp);
+  CHECK(c.mqtt.protocol == rct::MqttProtocol::kV5);
   CHECK(c.mqtt.client_id.empty());
   CHECK(c.mqtt.password.empty());
   CHECK(c.mqtt.qos == 0);
@@ -191,6 +192,10 @@ TEST_CASE("each kind of error names the exact file, line and column", "[config]"
        1, 8, "mqtt must be a table, not an integer"},
       {__LINE__, "[mqtt]\nqos = 3\n",
        2, 7, "mqtt.qos must be between 0 and 2 (got 3)"},
+      {__LINE__, "[mqtt]\nprotocol = \"3\"\n",
+       2, 12, "mqtt.protocol must be \"5\" or \"3.1.1\" (got '3')"},
+      {__LINE__, "[mqtt]\nprotocol = 5\n",
+       2, 12, "mqtt.protocol must be a string, not an integer"},
       {__LINE__, "[[inverter]]\nhost = \"h\"\nport = 70000\n",
        3, 8, "inverter[0].port must be between 1 and 65535 (got 70000)"},
       {__LINE__, "[[inverter]]\nhost = \"h\"\nin_flight = 0\n",
