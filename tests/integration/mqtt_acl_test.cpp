@@ -72,9 +72,9 @@ TEST_CASE("with the example ACL only Node-RED's and Home Assistant's accounts co
   setup.extra_mqtt =
       "username = \"" + kBridge.user + "\"\npassword = \"" + kBridge.password + "\"\n";
   // The observer reads as the read-only account: what every other account may see.
-  World w(setup, acl_broker(), {{"rct2mqtt/#"}, 1, kReader.user, kReader.password});
-  Subscriber discovery(w.broker.port(),
-                       {{"homeassistant/#"}, 0, kHomeAssistant.user, kHomeAssistant.password});
+  World w(setup, acl_broker(), {{"rct2mqtt/#"}, 1}, {kReader.user, kReader.password});
+  Subscriber discovery(w.broker.port(), {{"homeassistant/#"}, 0},
+                       {kHomeAssistant.user, kHomeAssistant.password});
   auto daemon = w.start();
   // The bridge publishes under its account: status, values and discovery.
   const std::string serial = serial_of(*w.sub);

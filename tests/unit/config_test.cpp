@@ -669,6 +669,19 @@ TEST_CASE("the example file round-trips through dump_config", "[config]") {
   CHECK(again.value() == expected);
 }
 
+TEST_CASE("mqtt.protocol \"3.1.1\" selects the old protocol and shows in dump_config",
+          "[config]") {
+  TempDir dir;
+  const auto r = load(dir.write("old.toml", "[mqtt]\nprotocol = \"3.1.1\"\n"));
+  INFO(errors_of(r));
+  REQUIRE(r.ok());
+  CHECK(r.value().mqtt.protocol == rct::MqttProtocol::kV311);
+  CHECK(rct::dump_config(r.value()).find("protocol = \"3.1.1\"\n") != std::string::npos);
+  const auto v5 = load(dir.write("new.toml", "[mqtt]\nprotocol = \"5\"\n"));
+  REQUIRE(v5.ok());
+  CHECK(v5.value().mqtt.protocol == rct::MqttProtocol::kV5);
+}
+
 TEST_CASE("writes.allow = [] allows nothing, and not setting it allows every setting",
           "[config][writes]") {
   TempDir dir;
