@@ -14,6 +14,13 @@ bool in_reply_tree(std::string_view topic, std::string_view tree) {
   return topic.size() == tree.size() || topic[tree.size()] == '/';
 }
 
+bool has_answer_on(const Effects& effects, std::string_view result_topic) {
+  return std::any_of(effects.begin(), effects.end(), [&](const Effect& e) {
+    const auto* p = std::get_if<Publish>(&e);
+    return p != nullptr && p->topic == result_topic;
+  });
+}
+
 }  // namespace
 
 std::string reply_topic_problem(std::string_view topic, const std::vector<std::string>& own_trees) {
@@ -50,14 +57,18 @@ Effects copy_answers(Effects effects, std::string_view result_topic, const Reply
   return out;
 }
 
-Effects CommandReplies::on_command(Effects effects, std::string_view result_topic,
-                                   const ReplyTo& reply) {
+void CommandReplies::remember_writes(const Effects& effects, const Route& route) {
   for (const Effect& e : effects) {
-    if (const auto* w = std::get_if<SubmitWrite>(&e)) {
-      routes_[w->tag] = Route{std::string(result_topic), reply};
-    }
+    if (const auto* w = std::get_if<SubmitWrite>(&e)) routes_[w->tag] = route;
   }
   while (routes_.size() > kMaxPending) routes_.erase(routes_.begin());
+}
+
+Effects CommandReplies::on_command(Effects effects, std::string_view result_topic,
+                                   const ReplyTo& reply) {
+  if (!has_answer_on(effects, result_topic)) {
+    remember_writes(effects, Route{std::string(result_topic), reply});
+  }
   return copy_answers(std::move(effects), result_topic, reply);
 }
 
@@ -66,6 +77,8 @@ Effects CommandReplies::on_outcome(std::uint64_t tag, Effects effects) {
   if (it == routes_.end()) return effects;
   const Route route = std::move(it->second);
   routes_.erase(it);
+  // No answer yet: the command goes on with the writes this outcome submits.
+  if (!has_answer_on(effects, route.result_topic)) remember_writes(effects, route);
   return copy_answers(std::move(effects), route.result_topic, route.reply);
 }
 

@@ -40,14 +40,16 @@ std::string reply_topic_problem(std::string_view topic, const std::vector<std::s
 Effects copy_answers(Effects effects, std::string_view result_topic, const ReplyTo& reply);
 
 // The commands of one inverter session still waiting for their write's outcome, by SubmitWrite
-// tag. Bounded: past kMaxPending the oldest route is forgotten (its answer then only goes to
-// .../set/result).
+// tag. A command whose write outcome brings no answer yet but submits further writes goes on
+// with those (a command carried out in several writes). Answers that come later from anything
+// but a write outcome (a tick) are not copied. Bounded: past kMaxPending the oldest route is
+// forgotten (its answer then only goes to .../set/result).
 class CommandReplies {
  public:
   static constexpr std::size_t kMaxPending = 256;
 
-  // The effects of a command that named `reply`: its immediate answer is copied now, a write it
-  // submitted is remembered until its outcome.
+  // The effects of a command that named `reply`: its immediate answer is copied now; without
+  // one, the writes it submitted are remembered until their outcomes.
   Effects on_command(Effects effects, std::string_view result_topic, const ReplyTo& reply);
   // The effects of the outcome of the write with `tag`: its answer is copied when the command
   // had a reply topic.
@@ -60,6 +62,8 @@ class CommandReplies {
     std::string result_topic;
     ReplyTo reply;
   };
+  void remember_writes(const Effects& effects, const Route& route);
+
   std::map<std::uint64_t, Route> routes_;
 };
 

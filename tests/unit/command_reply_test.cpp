@@ -188,3 +188,29 @@ TEST_CASE("routes of writes whose outcome never comes are bounded, the oldest fo
   REQUIRE(newest.size() == 2);
   CHECK(newest[1].topic == "r");
 }
+
+TEST_CASE("a command carried out in several writes is answered with the outcome that answers it",
+          "[command_reply]") {
+  CommandReplies replies;
+  const std::string mode_result = "rct/SN1/battery/mode/set/result";
+  SubmitWrite first;
+  first.tag = 1;
+  replies.on_command(Effects{first}, mode_result, ReplyTo{"r/mode", "m"});
+  // The first write's outcome submits the second one and answers nothing yet.
+  SubmitWrite second;
+  second.tag = 2;
+  const Effects middle = replies.on_outcome(1, Effects{second});
+  CHECK(effects_of<Publish>(middle).empty());
+  CHECK(replies.pending() == 1);
+  // The second outcome answers; writes handed out with the answer are no longer the command's.
+  SubmitWrite after;
+  after.tag = 3;
+  const Effects last = replies.on_outcome(2, Effects{Publish{mode_result, "{}", 1, false}, after});
+  const auto published = effects_of<Publish>(last);
+  REQUIRE(published.size() == 2);
+  CHECK(published[1].topic == "r/mode");
+  CHECK(published[1].correlation_data == "m");
+  CHECK(replies.pending() == 0);
+  CHECK(effects_of<Publish>(replies.on_outcome(3, Effects{Publish{mode_result, "{}", 1, false}}))
+            .size() == 1);
+}
