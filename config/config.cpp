@@ -138,6 +138,22 @@ std::optional<MqttScheme> mqtt_scheme_from_name(std::string_view name) {
   return from_name(kSchemes, name);
 }
 
+std::string_view mqtt_protocol_name(MqttProtocol p) {
+  switch (p) {
+    case MqttProtocol::kV5:
+      return "5";
+    case MqttProtocol::kV311:
+      return "3.1.1";
+  }
+  return "?";
+}
+
+std::optional<MqttProtocol> mqtt_protocol_from_name(std::string_view name) {
+  if (name == mqtt_protocol_name(MqttProtocol::kV5)) return MqttProtocol::kV5;
+  if (name == mqtt_protocol_name(MqttProtocol::kV311)) return MqttProtocol::kV311;
+  return std::nullopt;
+}
+
 bool is_tls(MqttScheme s) {
   switch (s) {
     case MqttScheme::kTcp:

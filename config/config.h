@@ -44,6 +44,13 @@ std::string_view mqtt_scheme_name(MqttScheme s);  // "tcp", without "://"
 std::optional<MqttScheme> mqtt_scheme_from_name(std::string_view name);
 bool is_tls(MqttScheme s);
 
+// The MQTT protocol version the bridge connects with. Version 5 carries response topics and
+// correlation data (answers to Node-RED's request/response, docs/mqtt.md §7.4); 3.1.1 is for
+// brokers that do not speak 5 yet.
+enum class MqttProtocol { kV5, kV311 };
+std::string_view mqtt_protocol_name(MqttProtocol p);  // "5", "3.1.1"
+std::optional<MqttProtocol> mqtt_protocol_from_name(std::string_view name);
+
 struct TlsConfig {
   std::string ca_file;    // empty: the system trust store
   std::string cert_file;  // client certificate (PEM); may also hold the key
@@ -57,7 +64,8 @@ struct TlsConfig {
 struct MqttConfig {
   std::string uri = "tcp://127.0.0.1:1883";
   MqttScheme scheme = MqttScheme::kTcp;  // parsed from uri
-  std::string client_id;                 // empty: the daemon uses "rct2mqtt-<hostname>"
+  MqttProtocol protocol = MqttProtocol::kV5;
+  std::string client_id;  // empty: the daemon uses "rct2mqtt-<hostname>"
   std::string username;
   Secret password;
   std::string password_file;  // absolute; set when the password came from this file

@@ -73,6 +73,7 @@ std::string dump_config(const Config& cfg) {
   const MqttConfig& m = cfg.mqtt;
   w.line("[mqtt]");
   w.kv("uri", toml_string(m.uri));
+  w.kv("protocol", toml_string(mqtt_protocol_name(m.protocol)));
   w.kv("client_id", toml_string(m.client_id));
   w.kv("username", toml_string(m.username));
   if (!m.password_file.empty()) {

@@ -283,6 +283,15 @@ void Loader::read_mqtt(Section& s) {
       }
     }
   }
+  if (std::string protocol; s.get_string("protocol", protocol)) {
+    if (auto p = mqtt_protocol_from_name(protocol)) {
+      m.protocol = *p;
+    } else {
+      const std::string shown = has_control_chars(protocol) ? "?" : protocol;
+      diag_.error(*s.get("protocol"),
+                  "mqtt.protocol must be \"5\" or \"3.1.1\" (got '" + shown + "')");
+    }
+  }
   if (std::string id; s.get_string("client_id", id)) {
     if (id.size() > 256 || has_control_chars(id)) {
       diag_.error(*s.get("client_id"), "mqtt.client_id must be at most 256 printable characters");

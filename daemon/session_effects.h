@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -25,10 +26,22 @@ struct Moment {
 };
 
 struct Publish {
+  Publish() = default;
+  // Written like an aggregate of the first four; correlation data only on answers.
+  Publish(std::string to, std::string body, int qos_level = 0, bool retained = false,
+          std::string correlation = {})
+      : topic(std::move(to)),
+        payload(std::move(body)),
+        qos(qos_level),
+        retain(retained),
+        correlation_data(std::move(correlation)) {}
+
   std::string topic;
   std::string payload;
   int qos = 0;
   bool retain = false;
+  // MQTT v5, binary: set on an answer to a command's response topic (command_reply.h).
+  std::string correlation_data;
   friend bool operator==(const Publish&, const Publish&) = default;
 };
 

@@ -35,6 +35,13 @@ if listening 1883; then
 else
   mosquitto_bin=$(command -v mosquitto || echo /usr/sbin/mosquitto)
   printf 'listener 1883 127.0.0.1\nallow_anonymous true\n' > "$demo/mosquitto.conf"
+  # With accounts and access control instead (docs/mqtt.md section 9): only the bridge, Home
+  # Assistant and Node-RED accounts may send commands, every other account only reads. Replace
+  # the line above with these, and give rct2mqtt its account below ([mqtt] username/password):
+  #   mosquitto_passwd -c -b "$demo/passwd" rct2mqtt demo-bridge
+  #   mosquitto_passwd -b "$demo/passwd" nodered demo-nodered
+  #   printf 'listener 1883 127.0.0.1\nallow_anonymous false\npassword_file %s\nacl_file %s\n' \
+  #     "$PWD/$demo/passwd" "$PWD/examples/mosquitto/rct2mqtt.acl" > "$demo/mosquitto.conf"
   "$mosquitto_bin" -c "$demo/mosquitto.conf" >"$demo/mosquitto.log" 2>&1 &
   pids+=($!)
   wait_listening 1883
@@ -54,6 +61,9 @@ state_dir = "$PWD/$demo/state"
 [mqtt]
 uri = "tcp://127.0.0.1:1883"
 client_id = "rct2mqtt-demo"
+# With the access-controlled broker above:
+#username = "rct2mqtt"
+#password = "demo-bridge"
 
 [[inverter]]
 host = "127.0.0.1"

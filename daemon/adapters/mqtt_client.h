@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 
 // The daemon's view of an MQTT connection: the seam between the loop and Paho. Every method is
 // called on the loop thread and returns without waiting for the network; every event reaches the
@@ -17,10 +18,25 @@ namespace rct {
 struct MqttConfig;
 
 struct MqttMessage {
+  MqttMessage() = default;
+  // Written like an aggregate of the first four; the v5 properties only where a test sets them.
+  MqttMessage(std::string on, std::string body, int qos_level = 0, bool from_store = false,
+              std::string reply_topic = {}, std::string correlation = {})
+      : topic(std::move(on)),
+        payload(std::move(body)),
+        qos(qos_level),
+        retained(from_store),
+        response_topic(std::move(reply_topic)),
+        correlation_data(std::move(correlation)) {}
+
   std::string topic;
   std::string payload;
   int qos = 0;
   bool retained = false;  // delivered from the broker's retained store (or sent with retain)
+  // MQTT v5 request/response: where the sender wants an answer, and the bytes (binary, any
+  // content) to copy into it. Both empty under MQTT 3.1.1 or when the sender set none.
+  std::string response_topic;
+  std::string correlation_data;
 
   friend bool operator==(const MqttMessage&, const MqttMessage&) = default;
 };
@@ -73,7 +89,13 @@ class MqttClient {
   // Never blocks, never throws. False when the message was not handed over: not connected (no
   // offline buffering: the daemon republishes its full state on reconnect), too many messages
   // still in flight, or rejected by the library. Each case is counted in stats().
-  virtual bool publish(std::string_view topic, std::string_view payload, int qos, bool retain) = 0;
+  // `correlation_data` (MQTT v5, binary) is sent when not empty: an answer to a request that
+  // carried it. Under MQTT 3.1.1 it is left out.
+  virtual bool publish(std::string_view topic, std::string_view payload, int qos, bool retain,
+                       std::string_view correlation_data) = 0;
+  bool publish(std::string_view topic, std::string_view payload, int qos, bool retain) {
+    return publish(topic, payload, qos, retain, {});
+  }
   // Remembered: issued now when connected and again after every reconnect.
   virtual void subscribe(std::string_view filter, int qos) = 0;
   // Clean exit: lets in-flight messages complete for up to `timeout`, sends DISCONNECT (so the

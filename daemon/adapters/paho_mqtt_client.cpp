@@ -1,5 +1,6 @@
 #include "daemon/adapters/paho_mqtt_client.h"
 
+#include <mqtt/properties.h>
 #include <unistd.h>
 
 #include <asio/post.hpp>
@@ -19,15 +20,47 @@ std::uint64_t context_epoch(const mqtt::token& token) {
   return static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(token.get_user_context()));
 }
 
+// MQTT 5 CONNACK and PUBACK reason codes (MQTT 5 §3.2.2.2), the ones a broker sends for a
+// refused login or a denied publish in lower case; nullptr for others.
+const char* v5_reason_text(int code) {
+  switch (code) {
+    case MQTTREASONCODE_UNSUPPORTED_PROTOCOL_VERSION:
+      return "unsupported protocol version (try mqtt.protocol = \"3.1.1\")";
+    case MQTTREASONCODE_CLIENT_IDENTIFIER_NOT_VALID:
+      return "client identifier rejected";
+    case MQTTREASONCODE_BAD_USER_NAME_OR_PASSWORD:
+      return "bad user name or password";
+    case MQTTREASONCODE_NOT_AUTHORIZED:
+      return "not authorized";
+    case MQTTREASONCODE_SERVER_UNAVAILABLE:
+      return "server unavailable";
+    case MQTTREASONCODE_SERVER_BUSY:
+      return "server busy";
+    case MQTTREASONCODE_BANNED:
+      return "banned";
+    default:
+      return nullptr;
+  }
+}
+
 std::string describe_failure(const mqtt::token& token) {
   const int rc = token.get_return_code();
+  const int reason = static_cast<int>(token.get_reason_code());
   std::string text;
+  if (reason >= MQTTREASONCODE_UNSPECIFIED_ERROR) {
+    // MQTT 5: the broker's reason code says more than Paho's return code.
+    const char* known = v5_reason_text(reason);
+    text = known != nullptr ? known
+                            : MQTTReasonCode_toString(static_cast<enum MQTTReasonCodes>(reason));
+    return text + " (reason " + std::to_string(reason) + ")";
+  }
   switch (rc) {
     // Paho's text for -1 is just "Failure"; for a connect it means the socket or TLS layer.
     case MQTTASYNC_FAILURE:
       text = "TCP/TLS connect failure";
       break;
-    // Positive codes are CONNACK refusals (MQTT 3.1.1 §3.2.2.3).
+    // Positive codes below 128 are MQTT 3.1.1 CONNACK refusals (MQTT 3.1.1 §3.2.2.3); MQTT 5
+    // ones (128 and up) are reason codes.
     case 1:
       text = "unacceptable protocol version";
       break;
@@ -44,24 +77,52 @@ std::string describe_failure(const mqtt::token& token) {
       text = "not authorized";
       break;
     default:
-      text = mqtt::exception::error_str(rc);
+      if (const char* known = v5_reason_text(rc)) {
+        text = known;
+      } else {
+        text = mqtt::exception::error_str(rc);
+      }
       break;
   }
   if (text.empty()) text = "error";
   return text + " (rc " + std::to_string(rc) + ")";
 }
 
+int paho_version(MqttProtocol protocol) {
+  switch (protocol) {
+    case MqttProtocol::kV5:
+      return MQTTVERSION_5;
+    case MqttProtocol::kV311:
+      return MQTTVERSION_3_1_1;
+  }
+  return MQTTVERSION_5;
+}
+
+// An MQTT v5 property of a received message as bytes; empty when it is absent.
+std::string string_property(const mqtt::properties& props, mqtt::property::code code) {
+  if (!props.contains(code)) return {};
+  return mqtt::get<std::string>(props, code);
+}
+
 // Margin on top of the disconnect timeout before `done` runs without Paho's answer.
 constexpr std::chrono::milliseconds kDisconnectMargin{1000};
 
 mqtt::connect_options build_connect_options(const MqttConfig& config, const MqttWill& will) {
-  auto builder = mqtt::connect_options_builder()
-                     .mqtt_version(MQTTVERSION_3_1_1)
-                     .clean_session(true)
-                     .keep_alive_interval(config.keepalive)
-                     .connect_timeout(config.connect_timeout)
-                     .automatic_reconnect(config.reconnect_min, config.reconnect_max)
-                     .will(mqtt::message(will.topic, will.payload, 1, true));
+  auto builder = mqtt::connect_options_builder().mqtt_version(paho_version(config.protocol));
+  // One flag on the wire, two fields in Paho C, which refuses a connect that sets the other
+  // version's: clean session (3.1.1) or clean start (5), without a session expiry either way.
+  switch (config.protocol) {
+    case MqttProtocol::kV5:
+      builder.clean_session(false).clean_start(true);
+      break;
+    case MqttProtocol::kV311:
+      builder.clean_session(true).clean_start(false);
+      break;
+  }
+  builder.keep_alive_interval(config.keepalive)
+      .connect_timeout(config.connect_timeout)
+      .automatic_reconnect(config.reconnect_min, config.reconnect_max)
+      .will(mqtt::message(will.topic, will.payload, 1, true));
   if (!config.username.empty()) builder.user_name(config.username);
   if (!config.password.empty()) builder.password(config.password.reveal());
   if (is_tls(config.scheme)) {
@@ -94,7 +155,8 @@ PahoMqttClient::PahoMqttClient(asio::io_context& io, const MqttConfig& config,
       max_in_flight_(max_in_flight),
       retry_timer_(io),
       disconnect_timer_(io),
-      client_(config.uri, client_id_, nullptr) {
+      client_(config.uri, client_id_, mqtt::create_options(paho_version(config.protocol)),
+              nullptr) {
   // Paho threads from here on: copy and post, nothing else.
   client_.set_connected_handler([this](const std::string&) {
     post_to_loop([](PahoMqttClient& self) { self.on_connected(); });
@@ -104,7 +166,13 @@ PahoMqttClient::PahoMqttClient(asio::io_context& io, const MqttConfig& config,
   });
   client_.set_message_callback([this](const mqtt::const_message_ptr& msg) {
     if (!msg) return;
-    MqttMessage copy{msg->get_topic(), msg->get_payload_str(), msg->get_qos(), msg->is_retained()};
+    const mqtt::properties& props = msg->get_properties();
+    MqttMessage copy{msg->get_topic(),
+                     msg->get_payload_str(),
+                     msg->get_qos(),
+                     msg->is_retained(),
+                     string_property(props, mqtt::property::RESPONSE_TOPIC),
+                     string_property(props, mqtt::property::CORRELATION_DATA)};
     post_to_loop([copy = std::move(copy)](PahoMqttClient& self) {
       if (self.observer_ != nullptr) self.observer_->on_message(copy);
     });
@@ -212,8 +280,8 @@ void PahoMqttClient::on_request_done(Request request, std::uint64_t epoch, bool 
   }
 }
 
-bool PahoMqttClient::publish(std::string_view topic, std::string_view payload, int qos,
-                             bool retain) {
+bool PahoMqttClient::publish(std::string_view topic, std::string_view payload, int qos, bool retain,
+                             std::string_view correlation_data) {
   if (!connected_ || stopping_) {
     ++stats_.dropped_offline;
     return false;
@@ -224,6 +292,12 @@ bool PahoMqttClient::publish(std::string_view topic, std::string_view payload, i
   }
   try {
     auto msg = mqtt::make_message(std::string(topic), payload.data(), payload.size(), qos, retain);
+    if (!correlation_data.empty() && config_.protocol == MqttProtocol::kV5) {
+      mqtt::properties props;
+      props.add(mqtt::property(mqtt::property::CORRELATION_DATA,
+                               mqtt::string_ref(std::string(correlation_data))));
+      msg->set_properties(std::move(props));
+    }
     client_.publish(std::move(msg), epoch_context(epoch_), publish_listener_);
   } catch (const std::exception&) {
     // Typically -3 "disconnected": the loss event is already on its way to the loop.

@@ -18,8 +18,10 @@
 
 namespace rct {
 
-// MqttClient over Paho's mqtt::async_client: no persistence, no offline buffer, MQTT 3.1.1,
-// clean session, automatic reconnect between the configured bounds.
+// MqttClient over Paho's mqtt::async_client: no persistence, no offline buffer, MQTT 5 (or
+// 3.1.1, config.protocol), clean start / clean session, automatic reconnect between the
+// configured bounds. Under MQTT 5 received messages carry their response topic and correlation
+// data, and publish() sends correlation data.
 //
 // Threads: Paho runs its callbacks on its own threads. They only asio::post a lambda carrying
 // copies onto `io`; everything else (state, counters, the observer) lives on the loop thread,
@@ -43,7 +45,9 @@ class PahoMqttClient final : public MqttClient {
 
   void set_observer(MqttObserver* observer) override { observer_ = observer; }
   void connect(const MqttWill& will) override;
-  bool publish(std::string_view topic, std::string_view payload, int qos, bool retain) override;
+  using MqttClient::publish;
+  bool publish(std::string_view topic, std::string_view payload, int qos, bool retain,
+               std::string_view correlation_data) override;
   void subscribe(std::string_view filter, int qos) override;
   void disconnect(std::chrono::milliseconds timeout, std::function<void()> done) override;
   bool connected() const override { return connected_; }

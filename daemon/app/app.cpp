@@ -170,24 +170,43 @@ void App::on_command(const CommandTarget& target, const MqttMessage& message) {
         loggable(message.topic, 200));
     return;
   }
+  const std::optional<ReplyTo> reply = reply_to(message);
   for (auto& s : sessions_) {
     if (!s->serial().empty() && topic_id(s->serial()) == target.serial) {
-      s->handle_command(target.key, message.payload);
+      s->handle_command(target.key, message.payload, message.topic, reply);
       return;
     }
   }
-  for (const Effect& e : refuse_unknown_inverter(target, message.topic, message.payload,
-                                                 std::chrono::system_clock::now())) {
+  Effects effects = refuse_unknown_inverter(target, message.topic, message.payload,
+                                            std::chrono::system_clock::now());
+  if (reply) effects = copy_answers(std::move(effects), message.topic + "/result", *reply);
+  for (const Effect& e : effects) {
     if (const auto* line = std::get_if<LogLine>(&e)) {
       log_->log(to_spdlog_level(line->level), "{}", line->text);
     } else if (const auto* p = std::get_if<Publish>(&e)) {
-      publish(p->topic, p->payload, p->qos, p->retain);
+      publish(p->topic, p->payload, p->qos, p->retain, p->correlation_data);
     }
   }
 }
 
-bool App::publish(std::string_view topic, std::string_view payload, int qos, bool retain) {
-  return mqtt_.publish(topic, payload, qos, retain);
+// The command's MQTT v5 response topic, when it named one that may be answered to; a refused one
+// is logged once, and the command is then answered on .../set/result only.
+std::optional<ReplyTo> App::reply_to(const MqttMessage& message) const {
+  if (message.response_topic.empty() && message.correlation_data.empty()) return std::nullopt;
+  const std::vector<std::string> own_trees = {config_.mqtt.base_topic, config_.homeassistant.prefix,
+                                              config_.homeassistant.birth_topic};
+  const std::string problem = reply_topic_problem(message.response_topic, own_trees);
+  if (!problem.empty()) {
+    log_->info("command on {}: not answering to its response topic '{}': {}",
+               loggable(message.topic, 200), loggable(message.response_topic, 200), problem);
+    return std::nullopt;
+  }
+  return ReplyTo{message.response_topic, message.correlation_data};
+}
+
+bool App::publish(std::string_view topic, std::string_view payload, int qos, bool retain,
+                  std::string_view correlation_data) {
+  return mqtt_.publish(topic, payload, qos, retain, correlation_data);
 }
 
 InverterRecord& App::record(std::string_view serial_id) {

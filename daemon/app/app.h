@@ -22,6 +22,7 @@
 #include "daemon/app/bridge_connection.h"
 #include "daemon/app/inverter_session.h"
 #include "daemon/app/session_host.h"
+#include "daemon/command_reply.h"
 #include "daemon/persistent_state.h"
 #include "daemon/save_schedule.h"
 #include "daemon/write_command.h"
@@ -74,7 +75,11 @@ class App final : private MqttObserver, private SessionHost {
   void on_connect_failed(std::string_view reason) override;
   void on_message(const MqttMessage& message) override;
   // SessionHost
-  bool publish(std::string_view topic, std::string_view payload, int qos, bool retain) override;
+  bool publish(std::string_view topic, std::string_view payload, int qos, bool retain,
+               std::string_view correlation_data) override;
+  bool publish(std::string_view topic, std::string_view payload, int qos, bool retain) {
+    return publish(topic, payload, qos, retain, {});
+  }
   InverterRecord& record(std::string_view serial_id) override;
   void state_changed() override;
   void progress() override;
@@ -84,6 +89,7 @@ class App final : private MqttObserver, private SessionHost {
   // A command on <base>/<serial>/settings/<key>/set: to its inverter's session, or answered
   // here (unknown inverter); retained commands are ignored.
   void on_command(const CommandTarget& target, const MqttMessage& message);
+  std::optional<ReplyTo> reply_to(const MqttMessage& message) const;
   void on_birth();
   std::unique_ptr<InverterSession> make_session(const Config& config, std::size_t index);
   void on_signal(Signal s);

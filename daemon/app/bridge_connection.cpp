@@ -67,8 +67,8 @@ void BridgeConnection::close(std::function<void()> done) {
 }
 
 bool BridgeConnection::publish(std::string_view topic, std::string_view payload, int qos,
-                               bool retain) {
-  return client_->publish(topic, payload, qos, retain);
+                               bool retain, std::string_view correlation_data) {
+  return client_->publish(topic, payload, qos, retain, correlation_data);
 }
 
 bool BridgeConnection::connected() const {

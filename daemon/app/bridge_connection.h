@@ -37,7 +37,9 @@ class BridgeConnection {
   // Says offline, disconnects cleanly; `done` runs on the loop once the client is gone.
   void close(std::function<void()> done);
 
-  bool publish(std::string_view topic, std::string_view payload, int qos, bool retain);
+  // `correlation_data`: MQTT v5, sent when not empty (MqttClient::publish).
+  bool publish(std::string_view topic, std::string_view payload, int qos, bool retain,
+               std::string_view correlation_data = {});
   bool connected() const;
   // The current client (--remove-discovery drives it without the bridge's subscriptions).
   MqttClient& client() { return *client_; }

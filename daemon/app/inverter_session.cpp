@@ -95,8 +95,15 @@ void InverterSession::republish_all() {
   run(machine_.on_mqtt_connected(now()));
 }
 
-void InverterSession::handle_command(const std::string& key, std::string_view payload) {
-  run(machine_.on_command(key, payload, now()));
+void InverterSession::handle_command(const std::string& key, std::string_view payload,
+                                     std::string_view command_topic,
+                                     const std::optional<ReplyTo>& reply) {
+  Effects effects = machine_.on_command(key, payload, now());
+  if (reply) {
+    effects =
+        replies_.on_command(std::move(effects), std::string(command_topic) + "/result", *reply);
+  }
+  run(std::move(effects));
 }
 
 void InverterSession::on_state(client::ClientState state) {
@@ -142,14 +149,14 @@ void InverterSession::run(Effects effects) {
 
 void InverterSession::perform(Effect& effect) {
   if (auto* p = std::get_if<Publish>(&effect)) {
-    host_.publish(p->topic, p->payload, p->qos, p->retain);
+    host_.publish(p->topic, p->payload, p->qos, p->retain, p->correlation_data);
   } else if (auto* r = std::get_if<ReadOid>(&effect)) {
     read(r->oid, r->address);
   } else if (auto* w = std::get_if<SubmitWrite>(&effect)) {
     if (!writer_) return;  // not started: the machine refuses commands before start()
     writer_->submit(std::move(w->request),
                     guard_.bind([this, tag = w->tag](const client::WriteOutcome& o) {
-                      run(machine_.on_write_outcome(tag, o, now()));
+                      run(replies_.on_outcome(tag, machine_.on_write_outcome(tag, o, now())));
                     }));
   } else if (auto* l = std::get_if<LogLine>(&effect)) {
     log_->log(to_spdlog_level(l->level), "{}", l->text);

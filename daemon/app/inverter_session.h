@@ -17,6 +17,7 @@
 #include "core/lifetime_guard.h"
 #include "core/registry.h"
 #include "daemon/app/session_host.h"
+#include "daemon/command_reply.h"
 #include "daemon/session_machine.h"
 
 namespace rct::daemon {
@@ -55,8 +56,11 @@ class InverterSession final : private client::ClientObserver {
   // After an MQTT (re)connect: discovery, status and every last value.
   void republish_all();
 
-  // A command (not retained) on <base>/<serial>/settings/<key>/set for this inverter.
-  void handle_command(const std::string& key, std::string_view payload);
+  // A command (not retained) on `command_topic`, <base>/<serial>/settings/<key>/set, for this
+  // inverter. `reply`: the MQTT v5 response topic it named, already checked
+  // (command_reply.h); its answer goes there too.
+  void handle_command(const std::string& key, std::string_view payload,
+                      std::string_view command_topic, const std::optional<ReplyTo>& reply);
 
   const InverterConfig& inverter() const { return machine_.settings().inverter; }
   const std::string& serial() const { return machine_.serial(); }
@@ -88,6 +92,7 @@ class InverterSession final : private client::ClientObserver {
   std::shared_ptr<spdlog::logger> log_;
   std::size_t index_;
   SessionMachine machine_;
+  CommandReplies replies_;  // commands waiting for their write, answered to a response topic
   std::unique_ptr<client::Client> client_;
   std::unique_ptr<client::VerifiedWriter> writer_;  // uses client_; declared after it
   asio::steady_timer timer_;

@@ -12,7 +12,9 @@ namespace rct::daemon {
 class SessionHost : public RecordStore {
  public:
   // Never blocks; false when the message was not handed to the broker (offline, backlog).
-  virtual bool publish(std::string_view topic, std::string_view payload, int qos, bool retain) = 0;
+  // `correlation_data`: sent (MQTT v5) when not empty, on answers to a response topic.
+  virtual bool publish(std::string_view topic, std::string_view payload, int qos, bool retain,
+                       std::string_view correlation_data) = 0;
   virtual void state_changed() = 0;
   // A poll completed or failed in a handled way (watchdog progress).
   virtual void progress() = 0;

@@ -331,6 +331,58 @@ TEST_CASE("a command for an unknown inverter is answered on its result topic", "
   CHECK(answers == 1);
 }
 
+TEST_CASE("a command with an MQTT 5 response topic is answered there too, a hostile one is not",
+          "[app]") {
+  AppRig rig;
+  const std::string serial = rig.start_online();
+  const std::string set = "rct2mqtt/" + serial + "/settings/soc_target/set";
+  const std::string unknown = "rct2mqtt/0000000000/settings/soc_target/set";
+  const std::string correlation("\x00\x01\xfe", 3);
+  // Writes are off: the inverter's session refuses at once; no inverter answers `unknown`.
+  rig.mqtt.last().deliver(
+      MqttMessage{set, R"({"value": 50, "id": "a"})", 1, false, "replies/test/a", correlation});
+  rig.mqtt.last().deliver(
+      MqttMessage{unknown, R"({"value": 50, "id": "b"})", 1, false, "replies/test/b", "B"});
+  // Not answered there: a wildcard, the bridge's own tree, a retained command.
+  rig.mqtt.last().deliver(MqttMessage{set, R"({"value": 50, "id": "c"})", 1, false, "replies/+"});
+  rig.mqtt.last().deliver(MqttMessage{set, R"({"value": 50, "id": "d"})", 1, false,
+                                      "rct2mqtt/" + serial + "/settings/soc_min/set", "D"});
+  rig.mqtt.last().deliver(
+      MqttMessage{set, R"({"value": 50, "id": "e"})", 1, true, "replies/test/e", "E"});
+  // Events are handled in order: once this one is answered, all of the above were handled.
+  rig.mqtt.last().deliver(MqttMessage{set, R"({"value": 50, "id": "z"})", 1, false});
+  const auto& r = rig.record();
+  const auto ids_on = [&](const std::string& topic) {
+    std::vector<std::string> ids;
+    for (const auto& m : r.published) {
+      if (m.topic == topic) ids.push_back(nlohmann::json::parse(m.payload)["id"]);
+    }
+    return ids;
+  };
+  REQUIRE(rig.run_until([&] { return ids_on(set + "/result").size() == 4; }));
+  CHECK(ids_on(set + "/result") == std::vector<std::string>{"a", "c", "d", "z"});
+  CHECK(ids_on(unknown + "/result") == std::vector<std::string>{"b"});
+
+  const auto a = find(r, "replies/test/a");
+  REQUIRE(a);
+  const MqttMessage& answer = r.published[*a];
+  CHECK(answer.payload == r.published[*find(r, set + "/result")].payload);
+  CHECK(answer.correlation_data == correlation);
+  CHECK(answer.qos == 1);
+  CHECK_FALSE(answer.retained);
+  CHECK(nlohmann::json::parse(answer.payload)["reason"] == "writes_disabled");
+  const auto b = find(r, "replies/test/b");
+  REQUIRE(b);
+  CHECK(r.published[*b].correlation_data == "B");
+  CHECK(nlohmann::json::parse(r.published[*b].payload)["reason"] == "unknown_inverter");
+  for (const auto& m : r.published) {
+    CHECK(m.topic != "replies/+");
+    CHECK(m.topic != "replies/test/e");
+    CHECK(m.topic != "rct2mqtt/" + serial + "/settings/soc_min/set");
+    if (m.topic.rfind("replies/", 0) != 0) CHECK(m.correlation_data.empty());
+  }
+}
+
 TEST_CASE(
     "removing discovery (rct2mqtt --remove-discovery) clears every config the state file records",
     "[app]") {

@@ -123,12 +123,19 @@ struct SubscriberOptions {
   int qos = 0;
 };
 
+// An account on a broker with a password file; an empty user name: anonymous.
+struct Login {
+  std::string username;
+  std::string password;
+};
+
 // mosquitto_sub on everything the daemon publishes (or on `filters`), collecting lines as they
 // arrive.
 class Subscriber {
  public:
-  explicit Subscriber(std::uint16_t port, const SubscriberOptions& options = {})
-      : process_(argv(port, options)) {}
+  explicit Subscriber(std::uint16_t port, const SubscriberOptions& options = {},
+                      const Login& login = {})
+      : process_(argv(port, options, login)) {}
 
   static std::string sub_path() {
     auto p = rct::test::find_executable("mosquitto_sub");
@@ -187,7 +194,8 @@ class Subscriber {
   }
 
  private:
-  static std::vector<std::string> argv(std::uint16_t port, const SubscriberOptions& options) {
+  static std::vector<std::string> argv(std::uint16_t port, const SubscriberOptions& options,
+                                       const Login& login) {
     std::vector<std::string> a = {sub_path(),
                                   "-h",
                                   "127.0.0.1",
@@ -197,6 +205,7 @@ class Subscriber {
                                   kSubscriberFormat,
                                   "-q",
                                   std::to_string(options.qos)};
+    if (!login.username.empty()) a.insert(a.end(), {"-u", login.username, "-P", login.password});
     for (const std::string& f : options.filters) {
       a.push_back("-t");
       a.push_back(f);
@@ -249,6 +258,13 @@ struct World {
   std::unique_ptr<Subscriber> sub = std::make_unique<Subscriber>(broker.port());
 
   explicit World(const DaemonSetup& setup = {}) { write(setup); }
+  // A broker with accounts (and access control); `sub` reads `filters` as `observer`.
+  World(const DaemonSetup& setup, BrokerOptions broker_options, const SubscriberOptions& filters,
+        const Login& observer)
+      : broker(std::move(broker_options)),
+        sub(std::make_unique<Subscriber>(broker.port(), filters, observer)) {
+    write(setup);
+  }
   void write(const DaemonSetup& setup) {
     write_file(config, config_text(broker.port(), sim->port(), dir.path() / "state", setup));
   }

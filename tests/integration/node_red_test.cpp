@@ -51,6 +51,23 @@ std::filesystem::path node_red_launcher() {
   return RCT_NODE_RED_PATH;
 }
 
+// Whether Node-RED can run; false (with a warning) only where scripts/node-red.sh left
+// build/node-red/unavailable because the npm registry could not be reached at all (then the test
+// is skipped, and scripts/test.sh says so at the end). Any other absence fails the test.
+bool node_red_installed(const std::filesystem::path& launcher) {
+  if (::access(launcher.c_str(), X_OK) == 0) return true;
+  const auto unavailable = launcher.parent_path().parent_path().parent_path() / "unavailable";
+  if (std::ifstream in(unavailable); in) {
+    std::string reason;
+    std::getline(in, reason);
+    WARN("SKIPPED: Node-RED could not be installed on this machine: " << reason);
+    return false;
+  }
+  FAIL("node-red not installed: run scripts/test.sh (or bash scripts/node-red.sh); looked for "
+       << launcher.string());
+  return false;
+}
+
 json read_json(const std::filesystem::path& p) {
   std::ifstream in(p);
   REQUIRE(in);
@@ -201,19 +218,7 @@ bool written_as(const rct::Frame& f, float expected) {
 TEST_CASE("the Node-RED example flow shows values as numbers and sets the SOC target, verified",
           "[node-red][e2e]") {
   const std::filesystem::path launcher = node_red_launcher();
-  if (::access(launcher.c_str(), X_OK) != 0) {
-    // scripts/node-red.sh leaves build/node-red/unavailable where the npm registry could not be
-    // reached at all; only then is this test skipped (and scripts/test.sh says so at the end).
-    const auto unavailable = launcher.parent_path().parent_path().parent_path() / "unavailable";
-    if (std::ifstream in(unavailable); in) {
-      std::string reason;
-      std::getline(in, reason);
-      WARN("SKIPPED: Node-RED could not be installed on this machine: " << reason);
-      return;
-    }
-    FAIL("node-red not installed: run scripts/test.sh (or bash scripts/node-red.sh); looked for "
-         << launcher.string());
-  }
+  if (!node_red_installed(launcher)) return;
   DaemonSetup setup;
   setup.writes = "enabled = true\n";
   World w(setup);
@@ -309,6 +314,82 @@ TEST_CASE("the Node-RED example flow shows values as numbers and sets the SOC ta
   INFO(read_back.err);
   REQUIRE(read_back.exit_code == 0);
   CHECK(static_cast<float>(std::stod(read_back.out)) == 0.8f);
+
+  const auto code = node_red.stop();
+  CHECK(code);
+  stop_daemon(*daemon);
+}
+
+// tests/node-red/reply-flow.json: an inject node sends {"value": 70, "id": "nr-v5"} to the
+// soc_target command topic through an mqtt out node on a broker node at protocol version 5, with
+// msg.responseTopic = replies/nodered/rct2mqtt and binary msg.correlationData 00 72 ff 35; an
+// mqtt in node on the response topic reports each answer and its correlation data (as hex) to
+// test/node-red/reply.
+TEST_CASE("Node-RED's MQTT 5 request/response gets the verified answer on its response topic",
+          "[node-red][e2e]") {
+  const std::filesystem::path launcher = node_red_launcher();
+  if (!node_red_installed(launcher)) return;
+  DaemonSetup setup;
+  setup.writes = "enabled = true\n";
+  World w(setup);
+  const std::string reply_topic = "replies/nodered/rct2mqtt";
+  Subscriber observed(w.broker.port(),
+                      {{"test/node-red/#", "rct2mqtt/+/settings/+/set/result", reply_topic}, 1});
+  auto daemon = w.start();
+  const std::string serial = serial_of(*w.sub);
+  const std::string command_topic = "rct2mqtt/" + serial + "/settings/soc_target/set";
+
+  json flow = read_json(std::filesystem::path(RCT_SOURCE_DIR) / "tests/node-red/reply-flow.json");
+  REQUIRE(flow.is_array());
+  json& broker = node(flow, "reply_broker");
+  REQUIRE(broker["protocolVersion"] == "5");
+  broker["port"] = std::to_string(w.broker.port());
+  node(flow, "reply_inject")["topic"] = command_topic;
+  NodeRed node_red(launcher, flow);
+  {
+    const bool started = node_red.wait_for_log("Started flows", 60s) &&
+                         node_red.wait_for_log("Connected to broker", 20s);
+    INFO("Node-RED log:\n" << node_red.log());
+    REQUIRE(started);
+  }
+  // Node-RED subscribes its mqtt in nodes as it connects, on the connection the command then
+  // goes out on: the broker has the subscription before the command, and so before the answer.
+  const auto injected =
+      rct::test::http_request(node_red.port(), "POST", std::string("/inject/reply_inject"));
+  REQUIRE(injected);
+  REQUIRE(injected->status == 200);
+  const auto reply = observe(
+      observed, node_red, *daemon, "test/node-red/reply",
+      [](const json& j) { return j.contains("answer") && j["answer"].is_object(); }, 30s);
+  INFO("daemon log:\n" << daemon->err());
+  INFO("Node-RED log:\n" << node_red.log());
+  REQUIRE(reply);
+  INFO("observed reply: " << reply->dump());
+  CHECK((*reply)["topic"] == reply_topic);
+  CHECK((*reply)["correlation"] == "0072ff35");
+  const json& answer = (*reply)["answer"];
+  CHECK(answer["id"] == "nr-v5");
+  CHECK(answer["key"] == "soc_target");
+  CHECK(answer["outcome"] == "verified");
+  REQUIRE(answer["value"].is_number());
+  CHECK(std::abs(answer["value"].get<double>() - 70.0) < 1e-3);
+
+  // On the wire: the answer on the response topic, QoS 1, not retained, and the usual one on
+  // .../set/result with the same JSON.
+  const auto on_reply = observed.wait_line_topic(reply_topic, 5s);
+  REQUIRE(on_reply);
+  const Line replied = observed.lines()[*on_reply];
+  CHECK(replied.qos == 1);
+  CHECK_FALSE(replied.retained);
+  const auto on_result = observed.wait_line_topic(command_topic + "/result", 5s);
+  REQUIRE(on_result);
+  CHECK(observed.lines()[*on_result].payload == replied.payload);
+
+  std::size_t writes = 0;
+  for (const rct::Frame& f : w.sim->received().frames(rct::Command::kWrite, kSocTargetSetOid)) {
+    if (written_as(f, 0.7f)) ++writes;
+  }
+  CHECK(writes >= 1);
 
   const auto code = node_red.stop();
   CHECK(code);

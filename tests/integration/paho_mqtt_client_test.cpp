@@ -400,3 +400,97 @@ TEST_CASE("the client logs in with user name and password; a wrong password is r
     CHECK_THAT(f.observer.failed.front(), !Catch::Contains("wrong"));
   }
 }
+
+TEST_CASE("under MQTT 5 a command's response topic and binary correlation data arrive and go back",
+          "[mqtt][integration]") {
+  MosquittoBroker broker;
+  Fixture f;
+  rct::PahoMqttClient bridge(f.io, config_for(broker.uri(), "rct-test-v5-bridge"));
+  bridge.set_observer(&f.observer);
+  bridge.subscribe("rct2mqtt/+/settings/+/set", 1);
+  bridge.connect(bridge_will());
+  RecordingObserver requester_events;
+  rct::PahoMqttClient requester(f.io, config_for(broker.uri(), "rct-test-v5-requester"));
+  requester.set_observer(&requester_events);
+  requester.subscribe("replies/test", 1);
+  requester.connect({"test/requester/status", "offline"});
+  REQUIRE(run_until(
+      f.io, [&] { return f.observer.connected == 1 && requester_events.connected == 1; }, 10s));
+
+  // mosquitto_pub speaks MQTT 5 with -V 5 and sets the request/response properties.
+  const auto pub = rct::test::find_executable("mosquitto_pub");
+  REQUIRE(pub);
+  const auto sent = rct::test::run_process({*pub,
+                                            "-h",
+                                            "127.0.0.1",
+                                            "-p",
+                                            std::to_string(broker.port()),
+                                            "-V",
+                                            "5",
+                                            "-q",
+                                            "1",
+                                            "-t",
+                                            "rct2mqtt/SN/settings/soc_target/set",
+                                            "-m",
+                                            "50",
+                                            "-D",
+                                            "publish",
+                                            "response-topic",
+                                            "replies/test",
+                                            "-D",
+                                            "publish",
+                                            "correlation-data",
+                                            "req-42"},
+                                           {}, 10s);
+  INFO(sent.err);
+  REQUIRE(sent.exit_code == 0);
+  REQUIRE(run_until(
+      f.io, [&] { return f.observer.messages.size() == 1; }, 10s));
+  CHECK(f.observer.messages[0].payload == "50");
+  CHECK(f.observer.messages[0].response_topic == "replies/test");
+  CHECK(f.observer.messages[0].correlation_data == "req-42");
+
+  // The answer carries correlation data byte for byte: a NUL and bytes that are no UTF-8.
+  const std::string binary("\x00\xff\x01z", 4);
+  REQUIRE(bridge.publish("replies/test", R"({"outcome":"verified"})", 1, false, binary));
+  REQUIRE(run_until(
+      f.io, [&] { return requester_events.messages.size() == 1; }, 10s));
+  CHECK(requester_events.messages[0].payload == R"({"outcome":"verified"})");
+  CHECK(requester_events.messages[0].correlation_data == binary);
+  CHECK(requester_events.messages[0].response_topic.empty());
+  CHECK(f.observer.off_loop_events == 0);
+  CHECK(broker.log().find("rct-test-v5-bridge (p5") != std::string::npos);  // MQTT 5
+}
+
+TEST_CASE("with protocol 3.1.1 the client connects, publishes and receives without v5 properties",
+          "[mqtt][integration]") {
+  MosquittoBroker broker;
+  Fixture f;
+  rct::MqttConfig config = config_for(broker.uri(), "rct-test-v311");
+  config.protocol = rct::MqttProtocol::kV311;
+  rct::PahoMqttClient client(f.io, config);
+  client.set_observer(&f.observer);
+  client.subscribe("rct2mqtt/+/settings/+/set", 1);
+  client.connect(bridge_will());
+  REQUIRE(run_until(
+      f.io, [&] { return f.observer.connected == 1; }, 10s));
+  // A v5 sender's properties do not reach a 3.1.1 subscriber.
+  const auto pub = rct::test::find_executable("mosquitto_pub");
+  REQUIRE(pub);
+  const auto sent =
+      rct::test::run_process({*pub, "-h", "127.0.0.1", "-p", std::to_string(broker.port()), "-V",
+                              "5", "-q", "1", "-t", "rct2mqtt/SN/settings/soc_target/set", "-m",
+                              "60", "-D", "publish", "response-topic", "replies/test"},
+                             {}, 10s);
+  REQUIRE(sent.exit_code == 0);
+  REQUIRE(run_until(
+      f.io, [&] { return f.observer.messages.size() == 1; }, 10s));
+  CHECK(f.observer.messages[0].payload == "60");
+  CHECK(f.observer.messages[0].response_topic.empty());
+  // Correlation data is left out under 3.1.1; the message itself goes out.
+  REQUIRE(client.publish("rct2mqtt/SN/settings/soc_target/set/result", "{}", 1, false, "x"));
+  REQUIRE(run_until(
+      f.io, [&] { return client.stats().delivered == 1; }, 5s));
+  CHECK(client.stats().failed == 0);
+  CHECK(broker.log().find("rct-test-v311 (p2") != std::string::npos);  // MQTT 3.1.1
+}

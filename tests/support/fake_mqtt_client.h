@@ -38,12 +38,16 @@ class FakeMqttClient final : public MqttClient {
 
   void set_observer(MqttObserver* observer) override { observer_ = observer; }
   void connect(const MqttWill& will) override { record_.will = will; }
-  bool publish(std::string_view topic, std::string_view payload, int qos, bool retain) override {
+  using MqttClient::publish;
+  // The correlation data is recorded in the message's field of that name.
+  bool publish(std::string_view topic, std::string_view payload, int qos, bool retain,
+               std::string_view correlation_data) override {
     if (!connected_) {
       ++record_.dropped;
       return false;
     }
-    record_.published.push_back(MqttMessage{std::string(topic), std::string(payload), qos, retain});
+    record_.published.push_back(MqttMessage{std::string(topic), std::string(payload), qos, retain,
+                                            "", std::string(correlation_data)});
     return true;
   }
   void subscribe(std::string_view filter, int) override {

@@ -107,7 +107,17 @@ MosquittoBroker::MosquittoBroker(BrokerOptions options) : options_(std::move(opt
     RunResult r = run_process(
         {*passwd, "-c", "-b", file, options_.user_password->first, options_.user_password->second});
     if (r.exit_code != 0) throw std::runtime_error("mosquitto_passwd failed: " + r.err);
+    for (const auto& [user, password] : options_.more_users) {
+      RunResult more = run_process({*passwd, "-b", file, user, password});
+      if (more.exit_code != 0) throw std::runtime_error("mosquitto_passwd failed: " + more.err);
+    }
     std::filesystem::permissions(file, std::filesystem::perms::others_read,
+                                 std::filesystem::perm_options::add);
+  }
+  if (options_.acl_file) {
+    const auto acl = dir_ / "acl";
+    std::filesystem::copy_file(*options_.acl_file, acl);
+    std::filesystem::permissions(acl, std::filesystem::perms::others_read,
                                  std::filesystem::perm_options::add);
   }
   // A picked port was free when picked; another process may take it before the broker binds.
@@ -143,6 +153,7 @@ bool MosquittoBroker::start() {
     } else {
       out << "allow_anonymous true\n";
     }
+    if (options_.acl_file) out << "acl_file " << (dir_ / "acl").string() << "\n";
     if (const auto& tls = options_.tls) {
       out << "cafile " << tls->ca_file << "\n"
           << "certfile " << tls->cert_file << "\n"

@@ -35,8 +35,13 @@ struct BrokerOptions {
   // Unset: a free port. Set: e.g. the port a client is already trying to reach.
   std::optional<std::uint16_t> port = std::nullopt;
   std::optional<BrokerTls> tls = std::nullopt;
-  // Set: anonymous clients are refused and this is the only account.
+  // Set: anonymous clients are refused and this is the only account (with more_users, the
+  // first one).
   std::optional<std::pair<std::string, std::string>> user_password = std::nullopt;
+  // More accounts (user, password), in the same password file (made with mosquitto_passwd).
+  std::vector<std::pair<std::string, std::string>> more_users = {};
+  // Set: this ACL file (copied into the broker's directory) decides who reads and writes what.
+  std::optional<std::filesystem::path> acl_file = std::nullopt;
 };
 
 // A real Mosquitto broker on 127.0.0.1 without persistence, in its own temporary directory

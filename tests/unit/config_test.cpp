@@ -66,6 +66,7 @@ TEST_CASE("the minimal file from the issue loads with every default filled in", 
 
   CHECK(c.mqtt.uri == "tcp://127.0.0.1:1883");
   CHECK(c.mqtt.scheme == rct::MqttScheme::kTcp);
+  CHECK(c.mqtt.protocol == rct::MqttProtocol::kV5);
   CHECK(c.mqtt.client_id.empty());
   CHECK(c.mqtt.password.empty());
   CHECK(c.mqtt.qos == 0);
@@ -195,6 +196,10 @@ TEST_CASE("each kind of error names the exact file, line and column", "[config]"
        1, 8, "mqtt must be a table, not an integer"},
       {__LINE__, "[mqtt]\nqos = 3\n",
        2, 7, "mqtt.qos must be between 0 and 2 (got 3)"},
+      {__LINE__, "[mqtt]\nprotocol = \"3\"\n",
+       2, 12, "mqtt.protocol must be \"5\" or \"3.1.1\" (got '3')"},
+      {__LINE__, "[mqtt]\nprotocol = 5\n",
+       2, 12, "mqtt.protocol must be a string, not an integer"},
       {__LINE__, "[[inverter]]\nhost = \"h\"\nport = 70000\n",
        3, 8, "inverter[0].port must be between 1 and 65535 (got 70000)"},
       {__LINE__, "[[inverter]]\nhost = \"h\"\nin_flight = 0\n",
@@ -684,6 +689,19 @@ TEST_CASE("the example file round-trips through dump_config", "[config]") {
   rct::Config expected = r.value();
   expected.source = again->source;
   CHECK(again.value() == expected);
+}
+
+TEST_CASE("mqtt.protocol \"3.1.1\" selects the old protocol and shows in dump_config",
+          "[config]") {
+  TempDir dir;
+  const auto r = load(dir.write("old.toml", "[mqtt]\nprotocol = \"3.1.1\"\n"));
+  INFO(errors_of(r));
+  REQUIRE(r.ok());
+  CHECK(r.value().mqtt.protocol == rct::MqttProtocol::kV311);
+  CHECK(rct::dump_config(r.value()).find("protocol = \"3.1.1\"\n") != std::string::npos);
+  const auto v5 = load(dir.write("new.toml", "[mqtt]\nprotocol = \"5\"\n"));
+  REQUIRE(v5.ok());
+  CHECK(v5.value().mqtt.protocol == rct::MqttProtocol::kV5);
 }
 
 TEST_CASE("writes.allow = [] allows nothing, and not setting it allows every setting",

@@ -1,0 +1,216 @@
+#include "daemon/command_reply.h"
+
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/write_allowlist.h"
+#include "daemon/write_session.h"
+#include "tests/support/catch.h"
+
+using namespace std::chrono_literals;
+using rct::daemon::CommandReplies;
+using rct::daemon::Effect;
+using rct::daemon::Effects;
+using rct::daemon::Moment;
+using rct::daemon::Publish;
+using rct::daemon::ReplyTo;
+using rct::daemon::SubmitWrite;
+using rct::daemon::WriteSession;
+
+namespace {
+
+const Moment kReplyNow{rct::daemon::Instant{} + 1000h, rct::daemon::WallTime{} + 480000h};
+const std::string kResultTopic = "rct/SN1/settings/soc_target/set/result";
+// Binary, as Node-RED's Buffer may be: a NUL and bytes that are no UTF-8.
+const std::string kCorrelation = std::string("req\0\xff\x01", 6);
+
+template <class T>
+std::vector<T> effects_of(const Effects& effects) {
+  std::vector<T> out;
+  for (const Effect& e : effects) {
+    if (const T* t = std::get_if<T>(&e)) out.push_back(*t);
+  }
+  return out;
+}
+
+WriteSession reply_session() {
+  rct::daemon::WriteSettings s;
+  s.name = "inv";
+  s.base_topic = "rct";
+  s.writes.enabled = true;
+  WriteSession w(s);
+  w.set_serial("SN1");
+  return w;
+}
+
+rct::client::WriteOutcome verified_outcome(const SubmitWrite& submitted) {
+  auto prepared = std::visit(
+      [&](const auto& v) {
+        return rct::prepare_write(rct::allow_every_writable(), submitted.request.oid, v,
+                                  rct::InputUnit::kUser);
+      },
+      submitted.request.value);
+  REQUIRE(prepared);
+  rct::client::WriteOutcome o;
+  o.status = rct::client::WriteStatus::kVerified;
+  o.oid = submitted.request.oid;
+  o.write = prepared.value();
+  o.writes_sent = 1;
+  o.readback = prepared->value;
+  o.message = "verified";
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("a verified write is answered on its result topic and on the command's response topic",
+          "[command_reply]") {
+  WriteSession w = reply_session();
+  CommandReplies replies;
+  const ReplyTo reply{"nodered/replies/1", kCorrelation};
+  const Effects sent =
+      replies.on_command(w.on_command("soc_target", R"({"value": 50, "id": "a"})", true, kReplyNow),
+                         kResultTopic, reply);
+  const auto writes = effects_of<SubmitWrite>(sent);
+  REQUIRE(writes.size() == 1);
+  CHECK(effects_of<Publish>(sent).empty());  // the answer comes with the outcome
+  CHECK(replies.pending() == 1);
+
+  const Effects done = replies.on_outcome(
+      writes[0].tag, w.on_outcome(writes[0].tag, verified_outcome(writes[0]), kReplyNow));
+  std::vector<Publish> answers;
+  for (const Publish& p : effects_of<Publish>(done)) {
+    if (p.topic == kResultTopic || p.topic == reply.topic) answers.push_back(p);
+  }
+  REQUIRE(answers.size() == 2);
+  CHECK(answers[0].topic == kResultTopic);
+  CHECK(answers[0].correlation_data.empty());
+  CHECK(answers[1].topic == "nodered/replies/1");
+  CHECK(answers[1].correlation_data == kCorrelation);
+  CHECK(answers[1].qos == 1);
+  CHECK_FALSE(answers[1].retain);
+  CHECK(answers[1].payload == answers[0].payload);
+  CHECK(answers[1].payload.find(R"("id":"a","key":"soc_target","outcome":"verified")") !=
+        std::string::npos);
+  CHECK(replies.pending() == 0);
+}
+
+TEST_CASE("a command refused at once is answered on its response topic right after its result",
+          "[command_reply]") {
+  WriteSession w = reply_session();
+  CommandReplies replies;
+  const ReplyTo reply{"replies/ha", "x"};
+  const Effects e = replies.on_command(
+      w.on_command("soc_target", R"({"id": "u"})", true, kReplyNow), kResultTopic, reply);
+  const auto published = effects_of<Publish>(e);
+  REQUIRE(published.size() == 2);
+  CHECK(published[0].topic == kResultTopic);
+  CHECK(published[1].topic == "replies/ha");
+  CHECK(published[1].correlation_data == "x");
+  CHECK(published[1].payload == published[0].payload);
+  CHECK(published[1].payload.find(R"("id":"u","key":"soc_target","outcome":"rejected")") !=
+        std::string::npos);
+  CHECK(replies.pending() == 0);
+}
+
+TEST_CASE("a command for an unknown inverter is answered on its response topic too",
+          "[command_reply]") {
+  const std::string command = "rct/XY/settings/soc_target/set";
+  const Effects e = rct::daemon::copy_answers(
+      rct::daemon::refuse_unknown_inverter({"XY", "soc_target"}, command, "50", kReplyNow.wall),
+      command + "/result", ReplyTo{"replies/nr", "c"});
+  const auto published = effects_of<Publish>(e);
+  REQUIRE(published.size() == 2);
+  CHECK(published[1].topic == "replies/nr");
+  CHECK(published[1].correlation_data == "c");
+  CHECK(published[1].payload.find(R"("reason":"unknown_inverter")") != std::string::npos);
+}
+
+TEST_CASE("outcomes of commands without a response topic are not copied anywhere",
+          "[command_reply]") {
+  WriteSession w = reply_session();
+  CommandReplies replies;
+  const auto with_reply = effects_of<SubmitWrite>(replies.on_command(
+      w.on_command("soc_target", "50", true, kReplyNow), kResultTopic, ReplyTo{"r/1", "1"}));
+  const auto without = effects_of<SubmitWrite>(w.on_command("soc_min", "20", true, kReplyNow));
+  REQUIRE(with_reply.size() == 1);
+  REQUIRE(without.size() == 1);
+  const Effects other = replies.on_outcome(
+      without[0].tag, w.on_outcome(without[0].tag, verified_outcome(without[0]), kReplyNow));
+  for (const Publish& p : effects_of<Publish>(other)) {
+    CHECK(p.topic != "r/1");
+    CHECK(p.correlation_data.empty());
+  }
+  CHECK(replies.pending() == 1);  // still waiting for its own write
+}
+
+TEST_CASE("response topics that are no topic name or lie in the bridge's trees are refused",
+          "[command_reply]") {
+  const std::vector<std::string> own = {"rct2mqtt", "homeassistant", "ha/status"};
+  CHECK(rct::daemon::reply_topic_problem("nodered/replies/7", own).empty());
+  CHECK(rct::daemon::reply_topic_problem("rct2mqtt-replies/x", own).empty());
+  CHECK(rct::daemon::reply_topic_problem("ha/status2", own).empty());
+  CHECK(rct::daemon::reply_topic_problem("", own) == "it is empty");
+  CHECK(rct::daemon::reply_topic_problem("replies/+", own) ==
+        "it contains a wildcard ('+' or '#')");
+  CHECK(rct::daemon::reply_topic_problem("replies/#", own) ==
+        "it contains a wildcard ('+' or '#')");
+  CHECK(rct::daemon::reply_topic_problem(std::string("a\0b", 3), own) ==
+        "it contains a control character");
+  CHECK(rct::daemon::reply_topic_problem("$SYS/broker", own) == "it starts with '$'");
+  CHECK(rct::daemon::reply_topic_problem(std::string(1025, 'a'), own) ==
+        "it is longer than 1024 bytes");
+  CHECK(rct::daemon::reply_topic_problem(std::string(1024, 'a'), own).empty());
+  CHECK(rct::daemon::reply_topic_problem("rct2mqtt", own) ==
+        "it lies in the bridge's own topic tree 'rct2mqtt'");
+  CHECK(rct::daemon::reply_topic_problem("rct2mqtt/SN1/settings/soc_min/set", own) ==
+        "it lies in the bridge's own topic tree 'rct2mqtt'");
+  CHECK(rct::daemon::reply_topic_problem("homeassistant/sensor/x/config", own) ==
+        "it lies in the bridge's own topic tree 'homeassistant'");
+  CHECK(rct::daemon::reply_topic_problem("ha/status", own) ==
+        "it lies in the bridge's own topic tree 'ha/status'");
+}
+
+TEST_CASE("routes of writes whose outcome never comes are bounded, the oldest forgotten first",
+          "[command_reply]") {
+  CommandReplies replies;
+  for (std::uint64_t tag = 1; tag <= CommandReplies::kMaxPending + 10; ++tag) {
+    SubmitWrite w;
+    w.tag = tag;
+    replies.on_command(Effects{w}, kResultTopic, ReplyTo{"r", ""});
+  }
+  CHECK(replies.pending() == CommandReplies::kMaxPending);
+  const Publish answer{kResultTopic, "{}", 1, false, ""};
+  CHECK(effects_of<Publish>(replies.on_outcome(1, Effects{answer})).size() == 1);
+  const auto newest =
+      effects_of<Publish>(replies.on_outcome(CommandReplies::kMaxPending + 10, Effects{answer}));
+  REQUIRE(newest.size() == 2);
+  CHECK(newest[1].topic == "r");
+}
+
+TEST_CASE("a command carried out in several writes is answered with the outcome that answers it",
+          "[command_reply]") {
+  CommandReplies replies;
+  const std::string mode_result = "rct/SN1/battery/mode/set/result";
+  SubmitWrite first;
+  first.tag = 1;
+  replies.on_command(Effects{first}, mode_result, ReplyTo{"r/mode", "m"});
+  // The first write's outcome submits the second one and answers nothing yet.
+  SubmitWrite second;
+  second.tag = 2;
+  const Effects middle = replies.on_outcome(1, Effects{second});
+  CHECK(effects_of<Publish>(middle).empty());
+  CHECK(replies.pending() == 1);
+  // The second outcome answers; writes handed out with the answer are no longer the command's.
+  SubmitWrite after;
+  after.tag = 3;
+  const Effects last = replies.on_outcome(2, Effects{Publish{mode_result, "{}", 1, false}, after});
+  const auto published = effects_of<Publish>(last);
+  REQUIRE(published.size() == 2);
+  CHECK(published[1].topic == "r/mode");
+  CHECK(published[1].correlation_data == "m");
+  CHECK(replies.pending() == 0);
+  CHECK(effects_of<Publish>(replies.on_outcome(3, Effects{Publish{mode_result, "{}", 1, false}}))
+            .size() == 1);
+}
