@@ -187,4 +187,9 @@ std::vector<const WritableEntry*> allowed_writable(const WritesConfig& writes) {
   return out;
 }
 
+bool battery_modes_allowed(const WritesConfig& writes) {
+  return writes.enabled && (!writes.allow || std::find(writes.allow->begin(), writes.allow->end(),
+                                                       kBatteryModeKey) != writes.allow->end());
+}
+
 }  // namespace rct

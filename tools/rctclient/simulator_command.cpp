@@ -28,6 +28,7 @@ struct SimulatorArgs {
   bool echo_writes = false;
   unsigned write_delay_ms = 300;
   bool busy = false;
+  std::optional<double> trap_grid_charge;  // %
   std::vector<std::string> faults;
   unsigned stall_ms = 3000;
   std::uint64_t seed = 1;
@@ -86,6 +87,7 @@ void run_simulator(const Registry& registry, const SimulatorArgs& args) {
   options.echo_writes = args.echo_writes;
   options.write_delay = std::chrono::milliseconds(args.write_delay_ms);
   options.busy = args.busy;
+  if (args.trap_grid_charge) options.trap_grid_charge = *args.trap_grid_charge / 100;
   options.time_scale = args.time_scale;
   options.seed = args.seed;
   options.page_size = args.page_size;
@@ -149,6 +151,10 @@ void add_simulator_command(CLI::App& app, const Registry& registry) {
       ->capture_default_str();
   cmd->add_flag("--busy", args->busy,
                 "Ignore every WRITE of a setting, as a device the app shows offline does");
+  cmd->add_option("--trap-grid-charge", args->trap_grid_charge,
+                  "MARGIN %: with strategy Internal and the SOC below soc_min + MARGIN, charge "
+                  "the battery from the grid at full power (a trap seen in the field)")
+      ->check(CLI::Range(0.0, 100.0));
   cmd->add_option(
          "--fault", args->faults,
          "NAME[=PROB] per reply (default 0.05): garbage, corrupt_crc, drop, wrong_oid, "
