@@ -286,7 +286,7 @@ void BatteryModeSession::begin(Effects& out, const ModeCommand& command, Origin 
   writes_.clear();
   write_tag_.reset();
   // A refresh of external counts from its arrival, so the deadline cannot pass meanwhile.
-  if (command.mode == BatteryMode::kExternal && mode_ == BatteryMode::kExternal) {
+  if (command.mode == BatteryMode::kExternal && mode_ == BatteryMode::kExternal && drives_) {
     refresh_due_ = now.steady + settings_.dead_man_timeout;
   }
   reads_ = {kOidBatterySoc, kOidSocMax, kOidSocMin, kOidSocStrategy, kOidBatteryPowerExtern};
@@ -482,12 +482,10 @@ Effects BatteryModeSession::on_outcome(std::uint64_t tag, const client::WriteOut
       !stopping_ && (phase_ == Phase::kWriting || phase_ == Phase::kReverting)) {
     ++rate_retries_;
     retry_at_ = now.steady + settings_.min_interval;
-    out.push_back(LogLine{LogLevel::kInfo, prefix() + "battery mode: " + o.message +
-                                               "; trying again in " +
-                                               human_number(std::chrono::duration<double>(
-                                                                settings_.min_interval)
-                                                                .count()) +
-                                               " s"});
+    out.push_back(LogLine{
+        LogLevel::kInfo,
+        prefix() + "battery mode: " + o.message + "; trying again in " +
+            human_number(std::chrono::duration<double>(settings_.min_interval).count()) + " s"});
     return out;
   }
   const bool ok =
@@ -617,7 +615,10 @@ void BatteryModeSession::finish_verified(Effects& out, const Moment& now) {
     case BatteryMode::kOther:
       break;
   }
+  record_.commanded = true;
   record_changed();
+  const ModeRow* row = find_mode_row(m);
+  drives_ = row != nullptr && row->external_strategy;
   set_mode(out, m, now.wall);
   ModeAnswer a;
   a.id = origin_ == Origin::kCommand ? command_.id : "null";
@@ -670,7 +671,9 @@ void BatteryModeSession::finish_revert(Effects& out, const Moment& now) {
     record_.charge_target.reset();
     record_.charge_power.reset();
     record_.external_power.reset();
+    record_.commanded = true;
     record_changed();
+    drives_ = false;
     set_mode(out, BatteryMode::kNormal, now.wall);
     a.outcome = revert_outcome_;
     a.message = revert_message_ + "; reverted to normal";
@@ -765,11 +768,21 @@ void BatteryModeSession::derive(Effects& out, const Moment& now) {
     record_changed();
   }
   if (mode_ == m) return;
+  // Ours: set by a mode command, this run or (the state file says) before a restart.
+  const bool ours = record_.commanded && record_.mode == battery_mode_name(m);
+  if (!ours && record_.commanded) {
+    record_.commanded = false;
+    record_changed();
+  }
+  const ModeRow* row = find_mode_row(m);
+  drives_ = ours && row != nullptr && row->external_strategy;
   next_watch_.reset();
   refresh_due_.reset();
-  if (m == BatteryMode::kCharge) next_watch_ = now.steady;
-  // External found on the device: whoever set it must refresh it, as after a command.
-  if (m == BatteryMode::kExternal) refresh_due_ = now.steady + settings_.dead_man_timeout;
+  if (ours && m == BatteryMode::kCharge) next_watch_ = now.steady;
+  // Our external found again after a restart: its driver must refresh it, as after a command.
+  if (ours && m == BatteryMode::kExternal) {
+    refresh_due_ = now.steady + settings_.dead_man_timeout;
+  }
   set_mode(out, m, now.wall);
 }
 
@@ -864,8 +877,7 @@ Effects BatteryModeSession::on_tick(const Moment& now) {
   Effects out;
   const auto due = next_wakeup();
   if (!due || now.steady < *due) return out;
-  if (retry_at_ && current_write_ &&
-      (phase_ == Phase::kWriting || phase_ == Phase::kReverting)) {
+  if (retry_at_ && current_write_ && (phase_ == Phase::kWriting || phase_ == Phase::kReverting)) {
     retry_at_.reset();
     submit(out, *current_write_);
     return out;
@@ -898,12 +910,10 @@ Effects BatteryModeSession::on_tick(const Moment& now) {
 
 bool BatteryModeSession::needs_stop_revert() const {
   if (!settings_.enabled && phase_ == Phase::kIdle) return false;
-  const ModeRow* row = mode_ ? find_mode_row(*mode_) : nullptr;
-  const bool drives = row != nullptr && row->external_strategy;
   const bool changing =
       (phase_ == Phase::kWriting || phase_ == Phase::kSampling || phase_ == Phase::kReverting) &&
       (wrote_ || write_tag_.has_value());
-  return drives || changing;
+  return drives_ || changing;
 }
 
 Effects BatteryModeSession::revert_before_stop(bool connected, const Moment& now) {

@@ -185,6 +185,10 @@ class BatteryModeSession {
   std::string serial_;
   Phase phase_ = Phase::kIdle;
   std::optional<BatteryMode> mode_;  // nullopt until derived
+  // The mode was set by a command of ours and keeps the battery in strategy External: reverted
+  // before a stop. A mode found on the device (a flow's settings writes, the vendor app) is
+  // left to its owner and the dead-man timer of the settings.
+  bool drives_ = false;
   BatteryModeRecord record_;
   bool record_dirty_ = false;
   std::uint64_t next_tag_ = 1;
@@ -192,17 +196,17 @@ class BatteryModeSession {
   // The command under way.
   ModeCommand command_;
   Origin origin_ = Origin::kCommand;
-  std::map<std::uint32_t, double> values_;  // device values read or verified (registry unit)
-  std::vector<std::uint32_t> reads_;        // still to read, in order
-  std::optional<std::uint32_t> awaiting_;   // the read out
-  std::vector<PlannedWrite> writes_;        // still to write
-  std::optional<std::uint64_t> write_tag_;  // the write out
+  std::map<std::uint32_t, double> values_;     // device values read or verified (registry unit)
+  std::vector<std::uint32_t> reads_;           // still to read, in order
+  std::optional<std::uint32_t> awaiting_;      // the read out
+  std::vector<PlannedWrite> writes_;           // still to write
+  std::optional<std::uint64_t> write_tag_;     // the write out
   std::optional<PlannedWrite> current_write_;  // the write out (or waiting for its retry)
   std::optional<Instant> retry_at_;            // a rate-limited write goes again then
   unsigned rate_retries_ = 0;
-  bool wrote_ = false;                      // a WRITE of this command went out
-  bool dry_ = false;                        // a write answered dry_run
-  double hold_min_ = 0;                     // hold: the minimum written, %
+  bool wrote_ = false;   // a WRITE of this command went out
+  bool dry_ = false;     // a write answered dry_run
+  double hold_min_ = 0;  // hold: the minimum written, %
 
   // Effect window.
   Instant window_start_{};

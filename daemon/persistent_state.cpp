@@ -51,6 +51,7 @@ StateJson battery_mode_to_json(const BatteryModeRecord& b) {
   put("charge_power", b.charge_power);
   put("external_power", b.external_power);
   j["mode"] = b.mode;
+  j["commanded"] = b.commanded;
   j["since"] = b.since;
   return j;
 }
@@ -69,6 +70,7 @@ BatteryModeRecord battery_mode_from_json(const StateJson& j) {
   get("charge_power", b.charge_power);
   get("external_power", b.external_power);
   b.mode = j.value("mode", std::string());
+  b.commanded = j.value("commanded", false);
   b.since = j.value("since", std::string());
   return b;
 }

@@ -19,7 +19,10 @@ struct BatteryModeRecord {
   std::optional<double> charge_target;  // charge: back to normal at this SOC
   std::optional<double> charge_power;
   std::optional<double> external_power;
-  std::string mode;   // the last mode published (for "since" only)
+  std::string mode;  // the last mode published
+  // `mode` was set by a mode command (not found on the device): after a restart the bridge
+  // drives it again (charge's target, external's refresh, the revert before a stop).
+  bool commanded = false;
   std::string since;  // ISO 8601 UTC of the last change of mode
   friend bool operator==(const BatteryModeRecord&, const BatteryModeRecord&) = default;
 };

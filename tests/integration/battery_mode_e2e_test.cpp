@@ -15,6 +15,7 @@
 #include "core/write_allowlist.h"
 #include "tests/integration/client_harness.h"
 #include "tests/integration/daemon_harness.h"
+#include "tests/integration/simulator_harness.h"
 #include "tests/support/catch.h"
 #include "tests/support/process.h"
 
@@ -248,4 +249,40 @@ TEST_CASE("a write the busy inverter does not take is unverified and the mode re
   CHECK(read_fraction(w, rct::kOidSocMin) == Approx(0.07));
   REQUIRE(w.sub->wait_line(t.mode, "normal", 10s));
   stop_daemon(*daemon);
+}
+
+TEST_CASE("rctclient battery-mode runs the daemon's mode machine against the simulator",
+          "[battery_mode][rctclient]") {
+  rct::test::RunningSimulator sim(rct::test::test_registry());
+  auto run = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv = {RCTCLIENT_PATH, "battery-mode", "--host",
+                                     "127.0.0.1",    "--port",       std::to_string(sim->port())};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return rct::test::run_process(argv, {}, 60s);
+  };
+  // Without --yes nothing is sent, not even a connection.
+  const auto unconfirmed = run({"hold"});
+  CHECK(unconfirmed.exit_code == 2);
+  CHECK(sim->received().size() == 0);
+
+  const auto charge = run({"charge", "--power", "2500", "--soc", "95", "--yes", "--window", "1",
+                           "--sample-interval", "0.5"});
+  INFO(charge.err);
+  REQUIRE(charge.exit_code == 0);
+  const json answer = json::parse(charge.out);
+  CHECK(answer.at("mode") == "charge");
+  CHECK(answer.at("outcome") == "verified");
+  CHECK(std::abs(answer.at("effect").at("battery_power").get<double>() + 2500) <= 500);
+  CHECK(sim->received().frames(rct::Command::kWrite, rct::kOidBatteryPowerExtern).size() == 1);
+
+  const auto normal = run({"normal", "--yes", "--window", "1", "--sample-interval", "0.5"});
+  INFO(normal.err);
+  CHECK(normal.exit_code == 0);
+  CHECK(json::parse(normal.out).at("outcome") == "verified");
+
+  // With the simulator ignoring writes: unverified, exit 4.
+  sim->set_busy(true).get();
+  const auto busy = run({"discharge_lock", "--yes", "--window", "1", "--sample-interval", "0.5"});
+  CHECK(busy.exit_code == 4);
+  CHECK(json::parse(busy.out).at("outcome") == "unverified");
 }

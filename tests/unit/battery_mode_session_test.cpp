@@ -463,12 +463,25 @@ TEST_CASE(
   rct::daemon::BatteryModeRecord charging;
   charging.charge_target = 80;
   charging.charge_power = 3000;
+  charging.mode = "charge";
+  charging.commanded = true;
   ModeRun charge(mode_settings());
   charge.device.strategy = rct::kStrategyExternal;
   charge.device.extern_power = -3000;
   charge.session.restore(charging);
   charge.perform(charge.session.start(charge.now()));
   CHECK(charge.last_mode() == "charge");
+  CHECK(charge.session.needs_stop_revert());  // ours: handed back before a stop
+
+  // External set by someone else's settings writes: shown, but left to them and the dead-man
+  // timer of the settings.
+  ModeRun foreign(mode_settings());
+  foreign.device.strategy = rct::kStrategyExternal;
+  foreign.device.extern_power = 2500;
+  foreign.perform(foreign.session.start(foreign.now()));
+  CHECK(foreign.last_mode() == "external");
+  CHECK_FALSE(foreign.session.needs_stop_revert());
+  CHECK_FALSE(foreign.session.next_wakeup());
 
   ModeRun other(mode_settings());
   other.device.strategy = 1;  // Constant, set by the vendor app
@@ -509,4 +522,20 @@ TEST_CASE("a mode's write refused as too soon is tried again after min_interval"
   CHECK(has(run.last_answer(), R"("mode":"hold","outcome":"verified")"));
   CHECK(std::any_of(run.lines.begin(), run.lines.end(),
                     [](const LogLine& l) { return has(l.text, "trying again in 10 s"); }));
+}
+
+TEST_CASE("hold above 80 % SOC writes its minimum there, bounded by soc_max",
+          "[battery_mode_session]") {
+  ModeRun run(mode_settings());
+  run.device.soc = 0.935;
+  run.perform(run.session.start(run.now()));
+  run.command("hold");
+  CHECK(run.device.written == Written{{rct::kOidSocMin, 0.93}});
+  CHECK(has(run.last_answer(), R"("mode":"hold","outcome":"verified")"));
+
+  ModeRun full(mode_settings());
+  full.device.soc = 0.995;
+  full.perform(full.session.start(full.now()));
+  full.command("hold");
+  CHECK(full.device.written == Written{{rct::kOidSocMin, 0.97}});  // soc_max
 }
