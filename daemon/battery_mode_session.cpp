@@ -371,7 +371,7 @@ std::vector<BatteryModeSession::PlannedWrite> BatteryModeSession::plan(const Mod
 void BatteryModeSession::after_reads(Effects& out, const Moment& now) {
   const std::string id = origin_ == Origin::kCommand ? command_.id : "null";
   const BatteryMode mode = command_.mode;
-  auto refuse = [&](std::string_view reason, std::string message) {
+  auto refuse = [&](std::string_view reason, const std::string& message) {
     phase_ = Phase::kIdle;
     reject(out, id, mode, reason, std::string(battery_mode_name(mode)) + ": " + message, now.wall);
   };
