@@ -23,7 +23,7 @@ using rct::daemon::Publish;
 using rct::daemon::ReadOid;
 using rct::daemon::StopReverted;
 using rct::daemon::SubmitWrite;
-using Phase = BatteryModeSession::Phase;
+using ModePhase = BatteryModeSession::Phase;
 
 namespace {
 
@@ -146,7 +146,7 @@ struct ModeRun {
   // Runs the timers until the machine is idle again (at most `limit` of virtual time).
   void settle(Duration limit = 120s) {
     const Duration end = t + limit;
-    while (session.phase() != Phase::kIdle && t < end) {
+    while (session.phase() != ModePhase::kIdle && t < end) {
       const auto wake = session.next_wakeup();
       REQUIRE(wake);
       t = std::max(t, *wake - kModeStart);
@@ -184,7 +184,7 @@ rct::daemon::BatteryModeSettings mode_settings() {
   return s;
 }
 
-bool has(const std::string& text, std::string_view part) {
+bool mode_has(const std::string& text, std::string_view part) {
   return text.find(part) != std::string::npos;
 }
 
@@ -204,9 +204,9 @@ TEST_CASE("hold writes the SOC rounded down as the minimum and is verified by it
   CHECK(run.device.written[0].second == Approx(0.45));
   CHECK(run.device.written[0].second <= run.device.soc);
   const std::string answer = run.last_answer();
-  CHECK(has(answer, R"("id":"h1","key":"battery_mode","mode":"hold","outcome":"verified")"));
-  CHECK(
-      has(answer, R"("effect":{"battery_power":400.0,"grid_power":0.0,"soc":45.6,"window":10.0})"));
+  CHECK(mode_has(answer, R"("id":"h1","key":"battery_mode","mode":"hold","outcome":"verified")"));
+  CHECK(mode_has(answer,
+                 R"("effect":{"battery_power":400.0,"grid_power":0.0,"soc":45.6,"window":10.0})"));
   CHECK(run.last_mode() == "hold");
   CHECK(run.session.mode() == BatteryMode::kHold);
   auto record = run.session.take_record();
@@ -230,15 +230,15 @@ TEST_CASE(
   run.command(R"({"mode":"charge","power":3000,"soc":80,"id":5})");
   CHECK(run.device.written == Written{{rct::kOidSocStrategy, rct::kStrategyExternal},
                                       {rct::kOidBatteryPowerExtern, -3000}});
-  CHECK(has(run.last_answer(),
-            R"("id":5,"key":"battery_mode","mode":"charge","outcome":"verified")"));
-  CHECK(has(run.last_answer(), R"("battery_power":-3000.0)"));
+  CHECK(mode_has(run.last_answer(),
+                 R"("id":5,"key":"battery_mode","mode":"charge","outcome":"verified")"));
+  CHECK(mode_has(run.last_answer(), R"("battery_power":-3000.0)"));
   CHECK(run.last_mode() == "charge");
   const auto attributes =
       std::find_if(run.published.rbegin(), run.published.rend(),
                    [](const Publish& p) { return p.topic == "rct/SN1/battery/mode/attributes"; });
   REQUIRE(attributes != run.published.rend());
-  CHECK(has(attributes->payload, R"("mode":"charge","power":3000.0,"soc":80.0,"since":)"));
+  CHECK(mode_has(attributes->payload, R"("mode":"charge","power":3000.0,"soc":80.0,"since":)"));
   CHECK(attributes->retain);
 
   // The bridge drives: nothing reverts it until the target.
@@ -255,7 +255,7 @@ TEST_CASE(
                                       {rct::kOidBatteryPowerExtern, -3000},
                                       {rct::kOidBatteryPowerExtern, 0},
                                       {rct::kOidSocStrategy, rct::kStrategyInternal}});
-  CHECK(has(
+  CHECK(mode_has(
       run.last_answer(),
       R"("id":null,"key":"battery_mode","mode":"normal","outcome":"verified","reason":"target_reached")"));
   CHECK(run.last_mode() == "normal");
@@ -269,13 +269,13 @@ TEST_CASE("a mode whose effect contradicts it is reverted to normal with the fig
   run.command(R"({"mode":"hold","id":"t"})");
   CHECK(run.device.written == Written{{rct::kOidSocMin, 0.45}, {rct::kOidSocMin, 0.07}});
   const std::string answer = run.last_answer();
-  CHECK(has(answer, R"("mode":"hold","outcome":"reverted","reason":"effect")"));
-  CHECK(has(answer, R"("effect":{"battery_power":-6000.0,"grid_power":6400.0)"));
-  CHECK(has(answer, "charges from the grid"));
-  CHECK(has(answer, "reverted to normal"));
+  CHECK(mode_has(answer, R"("mode":"hold","outcome":"reverted","reason":"effect")"));
+  CHECK(mode_has(answer, R"("effect":{"battery_power":-6000.0,"grid_power":6400.0)"));
+  CHECK(mode_has(answer, "charges from the grid"));
+  CHECK(mode_has(answer, "reverted to normal"));
   CHECK(run.last_mode() == "normal");
   CHECK(std::any_of(run.lines.begin(), run.lines.end(), [](const LogLine& l) {
-    return l.level == rct::LogLevel::kWarn && has(l.text, "reverting to normal");
+    return l.level == rct::LogLevel::kWarn && mode_has(l.text, "reverting to normal");
   }));
 }
 
@@ -292,17 +292,18 @@ TEST_CASE("a write not verified in the middle of a mode stops it and reverts wha
                                         {rct::kOidBatteryPowerExtern, 2000},
                                         {rct::kOidBatteryPowerExtern, 0},
                                         {rct::kOidSocStrategy, rct::kStrategyInternal}});
-    CHECK(
-        has(run.last_answer(), R"("mode":"external","outcome":"unverified","reason":"mismatch")"));
-    CHECK(has(run.last_answer(), "reverted to normal"));
+    CHECK(mode_has(run.last_answer(),
+                   R"("mode":"external","outcome":"unverified","reason":"mismatch")"));
+    CHECK(mode_has(run.last_answer(), "reverted to normal"));
     CHECK(run.device.strategy == rct::kStrategyInternal);
   }
   SECTION("the strategy is refused after the power went to 0") {
     run.device.reject.insert(rct::kOidSocStrategy);
     run.command(R"({"mode":"charge","power":2000,"soc":80})");
     CHECK(run.device.written == Written{{rct::kOidBatteryPowerExtern, 0}});
-    CHECK(has(run.last_answer(), R"("mode":"charge","outcome":"rejected","reason":"interlock")"));
-    CHECK(has(run.last_answer(), "reverted to normal"));
+    CHECK(mode_has(run.last_answer(),
+                   R"("mode":"charge","outcome":"rejected","reason":"interlock")"));
+    CHECK(mode_has(run.last_answer(), "reverted to normal"));
     CHECK(run.last_mode() == "normal");
   }
 }
@@ -314,8 +315,8 @@ TEST_CASE("a refused first write changes nothing and is answered as refused",
   run.device.reject.insert(rct::kOidSocStrategy);
   run.command("discharge_lock");
   CHECK(run.device.written.empty());
-  CHECK(has(run.last_answer(),
-            R"("mode":"discharge_lock","outcome":"rejected","reason":"interlock")"));
+  CHECK(mode_has(run.last_answer(),
+                 R"("mode":"discharge_lock","outcome":"rejected","reason":"interlock")"));
   CHECK(run.last_mode() == "normal");
 }
 
@@ -325,7 +326,7 @@ TEST_CASE("hold is refused when the SOC cannot be read", "[battery_mode_session]
   run.device.unreadable.insert(rct::kOidBatterySoc);
   run.command("hold");
   CHECK(run.device.written.empty());
-  CHECK(has(run.last_answer(), R"("outcome":"rejected","reason":"no_soc")"));
+  CHECK(mode_has(run.last_answer(), R"("outcome":"rejected","reason":"no_soc")"));
 }
 
 TEST_CASE("a charge target at or below the SOC or above soc_max is refused",
@@ -333,9 +334,9 @@ TEST_CASE("a charge target at or below the SOC or above soc_max is refused",
   ModeRun run(mode_settings());
   run.perform(run.session.start(run.now()));
   run.command(R"({"mode":"charge","power":3000,"soc":40})");
-  CHECK(has(run.last_answer(), R"("outcome":"rejected","reason":"interlock")"));
+  CHECK(mode_has(run.last_answer(), R"("outcome":"rejected","reason":"interlock")"));
   run.command(R"({"mode":"charge","power":3000,"soc":99})");
-  CHECK(has(run.last_answer(), "above soc_max"));
+  CHECK(mode_has(run.last_answer(), "above soc_max"));
   CHECK(run.device.written.empty());
 }
 
@@ -343,12 +344,13 @@ TEST_CASE("a second mode command while one runs is refused as busy", "[battery_m
   ModeRun run(mode_settings());
   run.perform(run.session.start(run.now()));
   run.perform(run.session.on_command("discharge_lock", true, run.now()));
-  REQUIRE(run.session.phase() == Phase::kSampling);
+  REQUIRE(run.session.phase() == ModePhase::kSampling);
   run.perform(run.session.on_command(R"({"mode":"hold","id":2})", true, run.now()));
-  CHECK(has(run.last_answer(),
-            R"("id":2,"key":"battery_mode","mode":"hold","outcome":"rejected","reason":"busy")"));
+  CHECK(mode_has(
+      run.last_answer(),
+      R"("id":2,"key":"battery_mode","mode":"hold","outcome":"rejected","reason":"busy")"));
   run.settle();
-  CHECK(has(run.last_answer(), R"("mode":"discharge_lock","outcome":"verified")"));
+  CHECK(mode_has(run.last_answer(), R"("mode":"discharge_lock","outcome":"verified")"));
 }
 
 TEST_CASE("a dry run checks every write and writes nothing", "[battery_mode_session]") {
@@ -384,8 +386,8 @@ TEST_CASE("a dry run checks every write and writes nothing", "[battery_mode_sess
     }
     queue.insert(queue.end(), next.begin(), next.end());
   }
-  CHECK(has(answer, R"("mode":"discharge_lock","outcome":"dry_run")"));
-  CHECK(run.session.phase() == Phase::kIdle);
+  CHECK(mode_has(answer, R"("mode":"discharge_lock","outcome":"dry_run")"));
+  CHECK(run.session.phase() == ModePhase::kIdle);
   CHECK(run.session.mode() == BatteryMode::kNormal);
 }
 
@@ -398,14 +400,14 @@ TEST_CASE("external goes back to normal when it is not refreshed within the dead
   // A refresh moves the deadline.
   run.t += 50s;
   run.command(R"({"mode":"external","power":-1500})");
-  CHECK(has(run.last_answer(), R"("outcome":"verified")"));
+  CHECK(mode_has(run.last_answer(), R"("outcome":"verified")"));
   const auto deadline = run.session.next_wakeup();
   REQUIRE(deadline);
   CHECK(*deadline - run.now().steady > 45s);
   run.t = *deadline - kModeStart;
   run.perform(run.session.on_tick(run.now()));
   run.settle();
-  CHECK(has(
+  CHECK(mode_has(
       run.last_answer(),
       R"("id":null,"key":"battery_mode","mode":"normal","outcome":"verified","reason":"dead_man")"));
   CHECK(run.device.strategy == rct::kStrategyInternal);
@@ -423,7 +425,7 @@ TEST_CASE("a charge is handed back before the daemon stops; a hold is kept",
   CHECK(run.stop_reverted);
   CHECK(run.device.written ==
         Written{{rct::kOidBatteryPowerExtern, 0}, {rct::kOidSocStrategy, rct::kStrategyInternal}});
-  CHECK(has(run.last_answer(), R"("outcome":"reverted","reason":"stopping")"));
+  CHECK(mode_has(run.last_answer(), R"("outcome":"reverted","reason":"stopping")"));
 
   ModeRun hold(mode_settings());
   hold.perform(hold.session.start(hold.now()));
@@ -448,7 +450,7 @@ TEST_CASE(
   hold.session.restore(remembered);
   hold.perform(hold.session.start(hold.now()));
   CHECK(hold.last_mode() == "hold");
-  CHECK(has(hold.published.back().payload, R"("since":"2026-12-01T10:00:00.000Z")"));
+  CHECK(mode_has(hold.published.back().payload, R"("since":"2026-12-01T10:00:00.000Z")"));
 
   // The inverter restarted meanwhile (soc_min back to 7 %): normal, and hold is forgotten.
   ModeRun reset(mode_settings());
@@ -496,12 +498,12 @@ TEST_CASE("mode commands are refused while writes or battery modes are off",
   off.writes_enabled = false;
   ModeRun run(off);
   run.command("hold");
-  CHECK(has(run.last_answer(), R"("outcome":"rejected","reason":"writes_disabled")"));
+  CHECK(mode_has(run.last_answer(), R"("outcome":"rejected","reason":"writes_disabled")"));
   auto not_allowed = mode_settings();
   not_allowed.enabled = false;
   ModeRun run2(not_allowed);
   run2.command("hold");
-  CHECK(has(run2.last_answer(), R"("outcome":"rejected","reason":"not_allowlisted")"));
+  CHECK(mode_has(run2.last_answer(), R"("outcome":"rejected","reason":"not_allowlisted")"));
   CHECK(run2.device.written.empty());
 }
 
@@ -519,9 +521,9 @@ TEST_CASE("a mode's write refused as too soon is tried again after min_interval"
   CHECK(*retry == run.now().steady + 10s);
   run.settle();
   CHECK(run.device.written == Written{{rct::kOidSocMin, 0.45}});
-  CHECK(has(run.last_answer(), R"("mode":"hold","outcome":"verified")"));
+  CHECK(mode_has(run.last_answer(), R"("mode":"hold","outcome":"verified")"));
   CHECK(std::any_of(run.lines.begin(), run.lines.end(),
-                    [](const LogLine& l) { return has(l.text, "trying again in 10 s"); }));
+                    [](const LogLine& l) { return mode_has(l.text, "trying again in 10 s"); }));
 }
 
 TEST_CASE("hold above 80 % SOC writes its minimum there, bounded by soc_max",
@@ -531,7 +533,7 @@ TEST_CASE("hold above 80 % SOC writes its minimum there, bounded by soc_max",
   run.perform(run.session.start(run.now()));
   run.command("hold");
   CHECK(run.device.written == Written{{rct::kOidSocMin, 0.93}});
-  CHECK(has(run.last_answer(), R"("mode":"hold","outcome":"verified")"));
+  CHECK(mode_has(run.last_answer(), R"("mode":"hold","outcome":"verified")"));
 
   ModeRun full(mode_settings());
   full.device.soc = 0.995;

@@ -21,7 +21,7 @@ std::vector<std::pair<std::uint32_t, ModeValue>> mode_writes(BatteryMode m) {
   return out;
 }
 
-EffectFigures figures(double battery, double grid, double soc = 50) {
+EffectFigures effect_figures_of(double battery, double grid, double soc = 50) {
   EffectFigures f;
   f.battery = battery;
   f.grid = grid;
@@ -82,24 +82,33 @@ TEST_CASE("hold's minimum is the SOC rounded down and never above soc_max", "[ba
 TEST_CASE("the effect of each mode is judged on battery and grid power", "[battery_mode]") {
   using rct::daemon::judge_effect;
   // normal: the battery follows the house; charging from the grid or feeding it contradicts.
-  CHECK(judge_effect(ModeEffect::kFollowsHouse, figures(400, 30), 300, 0, 0).holds);
-  CHECK(judge_effect(ModeEffect::kFollowsHouse, figures(-2000, 20), 300, 0, 0).holds);
-  CHECK_FALSE(judge_effect(ModeEffect::kFollowsHouse, figures(-6000, 6400), 300, 0, 0).holds);
-  CHECK_FALSE(judge_effect(ModeEffect::kFollowsHouse, figures(3000, -2500), 300, 0, 0).holds);
+  CHECK(judge_effect(ModeEffect::kFollowsHouse, effect_figures_of(400, 30), 300, 0, 0).holds);
+  CHECK(judge_effect(ModeEffect::kFollowsHouse, effect_figures_of(-2000, 20), 300, 0, 0).holds);
+  CHECK_FALSE(
+      judge_effect(ModeEffect::kFollowsHouse, effect_figures_of(-6000, 6400), 300, 0, 0).holds);
+  CHECK_FALSE(
+      judge_effect(ModeEffect::kFollowsHouse, effect_figures_of(3000, -2500), 300, 0, 0).holds);
   // hold: grid charging contradicts; a discharge only at or below the minimum written.
-  const auto trap = judge_effect(ModeEffect::kNoDischarge, figures(-6000, 6400, 45.5), 300, 0, 45);
+  const auto trap =
+      judge_effect(ModeEffect::kNoDischarge, effect_figures_of(-6000, 6400, 45.5), 300, 0, 45);
   CHECK_FALSE(trap.holds);
   CHECK(trap.why.find("charges from the grid") != std::string::npos);
-  CHECK(judge_effect(ModeEffect::kNoDischarge, figures(500, 20, 45.6), 300, 0, 45).holds);
-  CHECK_FALSE(judge_effect(ModeEffect::kNoDischarge, figures(500, 20, 44.8), 300, 0, 45).holds);
+  CHECK(judge_effect(ModeEffect::kNoDischarge, effect_figures_of(500, 20, 45.6), 300, 0, 45).holds);
+  CHECK_FALSE(
+      judge_effect(ModeEffect::kNoDischarge, effect_figures_of(500, 20, 44.8), 300, 0, 45).holds);
   // charge / external: the requested power within max(tolerance, 20 %).
-  CHECK(judge_effect(ModeEffect::kPowerRequested, figures(-2700, 3100), 300, -3000, 0).holds);
-  CHECK_FALSE(judge_effect(ModeEffect::kPowerRequested, figures(-2000, 2400), 300, -3000, 0).holds);
-  CHECK(judge_effect(ModeEffect::kPowerRequested, figures(-1000, 1400), 300, -1200, 0).holds);
-  CHECK_FALSE(judge_effect(ModeEffect::kPowerRequested, figures(0, 400), 300, -1200, 0).holds);
+  CHECK(judge_effect(ModeEffect::kPowerRequested, effect_figures_of(-2700, 3100), 300, -3000, 0)
+            .holds);
+  CHECK_FALSE(
+      judge_effect(ModeEffect::kPowerRequested, effect_figures_of(-2000, 2400), 300, -3000, 0)
+          .holds);
+  CHECK(judge_effect(ModeEffect::kPowerRequested, effect_figures_of(-1000, 1400), 300, -1200, 0)
+            .holds);
+  CHECK_FALSE(
+      judge_effect(ModeEffect::kPowerRequested, effect_figures_of(0, 400), 300, -1200, 0).holds);
   // discharge_lock: still.
-  CHECK(judge_effect(ModeEffect::kStill, figures(120, 500), 300, 0, 0).holds);
-  CHECK_FALSE(judge_effect(ModeEffect::kStill, figures(-900, 1300), 300, 0, 0).holds);
+  CHECK(judge_effect(ModeEffect::kStill, effect_figures_of(120, 500), 300, 0, 0).holds);
+  CHECK_FALSE(judge_effect(ModeEffect::kStill, effect_figures_of(-900, 1300), 300, 0, 0).holds);
   // No figures: never holds.
   CHECK_FALSE(judge_effect(ModeEffect::kStill, EffectFigures{}, 300, 0, 0).holds);
 }
