@@ -207,4 +207,9 @@ BatteryBlockPolicy battery_block_policy(const WritesConfig& writes) {
   return battery_block_policy(writes.block_battery_bits, writes.block_unknown_battery_bits);
 }
 
+bool battery_modes_allowed(const WritesConfig& writes) {
+  return writes.enabled && (!writes.allow || std::find(writes.allow->begin(), writes.allow->end(),
+                                                       kBatteryModeKey) != writes.allow->end());
+}
+
 }  // namespace rct

@@ -204,6 +204,23 @@ BatteryBlockPolicy battery_block_policy(const WritesConfig& writes);
 // order; whether writes are enabled is not considered.
 std::vector<const WritableEntry*> allowed_writable(const WritesConfig& writes);
 
+// The key of `[writes] allow` that permits the battery modes (docs/battery-modes.md): not an
+// allowlist entry but the modes' own writes of soc_strategy, battery_power_extern and soc_min.
+inline constexpr std::string_view kBatteryModeKey = "battery_mode";
+// Writes enabled and `allow` unset or naming "battery_mode".
+bool battery_modes_allowed(const WritesConfig& writes);
+
+// [battery_modes]: how a mode command checks that the battery does what the mode says.
+struct BatteryModesConfig {
+  Millis effect_window{std::chrono::seconds{30}};   // samples after the writes, this long
+  Millis sample_interval{std::chrono::seconds{2}};  // one sample (battery, grid, SOC) this often
+  double tolerance = 300;                           // W; powers within it count as 0
+  double charge_power = 3000;            // W; a plain "charge" command (the Home Assistant select)
+  std::optional<double> normal_soc_min;  // %; what "normal" writes as soc_min
+
+  friend bool operator==(const BatteryModesConfig&, const BatteryModesConfig&) = default;
+};
+
 struct Config {
   std::filesystem::path source;  // the file this was loaded from
   std::string state_dir{kDefaultStateDir};
@@ -214,6 +231,7 @@ struct Config {
   std::vector<InverterConfig> inverters;  // empty: not configured, the daemon idles
   PollConfig poll;
   WritesConfig writes;
+  BatteryModesConfig battery_modes;
 
   friend bool operator==(const Config&, const Config&) = default;
 };

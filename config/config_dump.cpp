@@ -202,6 +202,19 @@ std::string dump_config(const Config& cfg) {
   }
   w.kv("block_battery_bits", bits + "]");
   w.kv("block_unknown_battery_bits", boolean(wr.block_unknown_battery_bits));
+  w.line();
+
+  const BatteryModesConfig& bm = cfg.battery_modes;
+  w.line("[battery_modes]");
+  w.seconds("effect_window", bm.effect_window);
+  w.seconds("sample_interval", bm.sample_interval);
+  w.kv("tolerance", human_number(bm.tolerance));
+  w.kv("charge_power", human_number(bm.charge_power));
+  if (bm.normal_soc_min) {
+    w.kv("normal_soc_min", human_number(*bm.normal_soc_min));
+  } else {
+    w.line("# normal_soc_min is not set: the minimum remembered before hold raised it");
+  }
   return w.str();
 }
 

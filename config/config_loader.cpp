@@ -115,6 +115,7 @@ class Loader {
   void read_writes(Section& s);
   void read_write_keys(Section& s);
   void read_battery_bits(Section& s);
+  void read_battery_modes(Section& s);
   void resolve_state_dir(const std::optional<std::string>& configured);
 
   // Reads a registry name or "0xID". Unknown names are always errors; an unknown id only when
@@ -198,6 +199,10 @@ void Loader::read_root(const toml::table& root) {
   if (const auto* t = s.get_table("writes")) {
     Section sub(diag_, *t, "writes");
     read_writes(sub);
+  }
+  if (const auto* t = s.get_table("battery_modes")) {
+    Section sub(diag_, *t, "battery_modes");
+    read_battery_modes(sub);
   }
   s.finish();
 }
@@ -746,6 +751,28 @@ void Loader::read_battery_bits(Section& s) {
   cfg_.writes.block_battery_bits = std::move(names);
 }
 
+void Loader::read_battery_modes(Section& s) {
+  BatteryModesConfig& m = cfg_.battery_modes;
+  s.get_seconds("effect_window", 1s, 600s, m.effect_window);
+  const toml::node* interval = s.get("sample_interval");
+  s.get_seconds("sample_interval", 100ms, 60s, m.sample_interval);
+  if (interval != nullptr && m.sample_interval > m.effect_window) {
+    diag_.error(*interval, s.key_path("sample_interval") + " must not be longer than " +
+                               s.key_path("effect_window"));
+  }
+  s.get_number("tolerance", 0.0, 6000.0, m.tolerance);
+  s.get_number("charge_power", 1.0, 6000.0, m.charge_power);
+  if (double soc_min = 0; s.get_number("normal_soc_min", 5.0, 80.0, soc_min)) {
+    if (std::floor(soc_min) != soc_min) {
+      diag_.error(*s.get("normal_soc_min"),
+                  s.key_path("normal_soc_min") + " must be a whole percent (soc_min's step)");
+    } else {
+      m.normal_soc_min = soc_min;
+    }
+  }
+  s.finish();
+}
+
 std::string writable_keys_text() {
   std::string out;
   for (const WritableEntry& e : writable_entries()) {
@@ -769,7 +796,7 @@ void Loader::read_write_keys(Section& s) {
       continue;
     }
     const std::string key = str->get();
-    if (find_writable_key(key) == nullptr) {
+    if (key != kBatteryModeKey && find_writable_key(key) == nullptr) {
       const WritableEntry* by_name = find_writable(std::string_view(key));
       if (by_name == nullptr && looks_like_hex_id(key)) {
         if (auto id = parse_oid(key)) by_name = find_writable(*id);
@@ -778,8 +805,8 @@ void Loader::read_write_keys(Section& s) {
       if (by_name != nullptr) {
         diag_.error(e, concat({what, ": give the key '", by_name->key, "', not '", shown, "'"}));
       } else {
-        diag_.error(e, concat({what, ": '", shown,
-                               "' is not a writable setting (keys: ", writable_keys_text(), ")"}));
+        diag_.error(e, concat({what, ": '", shown, "' is not a writable setting (keys: ",
+                               writable_keys_text(), ", battery_mode)"}));
       }
       continue;
     }

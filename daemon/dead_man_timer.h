@@ -65,6 +65,13 @@ class DeadManTimer {
   // retry_interval. Ignored unless kReverting.
   void on_revert_result(bool reverted, TimePoint now);
 
+  // The battery modes (battery_mode_session.h) took the battery over: they revert what they
+  // drive themselves. → kIdle.
+  void release() {
+    state_ = State::kIdle;
+    revert_pending_ = false;
+  }
+
   State state() const { return state_; }
   const Options& options() const { return options_; }
   // New options (a configuration reload) apply from the next write or retry; a deadline already

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/enum_tables.h"
+#include "daemon/battery_mode.h"
 #include "daemon/setting_presentation.h"
 #include "daemon/topics.h"
 #include "ha/vocabulary.h"
@@ -90,6 +91,24 @@ Entity setting_entity(const DiscoverySettings& s, std::string_view serial, const
       j["payload_off"] = "OFF";
       break;
   }
+  j["entity_category"] = ha::kConfig;
+  return Entity{object_id, platform, std::move(j)};
+}
+
+Entity battery_mode_entity(const DiscoverySettings& s, std::string_view serial) {
+  const std::string object_id = "battery_mode";
+  const std::string platform(platform_name(Platform::kSelect));
+  Json j = identity(serial, object_id, platform, "Battery mode");
+  j["state_topic"] = battery_mode_topic(s.base_topic, serial);
+  j["command_topic"] = battery_mode_command_topic(s.base_topic, serial);
+  j["json_attributes_topic"] = battery_mode_attributes_topic(s.base_topic, serial);
+  j["qos"] = 1;
+  Json options = Json::array();
+  for (BatteryMode m : commandable_battery_modes()) {
+    options.push_back(std::string(battery_mode_name(m)));
+  }
+  j["options"] = std::move(options);
+  j["icon"] = "mdi:home-battery";
   j["entity_category"] = ha::kConfig;
   return Entity{object_id, platform, std::move(j)};
 }
@@ -200,6 +219,7 @@ DiscoverySettings discovery_settings(const Config& config, std::string sw_versio
   s.heartbeat = std::chrono::duration_cast<Duration>(config.mqtt.heartbeat);
   s.sw_version = std::move(sw_version);
   if (config.writes.enabled) s.writable = allowed_writable(config.writes);
+  s.battery_mode = battery_modes_allowed(config.writes);
   return s;
 }
 
@@ -220,6 +240,7 @@ DiscoveryBuild build_discovery(const DiscoverySettings& settings, const Inventor
   for (const WritableEntry* w : settings.writable) {
     entities.push_back(setting_entity(settings, serial, *w));
   }
+  if (settings.battery_mode) entities.push_back(battery_mode_entity(settings, serial));
 
   AnnouncedDiscovery& now = out.announced;
   now.mode = settings.mode;

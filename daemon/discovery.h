@@ -50,6 +50,9 @@ struct DiscoverySettings {
   // entities (object id settings_<key>, entity_category config). Empty: none (a reload that
   // disables writes removes them like any dropped entity).
   std::vector<const WritableEntry*> writable;
+  // Writes enabled and "battery_mode" allowed: the select "Battery mode" (object id
+  // battery_mode, entity_category config; daemon/battery_mode_session.h).
+  bool battery_mode = false;
 };
 DiscoverySettings discovery_settings(const Config& config, std::string sw_version);
 

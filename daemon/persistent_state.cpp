@@ -40,6 +40,41 @@ AnnouncedDiscovery discovery_from_json(const StateJson& j) {
   return d;
 }
 
+StateJson battery_mode_to_json(const BatteryModeRecord& b) {
+  StateJson j = StateJson::object();
+  auto put = [&j](const char* key, const std::optional<double>& v) {
+    if (v) j[key] = *v;
+  };
+  put("user_soc_min", b.user_soc_min);
+  put("hold_soc_min", b.hold_soc_min);
+  put("charge_target", b.charge_target);
+  put("charge_power", b.charge_power);
+  put("external_power", b.external_power);
+  j["mode"] = b.mode;
+  j["commanded"] = b.commanded;
+  j["since"] = b.since;
+  return j;
+}
+
+BatteryModeRecord battery_mode_from_json(const StateJson& j) {
+  BatteryModeRecord b;
+  auto get = [&j](const char* key, std::optional<double>& v) {
+    if (const auto it = j.find(key); it != j.end() && it->is_number()) {
+      const double d = it->get<double>();
+      if (std::isfinite(d)) v = d;
+    }
+  };
+  get("user_soc_min", b.user_soc_min);
+  get("hold_soc_min", b.hold_soc_min);
+  get("charge_target", b.charge_target);
+  get("charge_power", b.charge_power);
+  get("external_power", b.external_power);
+  b.mode = j.value("mode", std::string());
+  b.commanded = j.value("commanded", false);
+  b.since = j.value("since", std::string());
+  return b;
+}
+
 }  // namespace
 
 std::string state_to_json(const PersistentState& state) {
@@ -52,6 +87,7 @@ std::string state_to_json(const PersistentState& state) {
     for (const auto& [oid, total] : record.totals) totals[format_oid(oid)] = total;
     r["totals"] = std::move(totals);
     if (record.discovery) r["discovery"] = discovery_to_json(*record.discovery);
+    if (record.battery_mode) r["battery_mode"] = battery_mode_to_json(*record.battery_mode);
     inverters[serial] = std::move(r);
   }
   root["inverters"] = std::move(inverters);
@@ -83,6 +119,9 @@ Result<PersistentState, std::string> state_from_json(std::string_view text) {
         }
       }
       if (r.contains("discovery")) record.discovery = discovery_from_json(r.at("discovery"));
+      if (r.contains("battery_mode") && r.at("battery_mode").is_object()) {
+        record.battery_mode = battery_mode_from_json(r.at("battery_mode"));
+      }
       state.inverters[serial] = std::move(record);
     }
     return state;

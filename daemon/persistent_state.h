@@ -11,12 +11,29 @@
 
 namespace rct::daemon {
 
+// What the battery modes remember (daemon/battery_mode_session.h): never the mode itself,
+// which is read from the device, only what the device cannot tell. SOC values in %, powers in W.
+struct BatteryModeRecord {
+  std::optional<double> user_soc_min;   // soc_min before hold raised it
+  std::optional<double> hold_soc_min;   // the minimum hold wrote (while hold is on)
+  std::optional<double> charge_target;  // charge: back to normal at this SOC
+  std::optional<double> charge_power;
+  std::optional<double> external_power;
+  std::string mode;  // the last mode published
+  // `mode` was set by a mode command (not found on the device): after a restart the bridge
+  // drives it again (charge's target, external's refresh, the revert before a stop).
+  bool commanded = false;
+  std::string since;  // ISO 8601 UTC of the last change of mode
+  friend bool operator==(const BatteryModeRecord&, const BatteryModeRecord&) = default;
+};
+
 // What the daemon keeps across restarts, per inverter (keyed by topic_id(serial)): the last
 // accepted lifetime counter totals (so that a restart can never publish a lower total) and
 // the discovery it announced (so that dropped entities are removed after a restart too).
 struct InverterRecord {
   CounterTotals totals;
   std::optional<AnnouncedDiscovery> discovery;
+  std::optional<BatteryModeRecord> battery_mode;
   friend bool operator==(const InverterRecord&, const InverterRecord&) = default;
 };
 
@@ -28,7 +45,9 @@ struct PersistentState {
 // JSON text, versioned:
 //   {"version": 1, "inverters": {"<serial>": {"totals": {"0xB1EF67CE": 1234.5},
 //    "discovery": {"mode": "device", "device_topic": "...", "topics": [...],
-//                  "components": {"battery_soc": "sensor"}, "removed": {}}}}}
+//                  "components": {"battery_soc": "sensor"}, "removed": {}},
+//    "battery_mode": {"user_soc_min": 7, "hold_soc_min": 45, "mode": "hold",
+//                     "since": "2026-..Z"}}}}    (absent numbers: not known)
 std::string state_to_json(const PersistentState& state);
 
 // The reason in words when `text` is not a state file of a version we read. Totals that are

@@ -85,6 +85,7 @@ Effects SessionMachine::apply_settings(SessionSettings settings, const Moment& n
   if (phase_ == Phase::kPolling) {
     rebuild_items(out, now.steady);
     announce_discovery(out);
+    append(out, writes_.start_modes(now));
   }
   check_silence(out, now.steady);
   pump(out, now.steady);
@@ -114,6 +115,8 @@ Effects SessionMachine::on_connected(bool connected, const Moment& now) {
   if (connected) {
     // A fresh connection: nothing is in flight, the inventory is read first again.
     scheduler_.on_reconnect(now.steady);
+    // The inverter may have restarted (written settings are volatile): the mode is read again.
+    if (phase_ == Phase::kPolling) append(out, writes_.start_modes(now));
     pump(out, now.steady);
   }
   return out;
@@ -140,6 +143,8 @@ Effects SessionMachine::on_read_failed(std::uint32_t oid, client::ClientError er
       error != client::ClientError::kNotConnected) {
     ++errors_;
   }
+  append(out, writes_.on_read_failed(oid, now));
+  save_mode_record(out);
   pump(out, now.steady);
   return out;
 }
@@ -171,6 +176,8 @@ Effects SessionMachine::on_reading(std::uint32_t oid, const Value& value, const 
     }
     append(out, writes_.on_reading(oid, value, now.steady));
   }
+  append(out, writes_.on_mode_reading(oid, value, now));
+  save_mode_record(out);
   pump(out, now.steady);
   return out;
 }
@@ -194,6 +201,8 @@ void SessionMachine::enter_polling(Effects& out, const Moment& now) {
   }
   inventory_readings_.clear();
   publish_diagnostics(out, now.steady);
+  writes_.restore_modes(rec.battery_mode);
+  append(out, writes_.start_modes(now));
 }
 
 void SessionMachine::rebuild_items(Effects& out, Instant now) {
@@ -207,7 +216,10 @@ void SessionMachine::rebuild_items(Effects& out, Instant now) {
 
 DiscoverySettings SessionMachine::discovery_settings() const {
   DiscoverySettings ds = settings_.discovery;
-  if (!settings_.writes_possible()) ds.writable.clear();
+  if (!settings_.writes_possible()) {
+    ds.writable.clear();
+    ds.battery_mode = false;
+  }
   return ds;
 }
 
@@ -321,18 +333,30 @@ Effects SessionMachine::on_tick(const Moment& now) {
     publish_diagnostics(out, now.steady);
   }
   append(out, writes_.on_tick(now));
+  save_mode_record(out);
   pump(out, now.steady);
   return out;
 }
 
 Effects SessionMachine::on_command(std::string_view key, std::string_view payload,
                                    const Moment& now) {
-  return writes_.on_command(key, payload, phase_ != Phase::kStopped, now);
+  Effects out = writes_.on_command(key, payload, phase_ != Phase::kStopped, now);
+  save_mode_record(out);
+  return out;
 }
 
 Effects SessionMachine::on_write_outcome(std::uint64_t tag, const client::WriteOutcome& outcome,
                                          const Moment& now) {
-  return writes_.on_outcome(tag, outcome, now);
+  Effects out = writes_.on_outcome(tag, outcome, now);
+  save_mode_record(out);
+  return out;
+}
+
+void SessionMachine::save_mode_record(Effects& out) {
+  auto record = writes_.take_mode_record();
+  if (!record || inventory_.serial.empty()) return;
+  records_.record(topic_id(inventory_.serial)).battery_mode = std::move(*record);
+  out.push_back(StateChanged{});
 }
 
 std::optional<Instant> SessionMachine::next_wakeup() const {

@@ -97,7 +97,8 @@ class SessionMachine {
   // After an MQTT (re)connect or Home Assistant's birth: discovery, status, every last value
   // and setting.
   Effects on_mqtt_connected(const Moment& now);
-  // A command (not retained) on <base>/<serial>/settings/<key>/set for this inverter.
+  // A command (not retained) on <base>/<serial>/settings/<key>/set for this inverter, or with
+  // key "battery_mode" on <base>/<serial>/battery/mode/set.
   Effects on_command(std::string_view key, std::string_view payload, const Moment& now);
   // The outcome of a SubmitWrite.
   Effects on_write_outcome(std::uint64_t tag, const client::WriteOutcome& outcome,
@@ -133,6 +134,7 @@ class SessionMachine {
   void check_silence(Effects& out, Instant now);
   void publish_diagnostics(Effects& out, Instant now);
   void save_totals(Effects& out);
+  void save_mode_record(Effects& out);
   void set_list(PollListCache::Handle list, Instant now);
 
   SessionSettings settings_;

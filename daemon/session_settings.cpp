@@ -13,6 +13,7 @@ SessionSettings session_settings(const Config& config, std::size_t index,
   s.json_aggregate = config.mqtt.json_aggregate;
   s.poll = config.poll;
   s.writes = config.writes;
+  s.battery_modes = config.battery_modes;
   s.discovery_enabled = config.homeassistant.enabled;
   s.discovery = discovery_settings(config, std::string(sw_version));
   return s;

@@ -21,6 +21,7 @@ struct SessionSettings {
   bool json_aggregate = false;
   PollConfig poll;
   WritesConfig writes;
+  BatteryModesConfig battery_modes;
   bool discovery_enabled = true;
   // With the rct2mqtt version; `writable` lists the settings of [writes] when enabled.
   DiscoverySettings discovery;

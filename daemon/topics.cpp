@@ -51,4 +51,24 @@ std::string setting_command_filter(std::string_view base) {
   return std::string(base) + "/+/" + std::string(kSettingsLevel) + "/+/set";
 }
 
+std::string battery_mode_topic(std::string_view base, std::string_view serial) {
+  return inverter_topic(base, serial) + "/battery/mode";
+}
+
+std::string battery_mode_attributes_topic(std::string_view base, std::string_view serial) {
+  return battery_mode_topic(base, serial) + "/attributes";
+}
+
+std::string battery_mode_command_topic(std::string_view base, std::string_view serial) {
+  return battery_mode_topic(base, serial) + "/set";
+}
+
+std::string battery_mode_result_topic(std::string_view base, std::string_view serial) {
+  return battery_mode_command_topic(base, serial) + "/result";
+}
+
+std::string battery_mode_command_filter(std::string_view base) {
+  return std::string(base) + "/+/battery/mode/set";
+}
+
 }  // namespace rct::daemon

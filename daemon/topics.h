@@ -13,6 +13,8 @@
 //                                              retained, in its user unit ("50", "External")
 //   <base>/<serial>/settings/<key>/set         commands, QoS 1, never retained
 //   <base>/<serial>/settings/<key>/set/result  one JSON answer per command, QoS 1, not retained
+//   <base>/<serial>/battery/mode[/attributes]  the battery mode, retained; /set, /set/result as
+//                                              the settings' (daemon/battery_mode_session.h)
 // <serial> is the inverter's serial number made topic- and id-safe (topic_id).
 
 namespace rct::daemon {
@@ -36,6 +38,15 @@ std::string setting_result_topic(std::string_view base, std::string_view serial,
                                  std::string_view key);
 // "<base>/+/settings/+/set": every command of every inverter, one subscription.
 std::string setting_command_filter(std::string_view base);
+
+// The battery mode (daemon/battery_mode_session.h): <base>/<serial>/battery/mode, its
+// /attributes, its /set command and the command's /set/result.
+std::string battery_mode_topic(std::string_view base, std::string_view serial);
+std::string battery_mode_attributes_topic(std::string_view base, std::string_view serial);
+std::string battery_mode_command_topic(std::string_view base, std::string_view serial);
+std::string battery_mode_result_topic(std::string_view base, std::string_view serial);
+// "<base>/+/battery/mode/set".
+std::string battery_mode_command_filter(std::string_view base);
 
 // Payloads of the two status topics.
 inline constexpr std::string_view kOnline = "online";

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "config/config.h"
 #include "daemon/state_aggregate.h"
 #include "daemon/topics.h"
 
@@ -35,15 +36,18 @@ std::optional<CommandTarget> parse_command_topic(std::string_view base, std::str
     return std::nullopt;
   }
   std::string_view rest = topic.substr(base.size() + 1);
-  // Exactly four levels: <serial>/settings/<key>/set.
+  // Exactly four levels: <serial>/settings/<key>/set, or <serial>/battery/mode/set (the key
+  // "battery_mode", which no setting has: settings/battery_mode/set is no command topic).
   if (std::count(rest.begin(), rest.end(), '/') != 3) return std::nullopt;
   const std::string_view serial = take_level(rest);
   const std::string_view settings = take_level(rest);
   const std::string_view key = take_level(rest);
   const std::string_view set = take_level(rest);
-  if (serial.empty() || key.empty() || settings != kSettingsLevel || set != "set") {
-    return std::nullopt;
+  if (serial.empty() || set != "set") return std::nullopt;
+  if (settings == "battery" && key == "mode") {
+    return CommandTarget{std::string(serial), std::string(kBatteryModeKey)};
   }
+  if (key.empty() || key == kBatteryModeKey || settings != kSettingsLevel) return std::nullopt;
   return CommandTarget{std::string(serial), std::string(key)};
 }
 

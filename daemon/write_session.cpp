@@ -92,6 +92,7 @@ WriteSettings write_settings(const SessionSettings& s) {
   w.qos = s.qos;
   w.heartbeat = s.heartbeat;
   w.writes = s.writes;
+  w.battery_modes = s.battery_modes;
   w.possible = s.writes_possible();
   return w;
 }
@@ -99,8 +100,22 @@ WriteSettings write_settings(const SessionSettings& s) {
 WriteSession::WriteSession(WriteSettings settings)
     : settings_(std::move(settings)),
       states_(settings_.heartbeat),
-      dead_man_(dead_man_options(settings_.writes)) {
+      dead_man_(dead_man_options(settings_.writes)),
+      modes_(mode_settings()) {
   if (enabled()) allowed_ = allowed_writable(settings_.writes);
+}
+
+BatteryModeSettings WriteSession::mode_settings() const {
+  BatteryModeSettings m;
+  m.name = settings_.name;
+  m.base_topic = settings_.base_topic;
+  m.enabled = enabled() && battery_modes_allowed(settings_.writes);
+  m.writes_enabled = settings_.writes.enabled;
+  m.dry_run = settings_.writes.dry_run;
+  m.dead_man_timeout = settings_.writes.dead_man_timeout;
+  m.min_interval = settings_.writes.min_interval;
+  m.config = settings_.battery_modes;
+  return m;
 }
 
 Effects WriteSession::apply(WriteSettings settings) {
@@ -108,7 +123,7 @@ Effects WriteSession::apply(WriteSettings settings) {
   allowed_ = enabled() ? allowed_writable(settings_.writes) : std::vector<const WritableEntry*>{};
   dead_man_.set_options(dead_man_options(settings_.writes));
   states_.set_heartbeat(settings_.heartbeat);
-  Effects out;
+  Effects out = modes_.apply(mode_settings());
   // Settings no longer published: clear their retained state, so nobody reads a stale value.
   for (const std::string& key : states_.retain_only(allowed_)) {
     out.push_back(Publish{setting_topic(settings_.base_topic, serial_, key), "", 1, true});
@@ -120,6 +135,15 @@ WritePolicy WriteSession::policy() const {
   WritePolicy p;
   p.enabled = enabled();
   for (const WritableEntry* e : allowed_) p.allowed.push_back(e->oid);
+  // The modes' own writes (strategy and power go as rate-exempt writes, checked against the
+  // writer's revert policy, except in a dry run). on_command keeps settings commands to allowed_.
+  if (modes_.settings().enabled) {
+    for (std::uint32_t oid : {kOidSocMin, kOidSocStrategy, kOidBatteryPowerExtern}) {
+      if (std::find(p.allowed.begin(), p.allowed.end(), oid) == p.allowed.end()) {
+        p.allowed.push_back(oid);
+      }
+    }
+  }
   return p;
 }
 
@@ -143,6 +167,9 @@ void WriteSession::answer(Effects& out, const WriteResult& r, WallTime now, LogL
 
 Effects WriteSession::on_command(std::string_view key, std::string_view payload, bool running,
                                  const Moment& now) {
+  if (key == kBatteryModeKey) {
+    return modes_.on_command(payload, running, now);
+  }
   Effects out;
   const ReceivedCommand received = receive_command(payload);
   out.push_back(command_audit(prefix(), topic_id(serial_), key, received));
@@ -163,6 +190,10 @@ Effects WriteSession::on_command(std::string_view key, std::string_view payload,
   } else if (!running) {
     reject(RejectReason::kWritesDisabled,
            std::string(entry->name) + ": the inverter session is not running");
+  } else if (enabled() && !is_published(*entry)) {
+    // The writer's policy also holds the battery modes' OIDs; a command needs its key allowed.
+    reject(RejectReason::kNotAllowlisted,
+           std::string(entry->name) + " is not among the values allowed to be written");
   } else {
     SubmitWrite w;
     w.tag = next_tag_++;
@@ -178,6 +209,16 @@ Effects WriteSession::on_command(std::string_view key, std::string_view payload,
 Effects WriteSession::on_outcome(std::uint64_t tag, const client::WriteOutcome& o,
                                  const Moment& now) {
   Effects out;
+  if ((tag & BatteryModeSession::kTagBit) != 0) {
+    // The bridge drives the battery now: the dead-man timer watches flows, not the modes.
+    if (o.writes_sent > 0) dead_man_.release();
+    if (const WritableEntry* e = find_writable(o.oid);
+        e != nullptr && o.readback && o.status == client::WriteStatus::kVerified) {
+      publish_setting(out, *e, *o.readback, now.steady, true);
+    }
+    append(out, modes_.on_outcome(tag, o, now));
+    return out;
+  }
   auto it = pending_.find(tag);
   if (it == pending_.end()) return out;
   const Pending pending = std::move(it->second);
@@ -232,14 +273,25 @@ Effects WriteSession::on_reading(std::uint32_t oid, const Value& value, Instant 
   return out;
 }
 
+Effects WriteSession::on_mode_reading(std::uint32_t oid, const Value& value, const Moment& now) {
+  return modes_.on_reading(oid, value, now);
+}
+
+Effects WriteSession::on_read_failed(std::uint32_t oid, const Moment& now) {
+  return modes_.on_read_failed(oid, now);
+}
+
 std::optional<Instant> WriteSession::next_wakeup() const {
-  if (stopping_) return std::nullopt;
-  return dead_man_.deadline();
+  std::optional<Instant> at = modes_.next_wakeup();
+  if (stopping_) return at;
+  const auto dead_man = dead_man_.deadline();
+  if (dead_man && (!at || *dead_man < *at)) at = dead_man;
+  return at;
 }
 
 Effects WriteSession::on_tick(const Moment& now) {
-  Effects out;
-  const auto deadline = next_wakeup();
+  Effects out = modes_.on_tick(now);
+  const auto deadline = stopping_ ? std::nullopt : dead_man_.deadline();
   if (!deadline || now.steady < *deadline) return out;
   const auto writes = dead_man_.poll(now.steady);
   if (writes.empty()) return out;
@@ -252,9 +304,18 @@ Effects WriteSession::on_tick(const Moment& now) {
   return out;
 }
 
-Effects WriteSession::revert_before_stop(bool connected, const Moment& /*now*/) {
+Effects WriteSession::revert_before_stop(bool connected, const Moment& now) {
   Effects out;
   stopping_ = true;
+  if (round_ == Round::kNone && modes_.needs_stop_revert()) {
+    // The modes write the same two reverts; one round is enough.
+    dead_man_.release();
+    return modes_.revert_before_stop(connected, now);
+  }
+  append(out, modes_.revert_before_stop(false, now));  // nothing of theirs to revert
+  out.erase(std::remove_if(out.begin(), out.end(),
+                           [](const Effect& e) { return std::holds_alternative<StopReverted>(e); }),
+            out.end());
   if (dead_man_.state() == DeadManTimer::State::kIdle) {
     out.push_back(StopReverted{});
     return out;
@@ -345,6 +406,7 @@ Effects WriteSession::on_stop() const {
 Effects WriteSession::republish() const {
   Effects out;
   if (serial_.empty()) return out;
+  append(out, modes_.republish());
   for (const auto& [key, entry] : states_.current()) {
     out.push_back(Publish{setting_topic(settings_.base_topic, serial_, key), entry.payload,
                           settings_.qos, true});

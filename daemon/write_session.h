@@ -12,6 +12,7 @@
 #include "core/value.h"
 #include "core/write_allowlist.h"
 #include "core/write_validation.h"
+#include "daemon/battery_mode_session.h"
 #include "daemon/dead_man_timer.h"
 #include "daemon/session_effects.h"
 #include "daemon/session_settings.h"
@@ -58,6 +59,7 @@ struct WriteSettings {
   int qos = 0;  // settings topics
   Duration heartbeat = std::chrono::seconds{300};
   WritesConfig writes;
+  BatteryModesConfig battery_modes;
   bool possible = true;  // false for a plant slave: the writer cannot address one
 };
 WriteSettings write_settings(const SessionSettings& settings);
@@ -67,7 +69,9 @@ WriteSettings write_settings(const SessionSettings& settings);
 // policy()), the settings topics <base>/<serial>/settings/<key> (writes enabled: polled values,
 // verified read-backs, values seen by the interlocks), and the dead-man rounds (DeadManTimer)
 // that hand an External battery back to the inverter, also before the daemon stops. Dead-man
-// reverts are answered with id null and reason "dead_man".
+// reverts are answered with id null and reason "dead_man". The battery modes
+// (BatteryModeSession) run inside: their writes go through the same writer; once one of them
+// went out, the dead-man timer lets go (the modes revert what they drive themselves).
 //
 // Revert rounds:
 //   kNone       — no revert out. on_tick past the dead-man deadline → kDeadMan;
@@ -87,17 +91,31 @@ class WriteSession {
   // heartbeat. Settings no longer published get their retained topics cleared.
   Effects apply(WriteSettings settings);
   // The inverter's serial as read (topics use topic_id of it); empty until known.
-  void set_serial(std::string_view serial) { serial_ = serial; }
+  void set_serial(std::string_view serial) {
+    serial_ = serial;
+    modes_.set_serial(serial);
+  }
   // What the verified writer is to check commands against.
   WritePolicy policy() const;
 
-  // A command on <base>/<serial>/settings/<key>/set. `running`: the session has a writer.
+  // A command on <base>/<serial>/settings/<key>/set, or with key "battery_mode" on
+  // <base>/<serial>/battery/mode/set (battery_mode_session.h). `running`: the session has a
+  // writer.
   Effects on_command(std::string_view key, std::string_view payload, bool running,
                      const Moment& now);
   // The outcome of a SubmitWrite handed out by this component (other tags are ignored).
   Effects on_outcome(std::uint64_t tag, const client::WriteOutcome& outcome, const Moment& now);
   // A polled value: published on its settings topic when it is a published setting.
   Effects on_reading(std::uint32_t oid, const Value& value, Instant now);
+  // Every reading and read failure, in any phase (the battery modes read fresh values).
+  Effects on_mode_reading(std::uint32_t oid, const Value& value, const Moment& now);
+  Effects on_read_failed(std::uint32_t oid, const Moment& now);
+  // The battery modes: the state file's record (before start_modes), deriving the mode from the
+  // device (at the first poll, a reconnect, a reload), the record when it changed.
+  void restore_modes(const std::optional<BatteryModeRecord>& record) { modes_.restore(record); }
+  Effects start_modes(const Moment& now) { return modes_.start(now); }
+  std::optional<BatteryModeRecord> take_mode_record() { return modes_.take_record(); }
+  const BatteryModeSession& modes() const { return modes_; }
   // The dead-man deadline (next_wakeup) may have passed.
   Effects on_tick(const Moment& now);
   // Before the daemon stops: a battery held in strategy External is handed back now.
@@ -123,6 +141,7 @@ class WriteSession {
   };
 
   bool enabled() const { return settings_.writes.enabled && settings_.possible; }
+  BatteryModeSettings mode_settings() const;
   bool is_published(const WritableEntry& entry) const;
   std::string prefix() const { return settings_.name + ": "; }
   void publish_setting(Effects& out, const WritableEntry& entry, const Value& wire, Instant now,
@@ -139,6 +158,7 @@ class WriteSession {
   std::vector<const WritableEntry*> allowed_;  // published on settings/ (writes enabled)
   SettingsState states_;
   DeadManTimer dead_man_;
+  BatteryModeSession modes_;
   Round round_ = Round::kNone;
   bool stopping_ = false;         // revert_before_stop was called
   unsigned reverts_pending_ = 0;  // outcomes of the current round not yet in

@@ -189,7 +189,7 @@ TEST_CASE("no rejection puts a WRITE on the wire, and static ones send nothing a
   const Row rows[] = {
       {__LINE__, rct::kOidComService, "5", RejectReason::kNotAllowlisted},
       {__LINE__, 0x959930BF, "1", RejectReason::kNotAllowlisted},  // battery.soc: read-only
-      {__LINE__, rct::kOidSocMin, "95", RejectReason::kOutOfRange},
+      {__LINE__, rct::kOidSocMin, "101", RejectReason::kOutOfRange},
       {__LINE__, rct::kOidSocMin, "12.5", RejectReason::kBadStep},
       {__LINE__, rct::kOidSocStrategy, "Turbo", RejectReason::kBadEnum},
       {__LINE__, rct::kOidSocMin, "lots", RejectReason::kUnparseable},

@@ -112,7 +112,7 @@ TEST_CASE("write-value refuses com_service and out-of-bounds values with exit 3 
       {__LINE__, {"--id", "0x8FC89B10", "5", "--yes"}, "rejected (not_allowlisted)"},
       {__LINE__, {"--name", "com_service", "0", "--yes"}, "rejected (not_allowlisted)"},
       {__LINE__, {"--name", "battery.soc", "1", "--yes"}, "rejected (not_allowlisted)"},
-      {__LINE__, {"--name", "power_mng.soc_min", "0.9", "--yes"}, "rejected (out_of_range)"},
+      {__LINE__, {"--name", "power_mng.soc_min", "1.01", "--yes"}, "rejected (out_of_range)"},
       {__LINE__, {"--name", "power_mng.soc_min", "20", "--yes"}, "rejected (out_of_range)"},
       {__LINE__, {"--name", "power_mng.soc_min", "0.205", "--yes"}, "rejected (bad_step)"},
       {__LINE__, {"--name", "power_mng.soc_strategy", "Turbo", "--yes"}, "rejected (bad_enum)"},

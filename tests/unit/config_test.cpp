@@ -246,6 +246,16 @@ TEST_CASE("each kind of error names the exact file, line and column", "[config]"
        2, 21, "writes.readback_attempts must be between 1 and 20 (got 0)"},
       {__LINE__, "[writes]\nallow_all = true\n",
        2, 1, "unknown key 'writes.allow_all'"},
+      {__LINE__, "[battery_modes]\neffect_window = 10\nsample_interval = 20\n",
+       3, 19, "battery_modes.sample_interval must not be longer than battery_modes.effect_window"},
+      {__LINE__, "[battery_modes]\nnormal_soc_min = 7.5\n",
+       2, 18, "battery_modes.normal_soc_min must be a whole percent"},
+      {__LINE__, "[battery_modes]\ntolerance = -1\n",
+       2, 13, "battery_modes.tolerance must be between"},
+      {__LINE__, "[battery_modes]\neffect_window = 0\n",
+       2, 17, "battery_modes.effect_window must be between"},
+      {__LINE__, "[battery_modes]\nwindow = 5\n",
+       2, 1, "unknown key 'battery_modes.window'"},
       {__LINE__, "[mqtt]\nuri = \"http://broker:1883\"\n",
        2, 7, "mqtt.uri scheme 'http' is not supported"},
       {__LINE__, "[mqtt]\nuri = \"broker:1883\"\n",
@@ -764,4 +774,36 @@ TEST_CASE("the example's [writes] section names only keys of the allowlist", "[c
   std::set<std::string> all;
   for (const rct::WritableEntry& e : rct::writable_entries()) all.insert(std::string(e.key));
   CHECK(documented == all);
+}
+
+TEST_CASE("battery_mode is allowed like a setting key and [battery_modes] is read", "[config]") {
+  TempDir dir;
+  const auto r = load(dir.write("modes.toml", R"([writes]
+enabled = true
+allow = ["soc_target", "battery_mode"]
+[battery_modes]
+effect_window = 20
+sample_interval = 0.5
+tolerance = 150
+charge_power = 2500
+normal_soc_min = 10
+)"));
+  INFO(errors_of(r));
+  REQUIRE(r.ok());
+  const rct::Config& c = r.value();
+  CHECK(rct::battery_modes_allowed(c.writes));
+  CHECK(rct::allowed_writable(c.writes).size() == 1);  // battery_mode is no allowlist entry
+  CHECK(c.battery_modes.effect_window == std::chrono::seconds{20});
+  CHECK(c.battery_modes.sample_interval == std::chrono::milliseconds{500});
+  CHECK(c.battery_modes.tolerance == 150);
+  CHECK(c.battery_modes.charge_power == 2500);
+  CHECK(c.battery_modes.normal_soc_min == 10);
+  rct::WritesConfig without;
+  without.enabled = true;
+  without.allow = std::vector<std::string>{"soc_min"};
+  CHECK_FALSE(rct::battery_modes_allowed(without));
+  without.allow.reset();
+  CHECK(rct::battery_modes_allowed(without));
+  without.enabled = false;
+  CHECK_FALSE(rct::battery_modes_allowed(without));
 }

@@ -587,3 +587,53 @@ TEST_CASE("disabling writes removes the setting entities in both modes", "[disco
     CHECK(run.status == 0);
   }
 }
+
+TEST_CASE("the battery mode is a select of the five modes and passes ha-discovery-check",
+          "[discovery][writes][ha-check]") {
+  const auto inv = inventory();
+  const auto items = default_items();
+  auto states = sample_states(items, inv);
+  states.emplace_back("rct2mqtt/0123456789/battery/mode", "hold");
+  states.emplace_back("rct2mqtt/0123456789/battery/mode/attributes",
+                      R"({"mode":"hold","soc_min":45,"since":"2026-12-04T20:00:00.000Z"})");
+  for (const auto mode : {rct::DiscoveryMode::kDevice, rct::DiscoveryMode::kEntity}) {
+    INFO("mode " << rct::discovery_mode_name(mode));
+    DiscoverySettings s = with_writes(mode, {});
+    s.battery_mode = true;
+    const auto build = rct::daemon::build_discovery(s, inv, items, nullptr);
+    CHECK(build.announced.components.at("battery_mode") == "select");
+    json c;
+    for (const auto& m : build.messages) {
+      const json p = json::parse(m.payload);
+      if (mode == rct::DiscoveryMode::kDevice) {
+        c = p.at("components").at("battery_mode");
+      } else if (m.topic == "homeassistant/select/rct2mqtt_0123456789_battery_mode/config") {
+        c = p;
+      }
+    }
+    REQUIRE(c.is_object());
+    CHECK(c.at("name") == "Battery mode");
+    CHECK(c.at("state_topic") == "rct2mqtt/0123456789/battery/mode");
+    CHECK(c.at("command_topic") == "rct2mqtt/0123456789/battery/mode/set");
+    CHECK(c.at("json_attributes_topic") == "rct2mqtt/0123456789/battery/mode/attributes");
+    CHECK(c.at("options") ==
+          json::array({"normal", "hold", "charge", "discharge_lock", "external"}));
+    CHECK(c.at("entity_category") == "config");
+    CHECK(c.at("qos") == 1);
+    const auto run = run_checker(build.messages, states);
+    if (!run.ran) return;
+    INFO(run.output);
+    CHECK(run.status == 0);
+    CHECK(run.output.find(" 0 failed") != std::string::npos);
+  }
+  // From the configuration: writes enabled and battery_mode allowed (or allow not set).
+  rct::Config config;
+  CHECK_FALSE(rct::daemon::discovery_settings(config, "1").battery_mode);
+  config.writes.enabled = true;
+  CHECK(rct::daemon::discovery_settings(config, "1").battery_mode);
+  config.writes.allow = std::vector<std::string>{"soc_min"};
+  CHECK_FALSE(rct::daemon::discovery_settings(config, "1").battery_mode);
+  config.writes.allow = std::vector<std::string>{"battery_mode"};
+  CHECK(rct::daemon::discovery_settings(config, "1").battery_mode);
+  CHECK(rct::daemon::discovery_settings(config, "1").writable.empty());
+}

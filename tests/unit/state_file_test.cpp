@@ -36,6 +36,14 @@ PersistentState sample() {
   e.topics = {"homeassistant/sensor/x/config", "homeassistant/sensor/y/config"};
   e.components = {{"x", "sensor"}, {"y", "sensor"}};
   b.discovery = e;
+  rct::daemon::BatteryModeRecord modes;
+  modes.user_soc_min = 10;
+  modes.charge_target = 80;
+  modes.charge_power = 3000;
+  modes.mode = "charge";
+  modes.commanded = true;
+  modes.since = "2026-12-04T20:00:00.000Z";
+  b.battery_mode = modes;
   s.inverters["third"];  // nothing known yet
   return s;
 }

@@ -259,7 +259,7 @@ TEST_CASE("every refusal finishes before a WRITE is handed out", "[verified_writ
   const Row rows[] = {
       {__LINE__, &every, rct::kOidComService, "5", RejectReason::kNotAllowlisted, 0},
       {__LINE__, &disabled, rct::kOidSocMin, "20", RejectReason::kWritesDisabled, 0},
-      {__LINE__, &every, rct::kOidSocMin, "99", RejectReason::kOutOfRange, 0},
+      {__LINE__, &every, rct::kOidSocMin, "101", RejectReason::kOutOfRange, 0},
       {__LINE__, &every, rct::kOidSocMin, "20.5", RejectReason::kBadStep, 0},
       {__LINE__, &every, rct::kOidSocStrategy, "Turbo", RejectReason::kBadEnum, 0},
       {__LINE__, &every, rct::kOidSocMin, "x", RejectReason::kUnparseable, 0},

@@ -35,6 +35,13 @@ TEST_CASE("command topics name the inverter and the setting; nothing else is a c
       {__LINE__, "rct2mqtt", "other/0123456789/settings/soc_target/set", std::nullopt},
       {__LINE__, "home/pv", "home/0123456789/settings/soc_target/set", std::nullopt},
       {__LINE__, "rct2mqtt", "homeassistant/status", std::nullopt},
+      // The battery mode command (daemon/battery_mode_session.h) under its own key; no setting
+      // has that key.
+      {__LINE__, "rct2mqtt", "rct2mqtt/0123456789/battery/mode/set",
+       CommandTarget{"0123456789", "battery_mode"}},
+      {__LINE__, "rct2mqtt", "rct2mqtt/0123456789/battery/mode/set/result", std::nullopt},
+      {__LINE__, "rct2mqtt", "rct2mqtt/0123456789/settings/battery_mode/set", std::nullopt},
+      {__LINE__, "rct2mqtt", "rct2mqtt/0123456789/battery/state/set", std::nullopt},
   };
   for (const Row& row : rows) {
     INFO("row at " << __FILE__ << ":" << row.line << ": " << row.topic);

@@ -1,5 +1,6 @@
 #include "daemon/write_session.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -199,4 +200,49 @@ TEST_CASE("a write of strategy Internal by someone else ends the dead-man watch"
   CHECK(w.dead_man_state() == DeadManTimer::State::kIdle);
   CHECK(all_of<StopReverted>(w.revert_before_stop(true, at(20s))).size() == 1);
   CHECK(w.on_stop().empty());
+}
+
+TEST_CASE("allowing battery_mode permits the modes' writes but no settings command for them",
+          "[session][battery_mode]") {
+  auto s = settings();
+  s.writes.allow = std::vector<std::string>{"soc_target", "battery_mode"};
+  WriteSession w(s);
+  w.set_serial("SN1");
+  const auto policy = w.policy();
+  for (std::uint32_t oid : {rct::kOidSocMin, rct::kOidSocStrategy, rct::kOidBatteryPowerExtern}) {
+    CHECK(std::find(policy.allowed.begin(), policy.allowed.end(), oid) != policy.allowed.end());
+  }
+  const Effects e = w.on_command("soc_min", "20", true, at(0s));
+  CHECK(all_of<SubmitWrite>(e).empty());
+  const auto lines = all_of<LogLine>(e);
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[1].text ==
+        "inv: write SN1 soc_min: rejected (not_allowlisted): power_mng.soc_min is not among the "
+        "values allowed to be written");
+  // A mode command goes to the battery modes: it reads the device first.
+  const Effects mode = w.on_command("battery_mode", "discharge_lock", true, at(0s));
+  CHECK_FALSE(all_of<rct::daemon::ReadOid>(mode).empty());
+  CHECK(all_of<SubmitWrite>(mode).empty());
+
+  auto without = settings();
+  without.writes.allow = std::vector<std::string>{"soc_target"};
+  WriteSession plain(without);
+  plain.set_serial("SN1");
+  const auto p = plain.policy();
+  CHECK(std::find(p.allowed.begin(), p.allowed.end(), rct::kOidSocMin) == p.allowed.end());
+  const auto refused = all_of<Publish>(plain.on_command("battery_mode", "hold", true, at(0s)));
+  REQUIRE(refused.size() == 1);
+  CHECK(refused[0].topic == "rct/SN1/battery/mode/set/result");
+  CHECK(refused[0].payload.find(R"("outcome":"rejected","reason":"not_allowlisted")") !=
+        std::string::npos);
+}
+
+TEST_CASE("a mode's write releases the dead-man timer: the modes revert what they drive",
+          "[session][battery_mode]") {
+  WriteSession w(settings());
+  w.set_serial("SN1");
+  hold_external(w, 0s);
+  auto o = outcome(rct::kOidBatteryPowerExtern, 0, true);
+  w.on_outcome(rct::daemon::BatteryModeSession::kTagBit | 1, o, at(1s));
+  CHECK(w.dead_man_state() == DeadManTimer::State::kIdle);
 }

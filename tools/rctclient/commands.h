@@ -20,6 +20,9 @@ void add_registry_commands(CLI::App& app, const Registry& registry);
 void add_read_commands(CLI::App& app, const Registry& registry, const GlobalOptions& globals);
 // write-value: one verified write of an allowlisted setting (exit codes in its --help).
 void add_write_commands(CLI::App& app, const Registry& registry, const GlobalOptions& globals);
+// battery-mode: one battery mode by the daemon's mode machine (exit codes in its --help).
+void add_battery_mode_command(CLI::App& app, const Registry& registry,
+                              const GlobalOptions& globals);
 // Runs until SIGINT/SIGTERM; prints "listening on HOST:PORT" once bound.
 void add_simulator_command(CLI::App& app, const Registry& registry);
 

@@ -19,6 +19,7 @@ int run(const rct::Registry& registry, int argc, char** argv) {
   rct::cli::add_registry_commands(app, registry);
   rct::cli::add_read_commands(app, registry, globals);
   rct::cli::add_write_commands(app, registry, globals);
+  rct::cli::add_battery_mode_command(app, registry, globals);
   rct::cli::add_simulator_command(app, registry);
   try {
     app.parse(argc, argv);

@@ -32,6 +32,7 @@ struct SimulatorArgs {
   std::int32_t bat_status = 0;
   std::string calibration = "none";
   bool reboot_keeps_power_reduction = false;
+  std::optional<double> trap_grid_charge;  // %
   std::vector<std::string> faults;
   unsigned stall_ms = 3000;
   std::uint64_t seed = 1;
@@ -98,6 +99,7 @@ void run_simulator(const Registry& registry, const SimulatorArgs& args) {
   }
   options.calibration = *calibration;
   options.reboot_keeps_power_reduction = args.reboot_keeps_power_reduction;
+  if (args.trap_grid_charge) options.trap_grid_charge = *args.trap_grid_charge / 100;
   options.time_scale = args.time_scale;
   options.seed = args.seed;
   options.page_size = args.page_size;
@@ -173,6 +175,10 @@ void add_simulator_command(CLI::App& app, const Registry& registry) {
   cmd->add_flag("--reboot-keeps-power-reduction", args->reboot_keeps_power_reduction,
                 "A reboot (SIGUSR1) keeps buf_v_control.power_reduction instead of reverting it "
                 "to 100 % (a claim from the field)");
+  cmd->add_option("--trap-grid-charge", args->trap_grid_charge,
+                  "MARGIN %: with strategy Internal and the SOC below soc_min + MARGIN, charge "
+                  "the battery from the grid at full power (a trap seen in the field)")
+      ->check(CLI::Range(0.0, 100.0));
   cmd->add_option(
          "--fault", args->faults,
          "NAME[=PROB] per reply (default 0.05): garbage, corrupt_crc, drop, wrong_oid, "

@@ -223,6 +223,10 @@ void HouseModel::fill_instant(std::int64_t t, const HouseSettings& settings, dou
   const double control_offset = 25 + 40 * (noise(kControl, t, 20) - 0.5);
   double battery =
       settings.soc_strategy == 2 ? settings.battery_power_extern : load - pv_ac - control_offset;
+  if (settings.soc_strategy == 4 && settings.grid_charge_trap >= 0 &&
+      s.soc < settings.soc_min + settings.grid_charge_trap) {
+    battery = -kBatteryMaxPower;
+  }
   battery = std::clamp(battery, -kBatteryMaxPower, kBatteryMaxPower);
   const double soc_min = settings.soc_min;
   const double soc_max = settings.soc_max;

@@ -13,6 +13,10 @@ struct HouseSettings {
   std::uint8_t soc_strategy = 4;    // power_mng.soc_strategy: 2 = External, others self-use
   double battery_power_extern = 0;  // W, positive = discharge (strategy External)
   double power_reduction = 1.0;     // 0..1, scales the PV power
+  // A trap seen in the field (docs/battery-modes.md): with strategy Internal and the SOC below
+  // soc_min + this margin (fraction), the inverter charges the battery from the grid at full
+  // power. Negative: off (the default).
+  double grid_charge_trap = -1;
 };
 
 // Day / month / year / lifetime value of one energy counter, Wh. Feed-in counters hold negative

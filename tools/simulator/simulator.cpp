@@ -82,6 +82,7 @@ Simulator::Simulator(asio::io_context& io, const Registry& registry, SimulatorOp
       split_timer_(io),
       write_timer_(io) {
   apply_battery_words();
+  store_.set_grid_charge_trap(options_.trap_grid_charge);
 }
 
 Simulator::~Simulator() {
@@ -187,6 +188,7 @@ ValueStore* Simulator::store_for(const Frame& frame) {
     if (known != address) continue;
     auto store = std::make_unique<ValueStore>(registry_, options_.seed ^ mix64(address),
                                               device_now(), options_.page_size);
+    store->set_grid_charge_trap(options_.trap_grid_charge);
     return plant_.emplace(address, std::move(store)).first->second.get();
   }
   return nullptr;  // no such follower: nobody answers
@@ -592,6 +594,14 @@ std::future<void> Simulator::set_busy(bool busy) {
 
 std::future<void> Simulator::script_busy(unsigned count) {
   return post_task([this, count] { busy_scripted_ = count; });
+}
+
+std::future<void> Simulator::set_grid_charge_trap(std::optional<double> margin) {
+  return post_task([this, margin] {
+    options_.trap_grid_charge = margin;
+    store_.set_grid_charge_trap(margin);
+    for (auto& [address, store] : plant_) store->set_grid_charge_trap(margin);
+  });
 }
 
 std::future<void> Simulator::set_write_delay(std::chrono::milliseconds d) {

@@ -51,6 +51,9 @@ struct SimulatorOptions {
   // Claim (docs/protocol.md §13): buf_v_control.power_reduction is kept across a reboot. Off:
   // it reverts to its default like every written setting.
   bool reboot_keeps_power_reduction = false;
+  // Charge from the grid at full power under strategy Internal while the SOC is below
+  // soc_min + this margin (fraction; HouseSettings::grid_charge_trap). nullopt: off.
+  std::optional<double> trap_grid_charge;
   double time_scale = 1.0;                 // simulated seconds per real second
   std::optional<std::int64_t> start_time;  // device time at start; default: the local wall clock
   std::uint64_t seed = 1;
@@ -97,6 +100,8 @@ class Simulator {
   std::future<void> set_truncation(bool on);
   std::future<void> set_busy(bool busy);          // ignore (true) or apply writes of settings
   std::future<void> script_busy(unsigned count);  // ignore the next `count` writes of settings
+  // SimulatorOptions::trap_grid_charge from now on (every store); nullopt: off.
+  std::future<void> set_grid_charge_trap(std::optional<double> margin);
   std::future<void> set_write_delay(std::chrono::milliseconds d);  // for writes served from now
   // A device reboot: written settings revert to their defaults (never flashed), pending writes
   // and READ_PERIODICALLY registrations are lost, every connection is closed. The house model

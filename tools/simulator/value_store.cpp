@@ -105,6 +105,7 @@ HouseSettings ValueStore::settings() const {
   s.soc_max = stored_float(stored("power_mng.soc_max"), 0.97f);
   s.battery_power_extern = stored_float(stored("power_mng.battery_power_extern"), 0.0f);
   s.power_reduction = stored_float(stored("buf_v_control.power_reduction"), 1.0f);
+  s.grid_charge_trap = grid_charge_trap_.value_or(-1);
   if (auto strategy = stored("power_mng.soc_strategy"); strategy.size() == 1) {
     s.soc_strategy = strategy[0];
   }

@@ -44,6 +44,8 @@ class ValueStore {
   void reset_settings(std::int64_t now);
 
   const HouseState& house(std::int64_t now);
+  // The grid-charge trap (HouseSettings::grid_charge_trap): margin as a fraction; nullopt: off.
+  void set_grid_charge_trap(std::optional<double> margin) { grid_charge_trap_ = margin; }
   const HouseModel& model() const { return model_; }
   bool is_logger(std::uint32_t oid) const;
   const OidInfo* info(std::uint32_t oid) const;
@@ -68,6 +70,7 @@ class ValueStore {
   std::vector<Entry> entries_;  // parallel to registry_.all()
   HouseModel model_;
   LoggerHistory history_;
+  std::optional<double> grid_charge_trap_;
 };
 
 }  // namespace rct::sim

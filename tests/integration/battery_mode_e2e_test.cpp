@@ -1,0 +1,288 @@
+// Battery modes end to end (docs/battery-modes.md): mode commands published with mosquitto_pub
+// to the real rct2mqtt, which reads the inverter (the simulator), writes, reads back and then
+// watches the power flow for a short effect window; answers and the mode topic observed with
+// mosquitto_sub, the device's settings read with a client of the test's own. Every wait has a
+// deadline; nothing sleeps.
+#include <chrono>
+#include <cmath>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/value_codec.h"
+#include "core/write_allowlist.h"
+#include "tests/integration/client_harness.h"
+#include "tests/integration/daemon_harness.h"
+#include "tests/integration/simulator_harness.h"
+#include "tests/support/catch.h"
+#include "tests/support/process.h"
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using namespace rct::test::e2e;
+
+namespace {
+
+void publish_mode_command(World& w, const std::string& topic, const std::string& payload) {
+  static const auto path = rct::test::find_executable("mosquitto_pub");
+  REQUIRE(path);
+  const auto r =
+      rct::test::run_process({*path, "-h", "127.0.0.1", "-p", std::to_string(w.broker.port()), "-q",
+                              "1", "-t", topic, "-m", payload},
+                             {}, 10s);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+}
+
+std::optional<json> wait_mode_answer(Subscriber& sub, const std::string& topic,
+                                     const std::string& id,
+                                     std::chrono::milliseconds timeout = 40s) {
+  std::optional<json> found;
+  sub.wait(
+      [&](const Line& l) {
+        if (l.topic != topic) return false;
+        json j = json::parse(l.payload, nullptr, false);
+        if (j.is_discarded() || !j.contains("id") || j["id"] != id) return false;
+        found = std::move(j);
+        return true;
+      },
+      timeout);
+  return found;
+}
+
+// The answer's fields as the contract has them.
+void check_mode_contract(const json& r) {
+  INFO(r.dump());
+  REQUIRE(r.is_object());
+  CHECK(r.size() == 8);
+  CHECK(r.at("key") == "battery_mode");
+  CHECK(r.at("mode").is_string());
+  CHECK(r.at("outcome").is_string());
+  CHECK((r.at("reason").is_null() || r.at("reason").is_string()));
+  CHECK(r.at("message").is_string());
+  CHECK((r.at("effect").is_null() || r.at("effect").is_object()));
+  CHECK(r.at("ts").is_string());
+}
+
+// A client of the test's own on the simulator (a new one per read: replies go to every client).
+double read_fraction(World& w, std::uint32_t oid) {
+  rct::test::ClientHarness h(rct::test::fast_options(w.sim->port()));
+  h.client->start();
+  auto r = h.read(oid);
+  REQUIRE(r.has_value());
+  REQUIRE(r->ok());
+  const float* f = std::get_if<float>(&(*r)->value);
+  REQUIRE(f != nullptr);
+  return *f;
+}
+
+// Writes `value` to a FLOAT OID of the simulator directly (no allowlist: the test's own client),
+// and waits until it reads back.
+void write_float(World& w, std::uint32_t oid, float value) {
+  rct::test::ClientHarness h(rct::test::fast_options(w.sim->port()));
+  h.client->start();
+  auto payload = rct::encode_value(rct::DataType::kFloat, rct::Value(value));
+  REQUIRE(payload.ok());
+  bool sent = false;
+  h.client->write(oid, *payload,
+                  [&](rct::Result<void, rct::client::ClientError> r) { sent = r.ok(); });
+  REQUIRE(h.run_until([&] { return sent; }));
+  REQUIRE(h.run_until([&] {
+    auto r = h.read(oid);
+    return r && r->ok() && (*r)->value == rct::Value(value);
+  }));
+}
+
+DaemonSetup modes_setup() {
+  DaemonSetup s;
+  // [battery_modes] follows [writes], the last section of the file.
+  s.writes =
+      "enabled = true\nallow = [\"battery_mode\"]\nmin_interval = 1\nreadback_delay = 0.2\n"
+      "readback_interval = 0.2\nreadback_attempts = 3\n"
+      "[battery_modes]\neffect_window = 2\nsample_interval = 1\ntolerance = 300\n";
+  return s;
+}
+
+struct ModeTopics {
+  explicit ModeTopics(const std::string& serial)
+      : mode("rct2mqtt/" + serial + "/battery/mode"),
+        attributes(mode + "/attributes"),
+        set(mode + "/set"),
+        result(mode + "/set/result"),
+        device_config("homeassistant/device/rct2mqtt_" + serial + "/config") {}
+  std::string mode;
+  std::string attributes;
+  std::string set;
+  std::string result;
+  std::string device_config;
+};
+
+}  // namespace
+
+TEST_CASE("hold and charge are verified on the simulator by their read-backs and their effect",
+          "[daemon][e2e][battery_mode]") {
+  World w(modes_setup());
+  auto daemon = w.start();
+  const ModeTopics t(serial_of(*w.sub));
+  REQUIRE(w.sub->wait_line(t.mode, "normal", 20s));
+
+  // Home Assistant: a select with the five modes, and the whole view passes the checker.
+  REQUIRE(w.sub->wait(
+      [&](const Line& l) {
+        if (l.topic != t.device_config) return false;
+        const json c = json::parse(l.payload, nullptr, false);
+        return !c.is_discarded() && c.at("components").contains("battery_mode");
+      },
+      20s));
+  json select;
+  for (const Line& l : w.sub->lines()) {
+    if (l.topic == t.device_config)
+      select = json::parse(l.payload).at("components")["battery_mode"];
+  }
+  CHECK(select.at("platform") == "select");
+  CHECK(select.at("command_topic") == t.set);
+  CHECK(select.at("state_topic") == t.mode);
+  CHECK(select.at("options") ==
+        json::array({"normal", "hold", "charge", "discharge_lock", "external"}));
+  CHECK(select.at("entity_category") == "config");
+
+  publish_mode_command(w, t.set, R"({"mode":"hold","id":"h1"})");
+  auto hold = wait_mode_answer(*w.sub, t.result, "h1");
+  REQUIRE(hold);
+  check_mode_contract(*hold);
+  CHECK(hold->at("mode") == "hold");
+  CHECK(hold->at("outcome") == "verified");
+  REQUIRE(hold->at("effect").is_object());
+  CHECK(hold->at("effect").at("window") == 2.0);
+  CHECK(hold->at("effect").at("battery_power").is_number());
+  REQUIRE(w.sub->wait_line(t.mode, "hold", 10s));
+  // Never above the SOC.
+  const double soc = read_fraction(w, rct::kOidBatterySoc);
+  const double soc_min = read_fraction(w, rct::kOidSocMin);
+  CHECK(soc_min <= soc);
+  CHECK(soc_min > 0.07);
+
+  // A restart reads the mode from the device (with the hold minimum from the state file).
+  stop_daemon(*daemon);
+  const std::size_t before = w.sub->lines().size();
+  daemon = w.start();
+  REQUIRE(w.sub->wait_line(t.mode, "hold", 20s, before));
+
+  publish_mode_command(w, t.set, R"({"mode":"charge","power":3000,"soc":96,"id":"c1"})");
+  auto charge = wait_mode_answer(*w.sub, t.result, "c1");
+  REQUIRE(charge);
+  check_mode_contract(*charge);
+  INFO(charge->dump());
+  CHECK(charge->at("outcome") == "verified");
+  // The power flow seen in the window: charging at the requested power.
+  CHECK(std::abs(charge->at("effect").at("battery_power").get<double>() + 3000) <= 600);
+  REQUIRE(w.sub->wait_line(t.mode, "charge", 10s));
+  REQUIRE(w.sub->wait(
+      [&](const Line& l) {
+        if (l.topic != t.attributes) return false;
+        const json a = json::parse(l.payload, nullptr, false);
+        return !a.is_discarded() && a.value("mode", "") == "charge" &&
+               a.value("power", 0.0) == 3000 && a.value("soc", 0.0) == 96;
+      },
+      10s));
+
+  publish_mode_command(w, t.set, R"({"mode":"normal","id":"n1"})");
+  auto normal = wait_mode_answer(*w.sub, t.result, "n1");
+  REQUIRE(normal);
+  CHECK(normal->at("outcome") == "verified");
+  REQUIRE(w.sub->wait_line(t.mode, "normal", 10s));
+  CHECK(read_fraction(w, rct::kOidSocMin) == Approx(0.07));
+
+  check_home_assistant_view(w.sub->lines(), w.dir.path());
+  stop_daemon(*daemon);
+}
+
+TEST_CASE("the grid-charge trap makes hold revert to normal on its effect, with the figures",
+          "[daemon][e2e][battery_mode]") {
+  World w(modes_setup());
+  auto daemon = w.start();
+  const ModeTopics t(serial_of(*w.sub));
+  REQUIRE(w.sub->wait_line(t.mode, "normal", 20s));
+  // The field's trap: a minimum within 2 % below the SOC makes the inverter charge from the grid.
+  // PV curtailed to 0, so that the grid, not a PV surplus, carries that charge at noon.
+  w.sim->set_grid_charge_trap(0.02).get();
+  write_float(w, 0xFE1AA500, 0.0f);  // buf_v_control.power_reduction
+
+  publish_mode_command(w, t.set, R"({"mode":"hold","id":"trap"})");
+  auto r = wait_mode_answer(*w.sub, t.result, "trap");
+  REQUIRE(r);
+  check_mode_contract(*r);
+  INFO(r->dump());
+  CHECK(r->at("outcome") == "reverted");
+  CHECK(r->at("reason") == "effect");
+  REQUIRE(r->at("effect").is_object());
+  CHECK(r->at("effect").at("battery_power").get<double>() < -300);
+  CHECK(r->at("effect").at("grid_power").get<double>() > 300);
+  CHECK(r->at("effect").at("soc").is_number());
+  // Read back correctly, and still reverted: back to normal, soc_min the user's again.
+  // The mode is published before the answer: it never showed hold.
+  for (const Line& l : w.sub->lines()) CHECK_FALSE((l.topic == t.mode && l.payload == "hold"));
+  CHECK(read_fraction(w, rct::kOidSocMin) == Approx(0.07));
+  CHECK(w.sim->received().frames(rct::Command::kWrite, rct::kOidSocMin).size() >= 2);
+  stop_daemon(*daemon);
+  CHECK(daemon->err().find("reverting to normal") != std::string::npos);
+}
+
+TEST_CASE("a write the busy inverter does not take is unverified and the mode reverted",
+          "[daemon][e2e][battery_mode]") {
+  World w(modes_setup());
+  auto daemon = w.start();
+  const ModeTopics t(serial_of(*w.sub));
+  REQUIRE(w.sub->wait_line(t.mode, "normal", 20s));
+  // Both WRITEs of soc_min (the first and its resend) are ignored, the revert is taken.
+  w.sim->script_busy(2).get();
+  publish_mode_command(w, t.set, R"({"mode":"hold","id":"busy"})");
+  auto r = wait_mode_answer(*w.sub, t.result, "busy");
+  REQUIRE(r);
+  check_mode_contract(*r);
+  INFO(r->dump());
+  CHECK(r->at("outcome") == "unverified");
+  CHECK(r->at("reason") == "mismatch");
+  CHECK(r->at("message").get<std::string>().find("reverted to normal") != std::string::npos);
+  CHECK(read_fraction(w, rct::kOidSocMin) == Approx(0.07));
+  REQUIRE(w.sub->wait_line(t.mode, "normal", 10s));
+  stop_daemon(*daemon);
+}
+
+TEST_CASE("rctclient battery-mode runs the daemon's mode machine against the simulator",
+          "[battery_mode][rctclient]") {
+  rct::test::RunningSimulator sim(rct::test::test_registry());
+  auto run = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv = {RCTCLIENT_PATH, "battery-mode", "--host",
+                                     "127.0.0.1",    "--port",       std::to_string(sim->port())};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return rct::test::run_process(argv, {}, 60s);
+  };
+  // Without --yes nothing is sent, not even a connection.
+  const auto unconfirmed = run({"hold"});
+  CHECK(unconfirmed.exit_code == 2);
+  CHECK(sim->received().size() == 0);
+
+  const auto charge = run({"charge", "--power", "2500", "--soc", "95", "--yes", "--window", "1",
+                           "--sample-interval", "0.5"});
+  INFO(charge.err);
+  REQUIRE(charge.exit_code == 0);
+  const json answer = json::parse(charge.out);
+  CHECK(answer.at("mode") == "charge");
+  CHECK(answer.at("outcome") == "verified");
+  CHECK(std::abs(answer.at("effect").at("battery_power").get<double>() + 2500) <= 500);
+  CHECK(sim->received().frames(rct::Command::kWrite, rct::kOidBatteryPowerExtern).size() == 1);
+
+  const auto normal = run({"normal", "--yes", "--window", "1", "--sample-interval", "0.5"});
+  INFO(normal.err);
+  CHECK(normal.exit_code == 0);
+  CHECK(json::parse(normal.out).at("outcome") == "verified");
+
+  // With the simulator ignoring writes: unverified, exit 4.
+  sim->set_busy(true).get();
+  const auto busy = run({"discharge_lock", "--yes", "--window", "1", "--sample-interval", "0.5"});
+  CHECK(busy.exit_code == 4);
+  CHECK(json::parse(busy.out).at("outcome") == "unverified");
+}
