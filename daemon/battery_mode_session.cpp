@@ -218,8 +218,8 @@ std::string BatteryModeSession::serial_id() const {
   return topic_id(serial_);
 }
 
-void BatteryModeSession::answer(Effects& out, const ModeAnswer& a, WallTime now,
-                                LogLevel level) const {
+void BatteryModeSession::answer(Effects& out, const ModeAnswer& a, WallTime now, LogLevel level,
+                                const std::optional<ReplyTo>& reply) const {
   WriteResult audit;
   audit.id = a.id;
   audit.key = std::string(kModeKey);
@@ -228,22 +228,26 @@ void BatteryModeSession::answer(Effects& out, const ModeAnswer& a, WallTime now,
   audit.message = a.message;
   audit.value = std::string(battery_mode_name(a.mode));
   out.push_back(LogLine{level, prefix() + audit_outcome(serial_id(), audit)});
-  out.push_back(Publish{battery_mode_result_topic(settings_.base_topic, serial_),
-                        mode_result_payload(a, now), 1, false});
+  publish_answer(out,
+                 Publish{battery_mode_result_topic(settings_.base_topic, serial_),
+                         mode_result_payload(a, now), 1, false},
+                 reply);
 }
 
 void BatteryModeSession::reject(Effects& out, std::string id, BatteryMode mode,
-                                std::string_view reason, std::string message, WallTime now) const {
+                                std::string_view reason, std::string message, WallTime now,
+                                const std::optional<ReplyTo>& reply) const {
   ModeAnswer a;
   a.id = std::move(id);
   a.mode = mode;
   a.outcome = client::write_status_name(client::WriteStatus::kRejected);
   a.reason = std::string(reason);
   a.message = std::move(message);
-  answer(out, a, now, LogLevel::kInfo);
+  answer(out, a, now, LogLevel::kInfo, reply);
 }
 
-Effects BatteryModeSession::on_command(std::string_view payload, bool running, const Moment& now) {
+Effects BatteryModeSession::on_command(std::string_view payload, bool running, const Moment& now,
+                                       const std::optional<ReplyTo>& reply) {
   Effects out;
   auto parsed = parse_mode_command(payload);
   ReceivedCommand received;
@@ -252,23 +256,24 @@ Effects BatteryModeSession::on_command(std::string_view payload, bool running, c
   out.push_back(command_audit(prefix(), serial_id(), kModeKey, received));
   const BatteryMode mode = parsed ? parsed->mode : BatteryMode::kNormal;
   if (!parsed) {
-    reject(out, received.id, mode, parsed.error().reason, parsed.error().message, now.wall);
+    reject(out, received.id, mode, parsed.error().reason, parsed.error().message, now.wall, reply);
   } else if (!settings_.writes_enabled) {
     reject(out, received.id, mode, reject_reason_name(RejectReason::kWritesDisabled),
-           "battery modes: writes are disabled", now.wall);
+           "battery modes: writes are disabled", now.wall, reply);
   } else if (!settings_.enabled) {
     reject(out, received.id, mode, reject_reason_name(RejectReason::kNotAllowlisted),
            "battery modes: \"battery_mode\" is not in [writes] allow, or the inverter is reached "
            "through a plant address",
-           now.wall);
+           now.wall, reply);
   } else if (!running || stopping_) {
     reject(out, received.id, mode, reject_reason_name(RejectReason::kWritesDisabled),
-           "battery modes: the inverter session is not running", now.wall);
+           "battery modes: the inverter session is not running", now.wall, reply);
   } else if (phase_ != Phase::kIdle) {
     reject(out, received.id, mode, kBatteryModeReasonBusy,
            "battery modes: another mode command is under way; send it again once answered",
-           now.wall);
+           now.wall, reply);
   } else {
+    command_reply_ = reply;
     begin(out, *parsed, Origin::kCommand, now);
   }
   return out;
@@ -278,6 +283,7 @@ void BatteryModeSession::begin(Effects& out, const ModeCommand& command, Origin 
                                const Moment& now) {
   command_ = command;
   origin_ = origin;
+  if (origin != Origin::kCommand) command_reply_.reset();
   wrote_ = false;
   dry_ = false;
   rate_retries_ = 0;
@@ -373,7 +379,8 @@ void BatteryModeSession::after_reads(Effects& out, const Moment& now) {
   const BatteryMode mode = command_.mode;
   auto refuse = [&](std::string_view reason, const std::string& message) {
     phase_ = Phase::kIdle;
-    reject(out, id, mode, reason, std::string(battery_mode_name(mode)) + ": " + message, now.wall);
+    reject(out, id, mode, reason, std::string(battery_mode_name(mode)) + ": " + message, now.wall,
+           command_reply_);
   };
   const ModeRow* row = find_mode_row(mode);
   if (row == nullptr) return refuse(reject_reason_name(RejectReason::kUnparseable), "no mode");
@@ -441,9 +448,15 @@ void BatteryModeSession::submit(Effects& out, const PlannedWrite& w) {
   s.request.unit = InputUnit::kWire;
   // The writes of strategy and external power bypass the per-setting rate limit (a mode writes
   // battery_power_extern twice within a second: 0 before External, then the power); one
-  // command at a time and the effect window bound them instead. A dry run stays one.
-  s.request.safety_revert =
-      !settings_.dry_run && (w.oid == kOidSocStrategy || w.oid == kOidBatteryPowerExtern);
+  // command at a time and the effect window bound them instead. They are checked against the
+  // configured policy (battery bits included), except the 0 W / Internal of a revert, which go
+  // out like the dead-man's: also after writes were disabled, also in a dry run's wake.
+  const bool power_or_strategy = w.oid == kOidSocStrategy || w.oid == kOidBatteryPowerExtern;
+  if (phase_ == Phase::kReverting) {
+    s.request.safety_revert = power_or_strategy && !settings_.dry_run;
+  } else {
+    s.request.rate_exempt = power_or_strategy;
+  }
   write_tag_ = s.tag;
   current_write_ = w;
   out.push_back(std::move(s));
@@ -465,7 +478,7 @@ void BatteryModeSession::submit_next(Effects& out, const Moment& now) {
     a.outcome = client::write_status_name(client::WriteStatus::kDryRun);
     a.message = std::string(battery_mode_name(command_.mode)) +
                 ": every write passed its checks; nothing was written (dry_run)";
-    answer(out, a, now.wall, LogLevel::kInfo);
+    answer(out, a, now.wall, LogLevel::kInfo, command_reply_);
     return;
   }
   start_sampling(out, now);
@@ -526,7 +539,7 @@ Effects BatteryModeSession::on_outcome(std::uint64_t tag, const client::WriteOut
   a.outcome = client::write_status_name(o.status);
   a.reason = reason;
   a.message = message;
-  answer(out, a, now.wall, LogLevel::kInfo);
+  answer(out, a, now.wall, LogLevel::kInfo, command_reply_);
   return out;
 }
 
@@ -629,7 +642,7 @@ void BatteryModeSession::finish_verified(Effects& out, const Moment& now) {
               ": written, read back, and the power flow "
               "matches";
   a.effect = figures_;
-  answer(out, a, now.wall, LogLevel::kInfo);
+  answer(out, a, now.wall, LogLevel::kInfo, command_reply_);
 }
 
 void BatteryModeSession::start_revert(Effects& out, std::string outcome, std::string reason,
@@ -683,7 +696,7 @@ void BatteryModeSession::finish_revert(Effects& out, const Moment& now) {
     a.message = revert_message_ + "; the revert to normal was not confirmed";
     derive(out, now);
   }
-  answer(out, a, now.wall, LogLevel::kWarn);
+  answer(out, a, now.wall, LogLevel::kWarn, command_reply_);
   if (stop_after_) {
     stop_after_ = false;
     out.push_back(StopReverted{});
@@ -949,6 +962,7 @@ Effects BatteryModeSession::revert_before_stop(bool connected, const Moment& now
       if (phase_ == Phase::kIdle || phase_ == Phase::kDeriving) {
         command_ = ModeCommand{};
         origin_ = Origin::kStopping;
+        command_reply_.reset();
         figures_.reset();
       }
       start_revert(out, "reverted", std::string(kBatteryModeReasonStopping),

@@ -12,6 +12,7 @@
 #include "core/result.h"
 #include "core/value.h"
 #include "daemon/battery_mode.h"
+#include "daemon/command_reply.h"
 #include "daemon/persistent_state.h"
 #include "daemon/session_effects.h"
 
@@ -126,7 +127,10 @@ class BatteryModeSession {
 
   // Derives the mode from the device (kDeriving). Nothing while disabled or busy.
   Effects start(const Moment& now);
-  Effects on_command(std::string_view payload, bool running, const Moment& now);
+  // `reply`: the MQTT v5 response topic the command named (command_reply.h); every answer to the
+  // command, also the one at the end of its effect window, goes there too.
+  Effects on_command(std::string_view payload, bool running, const Moment& now,
+                     const std::optional<ReplyTo>& reply = std::nullopt);
   // Every reading and read failure of the session (ours or polled).
   Effects on_reading(std::uint32_t oid, const Value& value, const Moment& now);
   Effects on_read_failed(std::uint32_t oid, const Moment& now);
@@ -157,9 +161,10 @@ class BatteryModeSession {
   std::string prefix() const { return settings_.name + ": "; }
   std::string serial_id() const;
   std::string_view origin_word() const;  // the reason of an answer to a command of our own
-  void answer(Effects& out, const ModeAnswer& a, WallTime now, LogLevel level) const;
+  void answer(Effects& out, const ModeAnswer& a, WallTime now, LogLevel level,
+              const std::optional<ReplyTo>& reply) const;
   void reject(Effects& out, std::string id, BatteryMode mode, std::string_view reason,
-              std::string message, WallTime now) const;
+              std::string message, WallTime now, const std::optional<ReplyTo>& reply) const;
   void begin(Effects& out, const ModeCommand& command, Origin origin, const Moment& now);
   void read_next(Effects& out);
   void after_reads(Effects& out, const Moment& now);
@@ -196,6 +201,7 @@ class BatteryModeSession {
   // The command under way.
   ModeCommand command_;
   Origin origin_ = Origin::kCommand;
+  std::optional<ReplyTo> command_reply_;       // a command's response topic; none for our own
   std::map<std::uint32_t, double> values_;     // device values read or verified (registry unit)
   std::vector<std::uint32_t> reads_;           // still to read, in order
   std::optional<std::uint32_t> awaiting_;      // the read out

@@ -2,7 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,10 +13,8 @@
 // response topic is answered there as well, with the same JSON as on .../set/result, QoS 1, not
 // retained, and its correlation data copied back. The .../set/result answer stays.
 //
-// The answer is found by topic: it is the Publish on the command topic + "/result" among the
-// effects of the command itself (an immediate rejection) or among those of the outcome of the
-// write the command submitted (SubmitWrite tag). Pure: the App checks the response topic when
-// the command arrives; the inverter session's shell passes effects through CommandReplies.
+// Pure: the App checks the response topic when the command arrives and hands the ReplyTo with the
+// command to the session machine, which keeps it with the command until it is answered.
 
 namespace rct::daemon {
 
@@ -36,35 +34,10 @@ inline constexpr std::size_t kMaxReplyTopic = 1024;
 // answer there could pass for a command, a value or a discovery config.
 std::string reply_topic_problem(std::string_view topic, const std::vector<std::string>& own_trees);
 
-// Every Publish on `result_topic` in `effects`, followed by its copy to `reply`.
-Effects copy_answers(Effects effects, std::string_view result_topic, const ReplyTo& reply);
-
-// The commands of one inverter session still waiting for their write's outcome, by SubmitWrite
-// tag. A command whose write outcome brings no answer yet but submits further writes goes on
-// with those (a command carried out in several writes). Answers that come later from anything
-// but a write outcome (a tick) are not copied. Bounded: past kMaxPending the oldest route is
-// forgotten (its answer then only goes to .../set/result).
-class CommandReplies {
- public:
-  static constexpr std::size_t kMaxPending = 256;
-
-  // The effects of a command that named `reply`: its immediate answer is copied now; without
-  // one, the writes it submitted are remembered until their outcomes.
-  Effects on_command(Effects effects, std::string_view result_topic, const ReplyTo& reply);
-  // The effects of the outcome of the write with `tag`: its answer is copied when the command
-  // had a reply topic.
-  Effects on_outcome(std::uint64_t tag, Effects effects);
-
-  std::size_t pending() const { return routes_.size(); }
-
- private:
-  struct Route {
-    std::string result_topic;
-    ReplyTo reply;
-  };
-  void remember_writes(const Effects& effects, const Route& route);
-
-  std::map<std::uint64_t, Route> routes_;
-};
+// The answer to a command: `answer` (its .../set/result), then its copy on the command's response
+// topic when it named one (QoS 1, not retained, correlation data copied). Every command answer of
+// the write session, the battery modes and the App goes through here; a command that is carried
+// out later (a write outcome, the end of an effect window) keeps its ReplyTo until then.
+void publish_answer(Effects& out, Publish answer, const std::optional<ReplyTo>& reply);
 
 }  // namespace rct::daemon

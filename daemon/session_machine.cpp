@@ -339,8 +339,8 @@ Effects SessionMachine::on_tick(const Moment& now) {
 }
 
 Effects SessionMachine::on_command(std::string_view key, std::string_view payload,
-                                   const Moment& now) {
-  Effects out = writes_.on_command(key, payload, phase_ != Phase::kStopped, now);
+                                   const Moment& now, const std::optional<ReplyTo>& reply) {
+  Effects out = writes_.on_command(key, payload, phase_ != Phase::kStopped, now, reply);
   save_mode_record(out);
   return out;
 }

@@ -99,7 +99,8 @@ class SessionMachine {
   Effects on_mqtt_connected(const Moment& now);
   // A command (not retained) on <base>/<serial>/settings/<key>/set for this inverter, or with
   // key "battery_mode" on <base>/<serial>/battery/mode/set.
-  Effects on_command(std::string_view key, std::string_view payload, const Moment& now);
+  Effects on_command(std::string_view key, std::string_view payload, const Moment& now,
+                     const std::optional<ReplyTo>& reply = std::nullopt);
   // The outcome of a SubmitWrite.
   Effects on_write_outcome(std::uint64_t tag, const client::WriteOutcome& outcome,
                            const Moment& now);

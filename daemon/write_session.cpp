@@ -66,20 +66,23 @@ WriteResult rejection(std::string id, std::string key, std::string_view reason,
 
 void answer_command(Effects& out, std::string_view prefix, std::string_view serial_id,
                     std::string result_topic, const WriteResult& result, WallTime now,
-                    LogLevel level) {
+                    LogLevel level, const std::optional<ReplyTo>& reply) {
   out.push_back(LogLine{level, std::string(prefix) + audit_outcome(serial_id, result)});
-  out.push_back(Publish{std::move(result_topic), result_payload(result, now), 1, false});
+  publish_answer(out, Publish{std::move(result_topic), result_payload(result, now), 1, false},
+                 reply);
 }
 
 Effects refuse_unknown_inverter(const CommandTarget& target, std::string_view command_topic,
-                                std::string_view payload, WallTime now) {
+                                std::string_view payload, WallTime now,
+                                const std::optional<ReplyTo>& reply) {
   Effects out;
   const ReceivedCommand received = receive_command(payload);
   out.push_back(command_audit("", target.serial, target.key, received));
   const WriteResult r = rejection(
       received.id, target.key, kReasonUnknownInverter,
       "no inverter with serial '" + loggable(target.serial) + "' is known to this bridge");
-  answer_command(out, "", target.serial, std::string(command_topic) + "/result", r, now);
+  answer_command(out, "", target.serial, std::string(command_topic) + "/result", r, now,
+                 LogLevel::kInfo, reply);
   return out;
 }
 
@@ -134,9 +137,10 @@ Effects WriteSession::apply(WriteSettings settings) {
 WritePolicy WriteSession::policy() const {
   WritePolicy p;
   p.enabled = enabled();
+  p.battery = battery_block_policy(settings_.writes);
   for (const WritableEntry* e : allowed_) p.allowed.push_back(e->oid);
-  // The modes' own writes (strategy and power go as rate-exempt writes, checked against the
-  // writer's revert policy, except in a dry run). on_command keeps settings commands to allowed_.
+  // The modes' own writes (strategy and power go as rate-exempt writes; the 0 W / Internal of
+  // their reverts as safety reverts). on_command keeps settings commands to allowed_.
   if (modes_.settings().enabled) {
     for (std::uint32_t oid : {kOidSocMin, kOidSocStrategy, kOidBatteryPowerExtern}) {
       if (std::find(p.allowed.begin(), p.allowed.end(), oid) == p.allowed.end()) {
@@ -160,15 +164,16 @@ void WriteSession::publish_setting(Effects& out, const WritableEntry& entry, con
   }
 }
 
-void WriteSession::answer(Effects& out, const WriteResult& r, WallTime now, LogLevel level) const {
+void WriteSession::answer(Effects& out, const WriteResult& r, WallTime now, LogLevel level,
+                          const std::optional<ReplyTo>& reply) const {
   answer_command(out, prefix(), topic_id(serial_),
-                 setting_result_topic(settings_.base_topic, serial_, r.key), r, now, level);
+                 setting_result_topic(settings_.base_topic, serial_, r.key), r, now, level, reply);
 }
 
 Effects WriteSession::on_command(std::string_view key, std::string_view payload, bool running,
-                                 const Moment& now) {
+                                 const Moment& now, const std::optional<ReplyTo>& reply) {
   if (key == kBatteryModeKey) {
-    return modes_.on_command(payload, running, now);
+    return modes_.on_command(payload, running, now, reply);
   }
   Effects out;
   const ReceivedCommand received = receive_command(payload);
@@ -176,7 +181,7 @@ Effects WriteSession::on_command(std::string_view key, std::string_view payload,
   auto reject = [&](RejectReason reason, std::string message) {
     answer(out,
            rejection(received.id, std::string(key), reject_reason_name(reason), std::move(message)),
-           now.wall);
+           now.wall, LogLevel::kInfo, reply);
   };
   const WritableEntry* entry = find_writable_key(key);
   if (entry == nullptr) {
@@ -200,7 +205,7 @@ Effects WriteSession::on_command(std::string_view key, std::string_view payload,
     w.request.oid = entry->oid;
     w.request.value = received.command->value;
     w.request.unit = InputUnit::kUser;
-    pending_[w.tag] = Pending{false, std::string(key), received.id, received.requested};
+    pending_[w.tag] = Pending{false, std::string(key), received.id, received.requested, reply};
     out.push_back(std::move(w));
   }
   return out;
@@ -254,7 +259,7 @@ void WriteSession::on_command_outcome(Effects& out, const Pending& pending,
     set_readback(r, *entry, *o.readback);
   }
   if (r.message.empty()) r.message = "requested " + pending.requested;
-  answer(out, r, now.wall);
+  answer(out, r, now.wall, LogLevel::kInfo, pending.reply);
   // The device's values seen on the way are the freshest there are.
   for (const auto& [oid, value] : o.interlock_values) {
     if (const WritableEntry* e = find_writable(oid)) {
@@ -358,7 +363,7 @@ void WriteSession::submit_reverts(Effects& out,
     s.request.value = w.value;
     s.request.unit = InputUnit::kWire;
     s.request.safety_revert = true;
-    pending_[s.tag] = Pending{true, {}, {}, {}};
+    pending_[s.tag] = Pending{true, {}, {}, {}, std::nullopt};
     out.push_back(std::move(s));
   }
 }

@@ -13,6 +13,7 @@
 #include "core/write_allowlist.h"
 #include "core/write_validation.h"
 #include "daemon/battery_mode_session.h"
+#include "daemon/command_reply.h"
 #include "daemon/dead_man_timer.h"
 #include "daemon/session_effects.h"
 #include "daemon/session_settings.h"
@@ -44,12 +45,14 @@ WriteResult rejection(std::string id, std::string key, std::string_view reason,
                       std::string message);
 void answer_command(Effects& out, std::string_view prefix, std::string_view serial_id,
                     std::string result_topic, const WriteResult& result, WallTime now,
-                    LogLevel level = LogLevel::kInfo);
+                    LogLevel level = LogLevel::kInfo,
+                    const std::optional<ReplyTo>& reply = std::nullopt);
 
 // A command for an inverter this bridge does not know: audited, rejected (unknown_inverter) and
 // answered beside the command topic as it came (its serial level need not be topic_id-clean).
 Effects refuse_unknown_inverter(const CommandTarget& target, std::string_view command_topic,
-                                std::string_view payload, WallTime now);
+                                std::string_view payload, WallTime now,
+                                const std::optional<ReplyTo>& reply = std::nullopt);
 
 // ---- Writes of one inverter ----
 
@@ -101,8 +104,9 @@ class WriteSession {
   // A command on <base>/<serial>/settings/<key>/set, or with key "battery_mode" on
   // <base>/<serial>/battery/mode/set (battery_mode_session.h). `running`: the session has a
   // writer.
+  // `reply`: the MQTT v5 response topic the command named (command_reply.h), answered too.
   Effects on_command(std::string_view key, std::string_view payload, bool running,
-                     const Moment& now);
+                     const Moment& now, const std::optional<ReplyTo>& reply = std::nullopt);
   // The outcome of a SubmitWrite handed out by this component (other tags are ignored).
   Effects on_outcome(std::uint64_t tag, const client::WriteOutcome& outcome, const Moment& now);
   // A polled value: published on its settings topic when it is a published setting.
@@ -138,6 +142,7 @@ class WriteSession {
     std::string key;
     std::string id;
     std::string requested;
+    std::optional<ReplyTo> reply;
   };
 
   bool enabled() const { return settings_.writes.enabled && settings_.possible; }
@@ -147,7 +152,8 @@ class WriteSession {
   void publish_setting(Effects& out, const WritableEntry& entry, const Value& wire, Instant now,
                        bool force);
   void answer(Effects& out, const WriteResult& result, WallTime now,
-              LogLevel level = LogLevel::kInfo) const;
+              LogLevel level = LogLevel::kInfo,
+              const std::optional<ReplyTo>& reply = std::nullopt) const;
   void submit_reverts(Effects& out, const std::vector<DeadManTimer::RevertWrite>& writes);
   void on_command_outcome(Effects& out, const Pending& pending, const client::WriteOutcome& o,
                           const Moment& now);

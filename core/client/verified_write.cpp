@@ -74,7 +74,7 @@ VerifiedWrite::Step VerifiedWrite::start(TimePoint now) {
       request_.value);
   if (!prepared) return reject(prepared.error());
   outcome_.write = std::move(*prepared);
-  if (!request_.safety_revert) {
+  if (!request_.safety_revert && !request_.rate_exempt) {
     if (auto r = limiter_.check(*outcome_.write->entry, now); !r) return reject(r.error());
   }
   reads_ = interlock_reads(*outcome_.write);

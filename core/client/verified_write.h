@@ -31,6 +31,9 @@ struct WriteRequest {
   std::variant<std::string, double> value;  // text (MQTT payload, CLI argument) or a number
   InputUnit unit = InputUnit::kUser;
   bool safety_revert = false;  // a dead-man revert: not rate-limited (still validated)
+  // Not rate-limited, validated like any other write: a battery mode's sequence writes
+  // battery_power_extern twice within a second (0 before External, then the power).
+  bool rate_exempt = false;
 };
 
 enum class WriteStatus {

@@ -173,13 +173,12 @@ void App::on_command(const CommandTarget& target, const MqttMessage& message) {
   const std::optional<ReplyTo> reply = reply_to(message);
   for (auto& s : sessions_) {
     if (!s->serial().empty() && topic_id(s->serial()) == target.serial) {
-      s->handle_command(target.key, message.payload, message.topic, reply);
+      s->handle_command(target.key, message.payload, reply);
       return;
     }
   }
-  Effects effects = refuse_unknown_inverter(target, message.topic, message.payload,
-                                            std::chrono::system_clock::now());
-  if (reply) effects = copy_answers(std::move(effects), message.topic + "/result", *reply);
+  const Effects effects = refuse_unknown_inverter(target, message.topic, message.payload,
+                                                  std::chrono::system_clock::now(), reply);
   for (const Effect& e : effects) {
     if (const auto* line = std::get_if<LogLine>(&e)) {
       log_->log(to_spdlog_level(line->level), "{}", line->text);

@@ -28,14 +28,6 @@ client::WriterOptions writer_options(const WritesConfig& w) {
 
 }  // namespace
 
-WritePolicy InverterSession::writer_policy() const {
-  // The machine decides what may be written; the battery bits that refuse a write are config
-  // data the writer checks against fresh reads (core/write_validation.h).
-  WritePolicy p = machine_.write_policy();
-  p.battery = battery_block_policy(machine_.settings().writes);
-  return p;
-}
-
 InverterSession::InverterSession(asio::io_context& io, const Registry& registry, SessionHost& host,
                                  std::shared_ptr<spdlog::logger> log, const Config& config,
                                  std::size_t index)
@@ -62,7 +54,7 @@ void InverterSession::start() {
   writer_.reset();  // it refers to the client being replaced
   client_ = std::make_unique<client::Client>(io_, registry_, client_options(inverter()),
                                              static_cast<client::ClientObserver&>(*this));
-  writer_ = std::make_unique<client::VerifiedWriter>(io_, *client_, writer_policy(),
+  writer_ = std::make_unique<client::VerifiedWriter>(io_, *client_, machine_.write_policy(),
                                                      writer_options(machine_.settings().writes));
   run(machine_.start(now()));
   client_->start();
@@ -87,7 +79,7 @@ void InverterSession::apply_config(const Config& config) {
 
 void InverterSession::configure_writer() {
   if (!writer_) return;
-  writer_->set_policy(writer_policy());
+  writer_->set_policy(machine_.write_policy());
   writer_->set_options(writer_options(machine_.settings().writes));
 }
 
@@ -96,14 +88,8 @@ void InverterSession::republish_all() {
 }
 
 void InverterSession::handle_command(const std::string& key, std::string_view payload,
-                                     std::string_view command_topic,
                                      const std::optional<ReplyTo>& reply) {
-  Effects effects = machine_.on_command(key, payload, now());
-  if (reply) {
-    effects =
-        replies_.on_command(std::move(effects), std::string(command_topic) + "/result", *reply);
-  }
-  run(std::move(effects));
+  run(machine_.on_command(key, payload, now(), reply));
 }
 
 void InverterSession::on_state(client::ClientState state) {
@@ -156,7 +142,7 @@ void InverterSession::perform(Effect& effect) {
     if (!writer_) return;  // not started: the machine refuses commands before start()
     writer_->submit(std::move(w->request),
                     guard_.bind([this, tag = w->tag](const client::WriteOutcome& o) {
-                      run(replies_.on_outcome(tag, machine_.on_write_outcome(tag, o, now())));
+                      run(machine_.on_write_outcome(tag, o, now()));
                     }));
   } else if (auto* l = std::get_if<LogLine>(&effect)) {
     log_->log(to_spdlog_level(l->level), "{}", l->text);

@@ -56,11 +56,11 @@ class InverterSession final : private client::ClientObserver {
   // After an MQTT (re)connect: discovery, status and every last value.
   void republish_all();
 
-  // A command (not retained) on `command_topic`, <base>/<serial>/settings/<key>/set, for this
-  // inverter. `reply`: the MQTT v5 response topic it named, already checked
-  // (command_reply.h); its answer goes there too.
+  // A command (not retained) on <base>/<serial>/settings/<key>/set or .../battery/mode/set for
+  // this inverter. `reply`: the MQTT v5 response topic it named, already checked
+  // (command_reply.h); every answer to the command goes there too.
   void handle_command(const std::string& key, std::string_view payload,
-                      std::string_view command_topic, const std::optional<ReplyTo>& reply);
+                      const std::optional<ReplyTo>& reply);
 
   const InverterConfig& inverter() const { return machine_.settings().inverter; }
   const std::string& serial() const { return machine_.serial(); }
@@ -83,8 +83,6 @@ class InverterSession final : private client::ClientObserver {
   void read(std::uint32_t oid, std::optional<std::uint32_t> address);
   void arm_timer();
   void configure_writer();
-  // The machine's policy with the battery bits of [writes] (block_battery_bits).
-  WritePolicy writer_policy() const;
 
   asio::io_context& io_;
   const Registry& registry_;
@@ -92,7 +90,6 @@ class InverterSession final : private client::ClientObserver {
   std::shared_ptr<spdlog::logger> log_;
   std::size_t index_;
   SessionMachine machine_;
-  CommandReplies replies_;  // commands waiting for their write, answered to a response topic
   std::unique_ptr<client::Client> client_;
   std::unique_ptr<client::VerifiedWriter> writer_;  // uses client_; declared after it
   asio::steady_timer timer_;

@@ -21,6 +21,7 @@ using rct::daemon::LogLine;
 using rct::daemon::Moment;
 using rct::daemon::Publish;
 using rct::daemon::ReadOid;
+using rct::daemon::ReplyTo;
 using rct::daemon::StopReverted;
 using rct::daemon::SubmitWrite;
 using ModePhase = BatteryModeSession::Phase;
@@ -540,4 +541,50 @@ TEST_CASE("hold above 80 % SOC writes its minimum there, bounded by soc_max",
   full.perform(full.session.start(full.now()));
   full.command("hold");
   CHECK(full.device.written == Written{{rct::kOidSocMin, 0.97}});  // soc_max
+}
+
+TEST_CASE(
+    "a mode command with an MQTT v5 response topic is answered there at the end of its "
+    "effect window, and the busy refusal of another goes to that one's own",
+    "[battery_mode_session]") {
+  ModeRun run(mode_settings());
+  run.perform(run.session.start(run.now()));
+  const std::string correlation("hold\0\xfe", 6);
+  run.perform(run.session.on_command(R"({"mode":"hold","id":"r1"})", true, run.now(),
+                                     ReplyTo{"nodered/answers", correlation}));
+  // The effect window is still open: no answer anywhere yet.
+  CHECK(run.last_answer().empty());
+  run.perform(run.session.on_command("normal", true, run.now(), ReplyTo{"other/answers", "n"}));
+  run.settle();
+  std::vector<Publish> replies;
+  for (const Publish& p : run.published) {
+    if (p.topic == "nodered/answers" || p.topic == "other/answers") replies.push_back(p);
+  }
+  REQUIRE(replies.size() == 2);
+  CHECK(replies[0].topic == "other/answers");
+  CHECK(replies[0].correlation_data == "n");
+  CHECK(mode_has(replies[0].payload, R"("reason":"busy")"));
+  CHECK(replies[1].topic == "nodered/answers");
+  CHECK(replies[1].correlation_data == correlation);
+  CHECK(replies[1].qos == 1);
+  CHECK_FALSE(replies[1].retain);
+  CHECK(replies[1].payload == run.last_answer());
+  CHECK(mode_has(replies[1].payload,
+                 R"("id":"r1","key":"battery_mode","mode":"hold","outcome":"verified")"));
+
+  // The bridge's own answers (a charge reaching its target) go to no response topic.
+  run.perform(run.session.on_command(R"({"mode":"charge","power":2000,"soc":50})", true, run.now(),
+                                     ReplyTo{"nodered/answers", "c"}));
+  run.settle();
+  run.device.soc = 0.50;
+  const auto wake = run.session.next_wakeup();
+  REQUIRE(wake);
+  run.t = *wake - kModeStart;
+  run.perform(run.session.on_tick(run.now()));
+  run.settle();
+  CHECK(mode_has(run.last_answer(), R"("reason":"target_reached")"));
+  const auto to_node_red =
+      std::count_if(run.published.begin(), run.published.end(),
+                    [](const Publish& p) { return p.topic == "nodered/answers"; });
+  CHECK(to_node_red == 2);  // hold and the charge command itself, not the target
 }

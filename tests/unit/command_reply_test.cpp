@@ -1,5 +1,6 @@
 #include "daemon/command_reply.h"
 
+#include <algorithm>
 #include <string>
 #include <variant>
 #include <vector>
@@ -9,7 +10,6 @@
 #include "tests/support/catch.h"
 
 using namespace std::chrono_literals;
-using rct::daemon::CommandReplies;
 using rct::daemon::Effect;
 using rct::daemon::Effects;
 using rct::daemon::Moment;
@@ -67,18 +67,14 @@ rct::client::WriteOutcome verified_outcome(const SubmitWrite& submitted) {
 TEST_CASE("a verified write is answered on its result topic and on the command's response topic",
           "[command_reply]") {
   WriteSession w = reply_session();
-  CommandReplies replies;
   const ReplyTo reply{"nodered/replies/1", kCorrelation};
   const Effects sent =
-      replies.on_command(w.on_command("soc_target", R"({"value": 50, "id": "a"})", true, kReplyNow),
-                         kResultTopic, reply);
+      w.on_command("soc_target", R"({"value": 50, "id": "a"})", true, kReplyNow, reply);
   const auto writes = effects_of<SubmitWrite>(sent);
   REQUIRE(writes.size() == 1);
   CHECK(effects_of<Publish>(sent).empty());  // the answer comes with the outcome
-  CHECK(replies.pending() == 1);
 
-  const Effects done = replies.on_outcome(
-      writes[0].tag, w.on_outcome(writes[0].tag, verified_outcome(writes[0]), kReplyNow));
+  const Effects done = w.on_outcome(writes[0].tag, verified_outcome(writes[0]), kReplyNow);
   std::vector<Publish> answers;
   for (const Publish& p : effects_of<Publish>(done)) {
     if (p.topic == kResultTopic || p.topic == reply.topic) answers.push_back(p);
@@ -93,16 +89,13 @@ TEST_CASE("a verified write is answered on its result topic and on the command's
   CHECK(answers[1].payload == answers[0].payload);
   CHECK(answers[1].payload.find(R"("id":"a","key":"soc_target","outcome":"verified")") !=
         std::string::npos);
-  CHECK(replies.pending() == 0);
 }
 
 TEST_CASE("a command refused at once is answered on its response topic right after its result",
           "[command_reply]") {
   WriteSession w = reply_session();
-  CommandReplies replies;
   const ReplyTo reply{"replies/ha", "x"};
-  const Effects e = replies.on_command(
-      w.on_command("soc_target", R"({"id": "u"})", true, kReplyNow), kResultTopic, reply);
+  const Effects e = w.on_command("soc_target", R"({"id": "u"})", true, kReplyNow, reply);
   const auto published = effects_of<Publish>(e);
   REQUIRE(published.size() == 2);
   CHECK(published[0].topic == kResultTopic);
@@ -111,15 +104,13 @@ TEST_CASE("a command refused at once is answered on its response topic right aft
   CHECK(published[1].payload == published[0].payload);
   CHECK(published[1].payload.find(R"("id":"u","key":"soc_target","outcome":"rejected")") !=
         std::string::npos);
-  CHECK(replies.pending() == 0);
 }
 
 TEST_CASE("a command for an unknown inverter is answered on its response topic too",
           "[command_reply]") {
   const std::string command = "rct/XY/settings/soc_target/set";
-  const Effects e = rct::daemon::copy_answers(
-      rct::daemon::refuse_unknown_inverter({"XY", "soc_target"}, command, "50", kReplyNow.wall),
-      command + "/result", ReplyTo{"replies/nr", "c"});
+  const Effects e = rct::daemon::refuse_unknown_inverter(
+      {"XY", "soc_target"}, command, "50", kReplyNow.wall, ReplyTo{"replies/nr", "c"});
   const auto published = effects_of<Publish>(e);
   REQUIRE(published.size() == 2);
   CHECK(published[1].topic == "replies/nr");
@@ -130,19 +121,22 @@ TEST_CASE("a command for an unknown inverter is answered on its response topic t
 TEST_CASE("outcomes of commands without a response topic are not copied anywhere",
           "[command_reply]") {
   WriteSession w = reply_session();
-  CommandReplies replies;
-  const auto with_reply = effects_of<SubmitWrite>(replies.on_command(
-      w.on_command("soc_target", "50", true, kReplyNow), kResultTopic, ReplyTo{"r/1", "1"}));
+  const auto with_reply = effects_of<SubmitWrite>(
+      w.on_command("soc_target", "50", true, kReplyNow, ReplyTo{"r/1", "1"}));
   const auto without = effects_of<SubmitWrite>(w.on_command("soc_min", "20", true, kReplyNow));
   REQUIRE(with_reply.size() == 1);
   REQUIRE(without.size() == 1);
-  const Effects other = replies.on_outcome(
-      without[0].tag, w.on_outcome(without[0].tag, verified_outcome(without[0]), kReplyNow));
+  const Effects other = w.on_outcome(without[0].tag, verified_outcome(without[0]), kReplyNow);
+  CHECK_FALSE(effects_of<Publish>(other).empty());
   for (const Publish& p : effects_of<Publish>(other)) {
     CHECK(p.topic != "r/1");
     CHECK(p.correlation_data.empty());
   }
-  CHECK(replies.pending() == 1);  // still waiting for its own write
+  // The first command keeps its response topic until its own outcome.
+  const auto first = effects_of<Publish>(
+      w.on_outcome(with_reply[0].tag, verified_outcome(with_reply[0]), kReplyNow));
+  CHECK(std::count_if(first.begin(), first.end(),
+                      [](const Publish& p) { return p.topic == "r/1"; }) == 1);
 }
 
 TEST_CASE("response topics that are no topic name or lie in the bridge's trees are refused",
@@ -170,47 +164,4 @@ TEST_CASE("response topics that are no topic name or lie in the bridge's trees a
         "it lies in the bridge's own topic tree 'homeassistant'");
   CHECK(rct::daemon::reply_topic_problem("ha/status", own) ==
         "it lies in the bridge's own topic tree 'ha/status'");
-}
-
-TEST_CASE("routes of writes whose outcome never comes are bounded, the oldest forgotten first",
-          "[command_reply]") {
-  CommandReplies replies;
-  for (std::uint64_t tag = 1; tag <= CommandReplies::kMaxPending + 10; ++tag) {
-    SubmitWrite w;
-    w.tag = tag;
-    replies.on_command(Effects{w}, kResultTopic, ReplyTo{"r", ""});
-  }
-  CHECK(replies.pending() == CommandReplies::kMaxPending);
-  const Publish answer{kResultTopic, "{}", 1, false, ""};
-  CHECK(effects_of<Publish>(replies.on_outcome(1, Effects{answer})).size() == 1);
-  const auto newest =
-      effects_of<Publish>(replies.on_outcome(CommandReplies::kMaxPending + 10, Effects{answer}));
-  REQUIRE(newest.size() == 2);
-  CHECK(newest[1].topic == "r");
-}
-
-TEST_CASE("a command carried out in several writes is answered with the outcome that answers it",
-          "[command_reply]") {
-  CommandReplies replies;
-  const std::string mode_result = "rct/SN1/battery/mode/set/result";
-  SubmitWrite first;
-  first.tag = 1;
-  replies.on_command(Effects{first}, mode_result, ReplyTo{"r/mode", "m"});
-  // The first write's outcome submits the second one and answers nothing yet.
-  SubmitWrite second;
-  second.tag = 2;
-  const Effects middle = replies.on_outcome(1, Effects{second});
-  CHECK(effects_of<Publish>(middle).empty());
-  CHECK(replies.pending() == 1);
-  // The second outcome answers; writes handed out with the answer are no longer the command's.
-  SubmitWrite after;
-  after.tag = 3;
-  const Effects last = replies.on_outcome(2, Effects{Publish{mode_result, "{}", 1, false}, after});
-  const auto published = effects_of<Publish>(last);
-  REQUIRE(published.size() == 2);
-  CHECK(published[1].topic == "r/mode");
-  CHECK(published[1].correlation_data == "m");
-  CHECK(replies.pending() == 0);
-  CHECK(effects_of<Publish>(replies.on_outcome(3, Effects{Publish{mode_result, "{}", 1, false}}))
-            .size() == 1);
 }
