@@ -435,6 +435,16 @@ void BatteryModeSession::after_reads(Effects& out, const Moment& now) {
   }
   std::string error;
   writes_ = plan(*row, error);
+  if (!error.empty() && mode == BatteryMode::kNormal) {
+    // soc_min cannot go back (the SOC is below its lowest value): normal still hands the
+    // battery back to the inverter (the bridge's own normal after a charge or an external mode
+    // that was not refreshed must not leave it in External), and leaves soc_min as it is.
+    out.push_back(LogLine{LogLevel::kWarn, prefix() + "normal: " + error +
+                                               "; writing 0 W and Internal, soc_min unchanged"});
+    writes_ = {PlannedWrite{kOidBatteryPowerExtern, 0},
+               PlannedWrite{kOidSocStrategy, static_cast<double>(kStrategyInternal)}};
+    error.clear();
+  }
   if (!error.empty()) return refuse(interlock, error);
   phase_ = Phase::kWriting;
   submit_next(out, now);
@@ -961,6 +971,7 @@ Effects BatteryModeSession::revert_before_stop(bool connected, const Moment& now
     case Phase::kSampling:
       if (phase_ == Phase::kIdle || phase_ == Phase::kDeriving) {
         command_ = ModeCommand{};
+        command_.mode = mode_.value_or(BatteryMode::kNormal);  // the answer names what is left
         origin_ = Origin::kStopping;
         command_reply_.reset();
         figures_.reset();

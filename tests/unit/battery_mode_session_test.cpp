@@ -426,7 +426,7 @@ TEST_CASE("a charge is handed back before the daemon stops; a hold is kept",
   CHECK(run.stop_reverted);
   CHECK(run.device.written ==
         Written{{rct::kOidBatteryPowerExtern, 0}, {rct::kOidSocStrategy, rct::kStrategyInternal}});
-  CHECK(mode_has(run.last_answer(), R"("outcome":"reverted","reason":"stopping")"));
+  CHECK(mode_has(run.last_answer(), R"("mode":"charge","outcome":"reverted","reason":"stopping")"));
 
   ModeRun hold(mode_settings());
   hold.perform(hold.session.start(hold.now()));
@@ -587,4 +587,24 @@ TEST_CASE(
       std::count_if(run.published.begin(), run.published.end(),
                     [](const Publish& p) { return p.topic == "nodered/answers"; });
   CHECK(to_node_red == 2);  // hold and the charge command itself, not the target
+}
+
+TEST_CASE(
+    "normal below the lowest soc_min still hands the battery back: 0 W and Internal, soc_min "
+    "left as it is",
+    "[battery_mode_session]") {
+  ModeRun run(mode_settings());
+  run.perform(run.session.start(run.now()));
+  run.command(R"({"mode":"external","power":1000})");
+  REQUIRE(run.session.mode() == BatteryMode::kExternal);
+  run.device.soc = 0.03;  // discharged below the lowest soc_min the allowlist has (5 %)
+  run.device.written.clear();
+  run.command("normal");
+  CHECK(run.device.written ==
+        Written{{rct::kOidBatteryPowerExtern, 0}, {rct::kOidSocStrategy, rct::kStrategyInternal}});
+  CHECK(run.device.soc_min == Approx(0.07));
+  CHECK(mode_has(run.last_answer(), R"("mode":"normal","outcome":"verified")"));
+  CHECK(std::any_of(run.lines.begin(), run.lines.end(), [](const LogLine& l) {
+    return l.level == rct::LogLevel::kWarn && mode_has(l.text, "soc_min unchanged");
+  }));
 }
