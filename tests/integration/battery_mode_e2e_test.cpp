@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/command.h"
 #include "core/value_codec.h"
 #include "core/write_allowlist.h"
 #include "tests/integration/client_harness.h"
@@ -285,4 +286,40 @@ TEST_CASE("rctclient battery-mode runs the daemon's mode machine against the sim
   const auto busy = run({"discharge_lock", "--yes", "--window", "1", "--sample-interval", "0.5"});
   CHECK(busy.exit_code == 4);
   CHECK(json::parse(busy.out).at("outcome") == "unverified");
+}
+
+TEST_CASE(
+    "with bat_status 2048 (balancing) a charge is verified; while the battery calibrates it is "
+    "refused naming the bit, and nothing is written",
+    "[daemon][e2e][battery_mode][battery]") {
+  World w(modes_setup());
+  SwitchableSimulator::apply(w.sim->set_bat_status(2048));
+  SwitchableSimulator::apply(w.sim->set_calibration(rct::sim::Calibration::kDischarge));
+  auto daemon = w.start();
+  const ModeTopics t(serial_of(*w.sub));
+  REQUIRE(w.sub->wait_line(t.mode, "normal", 20s));
+
+  publish_mode_command(w, t.set, R"({"mode":"charge","power":2000,"soc":96,"id":"cal"})");
+  auto refused = wait_mode_answer(*w.sub, t.result, "cal");
+  REQUIRE(refused);
+  check_mode_contract(*refused);
+  INFO(refused->dump());
+  CHECK(refused->at("outcome") == "rejected");
+  CHECK(refused->at("reason") == "interlock");
+  CHECK(refused->at("message").get<std::string>().find(
+            "refused while the battery is calibrating (discharge phase): battery.status2 bit 10 "
+            "(1024) is set") != std::string::npos);
+  CHECK(w.sim->received().frames(rct::Command::kWrite).empty());
+  CHECK(read_fraction(w, rct::kOidBatteryPowerExtern) == 0.0f);
+
+  // The calibration over, balancing goes on (2048): routine, the same charge goes through.
+  SwitchableSimulator::apply(w.sim->set_calibration(rct::sim::Calibration::kNone));
+  publish_mode_command(w, t.set, R"({"mode":"charge","power":2000,"soc":96,"id":"bal"})");
+  auto charged = wait_mode_answer(*w.sub, t.result, "bal");
+  REQUIRE(charged);
+  INFO(charged->dump());
+  CHECK(charged->at("outcome") == "verified");
+  CHECK(std::abs(charged->at("effect").at("battery_power").get<double>() + 2000) <= 400);
+  REQUIRE(w.sub->wait_line(t.mode, "charge", 10s));
+  stop_daemon(*daemon);
 }
