@@ -701,8 +701,7 @@ TEST_CASE("the example file round-trips through dump_config", "[config]") {
   CHECK(again.value() == expected);
 }
 
-TEST_CASE("mqtt.protocol \"3.1.1\" selects the old protocol and shows in dump_config",
-          "[config]") {
+TEST_CASE("mqtt.protocol \"3.1.1\" selects the old protocol and shows in dump_config", "[config]") {
   TempDir dir;
   const auto r = load(dir.write("old.toml", "[mqtt]\nprotocol = \"3.1.1\"\n"));
   INFO(errors_of(r));
