@@ -95,11 +95,13 @@ std::size_t acl_mode_writes(World& w) {
 // account.
 DaemonSetup acl_modes_setup() {
   DaemonSetup setup;
-  // [battery_modes] follows [writes], the last section of the file.
+  // [battery_modes] follows [writes], the last section of the file. The simulator's house
+  // model steps every 2 s of device time, so a new battery power shows up to 2 s after its
+  // write: the effect window judges its second half, which must start after that step.
   setup.writes =
       "enabled = true\nallow = [\"battery_mode\"]\nmin_interval = 1\nreadback_delay = 0.2\n"
       "readback_interval = 0.2\nreadback_attempts = 3\n"
-      "[battery_modes]\neffect_window = 2\nsample_interval = 0.5\ntolerance = 300\n";
+      "[battery_modes]\neffect_window = 5\nsample_interval = 0.5\ntolerance = 300\n";
   setup.extra_mqtt =
       "username = \"" + kBridge.user + "\"\npassword = \"" + kBridge.password + "\"\n";
   return setup;
