@@ -12,6 +12,7 @@
 
 #include "core/command.h"
 #include "core/value_codec.h"
+#include "core/write_allowlist.h"
 #include "tests/integration/daemon_harness.h"
 #include "tests/support/catch.h"
 #include "tests/support/process.h"
@@ -44,14 +45,31 @@ rct::test::BrokerOptions acl_broker() {
 }
 
 // mosquitto_pub as `account`, MQTT 5 and QoS 1, so that a refusal comes back in the PUBACK.
+// `extra`: more mosquitto_pub arguments (MQTT 5 properties).
 rct::test::RunResult publish_as(const Account& account, std::uint16_t port,
-                                const std::string& topic, const std::string& payload) {
+                                const std::string& topic, const std::string& payload,
+                                const std::vector<std::string>& extra = {}) {
   static const auto path = rct::test::find_executable("mosquitto_pub");
   REQUIRE(path);
-  return rct::test::run_process(
-      {*path, "-h", "127.0.0.1", "-p", std::to_string(port), "-u", account.user, "-P",
-       account.password, "-V", "5", "-q", "1", "-t", topic, "-m", payload},
-      {}, 10s);
+  std::vector<std::string> argv{*path,
+                                "-h",
+                                "127.0.0.1",
+                                "-p",
+                                std::to_string(port),
+                                "-u",
+                                account.user,
+                                "-P",
+                                account.password,
+                                "-V",
+                                "5",
+                                "-q",
+                                "1",
+                                "-t",
+                                topic,
+                                "-m",
+                                payload};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return rct::test::run_process(argv, {}, 10s);
 }
 
 std::size_t writes_of(World& w, float value) {
@@ -61,6 +79,49 @@ std::size_t writes_of(World& w, float value) {
     if (v && std::get<float>(v.value()) == value) ++n;
   }
   return n;
+}
+
+// Every WRITE the simulator received for one of the OIDs a battery mode writes.
+std::size_t acl_mode_writes(World& w) {
+  std::size_t n = 0;
+  for (const std::uint32_t oid :
+       {rct::kOidSocMin, rct::kOidSocStrategy, rct::kOidBatteryPowerExtern}) {
+    n += w.sim->received().frames(rct::Command::kWrite, oid).size();
+  }
+  return n;
+}
+
+// Writes enabled for the battery modes, with a short effect window; the bridge logs in as its
+// account.
+DaemonSetup acl_modes_setup() {
+  DaemonSetup setup;
+  // [battery_modes] follows [writes], the last section of the file. The simulator's house
+  // model steps every 2 s of device time, so a new battery power shows up to 2 s after its
+  // write: the effect window judges its second half, which must start after that step.
+  setup.writes =
+      "enabled = true\nallow = [\"battery_mode\"]\nmin_interval = 1\nreadback_delay = 0.2\n"
+      "readback_interval = 0.2\nreadback_attempts = 3\n"
+      "[battery_modes]\neffect_window = 5\nsample_interval = 0.5\ntolerance = 300\n";
+  setup.extra_mqtt =
+      "username = \"" + kBridge.user + "\"\npassword = \"" + kBridge.password + "\"\n";
+  return setup;
+}
+
+// The first answer on `topic` with this id, parsed, and its line's index.
+std::optional<std::pair<json, std::size_t>> acl_answer(Subscriber& sub, const std::string& topic,
+                                                       const std::string& id) {
+  std::optional<json> answer;
+  const auto at = sub.wait(
+      [&](const Line& l) {
+        if (l.topic != topic) return false;
+        json j = json::parse(l.payload, nullptr, false);
+        if (j.is_discarded() || j.value("id", "") != id) return false;
+        answer = std::move(j);
+        return true;
+      },
+      40s);
+  if (!at) return std::nullopt;
+  return std::make_pair(std::move(*answer), *at);
 }
 
 }  // namespace
@@ -88,6 +149,7 @@ TEST_CASE("with the example ACL only Node-RED's and Home Assistant's accounts co
       publish_as(kReader, w.broker.port(), command, R"({"value": 60, "id": "forbidden"})");
   INFO("mosquitto_pub: " << refused.out << refused.err);
   CHECK(refused.err.find("Not authorized") != std::string::npos);
+  CHECK(acl_mode_writes(w) == 0);
 
   // Node-RED's account, afterwards: carried out and verified. Had the broker passed the first
   // command on, the bridge would have received, written and answered it before this one.
@@ -124,6 +186,49 @@ TEST_CASE("with the example ACL only Node-RED's and Home Assistant's accounts co
                  R"({"value": 20, "id": "ha"})");
   CHECK(from_ha.err.find("Not authorized") == std::string::npos);
   CHECK(w.sub->wait_line_topic("rct2mqtt/" + serial + "/settings/soc_min/set/result", 30s));
+
+  stop_daemon(*daemon);
+}
+
+TEST_CASE("with the example ACL a read-only account cannot change the battery mode, Node-RED's can",
+          "[mqtt][acl][e2e][battery_mode]") {
+  World w(acl_modes_setup(), acl_broker(), {{"rct2mqtt/#"}, 1}, {kReader.user, kReader.password});
+  auto daemon = w.start();
+  const std::string serial = serial_of(*w.sub);
+  const std::string mode_topic = "rct2mqtt/" + serial + "/battery/mode";
+  const std::string command = mode_topic + "/set";
+  const std::string result = command + "/result";
+  REQUIRE(w.sub->wait_line(mode_topic, "normal", 20s));
+
+  // The read-only account sends hold as Home Assistant's select would: the broker refuses it.
+  const auto refused = publish_as(kReader, w.broker.port(), command, "hold");
+  INFO("mosquitto_pub: " << refused.out << refused.err);
+  CHECK(refused.err.find("Not authorized") != std::string::npos);
+  CHECK(acl_mode_writes(w) == 0);
+
+  // Node-RED's account, afterwards: carried out and verified. Had the broker passed the refused
+  // hold on, the bridge would have taken it first and answered it (carried out, or this one
+  // would have been refused as busy) before this answer.
+  const auto allowed =
+      publish_as(kNodeRed, w.broker.port(), command, R"({"mode": "hold", "id": "allowed"})");
+  INFO("mosquitto_pub: " << allowed.out << allowed.err);
+  REQUIRE(allowed.exit_code == 0);
+  CHECK(allowed.err.find("Not authorized") == std::string::npos);
+  const auto answer = acl_answer(*w.sub, result, "allowed");
+  REQUIRE(answer);
+  INFO("answer: " << answer->first.dump());
+  CHECK(answer->first["mode"] == "hold");
+  CHECK(answer->first["outcome"] == "verified");
+  CHECK(answer->first["effect"].is_object());
+  CHECK(w.sub->wait_line(mode_topic, "hold", 10s));
+  CHECK(w.sim->received().frames(rct::Command::kWrite, rct::kOidSocMin).size() >= 1);
+
+  // Nothing of the refused command: no other answer, no audit line of a plain 'hold'.
+  for (const Line& l : w.sub->lines()) {
+    if (l.topic == result) CHECK(l.payload.find("\"allowed\"") != std::string::npos);
+  }
+  CHECK(daemon->wait_for_output("(id \"allowed\")", 10s, true));
+  CHECK(daemon->err().find("'hold'") == std::string::npos);
 
   stop_daemon(*daemon);
 }

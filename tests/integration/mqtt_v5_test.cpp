@@ -118,3 +118,38 @@ TEST_CASE("with protocol 3.1.1 the bridge answers commands on their result topic
   CHECK(w.broker.log().find("rct2mqtt-e2e (p2") != std::string::npos);  // MQTT 3.1.1
   stop_daemon(*daemon);
 }
+
+// KNOWN DEFECT, tagged [!shouldfail]: the daemon answers a battery mode command on .../set/result
+// only, never on the command's response topic (docs/battery-modes.md §5.3 promises both). The
+// answer of a mode command comes from a reading or a tick after its effect window, not from a
+// write outcome, so the response-topic route the command registered is never used. When the
+// daemon is fixed this test "fails": remove the tag then.
+TEST_CASE("a battery mode command with an MQTT 5 response topic gets its answer there too",
+          "[mqtt][e2e][battery_mode][!shouldfail]") {
+  DaemonSetup setup;
+  // [battery_modes] follows [writes], the last section of the file; the window's second half
+  // starts after the simulator's 2 s model step.
+  setup.writes =
+      "enabled = true\nallow = [\"battery_mode\"]\nmin_interval = 1\nreadback_delay = 0.2\n"
+      "readback_interval = 0.2\nreadback_attempts = 3\n"
+      "[battery_modes]\neffect_window = 5\nsample_interval = 0.5\ntolerance = 300\n";
+  World w(setup);
+  Subscriber replies(w.broker.port(), {{"replies/#", "rct2mqtt/+/battery/mode/set/result"}, 1});
+  auto daemon = w.start();
+  const std::string serial = serial_of(*w.sub);
+  const std::string command = "rct2mqtt/" + serial + "/battery/mode/set";
+  REQUIRE(w.sub->wait_line("rct2mqtt/" + serial + "/battery/mode", "normal", 20s));
+  publish_v5(w, command, R"({"mode": "hold", "id": "v5-hold"})",
+             {{"response-topic", "replies/nodered/rct2mqtt/battery"}, {"correlation-data", "c9"}});
+  const auto on_result = wait_answer(replies, command + "/result", "v5-hold");
+  REQUIRE(on_result);
+  INFO("answer: " << replies.lines()[*on_result].payload);
+  CHECK(json::parse(replies.lines()[*on_result].payload).at("outcome") == "verified");
+  // Published together with the answer on .../set/result: it has had its time.
+  const auto on_reply = replies.wait_line_topic("replies/nodered/rct2mqtt/battery", 10s);
+  CHECK(daemon->wait_for_output("(id \"v5-hold\")", 10s, true));
+  INFO("daemon log:\n" << daemon->err());
+  REQUIRE(on_reply);
+  CHECK(replies.lines()[*on_reply].payload == replies.lines()[*on_result].payload);
+  stop_daemon(*daemon);
+}

@@ -12,12 +12,15 @@
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/command.h"
 #include "core/value_codec.h"
+#include "core/write_allowlist.h"
 #include "tests/integration/daemon_harness.h"
 #include "tests/support/catch.h"
 #include "tests/support/http_client.h"
@@ -82,18 +85,20 @@ json& node(json& flow, const std::string& id) {
   throw std::logic_error("unreachable");
 }
 
-// A function node that publishes what it receives, as JSON built by `body`, to `topic`.
-json observer(const std::string& id, const std::string& topic, const std::string& body) {
+// A function node on `tab` that publishes what it receives, as JSON built by `body`, to `topic`
+// through the mqtt out node `out`.
+json observer(const std::string& id, const std::string& topic, const std::string& body,
+              const std::string& tab = kTab, const std::string& out = "test_observation_out") {
   return {{"id", id},
           {"type", "function"},
-          {"z", kTab},
+          {"z", tab},
           {"name", "test: observe"},
           {"func", "msg.payload = JSON.stringify(" + body + ");\nmsg.topic = '" + topic +
                        "';\nreturn msg;"},
           {"outputs", 1},
           {"x", 0},
           {"y", 0},
-          {"wires", json::array({json::array({"test_observation_out"})})}};
+          {"wires", json::array({json::array({out})})}};
 }
 
 // The example flow, pointed at the test's broker, plus observers: every number from "value as
@@ -206,6 +211,83 @@ std::optional<json> observe(Subscriber& sub, NodeRed& node_red, ChildProcess& da
     daemon.wait_for_output("\x01never\x01", 30ms);
   }
   return std::nullopt;
+}
+
+// Stable node ids of examples/node-red/battery-flows.json (examples/node-red/README.md).
+constexpr const char* kBatteryTab = "rct2mqtt_battery_tab";
+constexpr const char* kBatteryStateNode = "rct2mqtt_battery_state";
+constexpr const char* kBatteryOutcomeNode = "rct2mqtt_battery_outcome";
+constexpr const char* kBatteryObservationOut = "test_battery_observation_out";
+// The outcome switch's outputs, in order.
+const std::vector<std::string> kBatteryBranches = {"verified", "rejected", "unverified",
+                                                   "reverted", "dry_run",  "other"};
+constexpr const char* kBatteryStateTopic = "test/node-red/battery/state";
+constexpr const char* kBatteryResultTopic = "test/node-red/battery/result";
+
+// The battery flow, pointed at the test's broker, plus observers (the flow's own outputs are
+// debug nodes): what "inverter and mode" emits (the serial and mode the flow has learned) and
+// each branch of the outcome switch (the answer as matched to its command, with msg.request and
+// msg.via) go to test/node-red/battery/... through an mqtt out node on the flow's broker node.
+json instrumented_battery_flow(std::uint16_t broker_port) {
+  json flow =
+      read_json(std::filesystem::path(RCT_SOURCE_DIR) / "examples/node-red/battery-flows.json");
+  REQUIRE(flow.is_array());
+  json& broker = node(flow, kBrokerNode);
+  broker["broker"] = "127.0.0.1";
+  broker["port"] = std::to_string(broker_port);
+
+  // Wired first, appended last: appending to `flow` invalidates references into it.
+  std::vector<json> added;
+  node(flow, kBatteryStateNode)["wires"][0].push_back("test_battery_state_observer");
+  added.push_back(observer("test_battery_state_observer", kBatteryStateTopic,
+                           "{text: msg.payload, serial: msg.serial}", kBatteryTab,
+                           kBatteryObservationOut));
+  json& outcome = node(flow, kBatteryOutcomeNode);
+  REQUIRE(outcome["wires"].size() == kBatteryBranches.size());
+  for (std::size_t i = 0; i < kBatteryBranches.size(); ++i) {
+    const std::string id = "test_battery_result_observer_" + kBatteryBranches[i];
+    outcome["wires"][i].push_back(id);
+    added.push_back(observer(id, kBatteryResultTopic,
+                             "{branch: '" + kBatteryBranches[i] +
+                                 "', answer: msg.payload, request: msg.request, via: msg.via}",
+                             kBatteryTab, kBatteryObservationOut));
+  }
+  added.push_back({{"id", kBatteryObservationOut},
+                   {"type", "mqtt out"},
+                   {"z", kBatteryTab},
+                   {"name", "test: observations"},
+                   {"topic", ""},
+                   {"qos", "1"},
+                   {"retain", "false"},
+                   {"broker", kBrokerNode},
+                   {"x", 0},
+                   {"y", 0},
+                   {"wires", json::array()}});
+  for (json& n : added) flow.push_back(std::move(n));
+  return flow;
+}
+
+// What a wallbox integration or a price feed publishes: retained, so that the flow's mqtt in
+// node gets it whenever its subscription is in place.
+void publish_to_flow(std::uint16_t port, const std::string& topic, const std::string& payload) {
+  static const auto path = rct::test::find_executable("mosquitto_pub");
+  REQUIRE(path);
+  const auto r = rct::test::run_process({*path, "-h", "127.0.0.1", "-p", std::to_string(port), "-q",
+                                         "1", "-r", "-t", topic, "-m", payload},
+                                        {}, 10s);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+}
+
+// The next battery mode command the flow publishes (from line `from` on), parsed, with its line.
+std::optional<std::pair<json, Line>> next_mode_command(Subscriber& sub, const std::string& topic,
+                                                       std::size_t from) {
+  const auto at = sub.wait_line_topic(topic, 20s, from);
+  if (!at) return std::nullopt;
+  const Line line = sub.lines()[*at];
+  json j = json::parse(line.payload, nullptr, false);
+  if (j.is_discarded()) return std::nullopt;
+  return std::make_pair(std::move(j), line);
 }
 
 bool written_as(const rct::Frame& f, float expected) {
@@ -390,6 +472,169 @@ TEST_CASE("Node-RED's MQTT 5 request/response gets the verified answer on its re
     if (written_as(f, 0.7f)) ++writes;
   }
   CHECK(writes >= 1);
+
+  const auto code = node_red.stop();
+  CHECK(code);
+  stop_daemon(*daemon);
+}
+
+// examples/node-red/battery-flows.json in a real Node-RED: the car starts charging (wallbox input)
+// → hold; the price falls below the flow's threshold → charge 3000 W to 80 %; it rises again →
+// normal. Each command is carried out by the daemon on the simulator (at noon, as in the battery
+// mode tests of battery_mode_e2e_test.cpp), answered verified after a 5 s effect window, and the
+// answer reaches the flow's outcome switch matched to its command.
+TEST_CASE(
+    "the Node-RED battery flow holds the battery while the car charges and charges it in a "
+    "cheap hour, verified",
+    "[node-red][e2e][battery_mode]") {
+  const std::filesystem::path launcher = node_red_launcher();
+  if (!node_red_installed(launcher)) return;
+  DaemonSetup setup;
+  // [battery_modes] follows [writes], the last section of the file. The simulator's house
+  // model steps every 2 s of device time, so a new battery power shows up to 2 s after its
+  // write: the effect window judges its second half, which must start after that step.
+  setup.writes =
+      "enabled = true\nallow = [\"battery_mode\"]\nmin_interval = 1\nreadback_delay = 0.2\n"
+      "readback_interval = 0.2\nreadback_attempts = 3\n"
+      "[battery_modes]\neffect_window = 5\nsample_interval = 0.5\ntolerance = 300\n";
+  World w(setup);
+  Subscriber observed(w.broker.port(), {{"test/node-red/#", "rct2mqtt/+/battery/mode/set",
+                                         "rct2mqtt/+/battery/mode/set/result", "replies/nodered/#"},
+                                        1});
+  auto daemon = w.start();
+  const std::string serial = serial_of(*w.sub);
+  const std::string mode_topic = "rct2mqtt/" + serial + "/battery/mode";
+  const std::string command_topic = mode_topic + "/set";
+  REQUIRE(w.sub->wait_line(mode_topic, "normal", 20s));
+
+  NodeRed node_red(launcher, instrumented_battery_flow(w.broker.port()));
+  {
+    const bool started = node_red.wait_for_log("Started flows", 60s) &&
+                         node_red.wait_for_log("Connected to broker", 20s);
+    INFO("Node-RED log:\n" << node_red.log());
+    REQUIRE(started);
+  }
+  // The flow learns the serial and the mode from the retained topics.
+  const auto learned = observe(
+      observed, node_red, *daemon, kBatteryStateTopic,
+      [&](const json& j) {
+        return j.value("serial", "") == serial && j.value("text", "") == "battery mode: normal";
+      },
+      30s);
+  REQUIRE(learned);
+
+  // The answer to the flow's command `id`, as the flow's outcome switch routed it.
+  auto flow_answer = [&](const std::string& id) {
+    return observe(
+        observed, node_red, *daemon, kBatteryResultTopic,
+        [&](const json& j) {
+          return j.contains("answer") && j["answer"].is_object() &&
+                 j["answer"].value("id", "") == id;
+        },
+        40s);
+  };
+  // Checks the command the flow sent and returns its id.
+  auto check_command = [&](const std::optional<std::pair<json, Line>>& sent,
+                           const std::string& mode) {
+    REQUIRE(sent);
+    INFO("command: " << sent->second.payload);
+    CHECK(sent->second.qos == 1);
+    CHECK_FALSE(sent->second.retained);
+    CHECK(sent->first.value("mode", "") == mode);
+    REQUIRE(sent->first["id"].is_string());
+    return sent->first["id"].get<std::string>();
+  };
+
+  // The car starts charging: hold.
+  std::size_t from = observed.lines().size();
+  publish_to_flow(w.broker.port(), "wallbox/charging", "true");
+  const std::string hold_id =
+      check_command(next_mode_command(observed, command_topic, from), "hold");
+  const auto hold = flow_answer(hold_id);
+  INFO("daemon log:\n" << daemon->err());
+  INFO("Node-RED log:\n" << node_red.log());
+  REQUIRE(hold);
+  INFO("observed answer: " << hold->dump());
+  CHECK((*hold)["branch"] == "verified");
+  CHECK((*hold)["answer"]["outcome"] == "verified");
+  CHECK((*hold)["answer"]["mode"] == "hold");
+  REQUIRE((*hold)["answer"]["effect"].is_object());
+  CHECK((*hold)["answer"]["effect"]["window"] == 5.0);
+  REQUIRE((*hold)["request"].is_object());
+  CHECK((*hold)["request"]["id"] == hold_id);
+  CHECK((*hold)["request"]["purpose"] == "car charges");
+  CHECK((*hold)["via"].is_string());
+  REQUIRE(w.sub->wait_line(mode_topic, "hold", 10s));
+  REQUIRE(observe(
+      observed, node_red, *daemon, kBatteryStateTopic,
+      [](const json& j) { return j.value("text", "") == "battery mode: hold"; }, 10s));
+
+  // The flow's cheap-hour charge targets 80 %: the simulated battery is below that at noon.
+  double soc = -1;
+  for (const Line& l : w.sub->lines()) {
+    if (l.topic == "rct2mqtt/" + serial + "/battery/soc") soc = std::stod(l.payload);
+  }
+  INFO("SOC " << soc);
+  REQUIRE(soc >= 0.0);
+  REQUIRE(soc < 79.0);
+
+  // The price falls below the flow's threshold (15): charge 3000 W to 80 %.
+  from = observed.lines().size();
+  publish_to_flow(w.broker.port(), "energy/price", "10");
+  const auto charge_sent = next_mode_command(observed, command_topic, from);
+  const std::string charge_id = check_command(charge_sent, "charge");
+  CHECK(charge_sent->first["power"] == 3000);
+  CHECK(charge_sent->first["soc"] == 80);
+  const auto charge = flow_answer(charge_id);
+  REQUIRE(charge);
+  INFO("observed answer: " << charge->dump());
+  CHECK((*charge)["branch"] == "verified");
+  CHECK((*charge)["answer"]["outcome"] == "verified");
+  CHECK((*charge)["answer"]["mode"] == "charge");
+  REQUIRE((*charge)["answer"]["effect"].is_object());
+  // Charging from the grid at about the requested power, as in battery_mode_e2e_test.cpp.
+  CHECK(std::abs((*charge)["answer"]["effect"]["battery_power"].get<double>() + 3000) <= 600);
+  REQUIRE((*charge)["request"].is_object());
+  CHECK((*charge)["request"]["id"] == charge_id);
+  CHECK((*charge)["request"]["purpose"] == "price 10");
+  REQUIRE(w.sub->wait_line(mode_topic, "charge", 10s));
+  bool charge_power_written = false;
+  for (const rct::Frame& f :
+       w.sim->received().frames(rct::Command::kWrite, rct::kOidBatteryPowerExtern)) {
+    if (written_as(f, -3000.0f)) charge_power_written = true;
+  }
+  CHECK(charge_power_written);
+  // The flow sends normal at the end of the cheap hour only while the mode is charge.
+  REQUIRE(observe(
+      observed, node_red, *daemon, kBatteryStateTopic,
+      [](const json& j) { return j.value("text", "") == "battery mode: charge"; }, 10s));
+
+  // The price rises again: back to normal.
+  const std::size_t states_before_normal = w.sub->lines().size();
+  from = observed.lines().size();
+  publish_to_flow(w.broker.port(), "energy/price", "20");
+  const std::string normal_id =
+      check_command(next_mode_command(observed, command_topic, from), "normal");
+  const auto normal = flow_answer(normal_id);
+  REQUIRE(normal);
+  INFO("observed answer: " << normal->dump());
+  CHECK((*normal)["branch"] == "verified");
+  CHECK((*normal)["answer"]["outcome"] == "verified");
+  CHECK((*normal)["answer"]["mode"] == "normal");
+  REQUIRE((*normal)["request"].is_object());
+  CHECK((*normal)["request"]["purpose"] == "price 20");
+  REQUIRE(w.sub->wait_line(mode_topic, "normal", 10s, states_before_normal));
+
+  // Every answer the flow got was the daemon's own on .../battery/mode/set/result.
+  for (const std::string& id : {hold_id, charge_id, normal_id}) {
+    bool on_result_topic = false;
+    for (const Line& l : observed.lines()) {
+      if (l.topic == command_topic + "/result" && l.payload.find(id) != std::string::npos) {
+        on_result_topic = true;
+      }
+    }
+    CHECK(on_result_topic);
+  }
 
   const auto code = node_red.stop();
   CHECK(code);
