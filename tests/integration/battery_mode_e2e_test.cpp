@@ -102,7 +102,7 @@ DaemonSetup modes_setup() {
   s.writes =
       "enabled = true\nallow = [\"battery_mode\"]\nmin_interval = 1\nreadback_delay = 0.2\n"
       "readback_interval = 0.2\nreadback_attempts = 3\n"
-      "[battery_modes]\neffect_window = 2\nsample_interval = 1\ntolerance = 300\n";
+      "[battery_modes]\neffect_window = 5\nsample_interval = 0.5\ntolerance = 300\n";
   return s;
 }
 
@@ -156,7 +156,7 @@ TEST_CASE("hold and charge are verified on the simulator by their read-backs and
   CHECK(hold->at("mode") == "hold");
   CHECK(hold->at("outcome") == "verified");
   REQUIRE(hold->at("effect").is_object());
-  CHECK(hold->at("effect").at("window") == 2.0);
+  CHECK(hold->at("effect").at("window") == 5.0);
   CHECK(hold->at("effect").at("battery_power").is_number());
   REQUIRE(w.sub->wait_line(t.mode, "hold", 10s));
   // Never above the SOC.

@@ -119,13 +119,11 @@ TEST_CASE("with protocol 3.1.1 the bridge answers commands on their result topic
   stop_daemon(*daemon);
 }
 
-// KNOWN DEFECT, tagged [!shouldfail]: the daemon answers a battery mode command on .../set/result
-// only, never on the command's response topic (docs/battery-modes.md §5.3 promises both). The
-// answer of a mode command comes from a reading or a tick after its effect window, not from a
-// write outcome, so the response-topic route the command registered is never used. When the
-// daemon is fixed this test "fails": remove the tag then.
+// The answer of a mode command comes after its effect window (a reading, a tick), not with a
+// write outcome: the response topic travels with the command through the machines
+// (docs/battery-modes.md §5.3).
 TEST_CASE("a battery mode command with an MQTT 5 response topic gets its answer there too",
-          "[mqtt][e2e][battery_mode][!shouldfail]") {
+          "[mqtt][e2e][battery_mode]") {
   DaemonSetup setup;
   // [battery_modes] follows [writes], the last section of the file; the window's second half
   // starts after the simulator's 2 s model step.
