@@ -104,10 +104,15 @@ Entity battery_mode_entity(const DiscoverySettings& s, std::string_view serial) 
   j["json_attributes_topic"] = battery_mode_attributes_topic(s.base_topic, serial);
   j["qos"] = 1;
   Json options = Json::array();
+  std::string listed;
   for (BatteryMode m : commandable_battery_modes()) {
     options.push_back(std::string(battery_mode_name(m)));
+    listed.append(listed.empty() ? "" : ", ").append("'").append(battery_mode_name(m)).append("'");
   }
   j["options"] = std::move(options);
+  // "other" (a strategy set elsewhere, e.g. Constant from the vendor app) is no option: Home
+  // Assistant logs an invalid option for it, and shows "unknown" for the payload None.
+  j["value_template"] = "{{ value if value in [" + listed + "] else 'None' }}";
   j["icon"] = "mdi:home-battery";
   j["entity_category"] = ha::kConfig;
   return Entity{object_id, platform, std::move(j)};

@@ -148,6 +148,10 @@ TEST_CASE("hold and charge are verified on the simulator by their read-backs and
   CHECK(select.at("options") ==
         json::array({"normal", "hold", "charge", "discharge_lock", "external"}));
   CHECK(select.at("entity_category") == "config");
+  // "other" is no option: Home Assistant gets None (unknown) for it instead of an invalid option.
+  CHECK(select.at("value_template") ==
+        "{{ value if value in ['normal', 'hold', 'charge', 'discharge_lock', 'external'] else "
+        "'None' }}");
 
   publish_mode_command(w, t.set, R"({"mode":"hold","id":"h1"})");
   auto hold = wait_mode_answer(*w.sub, t.result, "h1");
