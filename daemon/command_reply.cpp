@@ -5,6 +5,8 @@
 #include <utility>
 #include <variant>
 
+#include "core/text_parse.h"
+
 namespace rct::daemon {
 
 namespace {
@@ -33,6 +35,18 @@ std::string reply_topic_problem(std::string_view topic, const std::vector<std::s
     if (in_reply_tree(topic, tree)) return "it lies in the bridge's own topic tree '" + tree + "'";
   }
   return {};
+}
+
+std::optional<ReplyTo> reply_route(std::string_view command_topic, std::string_view response_topic,
+                                   std::string_view correlation_data,
+                                   const std::vector<std::string>& own_trees, Effects& out) {
+  if (response_topic.empty() && correlation_data.empty()) return std::nullopt;
+  const std::string problem = reply_topic_problem(response_topic, own_trees);
+  if (problem.empty()) return ReplyTo{std::string(response_topic), std::string(correlation_data)};
+  out.push_back(LogLine{LogLevel::kInfo, "command on " + loggable(command_topic, 200) +
+                                             ": not answering to its response topic '" +
+                                             loggable(response_topic, 200) + "': " + problem});
+  return std::nullopt;
 }
 
 void publish_answer(Effects& out, Publish answer, const std::optional<ReplyTo>& reply) {

@@ -34,6 +34,13 @@ inline constexpr std::size_t kMaxReplyTopic = 1024;
 // answer there could pass for a command, a value or a discovery config.
 std::string reply_topic_problem(std::string_view topic, const std::vector<std::string>& own_trees);
 
+// The route for a command's answers: nullopt when it named no response topic, or one that
+// reply_topic_problem refuses; a refusal adds its log line (info) to `out`, and the command is
+// then answered on .../set/result only.
+std::optional<ReplyTo> reply_route(std::string_view command_topic, std::string_view response_topic,
+                                   std::string_view correlation_data,
+                                   const std::vector<std::string>& own_trees, Effects& out);
+
 // The answer to a command: `answer` (its .../set/result), then its copy on the command's response
 // topic when it named one (QoS 1, not retained, correlation data copied). Every command answer of
 // the write session, the battery modes and the App goes through here; a command that is carried

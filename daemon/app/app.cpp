@@ -170,15 +170,19 @@ void App::on_command(const CommandTarget& target, const MqttMessage& message) {
         loggable(message.topic, 200));
     return;
   }
-  const std::optional<ReplyTo> reply = reply_to(message);
+  Effects effects;
+  const std::optional<ReplyTo> reply = reply_route(
+      message.topic, message.response_topic, message.correlation_data,
+      {config_.mqtt.base_topic, config_.homeassistant.prefix, config_.homeassistant.birth_topic},
+      effects);
+  InverterSession* session = nullptr;
   for (auto& s : sessions_) {
-    if (!s->serial().empty() && topic_id(s->serial()) == target.serial) {
-      s->handle_command(target.key, message.payload, reply);
-      return;
-    }
+    if (!s->serial().empty() && topic_id(s->serial()) == target.serial) session = s.get();
   }
-  const Effects effects = refuse_unknown_inverter(target, message.topic, message.payload,
-                                                  std::chrono::system_clock::now(), reply);
+  if (session == nullptr) {
+    append(effects, refuse_unknown_inverter(target, message.topic, message.payload,
+                                            std::chrono::system_clock::now(), reply));
+  }
   for (const Effect& e : effects) {
     if (const auto* line = std::get_if<LogLine>(&e)) {
       log_->log(to_spdlog_level(line->level), "{}", line->text);
@@ -186,21 +190,7 @@ void App::on_command(const CommandTarget& target, const MqttMessage& message) {
       publish(p->topic, p->payload, p->qos, p->retain, p->correlation_data);
     }
   }
-}
-
-// The command's MQTT v5 response topic, when it named one that may be answered to; a refused one
-// is logged once, and the command is then answered on .../set/result only.
-std::optional<ReplyTo> App::reply_to(const MqttMessage& message) const {
-  if (message.response_topic.empty() && message.correlation_data.empty()) return std::nullopt;
-  const std::vector<std::string> own_trees = {config_.mqtt.base_topic, config_.homeassistant.prefix,
-                                              config_.homeassistant.birth_topic};
-  const std::string problem = reply_topic_problem(message.response_topic, own_trees);
-  if (!problem.empty()) {
-    log_->info("command on {}: not answering to its response topic '{}': {}",
-               loggable(message.topic, 200), loggable(message.response_topic, 200), problem);
-    return std::nullopt;
-  }
-  return ReplyTo{message.response_topic, message.correlation_data};
+  if (session != nullptr) session->handle_command(target.key, message.payload, reply);
 }
 
 bool App::publish(std::string_view topic, std::string_view payload, int qos, bool retain,

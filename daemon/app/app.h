@@ -89,7 +89,6 @@ class App final : private MqttObserver, private SessionHost {
   // A command on <base>/<serial>/settings/<key>/set: to its inverter's session, or answered
   // here (unknown inverter); retained commands are ignored.
   void on_command(const CommandTarget& target, const MqttMessage& message);
-  std::optional<ReplyTo> reply_to(const MqttMessage& message) const;
   void on_birth();
   std::unique_ptr<InverterSession> make_session(const Config& config, std::size_t index);
   void on_signal(Signal s);

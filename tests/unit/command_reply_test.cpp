@@ -165,3 +165,26 @@ TEST_CASE("response topics that are no topic name or lie in the bridge's trees a
   CHECK(rct::daemon::reply_topic_problem("ha/status", own) ==
         "it lies in the bridge's own topic tree 'ha/status'");
 }
+
+TEST_CASE(
+    "a command's reply route: none without a response topic, none and one log line for a "
+    "refused one",
+    "[command_reply]") {
+  const std::vector<std::string> own = {"rct", "homeassistant"};
+  Effects out;
+  CHECK_FALSE(rct::daemon::reply_route("rct/SN1/battery/mode/set", "", "", own, out));
+  CHECK(out.empty());
+  const auto ok =
+      rct::daemon::reply_route("rct/SN1/battery/mode/set", "replies/nr/x", kCorrelation, own, out);
+  REQUIRE(ok);
+  CHECK(*ok == ReplyTo{"replies/nr/x", kCorrelation});
+  CHECK(out.empty());
+  CHECK_FALSE(rct::daemon::reply_route("rct/SN1/battery/mode/set", "rct/SN1/battery/mode/set", "c",
+                                       own, out));
+  REQUIRE(out.size() == 1);
+  const auto* line = std::get_if<rct::daemon::LogLine>(&out[0]);
+  REQUIRE(line != nullptr);
+  CHECK(line->text ==
+        "command on rct/SN1/battery/mode/set: not answering to its response topic "
+        "'rct/SN1/battery/mode/set': it lies in the bridge's own topic tree 'rct'");
+}
