@@ -816,21 +816,7 @@ Effects BatteryModeSession::on_reading(std::uint32_t oid, const Value& value, co
   switch (phase_) {
     case Phase::kDeriving:
     case Phase::kReading:
-      if (!awaiting_ || *awaiting_ != oid) break;
-      if (v) {
-        values_[oid] = *v;
-      } else {
-        values_.erase(oid);
-      }
-      read_next(out);
-      if (!awaiting_) {
-        if (phase_ == Phase::kDeriving) {
-          phase_ = Phase::kIdle;
-          derive(out, now);
-        } else {
-          after_reads(out, now);
-        }
-      }
+      if (awaiting_ && *awaiting_ == oid) read_answered(out, oid, v, now);
       break;
     case Phase::kSampling:
       sample_value(oid, v, out, now);
@@ -860,20 +846,28 @@ Effects BatteryModeSession::on_reading(std::uint32_t oid, const Value& value, co
   return out;
 }
 
+void BatteryModeSession::read_answered(Effects& out, std::uint32_t oid, std::optional<double> v,
+                                       const Moment& now) {
+  if (v) {
+    values_[oid] = *v;
+  } else {
+    values_.erase(oid);
+  }
+  read_next(out);
+  if (awaiting_) return;
+  if (phase_ == Phase::kDeriving) {
+    phase_ = Phase::kIdle;
+    derive(out, now);
+  } else {
+    after_reads(out, now);
+  }
+}
+
 Effects BatteryModeSession::on_read_failed(std::uint32_t oid, const Moment& now) {
   Effects out;
   if (!settings_.enabled) return out;
   if ((phase_ == Phase::kReading || phase_ == Phase::kDeriving) && awaiting_ && *awaiting_ == oid) {
-    values_.erase(oid);
-    read_next(out);
-    if (!awaiting_) {
-      if (phase_ == Phase::kDeriving) {
-        phase_ = Phase::kIdle;
-        derive(out, now);
-      } else {
-        after_reads(out, now);
-      }
-    }
+    read_answered(out, oid, std::nullopt, now);
   } else if (phase_ == Phase::kSampling) {
     sample_value(oid, std::nullopt, out, now);
   }

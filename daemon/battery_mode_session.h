@@ -167,6 +167,9 @@ class BatteryModeSession {
               std::string message, WallTime now, const std::optional<ReplyTo>& reply) const;
   void begin(Effects& out, const ModeCommand& command, Origin origin, const Moment& now);
   void read_next(Effects& out);
+  // The answer to the read out (kDeriving, kReading; nullopt: it failed): the next read, or the
+  // mode derived / the command checked once all are in.
+  void read_answered(Effects& out, std::uint32_t oid, std::optional<double> v, const Moment& now);
   void after_reads(Effects& out, const Moment& now);
   std::optional<double> current(std::uint32_t oid) const;
   std::vector<PlannedWrite> plan(const ModeRow& row, std::string& error) const;

@@ -26,33 +26,6 @@ using namespace rct::test::e2e;
 
 namespace {
 
-void publish_mode_command(World& w, const std::string& topic, const std::string& payload) {
-  static const auto path = rct::test::find_executable("mosquitto_pub");
-  REQUIRE(path);
-  const auto r =
-      rct::test::run_process({*path, "-h", "127.0.0.1", "-p", std::to_string(w.broker.port()), "-q",
-                              "1", "-t", topic, "-m", payload},
-                             {}, 10s);
-  INFO(r.err);
-  REQUIRE(r.exit_code == 0);
-}
-
-std::optional<json> wait_mode_answer(Subscriber& sub, const std::string& topic,
-                                     const std::string& id,
-                                     std::chrono::milliseconds timeout = 40s) {
-  std::optional<json> found;
-  sub.wait(
-      [&](const Line& l) {
-        if (l.topic != topic) return false;
-        json j = json::parse(l.payload, nullptr, false);
-        if (j.is_discarded() || !j.contains("id") || j["id"] != id) return false;
-        found = std::move(j);
-        return true;
-      },
-      timeout);
-  return found;
-}
-
 // The answer's fields as the contract has them.
 void check_mode_contract(const json& r) {
   INFO(r.dump());
@@ -153,8 +126,8 @@ TEST_CASE("hold and charge are verified on the simulator by their read-backs and
         "{{ value if value in ['normal', 'hold', 'charge', 'discharge_lock', 'external'] else "
         "'None' }}");
 
-  publish_mode_command(w, t.set, R"({"mode":"hold","id":"h1"})");
-  auto hold = wait_mode_answer(*w.sub, t.result, "h1");
+  publish_command(w, t.set, R"({"mode":"hold","id":"h1"})");
+  auto hold = wait_answer_id(*w.sub, t.result, "h1", 40s);
   REQUIRE(hold);
   check_mode_contract(*hold);
   CHECK(hold->at("mode") == "hold");
@@ -175,8 +148,8 @@ TEST_CASE("hold and charge are verified on the simulator by their read-backs and
   daemon = w.start();
   REQUIRE(w.sub->wait_line(t.mode, "hold", 20s, before));
 
-  publish_mode_command(w, t.set, R"({"mode":"charge","power":3000,"soc":96,"id":"c1"})");
-  auto charge = wait_mode_answer(*w.sub, t.result, "c1");
+  publish_command(w, t.set, R"({"mode":"charge","power":3000,"soc":96,"id":"c1"})");
+  auto charge = wait_answer_id(*w.sub, t.result, "c1", 40s);
   REQUIRE(charge);
   check_mode_contract(*charge);
   INFO(charge->dump());
@@ -193,8 +166,8 @@ TEST_CASE("hold and charge are verified on the simulator by their read-backs and
       },
       10s));
 
-  publish_mode_command(w, t.set, R"({"mode":"normal","id":"n1"})");
-  auto normal = wait_mode_answer(*w.sub, t.result, "n1");
+  publish_command(w, t.set, R"({"mode":"normal","id":"n1"})");
+  auto normal = wait_answer_id(*w.sub, t.result, "n1", 40s);
   REQUIRE(normal);
   CHECK(normal->at("outcome") == "verified");
   REQUIRE(w.sub->wait_line(t.mode, "normal", 10s));
@@ -215,8 +188,8 @@ TEST_CASE("the grid-charge trap makes hold revert to normal on its effect, with 
   w.sim->set_grid_charge_trap(0.02).get();
   write_float(w, 0xFE1AA500, 0.0f);  // buf_v_control.power_reduction
 
-  publish_mode_command(w, t.set, R"({"mode":"hold","id":"trap"})");
-  auto r = wait_mode_answer(*w.sub, t.result, "trap");
+  publish_command(w, t.set, R"({"mode":"hold","id":"trap"})");
+  auto r = wait_answer_id(*w.sub, t.result, "trap", 40s);
   REQUIRE(r);
   check_mode_contract(*r);
   INFO(r->dump());
@@ -243,8 +216,8 @@ TEST_CASE("a write the busy inverter does not take is unverified and the mode re
   REQUIRE(w.sub->wait_line(t.mode, "normal", 20s));
   // Both WRITEs of soc_min (the first and its resend) are ignored, the revert is taken.
   w.sim->script_busy(2).get();
-  publish_mode_command(w, t.set, R"({"mode":"hold","id":"busy"})");
-  auto r = wait_mode_answer(*w.sub, t.result, "busy");
+  publish_command(w, t.set, R"({"mode":"hold","id":"busy"})");
+  auto r = wait_answer_id(*w.sub, t.result, "busy", 40s);
   REQUIRE(r);
   check_mode_contract(*r);
   INFO(r->dump());
@@ -303,8 +276,8 @@ TEST_CASE(
   const ModeTopics t(serial_of(*w.sub));
   REQUIRE(w.sub->wait_line(t.mode, "normal", 20s));
 
-  publish_mode_command(w, t.set, R"({"mode":"charge","power":2000,"soc":96,"id":"cal"})");
-  auto refused = wait_mode_answer(*w.sub, t.result, "cal");
+  publish_command(w, t.set, R"({"mode":"charge","power":2000,"soc":96,"id":"cal"})");
+  auto refused = wait_answer_id(*w.sub, t.result, "cal", 40s);
   REQUIRE(refused);
   check_mode_contract(*refused);
   INFO(refused->dump());
@@ -318,8 +291,8 @@ TEST_CASE(
 
   // The calibration over, balancing goes on (2048): routine, the same charge goes through.
   SwitchableSimulator::apply(w.sim->set_calibration(rct::sim::Calibration::kNone));
-  publish_mode_command(w, t.set, R"({"mode":"charge","power":2000,"soc":96,"id":"bal"})");
-  auto charged = wait_mode_answer(*w.sub, t.result, "bal");
+  publish_command(w, t.set, R"({"mode":"charge","power":2000,"soc":96,"id":"bal"})");
+  auto charged = wait_answer_id(*w.sub, t.result, "bal", 40s);
   REQUIRE(charged);
   INFO(charged->dump());
   CHECK(charged->at("outcome") == "verified");

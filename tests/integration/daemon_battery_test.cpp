@@ -25,40 +25,12 @@ using namespace rct::test::e2e;
 
 namespace {
 
-// A command as Home Assistant sends it: QoS 1, not retained.
-void battery_test_publish(World& w, const std::string& topic, const std::string& payload) {
-  static const auto path = rct::test::find_executable("mosquitto_pub");
-  REQUIRE(path);
-  const auto r =
-      rct::test::run_process({*path, "-h", "127.0.0.1", "-p", std::to_string(w.broker.port()), "-q",
-                              "1", "-t", topic, "-m", payload},
-                             {}, 10s);
-  INFO(r.err);
-  REQUIRE(r.exit_code == 0);
-}
-
-// The answer with `id` on `topic`, parsed.
-std::optional<json> battery_test_answer(Subscriber& sub, const std::string& topic,
-                                        const std::string& id) {
-  std::optional<json> found;
-  sub.wait(
-      [&](const Line& l) {
-        if (l.topic != topic) return false;
-        json j = json::parse(l.payload, nullptr, false);
-        if (j.is_discarded() || !j.contains("id") || j["id"] != id) return false;
-        found = std::move(j);
-        return true;
-      },
-      20s);
-  return found;
-}
-
 // Sends {"value": value, "id": id} to settings/<key>/set and returns the answer.
 json battery_test_command(World& w, const std::string& base, const std::string& key,
                           const json& value, const std::string& id) {
   const std::string topic = base + "/settings/" + key + "/set";
-  battery_test_publish(w, topic, json{{"value", value}, {"id", id}}.dump());
-  auto r = battery_test_answer(*w.sub, topic + "/result", id);
+  publish_command(w, topic, json{{"value", value}, {"id", id}}.dump());
+  auto r = wait_answer_id(*w.sub, topic + "/result", id);
   REQUIRE(r);
   return *r;
 }

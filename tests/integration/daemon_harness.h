@@ -12,6 +12,7 @@
 #include <fstream>
 #include <future>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -289,6 +290,38 @@ inline std::vector<rct::Value> sent_values(rct::sim::Simulator& sim, std::uint32
     if (v) out.push_back(v.value());
   }
   return out;
+}
+
+// A command as Home Assistant and Node-RED send it (mosquitto_pub): QoS 1, not retained unless
+// asked.
+inline void publish_command(World& w, const std::string& topic, const std::string& payload,
+                            bool retain = false) {
+  static const auto path = rct::test::find_executable("mosquitto_pub");
+  REQUIRE(path);
+  std::vector<std::string> argv{*path,  "-h", "127.0.0.1", "-p",  std::to_string(w.broker.port()),
+                                "-q",   "1",  "-t",        topic, "-m",
+                                payload};
+  if (retain) argv.push_back("-r");
+  const auto r = rct::test::run_process(argv, {}, std::chrono::seconds{10});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+}
+
+// The first JSON answer on `topic` (from line `from` on) whose "id" is `id`, parsed.
+inline std::optional<nlohmann::json> wait_answer_id(
+    Subscriber& sub, const std::string& topic, const std::string& id,
+    std::chrono::milliseconds timeout = std::chrono::seconds{20}, std::size_t from = 0) {
+  std::optional<nlohmann::json> found;
+  sub.wait(
+      [&](const Line& l) {
+        if (l.topic != topic) return false;
+        nlohmann::json j = nlohmann::json::parse(l.payload, nullptr, false);
+        if (j.is_discarded() || !j.contains("id") || j["id"] != id) return false;
+        found = std::move(j);
+        return true;
+      },
+      timeout, from);
+  return found;
 }
 
 inline std::string serial_of(Subscriber& sub) {

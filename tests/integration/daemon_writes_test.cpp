@@ -34,19 +34,6 @@ std::uint32_t setting_oid(std::string_view key) {
   return e->oid;
 }
 
-// A command as Home Assistant and Node-RED send it: QoS 1, not retained (unless asked).
-void publish(World& w, const std::string& topic, const std::string& payload, bool retain = false) {
-  static const auto path = rct::test::find_executable("mosquitto_pub");
-  REQUIRE(path);
-  std::vector<std::string> argv{*path,  "-h", "127.0.0.1", "-p",  std::to_string(w.broker.port()),
-                                "-q",   "1",  "-t",        topic, "-m",
-                                payload};
-  if (retain) argv.push_back("-r");
-  const auto r = rct::test::run_process(argv, {}, 10s);
-  INFO(r.err);
-  REQUIRE(r.exit_code == 0);
-}
-
 // The first answer on `topic` (from line `from` on) that `pred` accepts, parsed.
 std::optional<json> wait_result(Subscriber& sub, const std::string& topic,
                                 const std::function<bool(const json&)>& pred,
@@ -62,12 +49,6 @@ std::optional<json> wait_result(Subscriber& sub, const std::string& topic,
       },
       timeout, from);
   return found;
-}
-
-std::optional<json> wait_id(Subscriber& sub, const std::string& topic, const std::string& id,
-                            std::chrono::milliseconds timeout = 20s) {
-  return wait_result(
-      sub, topic, [&](const json& j) { return j.contains("id") && j["id"] == id; }, timeout);
 }
 
 // The fields of the contract, each of its JSON type.
@@ -163,13 +144,13 @@ json last_device_config(Subscriber& sub, const Topics& t) {
 // power command.
 json hold_external(World& w, const Topics& t, int power) {
   REQUIRE(w.sub->wait_line(t.state("soc_strategy"), "Internal", 15s));
-  publish(w, t.set("soc_strategy"), R"({"value": "External", "id": "ext"})");
-  auto ext = wait_id(*w.sub, t.result("soc_strategy"), "ext");
+  publish_command(w, t.set("soc_strategy"), R"({"value": "External", "id": "ext"})");
+  auto ext = wait_answer_id(*w.sub, t.result("soc_strategy"), "ext");
   REQUIRE(ext);
   REQUIRE(ext->at("outcome") == "verified");
-  publish(w, t.set("battery_power_extern"),
-          R"({"value": )" + std::to_string(power) + R"(, "id": "power"})");
-  auto answer = wait_id(*w.sub, t.result("battery_power_extern"), "power");
+  publish_command(w, t.set("battery_power_extern"),
+                  R"({"value": )" + std::to_string(power) + R"(, "id": "power"})");
+  auto answer = wait_answer_id(*w.sub, t.result("battery_power_extern"), "power");
   REQUIRE(answer);
   REQUIRE(answer->at("outcome") == "verified");
   return *answer;
@@ -205,8 +186,8 @@ TEST_CASE(
   REQUIRE(w.sub->wait_suffix("/battery/soc", 15s));
   REQUIRE(w.sub->wait_line_topic(t.device_config(), 15s));
 
-  publish(w, t.set("soc_target"), R"({"value": 50, "id": "d1"})");
-  auto r = wait_id(*w.sub, t.result("soc_target"), "d1");
+  publish_command(w, t.set("soc_target"), R"({"value": 50, "id": "d1"})");
+  auto r = wait_answer_id(*w.sub, t.result("soc_target"), "d1");
   REQUIRE(r);
   check_contract(*r, "soc_target");
   CHECK(r->at("outcome") == "rejected");
@@ -214,13 +195,13 @@ TEST_CASE(
   CHECK(r->at("value").is_null());
 
   // A plain payload too, and an inverter this bridge does not know.
-  publish(w, t.set("grid_charging"), "ON");
+  publish_command(w, t.set("grid_charging"), "ON");
   auto plain = wait_result(*w.sub, t.result("grid_charging"), [](const json&) { return true; });
   REQUIRE(plain);
   CHECK(plain->at("id").is_null());
   CHECK(plain->at("reason") == "writes_disabled");
   const Topics stranger("rct2mqtt", "NOSUCHSERIAL");
-  publish(w, stranger.set("soc_target"), R"({"value": 50, "id": 7})");
+  publish_command(w, stranger.set("soc_target"), R"({"value": 50, "id": 7})");
   auto unknown = wait_result(*w.sub, stranger.result("soc_target"),
                              [](const json& j) { return j.at("id") == 7; });
   REQUIRE(unknown);
@@ -246,8 +227,8 @@ TEST_CASE(
                json::parse(l.payload).at("components").contains("settings_soc_target");
       },
       10s));
-  publish(w, t.set("soc_target"), R"({"value": 42, "id": "d2"})");
-  auto on = wait_id(*w.sub, t.result("soc_target"), "d2");
+  publish_command(w, t.set("soc_target"), R"({"value": 42, "id": "d2"})");
+  auto on = wait_answer_id(*w.sub, t.result("soc_target"), "d2");
   REQUIRE(on);
   CHECK(on->at("outcome") == "verified");
   CHECK(writes_received(w, setting_oid("soc_target")) == 1);
@@ -266,8 +247,8 @@ TEST_CASE(
   // Their retained states are cleared (mosquitto_sub shows an empty payload as "(null)").
   CHECK(w.sub->wait_line(t.state("soc_target"), "(null)", 5s));
   CHECK(w.sub->wait_line(t.state("soc_strategy"), "(null)", 5s));
-  publish(w, t.set("soc_target"), R"({"value": 43, "id": "d3"})");
-  auto off = wait_id(*w.sub, t.result("soc_target"), "d3");
+  publish_command(w, t.set("soc_target"), R"({"value": 43, "id": "d3"})");
+  auto off = wait_answer_id(*w.sub, t.result("soc_target"), "d3");
   REQUIRE(off);
   CHECK(off->at("reason") == "writes_disabled");
   CHECK(writes_received(w, setting_oid("soc_target")) == 1);
@@ -291,8 +272,8 @@ TEST_CASE(
   REQUIRE(w.sub->wait_line(t.state("soc_strategy"), "Internal", 15s));
   REQUIRE(w.sub->wait_line(t.state("grid_charging"), "OFF", 15s));
 
-  publish(w, t.set("soc_target"), R"({"value": 42, "id": "req-1"})");
-  auto r = wait_id(*w.sub, t.result("soc_target"), "req-1");
+  publish_command(w, t.set("soc_target"), R"({"value": 42, "id": "req-1"})");
+  auto r = wait_answer_id(*w.sub, t.result("soc_target"), "req-1");
   REQUIRE(r);
   check_contract(*r, "soc_target");
   CHECK(r->at("outcome") == "verified");
@@ -300,7 +281,7 @@ TEST_CASE(
   CHECK(r->at("value") == 42);
   CHECK(w.sub->wait_line(t.state("soc_target"), "42", 5s));
 
-  publish(w, t.set("grid_charging"), "ON");
+  publish_command(w, t.set("grid_charging"), "ON");
   auto sw = wait_result(*w.sub, t.result("grid_charging"), [](const json&) { return true; });
   REQUIRE(sw);
   CHECK(sw->at("outcome") == "verified");
@@ -308,8 +289,8 @@ TEST_CASE(
   CHECK(w.sub->wait_line(t.state("grid_charging"), "ON", 5s));
 
   // The same setting again within min_interval (10 s): refused, not sent.
-  publish(w, t.set("soc_target"), R"({"value": 43, "id": "req-2"})");
-  auto limited = wait_id(*w.sub, t.result("soc_target"), "req-2");
+  publish_command(w, t.set("soc_target"), R"({"value": 43, "id": "req-2"})");
+  auto limited = wait_answer_id(*w.sub, t.result("soc_target"), "req-2");
   REQUIRE(limited);
   CHECK(limited->at("outcome") == "rejected");
   CHECK(limited->at("reason") == "rate_limited");
@@ -372,8 +353,8 @@ TEST_CASE("every rejection path answers rejected with its reason and sends no WR
     const std::string id = "rej-" + std::to_string(++n);
     json command{{"id", id}};
     if (!row.value.empty()) command["value"] = row.value;
-    publish(w, t.set(row.key), command.dump());
-    auto r = wait_id(*w.sub, t.result(row.key), id);
+    publish_command(w, t.set(row.key), command.dump());
+    auto r = wait_answer_id(*w.sub, t.result(row.key), id);
     REQUIRE(r);
     check_contract(*r, row.key);
     CHECK(r->at("outcome") == "rejected");
@@ -383,8 +364,8 @@ TEST_CASE("every rejection path answers rejected with its reason and sends no WR
   }
   // The calibration over, a battery power still needs strategy External.
   SwitchableSimulator::apply(w.sim->set_calibration(rct::sim::Calibration::kNone));
-  publish(w, t.set("battery_power_extern"), R"({"value": 500, "id": "rej-strategy"})");
-  auto strategy = wait_id(*w.sub, t.result("battery_power_extern"), "rej-strategy");
+  publish_command(w, t.set("battery_power_extern"), R"({"value": 500, "id": "rej-strategy"})");
+  auto strategy = wait_answer_id(*w.sub, t.result("battery_power_extern"), "rej-strategy");
   REQUIRE(strategy);
   CHECK(strategy->at("reason") == "interlock");
   CHECK_THAT(strategy->at("message").get<std::string>(),
@@ -401,25 +382,25 @@ TEST_CASE("a retained command is ignored, and a dry run validates without sendin
   Probe probe(w);
   const Value sn = probe.read(kSerialOid);
   const Topics t("rct2mqtt", trim_nul(std::get<std::string>(sn)));
-  publish(w, t.set("soc_target"), R"({"value": 33, "id": "stale"})", true);
+  publish_command(w, t.set("soc_target"), R"({"value": 33, "id": "stale"})", true);
 
   auto daemon = w.start();
   REQUIRE(serial_of(*w.sub) == t.serial);
   REQUIRE(w.sub->wait_line(t.state("soc_target"), "50", 15s));
-  publish(w, t.set("soc_target"), R"({"value": 60, "id": "dry"})");
-  auto r = wait_id(*w.sub, t.result("soc_target"), "dry");
+  publish_command(w, t.set("soc_target"), R"({"value": 60, "id": "dry"})");
+  auto r = wait_answer_id(*w.sub, t.result("soc_target"), "dry");
   REQUIRE(r);
   check_contract(*r, "soc_target");
   CHECK(r->at("outcome") == "dry_run");
   CHECK(r->at("reason").is_null());
   CHECK(r->at("value").is_null());
   // An interlocked setting in a dry run reads its interlocks and still sends nothing.
-  publish(w, t.set("soc_max"), R"({"value": 90, "id": "dry-max"})");
-  auto max = wait_id(*w.sub, t.result("soc_max"), "dry-max");
+  publish_command(w, t.set("soc_max"), R"({"value": 90, "id": "dry-max"})");
+  auto max = wait_answer_id(*w.sub, t.result("soc_max"), "dry-max");
   REQUIRE(max);
   CHECK(max->at("outcome") == "dry_run");
 
-  CHECK_FALSE(wait_id(*w.sub, t.result("soc_target"), "stale", 0ms));
+  CHECK_FALSE(wait_answer_id(*w.sub, t.result("soc_target"), "stale", 0ms));
   CHECK(setting_writes_received(w) == 0);
   CHECK(Probe(w).read(setting_oid("soc_target")) == Value(0.5f));
   stop_daemon(*daemon);
@@ -441,8 +422,8 @@ TEST_CASE("read-backs survive dropped replies; with no answer at all the write i
   REQUIRE(w.sub->wait_line(t.state("grid_charging"), "OFF", 15s));
 
   rct::test::e2e::SwitchableSimulator::apply(w.sim->script_fault(rct::sim::FaultKind::kDrop, 2));
-  publish(w, t.set("grid_charging"), R"({"value": "ON", "id": "drop-2"})");
-  auto r = wait_id(*w.sub, t.result("grid_charging"), "drop-2");
+  publish_command(w, t.set("grid_charging"), R"({"value": "ON", "id": "drop-2"})");
+  auto r = wait_answer_id(*w.sub, t.result("grid_charging"), "drop-2");
   REQUIRE(r);
   INFO(r->dump());
   CHECK(r->at("outcome") == "verified");
@@ -451,8 +432,8 @@ TEST_CASE("read-backs survive dropped replies; with no answer at all the write i
   // Nothing answers: the WRITE goes out (twice), no read-back confirms it.
   rct::test::e2e::SwitchableSimulator::apply(
       w.sim->set_fault_probability(rct::sim::FaultKind::kDrop, 1.0));
-  publish(w, t.set("soc_target"), R"({"value": 45, "id": "drop-all"})");
-  auto u = wait_id(*w.sub, t.result("soc_target"), "drop-all", 30s);
+  publish_command(w, t.set("soc_target"), R"({"value": 45, "id": "drop-all"})");
+  auto u = wait_answer_id(*w.sub, t.result("soc_target"), "drop-all", 30s);
   rct::test::e2e::SwitchableSimulator::apply(
       w.sim->set_fault_probability(rct::sim::FaultKind::kDrop, 0.0));
   REQUIRE(u);
@@ -538,8 +519,8 @@ TEST_CASE("a daemon stopping with no External session of its own writes nothing 
   auto daemon = w.start();
   const Topics t("rct2mqtt", serial_of(*w.sub));
   REQUIRE(w.sub->wait_line_topic(t.state("soc_target"), 15s));
-  publish(w, t.set("soc_target"), R"({"value": 80, "id": "target"})");
-  auto target = wait_id(*w.sub, t.result("soc_target"), "target");
+  publish_command(w, t.set("soc_target"), R"({"value": 80, "id": "target"})");
+  auto target = wait_answer_id(*w.sub, t.result("soc_target"), "target");
   REQUIRE(target);
   REQUIRE(target->at("outcome") == "verified");
   const std::size_t before = setting_writes_received(w);
