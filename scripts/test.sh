@@ -79,11 +79,15 @@ else
   echo "FAILED: clang-format (fix with: clang-format -i FILE)"
   failed=$((failed + 1))
 fi
-# clang-tidy reads the compile database of a tree that is configured, never built: the unity
-# trees' databases list the unity batches instead of the sources. Tests off: only non-test
-# sources are checked (core, config, daemon, tools, bench).
+# clang-tidy reads the compile database of a tree that is configured, never built. It is a unity
+# tree: clang-tidy then parses and walks the heavy headers once per batch of 8 sources instead of
+# once per source (19 batches: 233 s of CPU instead of 650 s for the 98 sources one by one). The
+# sources' findings are reported as usual, because HeaderFilterRegex (.clang-tidy) covers every
+# source directory; bugprone-suspicious-include is off for this run only, as the batches are
+# nothing but #includes of .cpp files. Tests off: only non-test sources are checked (core,
+# config, daemon, tools, bench).
 cmake -S . -B build/lint -G Ninja -DCMAKE_BUILD_TYPE=Release -DRCT_BUILD_TESTS=OFF \
-  -DRCT_BUILD_BENCH=ON >/dev/null
+  -DRCT_BUILD_BENCH=ON -DCMAKE_UNITY_BUILD=ON >/dev/null
 tidy_files=$(grep -c '"file":' build/lint/compile_commands.json)
 
 stage "release build"
@@ -93,9 +97,10 @@ cmake --build build/release -j "$jobs"
 
 # From here on the stages alternate between compiling (which clang-tidy, niced, hardly slows)
 # and tests that mostly wait on sockets and processes (whose idle CPU it takes).
-stage "lint: clang-tidy over $tidy_files sources starts in the background"
+stage "lint: clang-tidy over $tidy_files unity batches starts in the background"
 setsid bash -c 'TIMEFORMAT="%0R s, %0U s of CPU"
-  { time nice -n 10 run-clang-tidy -p build/lint -j "$1" -quiet >build/lint/clang-tidy.log 2>&1
+  { time nice -n 10 run-clang-tidy -p build/lint -j "$1" -quiet \
+    -checks=-bugprone-suspicious-include >build/lint/clang-tidy.log 2>&1
   } 2>build/lint/clang-tidy.time' _ "$jobs" &
 tidy_pid=$!
 background+=("$tidy_pid")
@@ -167,7 +172,7 @@ echo "package stage: $((SECONDS - package_start)) s from the start of the packag
 stage "lint: clang-tidy (waiting for it)"
 tidy_wait=$SECONDS
 if wait "$tidy_pid"; then
-  echo "clang-tidy: $tidy_files sources clean"
+  echo "clang-tidy: $tidy_files unity batches clean"
   passed=$((passed + 1))
 else
   # The findings without the noise (the command lines, "N warnings generated", suppressions).
