@@ -14,6 +14,10 @@ inline constexpr std::uint8_t kEscapeToken = 0x2D;
 // Sizes of the fixed fields after the length (docs/protocol.md §3.1).
 inline constexpr std::size_t kOidSize = 4;
 inline constexpr std::size_t kAddressSize = 4;
+// Largest L (address + OID + payload) the one- and two-byte length fields can state
+// (docs/protocol.md §3.1): a long standard frame carries up to 65531 payload bytes.
+inline constexpr std::size_t kShortMaxLength = 0xFF;
+inline constexpr std::size_t kLongMaxLength = 0xFFFF;
 
 // One frame in its unescaped, owned form (what an encoder takes and a client stores).
 struct Frame {

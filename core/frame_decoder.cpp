@@ -11,6 +11,8 @@ namespace rct {
 namespace {
 
 constexpr std::size_t kCrcSize = 2;
+// Buffer capacity kept between frames: a few reads of ordinary answers (docs/protocol.md §7.2).
+constexpr std::size_t kDecoderRetainedCapacity = 4096;
 
 // Whether any of the 8 bytes in `v` is a start or escape token (zero-byte test on v ^ token).
 constexpr bool has_token(std::uint64_t v) {
@@ -44,7 +46,8 @@ std::string_view decode_outcome_name(DecodeOutcome o) {
   return "?";
 }
 
-FrameDecoder::FrameDecoder(std::size_t max_length) : max_length_(max_length) {}
+FrameDecoder::FrameDecoder(std::size_t max_length)
+    : max_length_(std::min(max_length, kMaxLength)) {}
 
 void FrameDecoder::feed(std::span<const std::uint8_t> bytes) {
   compact();
@@ -58,6 +61,14 @@ void FrameDecoder::compact() {
     case State::kHunt:
       buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(read_));
       read_ = 0;
+      // A long frame grew the buffer; once it is done, give the memory back rather than keep
+      // up to 64 KiB per connection for the rest of its life.
+      if (buf_.size() <= kDecoderRetainedCapacity && buf_.capacity() > kDecoderRetainedCapacity) {
+        std::vector<std::uint8_t> small;
+        small.reserve(kDecoderRetainedCapacity);
+        small.assign(buf_.begin(), buf_.end());
+        buf_.swap(small);
+      }
       break;
     case State::kHeader:
       buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(start_));
@@ -301,7 +312,7 @@ std::optional<DecodeEvent> FrameDecoder::finish(std::size_t* no_frame_bytes) {
 }
 
 void FrameDecoder::reset() {
-  buf_.clear();
+  std::vector<std::uint8_t>().swap(buf_);  // a closed connection keeps no buffer
   state_ = State::kHunt;
   read_ = start_ = write_ = skipped_ = dropped_ = 0;
   escape_ = false;
@@ -310,6 +321,10 @@ void FrameDecoder::reset() {
 
 std::size_t FrameDecoder::buffered() const {
   return buf_.size();
+}
+
+std::size_t FrameDecoder::capacity() const {
+  return buf_.capacity();
 }
 
 }  // namespace rct

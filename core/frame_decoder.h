@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/command.h"
+#include "core/frame.h"
 
 namespace rct {
 
@@ -17,8 +18,8 @@ enum class DecodeOutcome {
   kOk,              // a frame with a matching CRC
   kCrcMismatch,     // a complete frame whose CRC does not match
   kInvalidCommand,  // start token followed by a byte that is not a regular command (incl. 0x3C)
-  kLengthExceeded,  // length field below the minimum (4 / 8), above the configured cap, or
-                    // not exactly 4 / 8 for a READ / READ_PERIODICALLY (no payload)
+  kLengthExceeded,  // length field below the minimum (4 / 8), above a lower cap the caller
+                    // chose, or not exactly 4 / 8 for a READ / READ_PERIODICALLY (no payload)
   kIncomplete,      // a frame cut short: an unescaped start token arrived first (truncated
                     // frame), or the stream ended inside it (see FrameDecoder::finish)
 };
@@ -40,7 +41,10 @@ struct DecodeEvent {
 
 // Incremental receiver after docs/protocol.md §7.2: feed any chunking, pull outcomes.
 // Resynchronises on an unescaped start token, so a good frame after a truncated one is not lost.
-// The escape state survives chunk boundaries. Memory is bounded by the length cap.
+// The escape state survives chunk boundaries. Memory is bounded by the length cap, by default
+// the largest L the protocol has (a 65531-byte payload), and grows only with the frame actually
+// being received: a decoder that never sees a long frame never holds more than a read's worth,
+// and the buffer returns to a small size once a large frame has been pulled.
 //
 // States: kHunt (looking for a start token; skipped bytes are only counted) → kHeader (start
 // token seen; unescaping command and length field into header_, raw bytes kept so that a bad
@@ -53,9 +57,10 @@ struct DecodeEvent {
 // max_length + 5 + the size of the chunk being fed, and the capacity reached is then reused.
 class FrameDecoder {
  public:
-  // Largest accepted L (address + OID + payload). Long frames above this are length_exceeded.
-  static constexpr std::size_t kDefaultMaxLength = 8192;
-  explicit FrameDecoder(std::size_t max_length = kDefaultMaxLength);
+  // Largest accepted L (address + OID + payload): everything a long length field can state.
+  // A smaller `max_length` turns longer frames into length_exceeded; a larger one is clamped.
+  static constexpr std::size_t kMaxLength = kLongMaxLength;
+  explicit FrameDecoder(std::size_t max_length = kMaxLength);
 
   void feed(std::span<const std::uint8_t> bytes);
   // Next complete outcome, or nullopt when more bytes are needed.
@@ -69,6 +74,7 @@ class FrameDecoder {
   void reset();
 
   std::size_t buffered() const;  // raw bytes held, for tests of the memory bound
+  std::size_t capacity() const;  // bytes allocated, for tests of the memory bound
 
  private:
   enum class State { kHunt, kHeader, kBody };

@@ -7,9 +7,6 @@
 namespace rct {
 namespace {
 
-constexpr std::size_t kShortMaxLength = 0xFF;
-constexpr std::size_t kLongMaxLength = 0xFFFF;
-
 // Writes `byte` at `p`, preceded by the escape token when it is a token value
 // (docs/protocol.md §4).
 std::uint8_t* put_escaped(std::uint8_t* p, std::uint8_t byte) {
@@ -30,7 +27,8 @@ void put_be32(std::uint8_t* p, std::uint32_t v) {
 std::string_view encode_error_message(EncodeError e) {
   switch (e) {
     case EncodeError::kPayloadTooLarge:
-      return "payload too large for the command's length field";
+      return "payload too large for the command's length field (at most 251 bytes for a short "
+             "frame, 65531 for a long one, 4 fewer for plant frames)";
     case EncodeError::kPayloadOnRead:
       return "READ commands carry no payload";
     case EncodeError::kAddressMismatch:

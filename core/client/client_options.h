@@ -28,7 +28,8 @@ struct ClientOptions {
   unsigned max_frame_errors = 20;
   BackoffOptions backoff;
   std::size_t max_queued = 256;  // requests waiting for the wire; more are refused (kQueueFull)
-  std::size_t max_frame_length = FrameDecoder::kDefaultMaxLength;
+  // Largest frame L accepted; the protocol's own maximum (a 65531-byte payload) by default.
+  std::size_t max_frame_length = FrameDecoder::kMaxLength;
   std::size_t max_history_pages = 1000;
   // A connection on which no frame at all arrived for this long (a peer that accepted and then
   // went quiet) is closed and reopened; zero disables the check.

@@ -89,6 +89,7 @@ std::vector<Summary> run(std::span<const std::uint8_t> stream, std::size_t max_l
   }
   require(consumed + trailing == stream.size());
   require(decoder.buffered() == 0);
+  require(decoder.capacity() == 0);  // finish() gives the buffer back
   return out;
 }
 
@@ -100,7 +101,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::uint8_t config = data[0];
   const std::span<const std::uint8_t> stream(data + 1, size - 1);
   // A small cap makes length_exceeded reachable with short inputs.
-  const std::size_t max_length = (config & 0x01) != 0 ? 40 : rct::FrameDecoder::kDefaultMaxLength;
+  const std::size_t max_length = (config & 0x01) != 0 ? 40 : rct::FrameDecoder::kMaxLength;
   const std::size_t max_chunk = (config >> 1) % 32;  // 0: whole; 1: byte by byte; …
   const auto chunked = run(stream, max_length, max_chunk == 0 ? 1 : max_chunk, true);
   const auto whole = run(stream, max_length, 0, false);

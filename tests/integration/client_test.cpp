@@ -104,6 +104,37 @@ TEST_CASE("the client reads a value over TCP and hands up exactly what the peer 
   CHECK(h.client->state() == ClientState::kDisconnected);
 }
 
+TEST_CASE("a LONG_RESPONSE of the largest length arrives whole over TCP", "[client]") {
+  // L = 0xFFFF: a 65531-byte string, a fifth of it start and escape tokens, so that the wire
+  // carries some 78 KB; written in pieces of 1500 bytes like a bridge's TCP segments.
+  constexpr std::uint32_t kDescription = 0xEBC62737;  // android_description, STRING
+  std::string text(65531, 'x');
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (i % 10 == 3) text[i] = '+';
+    if (i % 10 == 7) text[i] = '-';
+  }
+  text.back() = 'z';
+  const std::vector<std::uint8_t> payload(text.begin(), text.end());
+  FakePeer peer([&payload](const Frame& f, std::size_t) {
+    if (f.command != Command::kRead || f.oid != kDescription) return FakePeer::Reply{};
+    FakePeer::Reply r;
+    r.bytes = device_reply(kDescription, payload, Command::kLongResponse);
+    r.chunk = 1500;
+    return r;
+  });
+  ClientHarness h(fast_options(peer.port()));
+  h.client->start();
+  const auto r = h.read(kDescription);
+  REQUIRE(r);
+  REQUIRE(r->ok());
+  CHECK((*r)->command == Command::kLongResponse);
+  REQUIRE(std::holds_alternative<std::string>((*r)->value));
+  CHECK(std::get<std::string>((*r)->value) == text);
+  CHECK(h.observer.frame_errors.empty());
+  CHECK(h.observer.dropped.empty());
+  h.client->stop();
+}
+
 TEST_CASE("a reply split into single bytes after noise and garbage is still found", "[client]") {
   FakePeer peer([](const Frame& f, std::size_t) {
     FakePeer::Reply r;

@@ -1,5 +1,6 @@
 #include "core/frame_decoder.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <map>
@@ -684,7 +685,7 @@ TEST_CASE("the buffer stays within one capped frame plus the chunk being fed", "
   // After next() has drained, the decoder holds at most the unescaped part of one frame:
   // command + 2 length bytes + L + 2 CRC bytes.
   for (const std::size_t max_length :
-       {std::size_t{64}, std::size_t{600}, FrameDecoder::kDefaultMaxLength}) {
+       {std::size_t{64}, std::size_t{600}, std::size_t{8192}, FrameDecoder::kMaxLength}) {
     std::mt19937 rng(static_cast<std::uint32_t>(max_length));
     std::vector<std::uint8_t> stream;
     for (int i = 0; i < 60; ++i) {
@@ -698,7 +699,7 @@ TEST_CASE("the buffer stays within one capped frame plus the chunk being fed", "
       stream.push_back(0x00);
       stream.insert(stream.end(), wire->begin(), wire->end());
       if (i % 7 == 0) stream.insert(stream.end(), 3000, 0x11);  // a long run of garbage
-      if (i % 11 == 0) {                                        // a long length far above the cap
+      if (i % 11 == 0) {  // the longest length there is, above any lower cap
         const auto bogus = hex_bytes("2b06ffff");
         stream.insert(stream.end(), bogus.begin(), bogus.end());
       }
@@ -714,4 +715,153 @@ TEST_CASE("the buffer stays within one capped frame plus the chunk being fed", "
       CHECK(run.consumed_total == stream.size());
     }
   }
+}
+
+namespace {
+
+// A frame at the protocol's largest L with payload bytes from `seed`, a tenth of them tokens.
+rct::Frame max_length_frame(Command command, std::uint32_t seed) {
+  std::mt19937 rng(seed);
+  rct::Frame f{command, std::nullopt, 0xEBC62737, {}};
+  std::size_t overhead = rct::kOidSize;
+  if (rct::is_plant(command)) {
+    f.address = 0x2B2D0001;
+    overhead += rct::kAddressSize;
+  }
+  f.payload.resize(rct::kLongMaxLength - overhead);
+  for (auto& b : f.payload) b = random_byte(rng);
+  return f;
+}
+
+std::vector<std::uint8_t> wire_of(const rct::Frame& f) {
+  auto wire = rct::encode_frame(f);
+  REQUIRE(wire.ok());
+  return *wire;
+}
+
+}  // namespace
+
+TEST_CASE("a long frame at the protocol's largest length decodes in any chunking",
+          "[frame_decoder]") {
+  // L = 0xFFFF: 65531 payload bytes in a LONG_RESPONSE, 65527 in a PLANT_LONG_RESPONSE.
+  for (const Command command : {Command::kLongResponse, Command::kPlantLongResponse,
+                                Command::kLongWrite, Command::kPlantLongWrite}) {
+    INFO(rct::command_name(command));
+    const rct::Frame frame = max_length_frame(command, rct::to_byte(command));
+    CHECK(frame.payload.size() == (rct::is_plant(command) ? 65527U : 65531U));
+    std::vector<std::uint8_t> stream{0x00};
+    const auto wire = wire_of(frame);
+    CHECK(wire[2] == 0xFF);  // the length field, 0xFFFF, is not a token and stays unescaped
+    CHECK(wire[3] == 0xFF);
+    stream.insert(stream.end(), wire.begin(), wire.end());
+    const auto good = hex_bytes("002b0104959930bf0d65");
+    stream.insert(stream.end(), good.begin(), good.end());
+    for (const auto& chunks :
+         {rct::test::whole(stream.size()), rct::test::byte_by_byte(stream.size()),
+          rct::test::random_chunks(stream.size(), 3, 1024)}) {
+      const auto run = rct::test::decode_stream(stream, chunks);
+      REQUIRE(run.frames.size() == 2);
+      CHECK(run.frames[0] == frame);
+      CHECK(run.outcomes[0].at("consumed") == std::to_string(1 + wire.size()));
+      CHECK(run.frames[1] == rct::Frame{Command::kRead, std::nullopt, 0x959930BF, {}});
+      CHECK(run.consumed_total == stream.size());
+      CHECK(run.max_buffered <=
+            FrameDecoder::kMaxLength + 5 + *std::max_element(chunks.begin(), chunks.end()));
+    }
+  }
+}
+
+TEST_CASE("the buffer grows with the frame being received and shrinks after it",
+          "[frame_decoder]") {
+  FrameDecoder decoder;
+  const auto small = hex_bytes("002b0104959930bf0d65");
+  decoder.feed(small);
+  REQUIRE(decoder.next());
+  CHECK(decoder.capacity() < 1024);  // no up-front allocation for the largest frame
+
+  const rct::Frame big = max_length_frame(Command::kLongResponse, 7);
+  const auto wire = wire_of(big);
+  std::size_t at = 0;
+  std::size_t largest = 0;
+  while (at < wire.size()) {
+    const std::size_t n = std::min<std::size_t>(1024, wire.size() - at);
+    decoder.feed(std::span(wire).subspan(at, n));
+    at += n;
+    largest = std::max(largest, decoder.capacity());
+    if (at < wire.size()) CHECK_FALSE(decoder.next());
+  }
+  CHECK(largest >= big.payload.size());
+  const auto event = decoder.next();
+  REQUIRE(event);
+  CHECK(event->outcome == DecodeOutcome::kOk);
+  CHECK(event->payload.size() == big.payload.size());
+
+  // The next feed gives the large buffer back; ordinary answers decode as before.
+  decoder.feed(small);
+  CHECK(decoder.capacity() <= 4096);
+  const auto after = decoder.next();
+  REQUIRE(after);
+  CHECK(after->outcome == DecodeOutcome::kOk);
+  decoder.reset();
+  CHECK(decoder.capacity() == 0);
+}
+
+TEST_CASE("a largest-length frame cut short is incomplete and the next frame survives",
+          "[frame_decoder]") {
+  const rct::Frame big = max_length_frame(Command::kLongResponse, 11);
+  const auto wire = wire_of(big);
+  const auto good = hex_bytes("2b0104959930bf0d65");
+  for (std::size_t keep : {std::size_t{4}, std::size_t{40000}, wire.size() - 1}) {
+    // Never cut between an escape byte and the byte it escapes: the next frame's start token
+    // would then be taken as data, as on the wire.
+    bool dangling = false;
+    for (std::size_t i = 1; i < keep; ++i) {
+      if (wire[i] == rct::kEscapeToken) dangling = ++i == keep;
+    }
+    if (dangling) --keep;
+    INFO("keep " << keep);
+    const std::vector<std::uint8_t> cut(wire.begin(),
+                                        wire.begin() + static_cast<std::ptrdiff_t>(keep));
+    std::vector<std::uint8_t> stream = cut;
+    stream.insert(stream.end(), good.begin(), good.end());
+    for (const auto& chunks :
+         {rct::test::whole(stream.size()), rct::test::random_chunks(stream.size(), 5, 4096)}) {
+      const auto run = rct::test::decode_stream(stream, chunks);
+      REQUIRE(run.outcomes.size() == 2);
+      CHECK(run.outcomes[0].at("outcome") == "incomplete");
+      CHECK(run.outcomes[0].at("consumed") == std::to_string(cut.size()));
+      REQUIRE(run.frames.size() == 1);
+      CHECK(run.frames[0].oid == 0x959930BF);
+      CHECK(run.consumed_total == stream.size());
+    }
+    // At the end of the stream the cut frame is reported by finish().
+    FrameDecoder decoder;
+    decoder.feed(cut);
+    CHECK_FALSE(decoder.next());
+    const auto event = decoder.finish();
+    REQUIRE(event);
+    CHECK(event->outcome == DecodeOutcome::kIncomplete);
+    CHECK(event->consumed == cut.size());
+  }
+}
+
+TEST_CASE("a lower cap turns a frame one byte over it into length_exceeded", "[frame_decoder]") {
+  // The protocol's maximum is what the field can state; a caller's lower cap is checked exactly.
+  const rct::Frame at_cap{Command::kLongResponse, std::nullopt, 1, std::vector<std::uint8_t>(996)};
+  rct::Frame over = at_cap;
+  over.payload.push_back(0);
+  FrameDecoder decoder(1000);
+  auto run = rct::test::decode_stream(decoder, wire_of(at_cap), {wire_of(at_cap).size()});
+  REQUIRE(run.frames.size() == 1);
+  CHECK(run.frames[0] == at_cap);
+  run = rct::test::decode_stream(decoder, wire_of(over), {wire_of(over).size()});
+  REQUIRE_FALSE(run.outcomes.empty());
+  CHECK(run.outcomes[0].at("outcome") == "length_exceeded");
+  CHECK(run.frames.empty());
+  // A cap above what the field can state is the field's own maximum.
+  FrameDecoder wide(1'000'000);
+  const rct::Frame big = max_length_frame(Command::kLongResponse, 13);
+  run = rct::test::decode_stream(wide, wire_of(big), {wire_of(big).size()});
+  REQUIRE(run.frames.size() == 1);
+  CHECK(run.frames[0] == big);
 }
