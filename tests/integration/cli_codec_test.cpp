@@ -128,3 +128,114 @@ TEST_CASE("registry list and show describe objects", "[cli]") {
   CHECK(rctclient({"registry", "show", "no.such.thing"}).exit_code == 1);
   CHECK(rctclient({"registry", "list", "--group", "nosuchgroup"}).exit_code == 1);
 }
+
+TEST_CASE("value decode --json prints every type as JSON; CSV stays the default", "[cli]") {
+  const auto decode_json = [](const std::string& type, const std::string& hex) {
+    auto r = rctclient({"value", "decode", "--json", "--type", type, hex});
+    INFO(type << " " << r.err);
+    REQUIRE(r.exit_code == 0);
+    REQUIRE(std::count(r.out.begin(), r.out.end(), '\n') == 1);
+    return json::parse(r.out);
+  };
+  CHECK(decode_json("bool", "02") == json(true));
+  CHECK(decode_json("uint8", "ff") == json(255));
+  CHECK(decode_json("int8", "f6") == json(-10));
+  CHECK(decode_json("uint16", "ffff") == json(65535));
+  CHECK(decode_json("int16", "fffe") == json(-2));
+  CHECK(decode_json("uint32", "b2d05e00") == json(3000000000U));
+  CHECK(decode_json("int32", "fffffc18") == json(-1000));
+  CHECK(decode_json("enum", "04") == json(4));
+  CHECK(decode_json("float", "3e97b191").get<double>() ==
+        static_cast<double>(0.296276599168777466f));
+  CHECK(decode_json("float", "7fc00000").is_null());  // NaN has no JSON form
+  CHECK(decode_json("string", "505320362e300000") == json("PS 6.0"));
+  CHECK(decode_json("unknown", "00ff2b") == json("00ff2b"));
+
+  // docs/protocol.md §9.1: the echoed query time and three SOC samples.
+  const std::string series = "6553f100 6553ef0c3f000000 6553f0383f051eb8 6553f1003f0ccccd";
+  const json ts = decode_json("timeseries", series);
+  CHECK(ts["timestamp"] == 1700000000);
+  CHECK(ts["timestamp_iso"] == "2023-11-14T22:13:20+00:00");
+  REQUIRE(ts["points"].size() == 3);
+  CHECK(ts["points"][0]["timestamp"] == 1700000000 - 500);
+  CHECK(ts["points"][0]["value"] == 0.5);
+  CHECK(ts["points"][2]["bits"] == "3f0ccccd");
+  auto csv = rctclient({"value", "decode", "--type", "timeseries", series});
+  CHECK(csv.out ==
+        "timestamp,value\n1699999500,0.5\n1699999800,0.5199999809265137\n"
+        "1700000000,0.550000011920929\n");
+
+  // docs/protocol.md §10.1: a parameter change and a grid loss.
+  const std::string events =
+      "6553f100 00000073 6553c9f0 8fc89b10 00000000 00000005"
+      " 0000005a 6553a2e0 6553a344 00000003 00000000";
+  const json table = decode_json("event_table", events);
+  CHECK(table["timestamp"] == 1700000000);
+  REQUIRE(table["entries"].size() == 2);
+  CHECK(table["entries"][0]["type"] == 0x73);
+  CHECK(table["entries"][0]["element2"] == 0x8FC89B10U);
+  CHECK(table["entries"][0]["element4"] == 5);
+  CHECK(table["entries"][1]["type"] == 0x5A);
+  CHECK(table["entries"][1]["timestamp"] == 1699980000);
+  CHECK(table["entries"][1]["element2"] == 1699980100);
+  CHECK(table["entries"][1]["element3"] == 3);
+  CHECK(rctclient({"value", "decode", "--type", "event_table", events})
+            .out.starts_with("type,timestamp,element2,element3,element4\n115,1699990000,"));
+
+  std::string status;
+  std::string resistance;
+  for (int i = 0; i < 24; ++i) {
+    status += "19f60c00";
+    resistance += i == 5 ? "01520000" : "01fb0000";
+  }
+  const json cells = decode_json("battery_module_status", status);
+  REQUIRE(cells["cells"].size() == 24);
+  CHECK(cells["cells"][23]["voltage_mv"] == 3318);
+  CHECK(cells["cells"][23]["status"] == 0);
+
+  // docs/protocol.md §8.9 example.
+  const json stats = decode_json("battery_module_statistics",
+                                 "00000000 46d25b62 23db4140 00000000 f163ab66 19045e40"
+                                 " 00000000 baeea065 00009041 0e000000 1ba4e260 00002442");
+  CHECK(stats["u_min"]["timestamp"] == 1650184774);
+  CHECK(stats["u_min"]["bits"] == "4041db23");
+  CHECK(stats["u_max"]["timestamp"] == 1722508273);
+  CHECK(stats["t_min"]["value"] == 18.0);
+  CHECK(stats["t_max"]["cell"] == 14);
+  CHECK(stats["t_max"]["value"] == 41.0);
+
+  const json resist = decode_json("battery_module_resistance", resistance);
+  REQUIRE(resist["cells"].size() == 24);
+  CHECK(resist["cells"][0]["raw"] == 507);
+  CHECK(resist["cells"][0]["mohm"] == 1.98046875);
+  CHECK(resist["cells"][5]["mohm"] == 1.3203125);
+
+  auto bad = rctclient({"value", "decode", "--json", "--type", "timeseries", "6553f100 00"});
+  CHECK(bad.exit_code == 1);
+  CHECK(bad.out.empty());
+}
+
+TEST_CASE("frame decode and encode handle a long frame of the largest length", "[cli]") {
+  // A LONG_RESPONSE of android_description with a 65531-byte string: L = 0xFFFF.
+  const std::string text(65531, 'A');
+  std::string payload_hex;
+  for (std::size_t i = 0; i < text.size(); ++i) payload_hex += "41";
+  auto encoded = rctclient({"frame", "encode", "--command", "LONG_RESPONSE", "--id", "0xEBC62737",
+                            "--payload", payload_hex});
+  REQUIRE(encoded.exit_code == 0);
+  CHECK(encoded.out.starts_with("2b06ffffebc62737"));
+  auto decoded = rctclient({"frame", "decode", "-"}, encoded.out);
+  REQUIRE(decoded.exit_code == 0);
+  const auto lines = json_lines(decoded.out);
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0]["outcome"] == "ok");
+  CHECK(lines[0]["name"] == "android_description");
+  CHECK(lines[0]["value"] == text);
+
+  // One payload byte more does not fit the length field: refused with a message saying why.
+  auto over = rctclient({"frame", "encode", "--command", "LONG_RESPONSE", "--id", "0xEBC62737",
+                         "--payload", payload_hex + "41"});
+  CHECK(over.exit_code == 1);
+  CHECK(over.out.empty());
+  CHECK(over.err.find("65531") != std::string::npos);
+}

@@ -1,6 +1,8 @@
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "core/hex.h"
+#include "core/json/value_json.h"
 #include "core/value_codec.h"
 #include "tools/rctclient/cli_error.h"
 #include "tools/rctclient/commands.h"
@@ -17,13 +19,20 @@ DataType parse_type(const std::string& name) {
   return *type;
 }
 
-void value_decode(const std::string& type_name, const std::string& hex_arg) {
+void value_decode(const std::string& type_name, const std::string& hex_arg, bool as_json) {
   const DataType type = parse_type(type_name);
   const std::vector<std::uint8_t> payload = parse_hex_or_throw(read_hex_argument(hex_arg), "HEX");
   auto value = decode_value(type, payload);
   if (!value) {
     throw UsageError("cannot decode " + std::to_string(payload.size()) + " bytes as " + type_name +
                      ": " + std::string(value_error_message(value.error())));
+  }
+  if (as_json) {
+    // Invalid UTF-8 cannot occur (STRING decoding converts it); replace guards the dump anyway.
+    std::cout << value_to_json(*value).dump(-1, ' ', false,
+                                            nlohmann::json::error_handler_t::replace)
+              << '\n';
+    return;
   }
   std::cout << value_text(*value) << '\n';
 }
@@ -51,6 +60,7 @@ void add_value_commands(CLI::App& app) {
 
   struct Args {
     std::string type, input;
+    bool json = false;
   };
   auto decode_args = std::make_shared<Args>();
   CLI::App* decode = value->add_subcommand("decode", "Decode a payload and print the value");
@@ -59,7 +69,10 @@ void add_value_commands(CLI::App& app) {
       ->required();
   decode->add_option("HEX", decode_args->input, "Payload as hex ('-' reads standard input)")
       ->required();
-  decode->callback([decode_args] { value_decode(decode_args->type, decode_args->input); });
+  decode->add_flag("--json", decode_args->json,
+                   "Print the value as JSON (time series and event tables as objects, not CSV)");
+  decode->callback(
+      [decode_args] { value_decode(decode_args->type, decode_args->input, decode_args->json); });
 
   auto encode_args = std::make_shared<Args>();
   CLI::App* encode = value->add_subcommand("encode", "Encode a value and print the payload hex");
