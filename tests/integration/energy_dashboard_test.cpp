@@ -1,6 +1,8 @@
 // docs/energy-dashboard.md against what the real rct2mqtt publishes for the simulator: every
 // entity its mapping table names exists in the Home Assistant discovery with the device class,
 // state class, unit and default enablement the table states, and the enabled ones get numbers.
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -186,6 +188,48 @@ TEST_CASE("every entity of the Energy dashboard page is published with its state
     const double value = std::stod(payload, &used);
     CHECK(used == payload.size());
     if (row.state_class == "total_increasing") CHECK(value > 0.0);
+  }
+
+  // Signs: grid/power and battery/power carry the device's own values, which are Home
+  // Assistant's convention (positive = import / discharge, docs/protocol.md §15.2), never
+  // inverted; the split sensors are their positive and negative parts. Every published value
+  // matches a value the simulator sent (to the watt the state is rounded to).
+  const std::string base = "rct2mqtt/" + serial + "/";
+  struct SignCase {
+    std::uint32_t oid;
+    const char* key;
+    double factor;  // the device value times this (−1 for the negative part) …
+    bool clamp;     // … and then max(·, 0)
+  };
+  const SignCase sign_cases[] = {
+      {0x91617C58, "grid/power", 1.0, false},
+      {0x91617C58, "grid/import_power", 1.0, true},
+      {0x91617C58, "grid/export_power", -1.0, true},
+      {0x400F015B, "battery/power", 1.0, false},
+      {0x400F015B, "battery/discharge_power", 1.0, true},
+      {0x400F015B, "battery/charge_power", -1.0, true},
+  };
+  for (const SignCase& c : sign_cases) {
+    bool nonzero = false;
+    INFO(c.key);
+    REQUIRE(w.sub->wait_line_topic(base + c.key, 20s));
+    std::vector<double> expected;
+    for (const rct::Value& v : sent_values(*w.sim.operator->(), c.oid, rct::DataType::kFloat)) {
+      const double x = c.factor * static_cast<double>(std::get<float>(v));
+      expected.push_back(c.clamp ? std::max(x, 0.0) : x);
+    }
+    for (const Line& l : w.sub->lines()) {
+      if (l.topic != base + c.key) continue;
+      const double published = std::stod(l.payload);
+      INFO("published " << published);
+      if (c.clamp) CHECK(published >= 0.0);
+      const bool sent = std::any_of(expected.begin(), expected.end(),
+                                    [&](double e) { return std::abs(e - published) <= 0.5; });
+      CHECK(sent);
+      if (std::abs(published) >= 1.0) nonzero = true;
+    }
+    // The simulated house has a flow through the grid and the battery, so the sign is tested.
+    if (!c.clamp) CHECK(nonzero);
   }
   stop_daemon(*daemon);
 }
