@@ -776,3 +776,23 @@ TEST_CASE("under random faults every intact frame received is in the simulator's
   CHECK(good > 60);
   CHECK(rejected > 0);
 }
+
+TEST_CASE("a client's frame of the largest length is received whole, the next one answered",
+          "[simulator]") {
+  // L = 0xFFFF: a LONG_WRITE with 65531 payload bytes, many of them tokens (some 98 KB on the
+  // wire, more than twenty reads of the simulator's buffer), then a READ in the same stream.
+  LocalSimulator sim;
+  RawClient client(sim->port());
+  std::vector<std::uint8_t> payload(65531);
+  for (std::size_t i = 0; i < payload.size(); ++i) {
+    payload[i] = i % 2 == 0 ? rct::kStartToken : static_cast<std::uint8_t>(i);
+  }
+  const Frame big{Command::kLongWrite, std::nullopt, 0xEBC62737, payload};
+  client.send_batch({big, Frame{Command::kRead, std::nullopt, kSoc, {}}});
+  const auto frames = client.frames(1);
+  REQUIRE(frames.size() == 1);
+  CHECK(frames[0].oid == kSoc);
+  const auto writes = sim->received().frames(Command::kLongWrite);
+  REQUIRE(writes.size() == 1);
+  CHECK(writes[0] == big);
+}
