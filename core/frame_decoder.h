@@ -42,9 +42,8 @@ struct DecodeEvent {
 // Incremental receiver after docs/protocol.md §7.2: feed any chunking, pull outcomes.
 // Resynchronises on an unescaped start token, so a good frame after a truncated one is not lost.
 // The escape state survives chunk boundaries. Memory is bounded by the length cap, by default
-// the largest L the protocol has (a 65531-byte payload), and grows only with the frame actually
-// being received: a decoder that never sees a long frame never holds more than a read's worth,
-// and the buffer returns to a small size once a large frame has been pulled.
+// the largest L the protocol has (a 65531-byte payload), and is taken only as the frame being
+// received needs it: nothing is reserved up front for the largest frame.
 //
 // States: kHunt (looking for a start token; skipped bytes are only counted) → kHeader (start
 // token seen; unescaping command and length field into header_, raw bytes kept so that a bad
@@ -54,7 +53,9 @@ struct DecodeEvent {
 // feed() is the only call that moves or grows the buffer. It first drops what earlier outcomes
 // used, keeping only the unescaped part of a started frame (command + 2 length bytes + L + CRC,
 // ≤ max_length + 5 bytes); so when next() is drained before each feed(), buffered() stays within
-// max_length + 5 + the size of the chunk being fed, and the capacity reached is then reused.
+// max_length + 5 + the size of the chunk being fed. Capacity above 4 KiB that a long frame
+// needed is given back by the next feed() between frames that keeps at most 4 KiB; reset() frees
+// it all.
 class FrameDecoder {
  public:
   // Largest accepted L (address + OID + payload): everything a long length field can state.
