@@ -115,7 +115,7 @@ std::map<std::string, json> discovered_entities(const std::vector<Line>& lines) 
 }
 
 // The state topic with a leading "~" expanded to the base topic.
-std::string state_topic(const json& entity) {
+std::string entity_state_topic(const json& entity) {
   std::string topic = text_field(entity, "state_topic", "stat_t");
   if (topic.rfind('~', 0) == 0 && entity.contains("~")) {
     topic.replace(0, 1, entity["~"].get<std::string>());
@@ -171,7 +171,7 @@ TEST_CASE("every entity of the Energy dashboard page is published with its state
     CHECK(text_field(e, "unit_of_measurement", "unit_of_meas") == row.unit);
     const json* enabled = discovery_field(e, "enabled_by_default", "en");
     CHECK((enabled == nullptr || enabled->get<bool>()) == row.enabled);
-    CHECK_FALSE(state_topic(e).empty());
+    CHECK_FALSE(entity_state_topic(e).empty());
   }
   CHECK(complete);
 
@@ -179,7 +179,7 @@ TEST_CASE("every entity of the Energy dashboard page is published with its state
   for (const DashboardRow& row : rows) {
     if (!row.enabled) continue;
     const json& e = entities.at(with_serial(row.entity_id, serial));
-    const std::string topic = state_topic(e);
+    const std::string topic = entity_state_topic(e);
     INFO(row.field << ": " << topic);
     const auto state = w.sub->wait_line_topic(topic, 20s);
     REQUIRE(state);
