@@ -180,8 +180,8 @@ BatteryModuleStatus module_status(const HouseState& s, int module) {
     CellStatus& c = status.cells[static_cast<std::size_t>(cell)];
     c.voltage_mv = static_cast<std::uint16_t>(std::lround(s.cell_voltage * 1000) +
                                               cell_offset_mv(module, cell));
-    c.temperature_c = static_cast<std::uint8_t>(
-        std::clamp<long>(std::lround(s.battery_temperature) + cell_offset_c(module, cell), 0, 255));
+    c.temperature_c = static_cast<std::int8_t>(std::clamp<long>(
+        std::lround(s.battery_temperature) + cell_offset_c(module, cell), -128, 127));
     c.status = 0;
   }
   return status;
