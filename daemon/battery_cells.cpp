@@ -13,7 +13,9 @@ std::vector<CellReading> module_cells(const BatteryModuleStatus& status,
     CellReading r;
     r.index = i;
     r.voltage_mv = c.voltage_mv;
-    r.temperature_c = c.temperature_c;
+    // The signed byte (-128..127 °C) by way of its unsigned bits.
+    const auto bits = static_cast<std::uint8_t>(c.temperature_c);
+    r.temperature_c = bits > 127 ? bits - 256 : bits;
     if (resistance != nullptr) r.resistance_mohm = resistance->raw[i] / 256.0;  // 1/256 mΩ
     out.push_back(r);
   }

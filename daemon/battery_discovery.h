@@ -8,7 +8,7 @@
 
 namespace rct::daemon {
 
-// Home Assistant discovery of the battery towers (docs/mqtt.md §6.7): each tower with a filled
+// Home Assistant discovery of the battery towers (docs/mqtt.md §6.6): each tower with a filled
 // module slot (inventory.battery_slots) is a device of its own, `via_device` the inverter, with
 // the tower's figures and every filled module's figures (daemon/battery_figures.h). Device mode:
 // one message per tower on <prefix>/device/rct2mqtt_<serial>_battery_tower_<t>/config; entity
