@@ -31,8 +31,8 @@ BatteryModuleResistance resistance_of(std::uint16_t raw) {
   return r;
 }
 
-std::string payload_of(const std::vector<BatteryModuleState::Topic>& topics,
-                       const std::string& key) {
+std::string module_topic_payload(const std::vector<BatteryModuleState::Topic>& topics,
+                                 const std::string& key) {
   for (const auto& t : topics) {
     if (t.key == key) return t.payload;
   }
@@ -166,14 +166,14 @@ TEST_CASE("module readings become figure topics and a cell JSON per module", "[b
   BatteryModuleStatus s = cells_at(3300);
   s.cells[0].temperature_c = -3;
   auto topics = state.on_reading(tower1.cells[1], rct::Value(s));
-  CHECK(payload_of(topics, "battery/tower_1/module_2/cell_voltage_min") == "3.3");
-  CHECK(payload_of(topics, "battery/tower_1/module_2/cell_voltage_max") == "3.302");
-  CHECK(payload_of(topics, "battery/tower_1/module_2/cell_voltage_spread") == "2");
-  CHECK(payload_of(topics, "battery/tower_1/module_2/cell_temperature_min") == "-3");
-  CHECK(payload_of(topics, "battery/tower_1/module_2/cell_resistance_max") == "(none)");
-  CHECK(payload_of(topics, "battery/tower_1/weakest_cell_below_median") == "1");
+  CHECK(module_topic_payload(topics, "battery/tower_1/module_2/cell_voltage_min") == "3.3");
+  CHECK(module_topic_payload(topics, "battery/tower_1/module_2/cell_voltage_max") == "3.302");
+  CHECK(module_topic_payload(topics, "battery/tower_1/module_2/cell_voltage_spread") == "2");
+  CHECK(module_topic_payload(topics, "battery/tower_1/module_2/cell_temperature_min") == "-3");
+  CHECK(module_topic_payload(topics, "battery/tower_1/module_2/cell_resistance_max") == "(none)");
+  CHECK(module_topic_payload(topics, "battery/tower_1/weakest_cell_below_median") == "1");
   const auto cells_json =
-      nlohmann::json::parse(payload_of(topics, "battery/tower_1/module_2/cells"));
+      nlohmann::json::parse(module_topic_payload(topics, "battery/tower_1/module_2/cells"));
   CHECK(cells_json["tower"] == 1);
   CHECK(cells_json["module"] == 2);
   REQUIRE(cells_json["cells"].size() == 24);
@@ -181,20 +181,21 @@ TEST_CASE("module readings become figure topics and a cell JSON per module", "[b
   CHECK(cells_json["cells"][0]["resistance"].is_null());
 
   topics = state.on_reading(tower1.resist[1], rct::Value(resistance_of(640)));
-  CHECK(payload_of(topics, "battery/tower_1/module_2/cell_resistance_max") == "2.5");
-  CHECK(payload_of(topics, "battery/tower_1/module_2/cell_resistance_mean") == "2.5");
-  CHECK(payload_of(topics, "battery/tower_1/worst_resistance_above_median") == "0");
+  CHECK(module_topic_payload(topics, "battery/tower_1/module_2/cell_resistance_max") == "2.5");
+  CHECK(module_topic_payload(topics, "battery/tower_1/module_2/cell_resistance_mean") == "2.5");
+  CHECK(module_topic_payload(topics, "battery/tower_1/worst_resistance_above_median") == "0");
   // Unchanged figures are not published again.
-  CHECK(payload_of(topics, "battery/tower_1/module_2/cell_voltage_min") == "(none)");
+  CHECK(module_topic_payload(topics, "battery/tower_1/module_2/cell_voltage_min") == "(none)");
 
   topics = state.on_reading(tower1.cycles[1], rct::Value(std::uint16_t{412}));
-  CHECK(payload_of(topics, "battery/tower_1/module_2/cycles") == "412");
+  CHECK(module_topic_payload(topics, "battery/tower_1/module_2/cycles") == "412");
   topics = state.on_reading(tower1.soh, rct::Value(0.953f));
-  CHECK(payload_of(topics, "battery/tower_1/soh") == "95.3");
+  CHECK(module_topic_payload(topics, "battery/tower_1/soh") == "95.3");
 
   // An empty slot publishes nothing.
   CHECK(state.on_reading(tower1.cells[4], rct::Value(BatteryModuleStatus{})).empty());
   // Everything published so far, for a reconnect.
-  CHECK(payload_of(state.current(), "battery/tower_1/module_2/cycles") == "412");
-  CHECK(payload_of(state.current(), "battery/tower_1/module_5/cell_voltage_min") == "(none)");
+  CHECK(module_topic_payload(state.current(), "battery/tower_1/module_2/cycles") == "412");
+  CHECK(module_topic_payload(state.current(), "battery/tower_1/module_5/cell_voltage_min") ==
+        "(none)");
 }
