@@ -166,6 +166,7 @@ struct PollConfig {
   Millis fast_interval{std::chrono::seconds{10}};      // power flows, SOC, voltages
   Millis slow_interval{std::chrono::seconds{60}};      // energy counters, temperatures
   Millis static_interval{std::chrono::seconds{3600}};  // identity, firmware, inventory
+  Millis module_interval{std::chrono::seconds{300}};   // battery module cells (docs/mqtt.md §2.8)
   std::vector<ValueRef> exclude;                       // removed from the default set
   std::vector<PollValue> values;
 

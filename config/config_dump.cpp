@@ -144,6 +144,7 @@ std::string dump_config(const Config& cfg) {
   w.seconds("fast_interval", p.fast_interval);
   w.seconds("slow_interval", p.slow_interval);
   w.seconds("static_interval", p.static_interval);
+  w.seconds("module_interval", p.module_interval);
   w.kv("exclude", ref_list(p.exclude));
   w.line();
   for (const PollValue& v : p.values) {

@@ -568,6 +568,7 @@ void Loader::read_poll(Section& s) {
   s.get_seconds("fast_interval", 1s, kWeek, p.fast_interval);
   s.get_seconds("slow_interval", 1s, kWeek, p.slow_interval);
   s.get_seconds("static_interval", 1s, kWeek, p.static_interval);
+  s.get_seconds("module_interval", 1s, kWeek, p.module_interval);
   p.exclude = read_value_list(s, "exclude");
 
   if (const toml::node* n = s.get("value")) {

@@ -30,7 +30,7 @@ BatteryModuleStatus decode_battery_module_status(std::span<const std::uint8_t> p
   BatteryModuleStatus s;
   for (std::size_t i = 0; i < kBatteryCells; ++i) {
     const auto record = payload.subspan(i * kCellRecordSize, kCellRecordSize);
-    s.cells[i].temperature_c = record[0];
+    s.cells[i].temperature_c = static_cast<std::int8_t>(record[0]);  // 0xF6 = -10 °C
     s.cells[i].voltage_mv = load_le16(record.subspan(1));
     s.cells[i].status = record[3];
   }
@@ -58,7 +58,7 @@ std::vector<std::uint8_t> encode_battery_module_status(const BatteryModuleStatus
   std::vector<std::uint8_t> out;
   out.reserve(kBatteryModuleStatusSize);
   for (const CellStatus& c : status.cells) {
-    out.push_back(c.temperature_c);
+    out.push_back(static_cast<std::uint8_t>(c.temperature_c));
     append_le16(out, c.voltage_mv);
     out.push_back(c.status);
   }

@@ -48,8 +48,8 @@ struct EventTable {
 inline constexpr std::size_t kBatteryCells = 24;
 
 struct CellStatus {
-  std::uint8_t temperature_c = 0;
-  std::uint16_t voltage_mv = 0;  // little endian on the wire
+  std::int8_t temperature_c = 0;  // °C, signed: a cold garage reads below 0
+  std::uint16_t voltage_mv = 0;   // little endian on the wire
   std::uint8_t status = 0;
   bool operator==(const CellStatus&) const = default;
 };

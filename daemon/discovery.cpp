@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/enum_tables.h"
+#include "daemon/battery_discovery.h"
 #include "daemon/battery_mode.h"
 #include "daemon/setting_presentation.h"
 #include "daemon/topics.h"
@@ -295,6 +296,11 @@ DiscoveryBuild build_discovery(const DiscoverySettings& settings, const Inventor
       now.topics.push_back(topic);
       configs.push_back(DiscoveryMessage{topic, payload_text(payload)});
     }
+  }
+
+  for (DiscoveryMessage& m : battery_tower_discovery(settings, inventory, items)) {
+    now.topics.push_back(m.topic);
+    configs.push_back(std::move(m));
   }
 
   if (previous != nullptr) {

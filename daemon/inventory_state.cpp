@@ -35,6 +35,7 @@ bool set_string(const Value& value, std::string& field) {
 }  // namespace
 
 bool Inventory::apply(std::uint32_t oid, const Value& value) {
+  if (battery_slots.apply(oid, value)) return true;
   for (const InventoryOid& o : inventory_oids()) {
     if (o.id != oid) continue;
     switch (o.item) {

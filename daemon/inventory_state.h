@@ -6,6 +6,7 @@
 
 #include "core/inventory.h"
 #include "core/value.h"
+#include "daemon/battery_modules.h"
 #include "daemon/poll_item.h"
 
 namespace rct::daemon {
@@ -23,6 +24,9 @@ struct Inventory {
   std::string serial;                      // inverter_sn
   std::string device_name;                 // android_description
   std::string firmware;                    // svnversion
+  // Which battery module slots hold a module, from the module cell readings (polled once the
+  // inventory says there is a battery; docs/mqtt.md §2.8).
+  BatterySlots battery_slots;
 
   // Records a reading if `oid` is an inventory OID and the value has the expected type.
   // Returns true when something changed.

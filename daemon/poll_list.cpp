@@ -8,6 +8,7 @@
 #include "core/enum_tables.h"
 #include "core/hex.h"
 #include "core/inventory.h"
+#include "daemon/battery_modules.h"
 #include "daemon/value_catalog.h"
 #include "ha/vocabulary.h"
 
@@ -116,6 +117,7 @@ class Builder {
       }
     }
     if (poll_.defaults) add_defaults();
+    if (poll_.defaults) add_battery_modules();
     for (const PollValue& v : poll_.values) add_configured(v);
     if (writes_.enabled) add_settings();
     // A session keeps its list while it runs: no spare capacity from growing it.
@@ -191,6 +193,28 @@ class Builder {
         attach_catalog_sensor(*item, e);
         attach_derived(*item);
       }
+    }
+  }
+
+  // The battery modules of both towers (docs/mqtt.md §2.8) every module_interval: the cells of
+  // every slot, which tell the filled slots (inventory.battery_slots); for a filled slot its
+  // resistances and cycles, and its tower's state of health. No sensors: the session publishes
+  // their figures (daemon/battery_module_state.h). An OID polled already keeps its item.
+  void add_battery_modules() {
+    if (!inventory_.satisfies(Requirement::kBattery)) return;
+    auto add_module_oid = [this](std::uint32_t oid) {
+      if (find(oid) != nullptr) return;
+      if (PollItem* item = add_item(oid, std::nullopt)) item->interval = poll_.module_interval;
+    };
+    for (std::size_t t = 0; t < kBatteryTowers; ++t) {
+      const TowerOids& tower = battery_tower_oids()[t];
+      for (std::size_t s = 0; s < kModuleSlots; ++s) {
+        add_module_oid(tower.cells[s]);
+        if (!inventory_.battery_slots.filled(t, s)) continue;
+        add_module_oid(tower.resist[s]);
+        add_module_oid(tower.cycles[s]);
+      }
+      if (inventory_.battery_slots.tower_filled(t)) add_module_oid(tower.soh);
     }
   }
 

@@ -16,6 +16,8 @@ namespace rct::daemon {
 //   2. the default set (value_catalog.h) unless poll.defaults = false, minus poll.exclude,
 //      minus values whose hardware the inventory says is absent, plus the derived split sensors
 //      of every polled source,
+//      With the default set, the battery module OIDs of both towers every poll.module_interval
+//      (docs/mqtt.md §2.8; no sensors, the session publishes their figures),
 //   3. [[poll.value]] additions (by registry name, or 0xID + type), which are polled whatever
 //      the inventory says,
 //   4. with [writes] enabled, the allowed settings (slow interval, no sensor: the session

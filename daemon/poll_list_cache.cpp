@@ -34,6 +34,7 @@ PollListCache::Handle PollListCache::get(const PollConfig& poll, const WritesCon
       writes,
       {inventory.satisfies(Requirement::kPvInputA), inventory.satisfies(Requirement::kPvInputB),
        inventory.satisfies(Requirement::kBattery), inventory.satisfies(Requirement::kPowerSwitch)},
+      inventory.battery_slots,
       scope};
   for (const Entry& e : entries_) {
     if (e.key == key) {

@@ -58,12 +58,14 @@ class PollListCache {
 
  private:
   // What build_poll_list reads: nothing else may change the list. The inventory only
-  // matters through Inventory::satisfies, so serial, name and firmware are not part of it.
+  // matters through Inventory::satisfies and the battery slots, so serial, name and firmware are
+  // not part of it.
   struct Key {
     const Registry* registry = nullptr;
     PollConfig poll;
     WritesConfig writes;
     std::array<bool, 4> hardware{};  // satisfies(kPvInputA, kPvInputB, kBattery, kPowerSwitch)
+    BatterySlots battery_slots;      // filled module slots add their module OIDs
     PollScope scope = PollScope::kFull;
     friend bool operator==(const Key&, const Key&) = default;
   };

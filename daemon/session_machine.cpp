@@ -174,6 +174,7 @@ Effects SessionMachine::on_reading(std::uint32_t oid, const Value& value, const 
       publish_values(out, policy_->on_reading(*item, value, now.steady), now.wall);
       save_totals(out);
     }
+    publish_battery(out, battery_modules_.on_reading(oid, value));
     append(out, writes_.on_reading(oid, value, now.steady));
   }
   append(out, writes_.on_mode_reading(oid, value, now));
@@ -259,6 +260,7 @@ Effects SessionMachine::on_mqtt_connected(const Moment& now) {
                           std::string(online_ ? kOnline : kOffline), 1, true});
   }
   if (policy_) publish_values(out, policy_->current(), now.wall);
+  publish_battery(out, battery_modules_.current());
   append(out, writes_.republish());
   return out;
 }
@@ -272,6 +274,13 @@ void SessionMachine::publish_values(Effects& out, const std::vector<Publication>
   if (settings_.json_aggregate && policy_) {
     out.push_back(Publish{aggregate_topic(settings_.base_topic, inventory_.serial),
                           aggregate_payload(policy_->current(), now), settings_.qos, false});
+  }
+}
+
+void SessionMachine::publish_battery(Effects& out,
+                                     std::vector<BatteryModuleState::Topic> topics) const {
+  for (auto& t : topics) {
+    out.push_back(Publish{topic(t.key), std::move(t.payload), settings_.qos, settings_.retain});
   }
 }
 

@@ -13,6 +13,7 @@
 #include "core/client/verified_write.h"
 #include "core/registry.h"
 #include "core/value.h"
+#include "daemon/battery_module_state.h"
 #include "daemon/discovery.h"
 #include "daemon/inventory_state.h"
 #include "daemon/persistent_state.h"
@@ -131,6 +132,7 @@ class SessionMachine {
   void announce_discovery(Effects& out);
   void republish_discovery(Effects& out) const;
   void publish_values(Effects& out, const std::vector<Publication>& pubs, WallTime now) const;
+  void publish_battery(Effects& out, std::vector<BatteryModuleState::Topic> topics) const;
   void set_online(Effects& out, bool online);
   void check_silence(Effects& out, Instant now);
   void publish_diagnostics(Effects& out, Instant now);
@@ -156,6 +158,7 @@ class SessionMachine {
   // from the record, which gives the same payloads.
   std::optional<std::vector<std::string>> discovery_removals_;
   WriteSession writes_;
+  BatteryModuleState battery_modules_;  // module figures (docs/mqtt.md §2.8), from kPolling on
   bool link_up_ = false;
   bool connected_ = false;
   bool online_ = false;

@@ -5,6 +5,7 @@
 
 #include "core/data_type.h"
 #include "core/frame_encoder.h"
+#include "core/layout_override.h"
 #include "core/value_codec.h"
 
 namespace rct::client {
@@ -113,6 +114,10 @@ bool RequestTracker::accepts(const Entry& e, const FrameView& frame) const {
 
 std::optional<Reading> RequestTracker::decode(const FrameView& frame, const OidInfo* info,
                                               DataType type, TimePoint now, bool solicited) const {
+  // A registry type the payload's layout overrides (core/layout_override.h) decodes with the
+  // layout; an answer to a query keeps the type it was asked with.
+  if (info != nullptr && type == info->response_type)
+    type = decode_type(*info, frame.payload.size());
   auto value = decode_value(type, frame.payload);
   if (!value) return std::nullopt;
   Reading r;

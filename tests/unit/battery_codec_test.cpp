@@ -73,6 +73,18 @@ std::vector<std::uint8_t> zero_resistance_padding(std::vector<std::uint8_t> payl
   return payload;
 }
 
+// The reference reads the cell temperature byte unsigned; it is a signed byte (docs/protocol.md
+// §8.9: 0xF6 is -10 °C), so a reference value above 127 is expected as value - 256.
+json signed_cell_temperatures(json reference) {
+  if (!reference.contains("cells")) return reference;
+  for (json& cell : reference["cells"]) {
+    if (!cell.contains("temperature_c")) continue;
+    const int t = cell["temperature_c"].get<int>();
+    if (t > 127) cell["temperature_c"] = t - 256;
+  }
+  return reference;
+}
+
 }  // namespace
 
 TEST_CASE("battery.tsv payloads decode as the reference shows", "[battery][vectors]") {
@@ -97,7 +109,7 @@ TEST_CASE("battery.tsv payloads decode as the reference shows", "[battery][vecto
     }
     REQUIRE(row["outcome"] == "ok");
     REQUIRE(decoded.ok());
-    CHECK(decoded_json(*decoded) == json::parse(row["decoded_json"]));
+    CHECK(decoded_json(*decoded) == signed_cell_temperatures(json::parse(row["decoded_json"])));
     auto encoded = rct::encode_value(*type, *decoded);
     REQUIRE(encoded.ok());
     if (*type == DataType::kBatteryModuleResistance) {
@@ -180,4 +192,26 @@ TEST_CASE("battery payloads of any other size are rejected", "[battery]") {
       if (!fits) CHECK(decoded.error() == ValueError::kWrongSize);
     }
   }
+}
+
+TEST_CASE("the cell temperature of a module status is a signed byte", "[battery]") {
+  // F6 = -10 °C, 80 = -128 °C, 7F = 127 °C, 00 = 0 °C: the other 20 cells 25 °C.
+  std::vector<std::uint8_t> payload;
+  const std::uint8_t temperatures[] = {0xF6, 0x80, 0x7F, 0x00};
+  for (std::size_t i = 0; i < rct::kBatteryCells; ++i) {
+    payload.insert(payload.end(), {i < 4 ? temperatures[i] : std::uint8_t{0x19}, 0xF6, 0x0C, 0x00});
+  }
+  auto status = rct::decode_value(DataType::kBatteryModuleStatus, payload);
+  REQUIRE(status.ok());
+  const auto& cells = std::get<rct::BatteryModuleStatus>(*status).cells;
+  CHECK(cells[0].temperature_c == -10);
+  CHECK(cells[1].temperature_c == -128);
+  CHECK(cells[2].temperature_c == 127);
+  CHECK(cells[3].temperature_c == 0);
+  CHECK(cells[4].temperature_c == 25);
+  CHECK(cells[0].voltage_mv == 3318);
+  // Encoding writes the same byte back.
+  auto encoded = rct::encode_value(DataType::kBatteryModuleStatus, *status);
+  REQUIRE(encoded.ok());
+  CHECK(*encoded == payload);
 }

@@ -1,11 +1,13 @@
 #include "daemon/poll_list.h"
 
 #include <algorithm>
+#include <chrono>
 #include <set>
 
 #include "core/inventory.h"
 #include "core/registry.h"
 #include "core/write_allowlist.h"
+#include "daemon/battery_modules.h"
 #include "daemon/value_catalog.h"
 #include "tests/support/catch.h"
 
@@ -49,6 +51,9 @@ rct::PollValue by_name(std::string name) {
   return v;
 }
 
+// Every slot's cells are read to learn which slots hold a module: 7 slots × 2 towers.
+constexpr std::size_t kModuleCellOids = 14;
+
 }  // namespace
 
 TEST_CASE("the default poll list holds the inventory first, then the catalog, conflict-free",
@@ -65,8 +70,9 @@ TEST_CASE("the default poll list holds the inventory first, then the catalog, co
     CHECK(items[i].poll_class == PollClass::kStatic);
     CHECK(items[i].interval == config.poll.static_interval);
   }
-  // Every catalog row is polled when all hardware is present.
-  CHECK(items.size() == rct::daemon::catalog().size());
+  // Every catalog row is polled when all hardware is present, and the cells of the 14 battery
+  // module slots (docs/mqtt.md §2.8).
+  CHECK(items.size() == rct::daemon::catalog().size() + kModuleCellOids);
   std::set<std::uint32_t> oids;
   for (const PollItem& i : items) CHECK(oids.insert(i.oid).second);
   CHECK(rct::daemon::poll_list_conflicts(items).empty());
@@ -115,7 +121,35 @@ TEST_CASE("values whose hardware the inventory says is absent are not polled", "
   const auto all = rct::daemon::build_poll_list(config, registry, unknown);
   CHECK(sensor_of(all, "battery/soc") != nullptr);
   CHECK(sensor_of(all, "pv/b/power") != nullptr);
-  CHECK(all.size() == rct::daemon::catalog().size());
+  CHECK(all.size() == rct::daemon::catalog().size() + kModuleCellOids);
+  // No battery: no module OIDs either.
+  CHECK(item_of(items, rct::daemon::battery_tower_oids()[0].cells[0]) == nullptr);
+}
+
+TEST_CASE("filled battery module slots add their resistances, cycles and tower SOH",
+          "[poll_list]") {
+  const rct::Registry registry;
+  rct::Config config;
+  config.poll.module_interval = std::chrono::seconds{120};
+  Inventory inv = full_inventory();
+  const auto& tower2 = rct::daemon::battery_tower_oids()[1];
+  rct::BatteryModuleStatus cells;
+  cells.cells[0].voltage_mv = 3300;
+  REQUIRE(inv.apply(tower2.cells[2], rct::Value(cells)));
+  const auto items = rct::daemon::build_poll_list(config, registry, inv);
+  CHECK(items.size() == rct::daemon::catalog().size() + kModuleCellOids + 3);
+  for (std::uint32_t oid :
+       {tower2.cells[0], tower2.cells[2], tower2.resist[2], tower2.cycles[2], tower2.soh}) {
+    const PollItem* item = item_of(items, oid);
+    REQUIRE(item != nullptr);
+    CHECK(item->interval == config.poll.module_interval);
+    CHECK(item->sensors.empty());
+  }
+  CHECK(item_of(items, tower2.resist[1]) == nullptr);
+  // The type the registry gives; the reading decodes with the module layout
+  // (core/layout_override.h).
+  CHECK(item_of(items, tower2.cells[2])->type == rct::DataType::kString);
+  CHECK(rct::daemon::poll_list_conflicts(items).empty());
 }
 
 TEST_CASE("poll.exclude removes a value and its derived sensors; the inventory stays",

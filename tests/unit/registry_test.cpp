@@ -9,6 +9,7 @@
 #include <string_view>
 #include <utility>
 
+#include "core/layout_override.h"
 #include "tests/support/catch.h"
 #include "tests/support/shared_dir.h"
 #include "tests/support/tsv.h"
@@ -72,6 +73,7 @@ TEST_CASE("the registry equals registry.tsv field by field", "[registry]") {
   CHECK(registry.all().size() == rows.size());
 
   std::set<std::uint32_t> tsv_ids;
+  std::map<std::string_view, int> overridden;  // override name prefix → registry.tsv rows
   for (const auto& row : rows) {
     const std::uint32_t id = parse_oid(row["oid"]);
     tsv_ids.insert(id);
@@ -89,6 +91,19 @@ TEST_CASE("the registry equals registry.tsv field by field", "[registry]") {
     CHECK(info->request_type == *request);
     CHECK(info->response_type == *response);
     CHECK(info->unit == row["unit"]);
+    // A layout override (core/layout_override.h) decodes some payloads of these OIDs otherwise,
+    // deliberately: the registry keeps the reference's type, and the override names that type.
+    if (const rct::LayoutOverride* o = rct::find_layout_override(info->name)) {
+      INFO("layout override: " << o->reason);
+      CHECK(o->registry_type == *response);
+      ++overridden[o->name_prefix];
+    }
+  }
+  // Each override covers the seven module slots of a tower, no more and no fewer.
+  CHECK(overridden.size() == rct::layout_overrides().size());
+  for (const auto& [prefix, count] : overridden) {
+    INFO(prefix);
+    CHECK(count == 7);
   }
   CHECK(tsv_ids.size() == rows.size());
 

@@ -3,11 +3,13 @@
 
 #include "core/data_type.h"
 #include "core/hex.h"
+#include "core/layout_override.h"
 #include "core/logger_codec.h"
 #include "core/registry.h"
 #include "core/value_codec.h"
 #include "tests/support/catch.h"
 #include "tests/support/test_registry.h"
+#include "tools/simulator/battery_towers.h"
 #include "tools/simulator/calendar.h"
 #include "tools/simulator/device_defaults.h"
 #include "tools/simulator/house_bindings.h"
@@ -41,6 +43,13 @@ std::vector<std::uint8_t> be32(std::uint32_t v) {
           static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)};
 }
 
+// The type the device sends: a layout override's (core/layout_override.h) for the second battery
+// tower's module OIDs, which the registry types as strings; else the registry type.
+DataType device_type(const rct::OidInfo& info) {
+  const rct::LayoutOverride* o = rct::find_layout_override(info.name);
+  return o != nullptr ? o->layout : info.response_type;
+}
+
 }  // namespace
 
 TEST_CASE("every house binding names a registry OID and yields a value of its type",
@@ -52,9 +61,9 @@ TEST_CASE("every house binding names a registry OID and yields a value of its ty
     CHECK(seen.insert(b.name).second);
     const rct::OidInfo* info = rct::test::test_registry().find(b.name);
     REQUIRE(info != nullptr);
-    auto payload = rct::encode_value(info->response_type, b.get(model.state()));
+    auto payload = rct::encode_value(device_type(*info), b.get(model.state()));
     REQUIRE(payload.ok());
-    CHECK(rct::payload_size_fits(info->response_type, payload->size()));
+    CHECK(rct::payload_size_fits(device_type(*info), payload->size()));
   }
 }
 
@@ -65,7 +74,7 @@ TEST_CASE("every device default has the type of its OID", "[sim_store]") {
     if (!v) continue;
     ++with_default;
     INFO(info.name);
-    CHECK(rct::encode_value(info.response_type, *v).ok());
+    CHECK(rct::encode_value(device_type(info), *v).ok());
   }
   CHECK(with_default > 60);
 }
@@ -77,9 +86,12 @@ TEST_CASE("the value store answers every registry OID with a payload that fits i
     INFO(rct::format_oid(info.id) << " " << info.name);
     auto payload = store.read(info.id, kStart);
     REQUIRE(payload.has_value());
-    CHECK(rct::payload_size_fits(info.response_type, payload->size()));
-    if (info.response_type == DataType::kString) CHECK(payload->size() >= 64);
-    CHECK(rct::decode_value(info.response_type, *payload).ok());
+    const DataType type = device_type(info);
+    CHECK(rct::payload_size_fits(type, payload->size()));
+    if (type == DataType::kString) CHECK(payload->size() >= 64);
+    // What a client decodes it as (core/layout_override.h).
+    CHECK(rct::decode_type(info, payload->size()) == type);
+    CHECK(rct::decode_value(type, *payload).ok());
   }
   CHECK_FALSE(store.read(0x01020304, kStart).has_value());  // not in the registry: silent
 }
@@ -120,6 +132,32 @@ TEST_CASE("the value store shows identity, inventory and model values as the dev
   const auto& status = std::get<rct::BatteryModuleStatus>(*cells);
   CHECK(status.cells[0].voltage_mv > 3000);
   CHECK(status.cells[0].voltage_mv < 3500);
+}
+
+TEST_CASE("the simulated battery has a weak cell, an empty slot and a cold second tower",
+          "[sim_store]") {
+  ValueStore store(rct::test::test_registry(), 1, kStart, kPage);
+  auto status_of = [&](std::string_view name) {
+    const rct::OidInfo* info = rct::test::test_registry().find(name);
+    REQUIRE(info != nullptr);
+    const auto payload = *store.read(info->id, kStart);
+    auto v = rct::decode_value(rct::decode_type(*info, payload.size()), payload);
+    REQUIRE(v.ok());
+    REQUIRE(std::holds_alternative<rct::BatteryModuleStatus>(*v));
+    return std::get<rct::BatteryModuleStatus>(*v);
+  };
+  const auto weak_module = status_of("battery.cells[1]");
+  const auto weak = weak_module.cells[rct::sim::kWeakCell].voltage_mv;
+  for (std::size_t i = 0; i < rct::kBatteryCells; ++i) {
+    if (i != rct::sim::kWeakCell) CHECK(weak_module.cells[i].voltage_mv > weak + 30);
+  }
+  const auto cold = status_of("battery_placeholder[0].cells[0]");
+  CHECK(cold.cells[0].voltage_mv > 3000);
+  CHECK(cold.cells[0].temperature_c < 0);
+  const auto empty = status_of("battery_placeholder[0].cells[1]");
+  for (const rct::CellStatus& c : empty.cells) CHECK(c.voltage_mv == 0);
+  CHECK(status_of("battery_placeholder[0].cells[2]").cells[5].voltage_mv > 3000);
+  CHECK(status_of("battery.cells[3]").cells[0].voltage_mv == 0);  // no module in slot 4
 }
 
 TEST_CASE("a WRITE is stored for settings and refused for measurements", "[sim_store]") {

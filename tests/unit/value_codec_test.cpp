@@ -367,8 +367,8 @@ TEST_CASE("every data type round-trips through encode and decode", "[value_codec
   rct::BatteryModuleStatus status;
   rct::BatteryModuleResistance resistance;
   for (std::size_t i = 0; i < rct::kBatteryCells; ++i) {
-    status.cells[i] = {static_cast<std::uint8_t>(20 + i), static_cast<std::uint16_t>(3200 + i),
-                       static_cast<std::uint8_t>(i)};
+    status.cells[i] = {static_cast<std::int8_t>(20 + static_cast<int>(i) - 30),
+                       static_cast<std::uint16_t>(3200 + i), static_cast<std::uint8_t>(i)};
     resistance.raw[i] = static_cast<std::uint16_t>(0x0100 + 7 * i);
   }
   rct::BatteryModuleStatistics stats;

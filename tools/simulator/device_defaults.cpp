@@ -16,37 +16,6 @@ std::string serial(std::string_view prefix, std::uint64_t seed, std::uint64_t sa
   return std::string(prefix) + digits;
 }
 
-BatteryModuleStatistics module_statistics(int module) {
-  const auto m = static_cast<std::uint32_t>(module);
-  BatteryModuleStatistics s;
-  s.u_min = {3 + m, 1650184774 + m * 86400, 3.029f};
-  s.u_max = {11 + m, 1722508273 - m * 3600, 3.469f};
-  s.t_min = {m, 1705045690 + m * 600, 8.0f};
-  s.t_max = {14 - m, 1625465883 + m * 60, 38.0f + static_cast<float>(m)};
-  return s;
-}
-
-BatteryModuleResistance module_resistance(int module) {
-  BatteryModuleResistance r;
-  for (std::size_t cell = 0; cell < kBatteryCells; ++cell) {
-    // Around 1.5..2.0 mΩ in 1/256 mΩ units.
-    r.raw[cell] = static_cast<std::uint16_t>(
-        0x0180 + ((cell * 29 + static_cast<std::size_t>(module) * 53) % 0x80));
-  }
-  return r;
-}
-
-// Module index from "battery.<field>[i]" when i is an installed module, else -1.
-int installed_module(std::string_view name, std::string_view field) {
-  const std::string prefix = "battery." + std::string(field) + "[";
-  if (name.size() != prefix.size() + 2 || name.substr(0, prefix.size()) != prefix ||
-      name.back() != ']') {
-    return -1;
-  }
-  const int i = name[prefix.size()] - '0';
-  return i >= 0 && i < kInstalledModules ? i : -1;
-}
-
 }  // namespace
 
 std::optional<Value> device_default(std::string_view name, std::uint64_t seed) {
@@ -66,14 +35,17 @@ std::optional<Value> device_default(std::string_view name, std::uint64_t seed) {
   if (name == "wifi.sockb_protocol") return Value(EnumValue{0});  // standalone
   // Battery
   if (name == "battery.bms_sn") return Value(serial("BMS22", seed, 2));
-  if (int m = installed_module(name, "module_sn"); m >= 0) {
-    return Value(serial("RCTB38", seed, 10 + static_cast<std::uint64_t>(m)));
+  if (auto m = installed_module_slot(name, "module_sn")) {
+    return Value(serial("RCTB38", seed, 10 + static_cast<std::uint64_t>(m->tower * 7 + m->slot)));
   }
-  if (int m = installed_module(name, "cells_stat"); m >= 0) return Value(module_statistics(m));
-  if (int m = installed_module(name, "cells_resist"); m >= 0) return Value(module_resistance(m));
-  if (int m = installed_module(name, "stack_software_version"); m >= 0) {
-    return Value(std::uint32_t{7000 + 12});
+  if (auto m = installed_module_slot(name, "cells_stat")) {
+    return Value(module_statistics(m->tower, m->slot));
   }
+  if (auto m = installed_module_slot(name, "cells_resist")) {
+    return Value(module_resistance(m->tower, m->slot));
+  }
+  if (installed_module_slot(name, "stack_software_version")) return Value(std::uint32_t{7000 + 12});
+  if (name == "battery_placeholder[0].soh") return float_value(0.95);
   if (name == "battery.bms_software_version") return Value(std::uint32_t{7027});
   if (name == "battery.bms_power_version") return Value(std::uint32_t{5011});
   if (name == "battery.soh") return float_value(0.97);

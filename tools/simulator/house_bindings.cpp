@@ -6,17 +6,9 @@
 namespace rct::sim {
 namespace {
 
-// Fixed per-cell spread so that min/max cell values differ from the mean.
-int cell_offset_mv(int module, int cell) {
-  return ((module * 24 + cell) * 37) % 17 - 8;
-}
-int cell_offset_c(int module, int cell) {
-  return ((module * 24 + cell) * 7) % 5 - 2;
-}
-
-template <int Module>
+template <int Tower, int Slot>
 Value cells(const HouseState& s) {
-  return Value(module_status(s, Module));
+  return Value(module_status(s, Tower, Slot));
 }
 template <int Module>
 Value stack_cycles(const HouseState& s) {
@@ -106,12 +98,18 @@ constexpr HouseBinding kBindings[] = {
        return float_value(s.battery_stored_wh > 0 ? s.battery_used_wh / s.battery_stored_wh : 1.0);
      }},
     {"battery.cycles", [](const HouseState& s) { return Value(s.cycles); }},
-    {"battery.cells[0]", cells<0>},
-    {"battery.cells[1]", cells<1>},
-    {"battery.cells[2]", cells<2>},
+    {"battery.cells[0]", cells<0, 0>},
+    {"battery.cells[1]", cells<0, 1>},
+    {"battery.cells[2]", cells<0, 2>},
     {"battery.stack_cycles[0]", stack_cycles<0>},
     {"battery.stack_cycles[1]", stack_cycles<1>},
     {"battery.stack_cycles[2]", stack_cycles<2>},
+    // The second tower (battery_towers.h): slot 1 is empty and reads 0 V.
+    {"battery_placeholder[0].cells[0]", cells<1, 0>},
+    {"battery_placeholder[0].cells[1]", cells<1, 1>},
+    {"battery_placeholder[0].cells[2]", cells<1, 2>},
+    {"battery_placeholder[0].stack_cycles[0]", stack_cycles<0>},
+    {"battery_placeholder[0].stack_cycles[2]", stack_cycles<2>},
     // Energy counters (Wh; feed-in negative)
     {"energy.e_ac_day", [](const HouseState& s) { return float_value(s.e_ac.day); }},
     {"energy.e_ac_month", [](const HouseState& s) { return float_value(s.e_ac.month); }},
@@ -172,19 +170,6 @@ std::span<const HouseBinding> house_bindings() {
 bool is_lifetime_counter(std::string_view name) {
   return std::find(std::begin(kLifetimeCounters), std::end(kLifetimeCounters), name) !=
          std::end(kLifetimeCounters);
-}
-
-BatteryModuleStatus module_status(const HouseState& s, int module) {
-  BatteryModuleStatus status;
-  for (int cell = 0; cell < static_cast<int>(kBatteryCells); ++cell) {
-    CellStatus& c = status.cells[static_cast<std::size_t>(cell)];
-    c.voltage_mv = static_cast<std::uint16_t>(std::lround(s.cell_voltage * 1000) +
-                                              cell_offset_mv(module, cell));
-    c.temperature_c = static_cast<std::uint8_t>(
-        std::clamp<long>(std::lround(s.battery_temperature) + cell_offset_c(module, cell), 0, 255));
-    c.status = 0;
-  }
-  return status;
 }
 
 }  // namespace rct::sim

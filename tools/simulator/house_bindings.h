@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "core/value.h"
+#include "tools/simulator/battery_towers.h"
 #include "tools/simulator/house_model.h"
 
 namespace rct::sim {
@@ -24,10 +25,5 @@ std::span<const HouseBinding> house_bindings();
 
 // Names of the lifetime counters (docs/protocol.md §15.3); the counter-reset fault targets these.
 bool is_lifetime_counter(std::string_view name);
-
-// Cell temperature / voltage of one installed battery module, derived from the stack state.
-BatteryModuleStatus module_status(const HouseState& s, int module);
-
-inline constexpr int kInstalledModules = 3;
 
 }  // namespace rct::sim

@@ -4,6 +4,7 @@
 #include <bit>
 
 #include "core/byte_order.h"
+#include "core/layout_override.h"
 #include "core/value_codec.h"
 #include "tools/simulator/device_defaults.h"
 #include "tools/simulator/house_bindings.h"
@@ -11,11 +12,19 @@
 namespace rct::sim {
 namespace {
 
+// The type a device sends for `info`: a layout override's (core/layout_override.h) where the
+// registry type is wrong, as for the second battery tower's modules.
+DataType wire_type(const OidInfo& info) {
+  const LayoutOverride* o = find_layout_override(info.name);
+  return o != nullptr && o->registry_type == info.response_type ? o->layout : info.response_type;
+}
+
 std::vector<std::uint8_t> encode_static(const OidInfo& info, const Value& value) {
-  auto bytes = encode_value(info.response_type, value);
-  if (!bytes) bytes = encode_value(info.response_type, type_default(info.response_type));
+  const DataType type = wire_type(info);
+  auto bytes = encode_value(type, value);
+  if (!bytes) bytes = encode_value(type, type_default(type));
   std::vector<std::uint8_t> out = bytes ? std::move(*bytes) : std::vector<std::uint8_t>{};
-  if (info.response_type == DataType::kString && out.size() < kStringBufferSize) {
+  if (type == DataType::kString && out.size() < kStringBufferSize) {
     out.resize(kStringBufferSize, 0);
   }
   return out;
@@ -128,7 +137,7 @@ std::optional<std::vector<std::uint8_t>> ValueStore::read(std::uint32_t oid, std
     return logger_answer(*e, static_cast<std::uint32_t>(std::max<std::int64_t>(now, 0)), now);
   }
   if (e->measure == nullptr) return e->stored;
-  auto bytes = encode_value(e->info->response_type, e->measure(house(now)));
+  auto bytes = encode_value(wire_type(*e->info), e->measure(house(now)));
   if (!bytes) return std::nullopt;  // a binding of the wrong type; caught by the unit tests
   return std::move(*bytes);
 }
