@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "daemon/persistent_state.h"
 #include "tests/support/catch.h"
 
 using namespace std::chrono_literals;
@@ -140,4 +141,20 @@ TEST_CASE("an event table entry is published as JSON with times, code, name and 
   CHECK(unknown.at("type") == 0x45);
   CHECK(unknown.at("code") == "0x45");
   CHECK_FALSE(unknown.contains("name"));
+}
+
+TEST_CASE("the state file keeps the last fault words and the event table position",
+          "[event_log][state_file]") {
+  rct::daemon::PersistentState state;
+  rct::daemon::InverterRecord& rec = state.inverters["sn1"];
+  rec.fault_words = rct::FaultWords{1u << 25, 0, 1u << 26, 0};
+  rec.event_log = EventLogPosition{1699980000, {{0x5A, 1699980100, 3, 0}, {0x73, 1, 2, 3}}};
+  state.inverters["sn2"];  // neither known
+  const std::string text = rct::daemon::state_to_json(state);
+  const auto back = rct::daemon::state_from_json(text);
+  REQUIRE(back.ok());
+  CHECK(back.value() == state);
+  CHECK(nlohmann::json::parse(text).at("inverters").at("sn1").at("fault_words") ==
+        nlohmann::json::array({1u << 25, 0, 1u << 26, 0}));
+  CHECK_FALSE(nlohmann::json::parse(text).at("inverters").at("sn2").contains("event_log"));
 }
