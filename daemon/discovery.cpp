@@ -9,6 +9,8 @@
 #include "core/enum_tables.h"
 #include "daemon/battery_discovery.h"
 #include "daemon/battery_mode.h"
+#include "daemon/fault_discovery.h"
+#include "daemon/fault_sensor.h"
 #include "daemon/setting_presentation.h"
 #include "daemon/topics.h"
 #include "ha/vocabulary.h"
@@ -247,6 +249,10 @@ DiscoveryBuild build_discovery(const DiscoverySettings& settings, const Inventor
     entities.push_back(setting_entity(settings, serial, *w));
   }
   if (settings.battery_mode) entities.push_back(battery_mode_entity(settings, serial));
+  for (FaultComponent& c : fault_components(
+           items, device_id(serial), value_topic(settings.base_topic, serial, kFaultEventKey))) {
+    entities.push_back(Entity{c.object_id, c.platform, std::move(c.config)});
+  }
 
   AnnouncedDiscovery& now = out.announced;
   now.mode = settings.mode;
@@ -286,7 +292,8 @@ DiscoveryBuild build_discovery(const DiscoverySettings& settings, const Inventor
   } else {
     for (Entity& e : entities) {
       Json payload = std::move(e.config);
-      if (!payload.contains("availability")) {
+      // Device triggers have no availability.
+      if (!payload.contains("availability") && e.platform != "device_automation") {
         payload["availability"] = availability;
         payload["availability_mode"] = "all";
       }

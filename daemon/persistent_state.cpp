@@ -88,6 +88,10 @@ std::string state_to_json(const PersistentState& state) {
     r["totals"] = std::move(totals);
     if (record.discovery) r["discovery"] = discovery_to_json(*record.discovery);
     if (record.battery_mode) r["battery_mode"] = battery_mode_to_json(*record.battery_mode);
+    if (record.fault_words) r["fault_words"] = *record.fault_words;
+    if (record.event_log) {
+      r["event_log"] = {{"time", record.event_log->time}, {"at_time", record.event_log->at_time}};
+    }
     inverters[serial] = std::move(r);
   }
   root["inverters"] = std::move(inverters);
@@ -121,6 +125,12 @@ Result<PersistentState, std::string> state_from_json(std::string_view text) {
       if (r.contains("discovery")) record.discovery = discovery_from_json(r.at("discovery"));
       if (r.contains("battery_mode") && r.at("battery_mode").is_object()) {
         record.battery_mode = battery_mode_from_json(r.at("battery_mode"));
+      }
+      if (r.contains("fault_words")) record.fault_words = r.at("fault_words").get<FaultWords>();
+      if (r.contains("event_log")) {
+        const StateJson& e = r.at("event_log");
+        record.event_log = EventLogPosition{e.at("time").get<std::uint32_t>(),
+                                            e.value("at_time", std::vector<EventLogKey>())};
       }
       state.inverters[serial] = std::move(record);
     }

@@ -5,8 +5,10 @@
 #include <string>
 #include <string_view>
 
+#include "core/fault_words.h"
 #include "core/result.h"
 #include "daemon/discovery.h"
+#include "daemon/event_log_reader.h"
 #include "daemon/value_policy.h"
 
 namespace rct::daemon {
@@ -34,6 +36,10 @@ struct InverterRecord {
   CounterTotals totals;
   std::optional<AnnouncedDiscovery> discovery;
   std::optional<BatteryModeRecord> battery_mode;
+  // The last complete fault set seen (a restart raises no event for a fault already known).
+  std::optional<FaultWords> fault_words;
+  // How far the event table has been published (daemon/event_log_reader.h).
+  std::optional<EventLogPosition> event_log;
   friend bool operator==(const InverterRecord&, const InverterRecord&) = default;
 };
 
@@ -47,7 +53,10 @@ struct PersistentState {
 //    "discovery": {"mode": "device", "device_topic": "...", "topics": [...],
 //                  "components": {"battery_soc": "sensor"}, "removed": {}},
 //    "battery_mode": {"user_soc_min": 7, "hold_soc_min": 45, "mode": "hold",
-//                     "since": "2026-..Z"}}}}    (absent numbers: not known)
+//                     "since": "2026-..Z"},
+//    "fault_words": [0, 0, 0, 0],
+//    "event_log": {"time": 1764871392, "at_time": [[90, 1764871500, 3, 0]]}}}}
+//   (absent numbers: not known)
 std::string state_to_json(const PersistentState& state);
 
 // The reason in words when `text` is not a state file of a version we read. Totals that are

@@ -68,6 +68,9 @@ enum class Derivation {
   // The decoded battery state (core/battery_status.h) from battery.status2 and the latest
   // battery.bat_status reading (daemon/battery_state_sensor.h); text with JSON attributes.
   kBatteryState,
+  // The active faults of fault[0..3].flt (core/fault_words.h) from the fault[3] reading and the
+  // latest readings of the other three (daemon/fault_sensor.h); text with JSON attributes.
+  kFaultState,
 };
 
 // Counter semantics for the counter guard (daemon/value_policy.h, docs/protocol.md §15.3).

@@ -6,6 +6,7 @@
 
 #include "core/battery_status.h"
 #include "core/enum_tables.h"
+#include "core/fault_words.h"
 #include "core/hex.h"
 #include "core/inventory.h"
 #include "daemon/battery_modules.h"
@@ -178,6 +179,12 @@ class Builder {
       if (d.source_oid != item.oid) continue;
       // The battery state needs both status words: without bat_status polled it has no value.
       if (d.derivation == Derivation::kBatteryState && find(kOidBatteryStatus) == nullptr) continue;
+      // The fault sensor needs all four fault words.
+      if (d.derivation == Derivation::kFaultState &&
+          std::any_of(kFaultWordOids.begin(), kFaultWordOids.end(),
+                      [&](std::uint32_t oid) { return find(oid) == nullptr; })) {
+        continue;
+      }
       const bool present = std::any_of(item.sensors.begin(), item.sensors.end(),
                                        [&](const SensorSpec& s) { return s.key == d.key; });
       if (!present) item.sensors.push_back(sensor_from_derived(d, source));

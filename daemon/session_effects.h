@@ -53,6 +53,15 @@ struct ReadOid {
   friend bool operator==(const ReadOid&, const ReadOid&) = default;
 };
 
+// Read the event table between from and to, or only its newest page before `to`
+// (daemon/event_log_reader.h); the answer comes back as on_event_table or on_event_table_failed.
+struct QueryEvents {
+  std::uint32_t from = 0;
+  std::uint32_t to = 0;
+  bool single_page = false;
+  friend bool operator==(const QueryEvents&, const QueryEvents&) = default;
+};
+
 // Hand `request` to the verified writer; its outcome comes back with the same tag.
 struct SubmitWrite {
   std::uint64_t tag = 0;
@@ -75,7 +84,7 @@ struct Progress {};
 struct StopReverted {};
 
 using Effect = std::variant<Publish, ReadOid, SubmitWrite, LogLine, StateChanged, StatusChanged,
-                            Progress, StopReverted>;
+                            Progress, StopReverted, QueryEvents>;
 using Effects = std::vector<Effect>;
 
 inline void append(Effects& to, Effects from) {

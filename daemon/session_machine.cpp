@@ -6,6 +6,7 @@
 
 #include "core/number_text.h"
 #include "core/write_allowlist.h"
+#include "daemon/fault_sensor.h"
 #include "daemon/poll_list.h"
 #include "daemon/reload_plan.h"
 #include "daemon/state_aggregate.h"
@@ -117,9 +118,66 @@ Effects SessionMachine::on_connected(bool connected, const Moment& now) {
     scheduler_.on_reconnect(now.steady);
     // The inverter may have restarted (written settings are volatile): the mode is read again.
     if (phase_ == Phase::kPolling) append(out, writes_.start_modes(now));
+    if (event_log_) event_log_->want(now.steady);
     pump(out, now.steady);
+    pump_event_log(out, now);
   }
   return out;
+}
+
+void SessionMachine::pump_event_log(Effects& out, const Moment& now) {
+  if (phase_ != Phase::kPolling || !connected_ || !event_log_) return;
+  if (const auto q = event_log_->take_due(now.steady, now.wall)) {
+    out.emplace_back(std::in_place_type<QueryEvents>, QueryEvents{q->from, q->to, q->single_page});
+  }
+}
+
+Effects SessionMachine::on_event_table(const EventTable& table, const Moment& now) {
+  Effects out;
+  out.push_back(Progress{});
+  if (phase_ != Phase::kPolling || !event_log_) return out;
+  const std::vector<EventEntry> fresh = event_log_->on_answer(table, now.steady);
+  for (const EventEntry& e : fresh) {
+    out.push_back(Publish{topic(kEventLogKey), event_log_entry_payload(e), settings_.qos, false});
+  }
+  InverterRecord& rec = records_.record(topic_id(inventory_.serial));
+  if (rec.event_log != event_log_->position()) {
+    rec.event_log = event_log_->position();
+    out.push_back(StateChanged{});
+  }
+  pump_event_log(out, now);
+  return out;
+}
+
+Effects SessionMachine::on_event_table_failed(client::ClientError error, const Moment& now) {
+  Effects out;
+  out.push_back(Progress{});
+  if (phase_ != Phase::kPolling || !event_log_) return out;
+  event_log_->on_failed(now.steady);
+  out.push_back(LogLine{LogLevel::kDebug, prefix() + "event table not read (" +
+                                              std::string(client::client_error_name(error)) +
+                                              "), again later"});
+  pump_event_log(out, now);
+  return out;
+}
+
+void SessionMachine::on_fault_words(Effects& out, const FaultWords& words, const Moment& now) {
+  if (fault_words_ == words) return;
+  if (fault_words_) {
+    const std::string time = iso8601_utc(now.wall);
+    for (const FaultChange& c : fault_changes(*fault_words_, words)) {
+      out.push_back(LogLine{
+          c.raised ? LogLevel::kWarn : LogLevel::kInfo,
+          prefix() + "fault " + (c.raised ? "raised: " : "cleared: ") + fault_name(c.number)});
+      out.push_back(
+          Publish{topic(kFaultEventKey), fault_event_payload(c, time), settings_.qos, false});
+    }
+    // The device logs what happened in its event table.
+    if (event_log_) event_log_->want(now.steady);
+  }
+  fault_words_ = words;
+  records_.record(topic_id(inventory_.serial)).fault_words = words;
+  out.push_back(StateChanged{});
 }
 
 void SessionMachine::pump(Effects& out, Instant now) {
@@ -173,6 +231,7 @@ Effects SessionMachine::on_reading(std::uint32_t oid, const Value& value, const 
     if (const PollItem* item = list_->find(oid); item != nullptr && policy_) {
       publish_values(out, policy_->on_reading(*item, value, now.steady), now.wall);
       save_totals(out);
+      if (const auto words = policy_->take_fault_words()) on_fault_words(out, *words, now);
     }
     publish_battery(out, battery_modules_.on_reading(oid, value));
     append(out, writes_.on_reading(oid, value, now.steady));
@@ -180,6 +239,7 @@ Effects SessionMachine::on_reading(std::uint32_t oid, const Value& value, const 
   append(out, writes_.on_mode_reading(oid, value, now));
   save_mode_record(out);
   pump(out, now.steady);
+  pump_event_log(out, now);
   return out;
 }
 
@@ -204,6 +264,9 @@ void SessionMachine::enter_polling(Effects& out, const Moment& now) {
   publish_diagnostics(out, now.steady);
   writes_.restore_modes(rec.battery_mode);
   append(out, writes_.start_modes(now));
+  fault_words_ = rec.fault_words;
+  event_log_.emplace(rec.event_log);
+  event_log_->want(now.steady);
 }
 
 void SessionMachine::rebuild_items(Effects& out, Instant now) {
@@ -344,6 +407,7 @@ Effects SessionMachine::on_tick(const Moment& now) {
   append(out, writes_.on_tick(now));
   save_mode_record(out);
   pump(out, now.steady);
+  pump_event_log(out, now);
   return out;
 }
 
@@ -380,6 +444,7 @@ std::optional<Instant> SessionMachine::next_wakeup() const {
   // With the window full, the next completion pumps: no wake-up for reads.
   const std::size_t window = static_cast<std::size_t>(std::max(1, settings_.inverter.in_flight));
   if (connected_ && scheduler_.in_flight() < window) consider(scheduler_.next_due());
+  if (connected_ && phase_ == Phase::kPolling && event_log_) consider(event_log_->next_due());
   return at;
 }
 

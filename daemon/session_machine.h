@@ -15,6 +15,7 @@
 #include "core/value.h"
 #include "daemon/battery_module_state.h"
 #include "daemon/discovery.h"
+#include "daemon/event_log_reader.h"
 #include "daemon/inventory_state.h"
 #include "daemon/persistent_state.h"
 #include "daemon/poll_item.h"
@@ -57,8 +58,12 @@ class RecordStore {
 // answer; offline once no valid answer came for inverter.offline_after (link down included);
 // each logged and published once per transition.
 // Reads: only while connected (the client can take requests), what the scheduler says is due,
-// at most inverter.in_flight at a time. Diagnostics (frames/s, errors) every 10 s from
-// kPolling on. Writes, settings topics and dead-man rounds: WriteSession.
+// at most inverter.in_flight at a time. Faults (daemon/fault_sensor.h): each change of the
+// complete fault set publishes one non-retained event per fault raised or cleared, against the
+// last set persisted. Event table (daemon/event_log_reader.h): read on entering kPolling, after
+// every reconnect and when the fault set changes; new entries published once each on
+// <base>/<serial>/inverter/event_log (not retained), the position persisted. Diagnostics (frames/s,
+// errors) every 10 s from kPolling on. Writes, settings topics and dead-man rounds: WriteSession.
 class SessionMachine {
  public:
   enum class Phase { kStopped, kInventory, kPolling };
@@ -106,6 +111,10 @@ class SessionMachine {
   Effects on_write_outcome(std::uint64_t tag, const client::WriteOutcome& outcome,
                            const Moment& now);
 
+  // The answer to a QueryEvents, or its failure.
+  Effects on_event_table(const EventTable& table, const Moment& now);
+  Effects on_event_table_failed(client::ClientError error, const Moment& now);
+
   // When on_tick has something to do; nullopt: nothing until the next event.
   std::optional<Instant> next_wakeup() const;
 
@@ -139,6 +148,8 @@ class SessionMachine {
   void save_totals(Effects& out);
   void save_mode_record(Effects& out);
   void set_list(PollListCache::Handle list, Instant now);
+  void pump_event_log(Effects& out, const Moment& now);
+  void on_fault_words(Effects& out, const FaultWords& words, const Moment& now);
 
   SessionSettings settings_;
   const Registry& registry_;
@@ -167,7 +178,9 @@ class SessionMachine {
   std::uint64_t errors_ = 0;
   std::uint64_t completed_ = 0;
   std::uint64_t completed_at_last_diag_ = 0;
-  std::optional<Instant> last_diag_;  // kPolling: diagnostics due 10 s after it
+  std::optional<Instant> last_diag_;         // kPolling: diagnostics due 10 s after it
+  std::optional<EventLogReader> event_log_;  // from kPolling on
+  std::optional<FaultWords> fault_words_;    // the last complete set (persisted)
 };
 
 }  // namespace rct::daemon

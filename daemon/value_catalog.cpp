@@ -7,6 +7,7 @@
 #include "core/enum_tables.h"
 #include "core/required.h"
 #include "daemon/battery_state_sensor.h"
+#include "daemon/fault_sensor.h"
 #include "ha/vocabulary.h"
 
 namespace rct::daemon {
@@ -72,6 +73,11 @@ constexpr DerivedEntry kDerived[] = {
      .key = "battery/state",
      .name = "Battery state",
      .derivation = Derivation::kBatteryState},
+    // fault[3].flt with fault[0..2].flt (docs/mqtt.md, docs/protocol.md §14.1).
+    {.source_oid = 0x7F813D73,
+     .key = "inverter/faults",
+     .name = "Faults",
+     .derivation = Derivation::kFaultState},
 };
 
 constexpr double kMaxPowerW = 100'000.0;  // far above any RCT model (≤ 20 kW)
@@ -462,6 +468,7 @@ SensorSpec sensor_from_catalog(const CatalogEntry& e, DataType type) {
 
 SensorSpec sensor_from_derived(const DerivedEntry& d, const SensorSpec& source) {
   if (d.derivation == Derivation::kBatteryState) return battery_state_sensor(d.key, d.name);
+  if (d.derivation == Derivation::kFaultState) return fault_sensor(d.key, d.name);
   SensorSpec s = source;
   s.key = d.key;
   s.object_id = object_id_from_key(d.key);

@@ -290,6 +290,10 @@ std::vector<Publication> ValuePolicy::on_reading(const PollItem& item, const Val
   std::optional<Rejection> first_rejection;
 
   if (item.oid == kOidBatteryStatus) battery_.on_bat_status(status_word(r));
+  const std::optional<std::size_t> fault_word = fault_word_index(item.oid);
+  std::optional<std::uint32_t> fault_value;
+  if (const auto w = status_word(r)) fault_value = static_cast<std::uint32_t>(*w);
+  if (fault_word && *fault_word + 1 < kFaultWordCount) faults_.on_word(*fault_word, fault_value);
 
   for (const SensorSpec& s : item.sensors) {
     std::optional<Shown> shown;
@@ -309,6 +313,22 @@ std::vector<Publication> ValuePolicy::on_reading(const PollItem& item, const Val
                                     false, now)) {
           out.push_back(std::move(*p));
         }
+      }
+      continue;
+    }
+    if (s.derivation == Derivation::kFaultState) {
+      if (!fault_value && !first_rejection) first_rejection = Rejection::kWrongType;
+      const std::optional<FaultWords> words = faults_.on_last_word(fault_value);
+      if (!words) continue;
+      fault_words_ = words;
+      const std::string summary = fault_summary(*words);
+      if (auto p = publish_if_due(s.key, SensorValue{summary}, summary, 0.0, false, now)) {
+        out.push_back(std::move(*p));
+      }
+      const std::string attributes = fault_attributes(*words);
+      if (auto p = publish_if_due(s.json_attributes_key, SensorValue{attributes}, attributes, 0.0,
+                                  false, now)) {
+        out.push_back(std::move(*p));
       }
       continue;
     }
@@ -375,7 +395,8 @@ std::vector<Publication> ValuePolicy::on_reading(const PollItem& item, const Val
               x = std::max(-x, 0.0);
               break;
             case Derivation::kBatteryState:
-              break;  // handled above, from both status words
+            case Derivation::kFaultState:
+              break;  // handled above, from several words
           }
           if (s.counter != CounterKind::kNone) why = guard(item.oid, s, x, now);
           if (!why) {

@@ -7,12 +7,14 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
 #include "core/number_text.h"
 #include "core/value.h"
 #include "daemon/battery_state_sensor.h"
+#include "daemon/fault_sensor.h"
 #include "daemon/instant.h"
 #include "daemon/poll_item.h"
 
@@ -100,6 +102,10 @@ class ValuePolicy {
   bool totals_changed() const { return totals_changed_; }
   void mark_saved() { totals_changed_ = false; }
 
+  // The four fault words of the last complete fault reading (daemon/fault_sensor.h), once: the
+  // session turns changes into fault events.
+  std::optional<FaultWords> take_fault_words() { return std::exchange(fault_words_, std::nullopt); }
+
   std::uint64_t rejected(Rejection r) const { return rejected_[static_cast<std::size_t>(r)]; }
   std::uint64_t rejected_total() const;
   // Consecutive lower readings of a lifetime counter: a persistent value here hints at a real
@@ -144,6 +150,8 @@ class ValuePolicy {
   std::vector<Published> published_;
   std::array<std::uint64_t, kRejectionCount> rejected_{};
   BatteryStatePairing battery_;  // docs/mqtt.md: battery/state from both status words
+  FaultPairing faults_;          // docs/mqtt.md: inverter/faults from the four fault words
+  std::optional<FaultWords> fault_words_;  // complete, not yet taken
 };
 
 std::string format_integer(std::int64_t v);

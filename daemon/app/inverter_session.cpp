@@ -138,6 +138,8 @@ void InverterSession::perform(Effect& effect) {
     host_.publish(p->topic, p->payload, p->qos, p->retain, p->correlation_data);
   } else if (auto* r = std::get_if<ReadOid>(&effect)) {
     read(r->oid, r->address);
+  } else if (const auto* q = std::get_if<QueryEvents>(&effect)) {
+    query_events(*q);
   } else if (auto* w = std::get_if<SubmitWrite>(&effect)) {
     if (!writer_) return;  // not started: the machine refuses commands before start()
     writer_->submit(std::move(w->request),
@@ -168,6 +170,28 @@ void InverterSession::read(std::uint32_t oid, std::optional<std::uint32_t> addre
   } else {
     client_->read(oid, std::move(done));
   }
+}
+
+void InverterSession::query_events(const QueryEvents& q) {
+  auto done = guard_.bind([this](Result<EventTable, client::ClientError> result) {
+    if (result) {
+      run(machine_.on_event_table(result.value(), now()));
+    } else {
+      run(machine_.on_event_table_failed(result.error(), now()));
+    }
+  });
+  if (!q.single_page) {
+    client_->query_events(q.from, q.to, std::move(done));
+    return;
+  }
+  client_->query(kOidEventTable, q.to,
+                 [done = std::move(done)](Result<client::Reading, client::ClientError> r) mutable {
+                   if (!r) return done(r.error());
+                   if (const auto* table = std::get_if<EventTable>(&r.value().value)) {
+                     return done(*table);
+                   }
+                   done(client::ClientError::kInvalidRequest);
+                 });
 }
 
 void InverterSession::arm_timer() {

@@ -81,6 +81,7 @@ class InverterSession final : private client::ClientObserver {
   void run(Effects effects);
   void perform(Effect& effect);
   void read(std::uint32_t oid, std::optional<std::uint32_t> address);
+  void query_events(const QueryEvents& query);
   void arm_timer();
   void configure_writer();
 

@@ -319,7 +319,7 @@ TEST_CASE(
   CHECK(refused->at("message").get<std::string>().find(
             "refused while the battery is calibrating (discharge phase): battery.status2 bit 10 "
             "(1024) is set") != std::string::npos);
-  CHECK(w.sim->received().frames(rct::Command::kWrite).empty());
+  CHECK(setting_writes(w.sim).empty());
   CHECK(read_fraction(w, rct::kOidBatteryPowerExtern) == 0.0f);
 
   // The calibration over, balancing goes on (2048): routine, the same charge goes through.

@@ -87,7 +87,7 @@ TEST_CASE(
   CHECK(refused.at("message") ==
         "power_mng.soc_strategy: refused while the battery is calibrating (charge phase): "
         "battery.status2 bit 3 (8) is set");
-  CHECK(w.sim->received().frames(rct::Command::kWrite).empty());
+  CHECK(setting_writes(w.sim).empty());
 
   // The calibration over, the cells still balancing: the same write goes through.
   std::size_t from = w.sub->lines().size();

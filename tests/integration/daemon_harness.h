@@ -292,6 +292,18 @@ inline std::vector<rct::Value> sent_values(rct::sim::Simulator& sim, std::uint32
   return out;
 }
 
+// The WRITE frames the simulator received that change something: every WRITE but the event
+// table queries the daemon sends itself (a timestamp written to logger.error_log_time_stamp asks
+// for entries and changes nothing, docs/protocol.md §10.1; docs/mqtt.md §2.9).
+inline std::vector<rct::Frame> setting_writes(SwitchableSimulator& sim) {
+  constexpr std::uint32_t kEventTableQueryOid = 0x6F3876BC;
+  std::vector<rct::Frame> out;
+  for (rct::Frame& f : sim->received().frames(rct::Command::kWrite)) {
+    if (f.oid != kEventTableQueryOid) out.push_back(std::move(f));
+  }
+  return out;
+}
+
 // A command as Home Assistant and Node-RED send it (mosquitto_pub): QoS 1, not retained unless
 // asked.
 inline void publish_command(World& w, const std::string& topic, const std::string& payload,

@@ -215,7 +215,7 @@ TEST_CASE(
            l.topic.find("/set") != std::string::npos));
   }
   CHECK_FALSE(last_device_config(*w.sub, t).at("components").contains("settings_soc_target"));
-  CHECK(w.sim->received().frames(rct::Command::kWrite).empty());
+  CHECK(setting_writes(w.sim).empty());
 
   // Reload with writes on: the settings are announced, polled, and writable.
   w.write(writes("enabled = true\n"));

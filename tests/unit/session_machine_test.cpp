@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "core/fault_words.h"
 #include "core/inventory.h"
 #include "core/write_allowlist.h"
 #include "core/write_validation.h"
@@ -139,9 +141,12 @@ struct Harness {
         reads.push_back(r->oid);
         const bool answers = answering && silent.count(r->oid) == 0;
         if (answers) last_answer = now;
+        const auto given = values.find(r->oid);
         Effects more =
-            answers ? machine.on_reading(r->oid, device_value(r->oid), at(now))
-                    : machine.on_read_failed(r->oid, rct::client::ClientError::kTimeout, at(now));
+            answers
+                ? machine.on_reading(
+                      r->oid, given != values.end() ? given->second : device_value(r->oid), at(now))
+                : machine.on_read_failed(r->oid, rct::client::ClientError::kTimeout, at(now));
         effects.insert(effects.end(), more.begin(), more.end());
       }
     }
@@ -186,7 +191,8 @@ struct Harness {
   Duration now{};
   Duration last_answer{};  // of the device, since the start
   bool answering = true;
-  std::set<std::uint32_t> silent;  // OIDs the device does not answer
+  std::set<std::uint32_t> silent;              // OIDs the device does not answer
+  std::map<std::uint32_t, rct::Value> values;  // answers instead of device_value()
   std::vector<std::uint32_t> reads;
 };
 
@@ -552,4 +558,119 @@ TEST_CASE("a session counts failed reads as errors, but not reads the link took 
   h.machine.on_read_failed(rct::test::kSoc, rct::client::ClientError::kTimeout, at(6s));
   const Effects diag = h.run_until(20s);
   CHECK(payloads_on(diag, "rct/SN1/bridge/errors").back() == "1");
+}
+
+namespace {
+
+void set_fault_words(Harness& h, const rct::FaultWords& words) {
+  for (std::size_t k = 0; k < rct::kFaultWordCount; ++k) {
+    h.values[rct::kFaultWordOids[k]] = rct::Value{words[k]};
+  }
+}
+
+std::vector<std::string> fault_event_types(const Effects& effects) {
+  std::vector<std::string> out;
+  for (const Publish& p : all_of<Publish>(effects)) {
+    if (p.topic != "rct/SN1/inverter/fault_event") continue;
+    CHECK_FALSE(p.retain);
+    const auto j = nlohmann::json::parse(p.payload);
+    out.push_back(j.at("event_type").get<std::string>() + " " +
+                  std::to_string(j.at("fault").get<unsigned>()));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a fault raised and cleared gives one event each, none for a set already known",
+          "[session][faults]") {
+  Harness h;
+  set_fault_words(h, {0, 0, 0, 0});
+  const Effects first = h.start_polling(150s);
+  // The first set ever seen is the baseline: no events, but the state and the record.
+  CHECK(fault_event_types(first).empty());
+  CHECK(payloads_on(first, "rct/SN1/inverter/faults").back() == "none");
+  CHECK(h.records.records["SN1"].fault_words == rct::FaultWords{0, 0, 0, 0});
+  // The event table read of the start, answered: nothing in it.
+  REQUIRE(all_of<rct::daemon::QueryEvents>(first).size() == 1);
+  h.machine.on_event_table(rct::EventTable{}, at(h.now));
+
+  set_fault_words(h, {0, 0, 1u << 26, 0});
+  const Effects raised = h.run_until(400s);
+  CHECK(fault_event_types(raised) == std::vector<std::string>{"raised 90"});
+  CHECK(payloads_on(raised, "rct/SN1/inverter/faults").back() ==
+        "inverter disconnected from household grid");
+  CHECK(logged(raised, rct::LogLevel::kWarn,
+               "inv: fault raised: inverter disconnected from household grid"));
+  // A change of the fault set reads the event table again.
+  CHECK_FALSE(all_of<rct::daemon::QueryEvents>(raised).empty());
+
+  // Still raised: no more events however often it is read.
+  CHECK(fault_event_types(h.run_until(700s)).empty());
+
+  set_fault_words(h, {0, 0, 0, 0});
+  const Effects cleared = h.run_until(1000s);
+  CHECK(fault_event_types(cleared) == std::vector<std::string>{"cleared 90"});
+  CHECK(payloads_on(cleared, "rct/SN1/inverter/faults").back() == "none");
+
+  // A restart knows the last set: a fault raised while the daemon was down is raised once.
+  Harness restarted;
+  restarted.records.records["SN1"].fault_words = rct::FaultWords{0, 0, 0, 0};
+  set_fault_words(restarted, {1u << 25, 0, 0, 0});
+  CHECK(fault_event_types(restarted.start_polling(150s)) == std::vector<std::string>{"raised 25"});
+}
+
+TEST_CASE("the event table is read after start and every reconnect, each entry published once",
+          "[session][event_log]") {
+  Harness h;
+  const Effects started = h.start_polling(5s);
+  auto queries = all_of<rct::daemon::QueryEvents>(started);
+  REQUIRE(queries.size() == 1);
+  const auto wall_s =
+      std::chrono::duration_cast<std::chrono::seconds>(at(h.now).wall.time_since_epoch()).count();
+  // The first read is the newest page before one day ahead of the wall clock (local time).
+  CHECK(queries[0].single_page);
+  CHECK(queries[0].to > wall_s);
+
+  rct::EventTable table;
+  const auto t = static_cast<std::uint32_t>(wall_s - 600);
+  table.entries = {rct::EventEntry{0x5A, t, t + 100, 3, 0},
+                   rct::EventEntry{0x76, t + 200, t + 210, 0, 0}};
+  const Effects answered = h.machine.on_event_table(table, at(7s));
+  const auto entries = payloads_on(answered, "rct/SN1/inverter/event_log");
+  REQUIRE(entries.size() == 2);
+  CHECK(nlohmann::json::parse(entries[0]).at("name") == "NO_GRID");
+  CHECK(nlohmann::json::parse(entries[1]).at("name") == "RESET");
+  for (const Publish& p : all_of<Publish>(answered)) CHECK_FALSE(p.retain);
+  REQUIRE(h.records.records["SN1"].event_log.has_value());
+  CHECK(h.records.records["SN1"].event_log->time == t + 200);
+  CHECK_FALSE(all_of<rct::daemon::StateChanged>(answered).empty());
+
+  // A reconnect reads it again; what was published is not published again.
+  h.link_down();
+  const Effects reconnected = h.connect();
+  queries = all_of<rct::daemon::QueryEvents>(reconnected);
+  REQUIRE(queries.size() == 1);
+  CHECK(queries[0].from == t + 200);
+  CHECK(payloads_on(h.machine.on_event_table(table, at(8s)), "rct/SN1/inverter/event_log").empty());
+
+  // A failed read is retried after a minute, on a tick.
+  h.link_down();
+  h.connect();
+  h.machine.on_event_table_failed(rct::client::ClientError::kTimeout, at(9s));
+  const Effects retried = h.run_until(80s);
+  CHECK(all_of<rct::daemon::QueryEvents>(retried).size() == 1);
+
+  // A restart with the persisted position publishes nothing already seen.
+  Harness restarted;
+  restarted.records.records["SN1"].event_log = h.records.records["SN1"].event_log;
+  const Effects again = restarted.start_polling(5s);
+  queries = all_of<rct::daemon::QueryEvents>(again);
+  REQUIRE(queries.size() == 1);
+  CHECK(queries[0].from == t + 200);
+  table.entries.push_back(rct::EventEntry{0x6B, t + 300, t + 400, 0, 0});
+  const auto fresh =
+      payloads_on(restarted.machine.on_event_table(table, at(6s)), "rct/SN1/inverter/event_log");
+  REQUIRE(fresh.size() == 1);
+  CHECK(nlohmann::json::parse(fresh[0]).at("name") == "CAN_TIMEOUT");
 }

@@ -34,6 +34,7 @@ struct SimulatorArgs {
   bool reboot_keeps_power_reduction = false;
   std::optional<double> trap_grid_charge;  // %
   std::vector<std::string> faults;
+  std::vector<unsigned> device_faults;  // fault numbers of fault[0..3].flt raised from the start
   unsigned stall_ms = 3000;
   std::uint64_t seed = 1;
   std::size_t page_size = 24;
@@ -117,6 +118,7 @@ void run_simulator(const Registry& registry, const SimulatorArgs& args) {
                      e.code().message());
   }
   std::cout << "listening on " << args.host << ":" << simulator.port() << std::endl;
+  for (unsigned n : args.device_faults) (void)simulator.set_device_fault(n, true);  // on the loop
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   asio::signal_set reboots(io, SIGUSR1);
@@ -184,6 +186,11 @@ void add_simulator_command(CLI::App& app, const Registry& registry) {
          "NAME[=PROB] per reply (default 0.05): garbage, corrupt_crc, drop, wrong_oid, "
          "truncate, stall, disconnect, counter_reset, absurd, split, night (refuse connections "
          "while the model's PV is zero); or disconnect_after=N frames. Repeatable.")
+      ->take_all();
+  cmd->add_option("--device-fault", args->device_faults,
+                  "N: the inverter reports fault N of fault[0..3].flt (0..127, docs/protocol.md "
+                  "§14.1) for the whole run. Repeatable.")
+      ->check(CLI::Range(0, 127))
       ->take_all();
   cmd->add_option("--stall-ms", args->stall_ms, "How long a stall fault blocks the link")
       ->capture_default_str();

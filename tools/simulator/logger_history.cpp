@@ -384,8 +384,12 @@ EventTable LoggerHistory::query_events(std::uint32_t t, std::int64_t now) const 
 
 void LoggerHistory::record_parameter_change(std::int64_t when, std::uint32_t oid,
                                             std::uint32_t old_raw, std::uint32_t new_raw) {
+  record_event(EventEntry{0x73, static_cast<std::uint32_t>(when), oid, old_raw, new_raw});
+}
+
+void LoggerHistory::record_event(const EventEntry& entry) {
   if (recorded_.size() >= kMaxRecordedEvents) recorded_.pop_front();
-  recorded_.push_back(EventEntry{0x73, static_cast<std::uint32_t>(when), oid, old_raw, new_raw});
+  recorded_.push_back(entry);
 }
 
 }  // namespace rct::sim

@@ -67,6 +67,9 @@ class LoggerHistory {
   void record_parameter_change(std::int64_t when, std::uint32_t oid, std::uint32_t old_raw,
                                std::uint32_t new_raw);
 
+  // Any entry the device logs (a fault that ended, tools/simulator/device_faults.h).
+  void record_event(const EventEntry& entry);
+
   std::size_t page_size() const { return page_size_; }
 
  private:

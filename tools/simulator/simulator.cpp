@@ -13,6 +13,7 @@
 #include "core/frame_encoder.h"
 #include "core/hex.h"
 #include "core/value_codec.h"
+#include "tools/simulator/device_faults.h"
 #include "tools/simulator/house_bindings.h"
 
 namespace rct::sim {
@@ -340,6 +341,7 @@ void Simulator::do_reboot() {
     logger_->info("reboot: buf_v_control.power_reduction kept");
   }
   apply_battery_words();
+  apply_fault_words();
   plant_.clear();  // followers come back with their defaults on the next request
   registrations_.clear();
   push_timer_.cancel();
@@ -616,6 +618,34 @@ void Simulator::apply_battery_words() {
     const auto payload = encode_value(DataType::kInt32, Value(word));
     if (payload) (void)store_.write(oid, *payload, now);
   }
+}
+
+void Simulator::apply_fault_words() {
+  for (std::size_t k = 0; k < kFaultWordCount; ++k) {
+    (void)store_.set_device_word(kFaultWordOids[k], device_faults_[k]);
+  }
+}
+
+std::future<void> Simulator::set_device_fault(unsigned number, bool active) {
+  return post_task([this, number, active] {
+    if (number >= kFaultNumberCount) return;
+    std::uint32_t& word = device_faults_[number / 32];
+    const std::uint32_t bit = 1u << (number % 32);
+    if (((word & bit) != 0) == active) return;
+    const std::int64_t now = device_now();
+    if (active) {
+      word |= bit;
+      raised_at_[number] = now;
+    } else {
+      word &= ~bit;
+      if (auto entry = device_fault_entry(number, raised_at_[number], now)) {
+        store_.record_event(*entry);
+      }
+    }
+    apply_fault_words();
+    logger_->info("fault {} {}: {}", number, active ? "raised" : "cleared",
+                  rct::fault_name(number));
+  });
 }
 
 std::future<void> Simulator::set_bat_status(std::int32_t bat_status) {

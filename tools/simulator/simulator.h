@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <asio.hpp>
 #include <atomic>
 #include <chrono>
@@ -14,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "core/fault_words.h"
 #include "core/frame.h"
 #include "core/lifetime_guard.h"
 #include "core/registry.h"
@@ -112,6 +114,11 @@ class Simulator {
   std::future<void> set_bat_status(std::int32_t bat_status);
   std::future<void> set_calibration(Calibration calibration);
   std::future<void> set_reboot_keeps_power_reduction(bool keep);
+  // Raises (true) or clears fault `number` (0..127) of fault[0..3].flt (docs/protocol.md §14.1)
+  // from now on; a reboot keeps it. A fault that ends logs its event-table entry
+  // (tools/simulator/device_faults.h). Raising a raised fault or clearing a clear one does
+  // nothing.
+  std::future<void> set_device_fault(unsigned number, bool active);
   std::future<void> post_shutdown();
 
   // Thread-safe reads.
@@ -160,6 +167,7 @@ class Simulator {
   void on_write_timer();
   void do_reboot();
   void apply_battery_words();
+  void apply_fault_words();
   void emit(Frame reply, bool cut);
   void broadcast(std::vector<std::uint8_t> bytes);
   void send_split(std::vector<std::uint8_t> wire);
@@ -195,7 +203,11 @@ class Simulator {
   bool night_ = false;
   std::optional<bool> night_override_;
   bool stopped_ = false;
-  bool absurd_nan_ = false;  // alternates the absurd value between 1e30 and NaN
+  bool absurd_nan_ = false;
+  FaultWords device_faults_{};  // set_device_fault
+  std::array<std::int64_t, kFaultNumberCount>
+      raised_at_{};  // device time each was raised  // alternates the absurd value between 1e30 and
+                     // NaN
   // Posted tasks check it. Never reset: post_task() takes its token on the caller's thread.
   LifetimeGuard guard_;
 };

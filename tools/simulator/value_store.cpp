@@ -170,4 +170,14 @@ ValueStore::WriteOutcome ValueStore::write(std::uint32_t oid, std::span<const st
   return {WriteResult::kStored, {}};
 }
 
+bool ValueStore::set_device_word(std::uint32_t oid, std::uint32_t word) {
+  Entry* e = find(oid);
+  if (e == nullptr || e->info->response_type != DataType::kUint32 || e->measure != nullptr) {
+    return false;
+  }
+  e->stored = {static_cast<std::uint8_t>(word >> 24), static_cast<std::uint8_t>(word >> 16),
+               static_cast<std::uint8_t>(word >> 8), static_cast<std::uint8_t>(word)};
+  return true;
+}
+
 }  // namespace rct::sim

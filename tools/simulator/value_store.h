@@ -43,6 +43,12 @@ class ValueStore {
   // are volatile (docs/protocol.md §13: never flashed here). Measurements and history carry on.
   void reset_settings(std::int64_t now);
 
+  // A word the device sets itself (fault[k].flt): stored as a UINT32 without a parameter-change
+  // entry; false when the OID is unknown or no UINT32.
+  bool set_device_word(std::uint32_t oid, std::uint32_t word);
+  // An entry of the event table (logged by the device itself).
+  void record_event(const EventEntry& entry) { history_.record_event(entry); }
+
   const HouseState& house(std::int64_t now);
   // The grid-charge trap (HouseSettings::grid_charge_trap): margin as a fraction; nullopt: off.
   void set_grid_charge_trap(std::optional<double> margin) { grid_charge_trap_ = margin; }
