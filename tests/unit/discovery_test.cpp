@@ -757,7 +757,7 @@ std::size_t biggest_payload(const std::vector<DiscoveryMessage>& messages) {
 }
 
 // Object id → the device message topic it is announced on.
-std::map<std::string, std::string> homes(const AnnouncedDiscovery& a) {
+std::map<std::string, std::string> component_topics(const AnnouncedDiscovery& a) {
   std::map<std::string, std::string> out;
   for (const AnnouncedDevice& d : a.devices) {
     for (const auto& [id, platform] : d.components) out[id] = d.topic;
@@ -900,7 +900,7 @@ TEST_CASE("a change in the number of parts hands the moved entities over", "[dis
   }
   CHECK(topics_with(joined.messages, migrate) == parts);
   CHECK(topics_with(joined.messages, "") == parts);
-  CHECK(homes(joined.announced) == homes(one.announced));
+  CHECK(component_topics(joined.announced) == component_topics(one.announced));
   REQUIRE(joined.messages.size() == 2 * parts.size() + 1);
   CHECK(joined.messages[parts.size()] == one.messages[0]);
 }
@@ -990,4 +990,27 @@ TEST_CASE("a state file written before several device messages still hands over 
   const json payload = parse_payload(build.messages[0].payload);
   CHECK(*component(payload, "gone") == json{{"platform", "sensor"}});
   CHECK(*component(payload, "older") == json{{"platform", "binary_sensor"}});
+}
+
+TEST_CASE("a mode switch across a restart hands over from the state file's record",
+          "[discovery]") {
+  const std::string migrate(rct::daemon::kMigratePayload);
+  for (const auto from : {rct::DiscoveryMode::kEntity, rct::DiscoveryMode::kDevice}) {
+    const auto to = from == rct::DiscoveryMode::kEntity ? rct::DiscoveryMode::kDevice
+                                                        : rct::DiscoveryMode::kEntity;
+    INFO("from " << rct::discovery_mode_name(from));
+    const auto first = rct::daemon::build_discovery(settings(from), inventory(), default_items(),
+                                                    nullptr);
+    rct::daemon::PersistentState state;
+    state.inverters["0123456789"].discovery = first.announced;
+    const auto loaded = rct::daemon::state_from_json(rct::daemon::state_to_json(state));
+    REQUIRE(loaded.ok());
+    const auto second = rct::daemon::build_discovery(
+        settings(to), inventory(), default_items(),
+        &*loaded.value().inverters.at("0123456789").discovery);
+    const auto handed = topics_with(second.messages, migrate);
+    CHECK(handed.size() == (from == rct::DiscoveryMode::kEntity ? first.messages.size() : 1U));
+    REQUIRE_FALSE(second.messages.empty());
+    CHECK(second.messages.front().payload == migrate);
+  }
 }
