@@ -214,6 +214,7 @@ std::string entity_topic(const DiscoverySettings& s, std::string_view serial, co
 // One Home Assistant device with its entities: the inverter (the bridge's own diagnostics and
 // the settings included). Further devices (e.g. battery towers, `via_device` the inverter) get
 // their own group and so their own device messages.
+// NOLINTNEXTLINE(bugprone-exception-escape): only its implicit moves, which allocate nothing
 struct DeviceGroup {
   std::string object_id;  // of the device message: rct2mqtt_<serial>[_<suffix>]
   Json device;
@@ -231,6 +232,7 @@ std::uint32_t stable_hash(std::string_view text) {
 }
 
 // A device message before it is compared with what was announced.
+// NOLINTNEXTLINE(bugprone-exception-escape): only its implicit moves, which allocate nothing
 struct PlannedDevice {
   std::string topic;
   Json root;                                   // device, origin, availability (full keys)

@@ -44,7 +44,7 @@ inline constexpr std::string_view kBridgeErrorsKey = "bridge/errors";
 // component in the part a hash of its object id picks (so adding one moves no other). Changing
 // the number of parts hands the moved entities over (build_discovery). The default set (about
 // 40 kB) stays in one message; tools and small brokers struggle with much larger payloads.
-inline constexpr std::size_t kDevicePayloadLimit = 48 * 1024;
+inline constexpr std::size_t kDevicePayloadLimit = std::size_t{48} * 1024;
 
 struct DiscoverySettings {
   std::string prefix = "homeassistant";

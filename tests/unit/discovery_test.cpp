@@ -992,22 +992,21 @@ TEST_CASE("a state file written before several device messages still hands over 
   CHECK(*component(payload, "older") == json{{"platform", "binary_sensor"}});
 }
 
-TEST_CASE("a mode switch across a restart hands over from the state file's record",
-          "[discovery]") {
+TEST_CASE("a mode switch across a restart hands over from the state file's record", "[discovery]") {
   const std::string migrate(rct::daemon::kMigratePayload);
   for (const auto from : {rct::DiscoveryMode::kEntity, rct::DiscoveryMode::kDevice}) {
     const auto to = from == rct::DiscoveryMode::kEntity ? rct::DiscoveryMode::kDevice
                                                         : rct::DiscoveryMode::kEntity;
     INFO("from " << rct::discovery_mode_name(from));
-    const auto first = rct::daemon::build_discovery(settings(from), inventory(), default_items(),
-                                                    nullptr);
+    const auto first =
+        rct::daemon::build_discovery(settings(from), inventory(), default_items(), nullptr);
     rct::daemon::PersistentState state;
     state.inverters["0123456789"].discovery = first.announced;
     const auto loaded = rct::daemon::state_from_json(rct::daemon::state_to_json(state));
     REQUIRE(loaded.ok());
-    const auto second = rct::daemon::build_discovery(
-        settings(to), inventory(), default_items(),
-        &*loaded.value().inverters.at("0123456789").discovery);
+    const auto second =
+        rct::daemon::build_discovery(settings(to), inventory(), default_items(),
+                                     &*loaded.value().inverters.at("0123456789").discovery);
     const auto handed = topics_with(second.messages, migrate);
     CHECK(handed.size() == (from == rct::DiscoveryMode::kEntity ? first.messages.size() : 1U));
     REQUIRE_FALSE(second.messages.empty());
