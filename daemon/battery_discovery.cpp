@@ -94,54 +94,20 @@ std::string battery_tower_device_id(std::string_view serial, std::size_t tower) 
   return device_id(serial) + "_battery_tower_" + std::to_string(tower + 1);
 }
 
-std::vector<DiscoveryMessage> battery_tower_discovery(const DiscoverySettings& settings,
-                                                      const Inventory& inventory,
-                                                      const std::vector<PollItem>& items) {
-  std::vector<DiscoveryMessage> out;
+std::vector<TowerDevice> battery_tower_devices(const DiscoverySettings& settings,
+                                               const Inventory& inventory,
+                                               const std::vector<PollItem>& items) {
+  std::vector<TowerDevice> out;
   if (inventory.serial.empty()) return out;
   const std::string serial = topic_id(inventory.serial);
   const Millis interval = module_poll_interval(items);
-  TowerJson origin;
-  origin["name"] = kOriginName;
-  if (!settings.sw_version.empty()) origin["sw_version"] = settings.sw_version;
-  if (!settings.support_url.empty()) origin["support_url"] = settings.support_url;
-  TowerJson availability = TowerJson::array();
-  availability.push_back(TowerJson{{"topic", bridge_status_topic(settings.base_topic)}});
-  availability.push_back(TowerJson{{"topic", inverter_status_topic(settings.base_topic, serial)}});
-
   for (std::size_t tower = 0; tower < kBatteryTowers; ++tower) {
     if (!inventory.battery_slots.tower_filled(tower)) continue;
-    const TowerJson device = tower_device_block(inventory, serial, tower);
-    std::vector<TowerEntity> entities =
-        tower_entities(settings, serial, inventory, tower, interval);
-    if (settings.mode == DiscoveryMode::kDevice) {
-      TowerJson payload;
-      payload["device"] = device;
-      payload["origin"] = origin;
-      payload["availability"] = availability;
-      payload["availability_mode"] = "all";
-      TowerJson components = TowerJson::object();
-      for (TowerEntity& e : entities) {
-        TowerJson c;
-        c["platform"] = "sensor";
-        for (auto& [key, value] : e.config.items()) c[key] = std::move(value);
-        components[e.object_id] = std::move(c);
-      }
-      payload["components"] = std::move(components);
-      out.push_back(DiscoveryMessage{
-          settings.prefix + "/device/" + battery_tower_device_id(serial, tower) + "/config",
-          payload.dump()});
-    } else {
-      for (TowerEntity& e : entities) {
-        TowerJson payload = std::move(e.config);
-        payload["availability"] = availability;
-        payload["availability_mode"] = "all";
-        payload["device"] = device;
-        payload["origin"] = origin;
-        out.push_back(DiscoveryMessage{
-            settings.prefix + "/sensor/" + device_id(serial) + "_" + e.object_id + "/config",
-            payload.dump()});
-      }
+    TowerDevice& d = out.emplace_back();
+    d.object_id = battery_tower_device_id(serial, tower);
+    d.device = tower_device_block(inventory, serial, tower);
+    for (TowerEntity& e : tower_entities(settings, serial, inventory, tower, interval)) {
+      d.sensors.push_back(TowerSensor{std::move(e.object_id), std::move(e.config)});
     }
   }
   return out;

@@ -9,6 +9,7 @@
 #include "core/enum_tables.h"
 #include "daemon/battery_discovery.h"
 #include "daemon/battery_mode.h"
+#include "daemon/discovery_abbreviations.h"
 #include "daemon/fault_discovery.h"
 #include "daemon/fault_sensor.h"
 #include "daemon/setting_presentation.h"
@@ -31,10 +32,10 @@ std::string unique_id(std::string_view serial, std::string_view object_id) {
   return device_id(serial) + "_" + std::string(object_id);
 }
 
-// The payload text without the spare capacity serialising leaves (the string grows by doubling):
-// sessions keep their payloads for every republish, and a device payload is ~45 kB.
+// The payload text, keys abbreviated, without the spare capacity serialising leaves (the string
+// grows by doubling): sessions keep their payloads for every republish.
 std::string payload_text(const Json& payload) {
-  std::string text = payload.dump();
+  std::string text = abbreviate_discovery(payload).dump();
   text.shrink_to_fit();
   return text;
 }
@@ -205,12 +206,80 @@ Json origin_block(const DiscoverySettings& s) {
   return o;
 }
 
-std::string device_topic(const DiscoverySettings& s, std::string_view serial) {
-  return s.prefix + "/device/" + device_id(serial) + "/config";
+std::string device_topic(const DiscoverySettings& s, std::string_view object_id) {
+  return s.prefix + "/device/" + std::string(object_id) + "/config";
 }
 
 std::string entity_topic(const DiscoverySettings& s, std::string_view serial, const Entity& e) {
   return s.prefix + "/" + e.platform + "/" + unique_id(serial, e.object_id) + "/config";
+}
+
+// One Home Assistant device with its entities: the inverter (the bridge's own diagnostics and
+// the settings included). Further devices (e.g. battery towers, `via_device` the inverter) get
+// their own group and so their own device messages.
+// NOLINTNEXTLINE(bugprone-exception-escape): only its implicit moves, which allocate nothing
+struct DeviceGroup {
+  std::string object_id;  // of the device message: rct2mqtt_<serial>[_<suffix>]
+  Json device;
+  std::vector<Entity> entities;
+};
+
+// FNV-1a: a part chosen by it never changes between versions or platforms (std::hash may).
+std::uint32_t stable_hash(std::string_view text) {
+  std::uint32_t h = 2166136261U;
+  for (const char c : text) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 16777619U;
+  }
+  return h;
+}
+
+// A device message before it is compared with what was announced.
+// NOLINTNEXTLINE(bugprone-exception-escape): only its implicit moves, which allocate nothing
+struct PlannedDevice {
+  std::string topic;
+  Json root;                                   // device, origin, availability (full keys)
+  std::vector<const Entity*> entities;         // components in build order
+  std::map<std::string, std::string> removed;  // stubs
+};
+
+Json device_payload(const PlannedDevice& d) {
+  Json payload = d.root;
+  Json components = Json::object();
+  for (const Entity* e : d.entities) {
+    Json c;
+    c["platform"] = e->platform;
+    for (const auto& [key, value] : e->config.items()) c[key] = value;
+    components[e->object_id] = std::move(c);
+  }
+  for (const auto& [id, platform] : d.removed) {
+    components[id] = Json{{"platform", platform}};  // HA removes a platform-only component
+  }
+  payload["components"] = std::move(components);
+  return payload;
+}
+
+// The group's device messages: one, or as many parts as keep each under kDevicePayloadLimit.
+std::vector<PlannedDevice> plan_group(const DiscoverySettings& s, const DeviceGroup& group,
+                                      const Json& root) {
+  for (std::uint32_t parts = 1;; ++parts) {
+    std::vector<PlannedDevice> out(parts);
+    for (std::uint32_t i = 0; i < parts; ++i) {
+      out[i].topic = device_topic(
+          s, i == 0 ? group.object_id : group.object_id + "_part" + std::to_string(i + 1));
+      out[i].root = root;
+    }
+    for (const Entity& e : group.entities) {
+      out[parts == 1 ? 0 : stable_hash(e.object_id) % parts].entities.push_back(&e);
+    }
+    const bool fits = std::all_of(out.begin(), out.end(), [&s](const PlannedDevice& d) {
+      return abbreviate_discovery(device_payload(d)).dump().size() <= s.device_payload_limit;
+    });
+    if (fits || parts >= group.entities.size()) {
+      std::erase_if(out, [](const PlannedDevice& d) { return d.entities.empty(); });
+      return out;
+    }
+  }
 }
 
 }  // namespace
@@ -238,86 +307,151 @@ DiscoveryBuild build_discovery(const DiscoverySettings& settings, const Inventor
   if (inventory.serial.empty()) return out;
   const std::string serial = topic_id(inventory.serial);
 
-  std::vector<Entity> entities;
+  std::vector<DeviceGroup> groups;
+  DeviceGroup& inverter = groups.emplace_back();
+  inverter.object_id = device_id(serial);
+  inverter.device = device_block(settings, inventory);
   for (const PollItem& item : items) {
     for (const SensorSpec& spec : item.sensors) {
-      entities.push_back(sensor_entity(settings, serial, item, spec));
+      inverter.entities.push_back(sensor_entity(settings, serial, item, spec));
     }
   }
-  for (Entity& e : bridge_entities(settings, serial)) entities.push_back(std::move(e));
+  for (Entity& e : bridge_entities(settings, serial)) inverter.entities.push_back(std::move(e));
   for (const WritableEntry* w : settings.writable) {
-    entities.push_back(setting_entity(settings, serial, *w));
+    inverter.entities.push_back(setting_entity(settings, serial, *w));
   }
-  if (settings.battery_mode) entities.push_back(battery_mode_entity(settings, serial));
+  if (settings.battery_mode) inverter.entities.push_back(battery_mode_entity(settings, serial));
   for (FaultComponent& c : fault_components(
            items, device_id(serial), value_topic(settings.base_topic, serial, kFaultEventKey))) {
-    entities.push_back(Entity{c.object_id, c.platform, std::move(c.config)});
+    inverter.entities.push_back(Entity{c.object_id, c.platform, std::move(c.config)});
+  }
+  // (`inverter` is not used below: the next emplace_back may move it.)
+  for (TowerDevice& t : battery_tower_devices(settings, inventory, items)) {
+    DeviceGroup& g = groups.emplace_back();
+    g.object_id = std::move(t.object_id);
+    g.device = std::move(t.device);
+    for (TowerSensor& e : t.sensors) {
+      g.entities.push_back(Entity{std::move(e.object_id), "sensor", std::move(e.config)});
+    }
   }
 
   AnnouncedDiscovery& now = out.announced;
   now.mode = settings.mode;
-  for (const Entity& e : entities) now.components[e.object_id] = e.platform;
-
-  std::vector<DiscoveryMessage> configs;
-  const Json device = device_block(settings, inventory);
+  for (const DeviceGroup& g : groups) {
+    for (const Entity& e : g.entities) now.components[e.object_id] = e.platform;
+  }
   const Json origin = origin_block(settings);
   const Json availability = availability_list(settings, serial, true);
 
+  // Where each live entity's config goes now: object id → topic.
+  std::map<std::string, std::string> home;
+  std::vector<DiscoveryMessage> configs;
+  std::vector<PlannedDevice> planned;
   if (settings.mode == DiscoveryMode::kDevice) {
-    now.device_topic = device_topic(settings, serial);
-    now.topics = {now.device_topic};
-    if (previous != nullptr && previous->mode == DiscoveryMode::kDevice &&
-        previous->device_topic == now.device_topic) {
-      now.removed = previous->removed;
-      for (const auto& [id, platform] : previous->components) now.removed.emplace(id, platform);
-      for (const auto& [id, platform] : now.components) now.removed.erase(id);
-    }
-    Json payload;
-    payload["device"] = device;
-    payload["origin"] = origin;
-    payload["availability"] = availability;
-    payload["availability_mode"] = "all";
-    Json components = Json::object();
-    for (Entity& e : entities) {
-      Json c;
-      c["platform"] = e.platform;
-      for (auto& [key, value] : e.config.items()) c[key] = std::move(value);
-      components[e.object_id] = std::move(c);
-    }
-    for (const auto& [id, platform] : now.removed) {
-      components[id] = Json{{"platform", platform}};  // HA removes a platform-only component
-    }
-    payload["components"] = std::move(components);
-    configs.push_back(DiscoveryMessage{now.device_topic, payload_text(payload)});
-  } else {
-    for (Entity& e : entities) {
-      Json payload = std::move(e.config);
-      // Device triggers have no availability.
-      if (!payload.contains("availability") && e.platform != "device_automation") {
-        payload["availability"] = availability;
-        payload["availability_mode"] = "all";
+    for (const DeviceGroup& g : groups) {
+      Json root;
+      root["device"] = g.device;
+      root["origin"] = origin;
+      root["availability"] = availability;
+      root["availability_mode"] = "all";
+      for (PlannedDevice& d : plan_group(settings, g, root)) {
+        for (const Entity* e : d.entities) home[e->object_id] = d.topic;
+        planned.push_back(std::move(d));
       }
-      payload["device"] = device;
-      payload["origin"] = origin;
-      const std::string topic = entity_topic(settings, serial, e);
-      now.topics.push_back(topic);
-      configs.push_back(DiscoveryMessage{topic, payload_text(payload)});
+    }
+  } else {
+    for (DeviceGroup& g : groups) {
+      for (Entity& e : g.entities) {
+        Json payload = std::move(e.config);
+        // Device triggers have no availability.
+        if (!payload.contains("availability") && e.platform != "device_automation") {
+          payload["availability"] = availability;
+          payload["availability_mode"] = "all";
+        }
+        payload["device"] = g.device;
+        payload["origin"] = origin;
+        const std::string topic = entity_topic(settings, serial, e);
+        home[e.object_id] = topic;
+        now.topics.push_back(topic);
+        configs.push_back(DiscoveryMessage{topic, payload_text(payload)});
+      }
     }
   }
 
-  for (DiscoveryMessage& m : battery_tower_discovery(settings, inventory, items)) {
-    now.topics.push_back(m.topic);
-    configs.push_back(std::move(m));
+  // What was announced before, per topic: its live entities and (device mode) its stubs.
+  std::vector<AnnouncedDevice> before;
+  if (previous != nullptr && previous->mode == DiscoveryMode::kDevice) {
+    before = previous->devices;
+  } else if (previous != nullptr) {
+    for (const auto& [id, platform] : previous->components) {
+      Entity probe{id, platform, Json()};
+      before.push_back(
+          AnnouncedDevice{entity_topic(settings, serial, probe), {{id, platform}}, {}});
+    }
+  }
+  const auto in_use = [&](const std::string& topic) {
+    return std::any_of(planned.begin(), planned.end(),
+                       [&](const PlannedDevice& d) { return d.topic == topic; }) ||
+           std::find(now.topics.begin(), now.topics.end(), topic) != now.topics.end();
+  };
+
+  std::vector<DiscoveryMessage> first;     // removals, stub-only payloads
+  std::vector<DiscoveryMessage> migrates;  // hand-overs
+  std::vector<DiscoveryMessage> last;      // handed-over topics no longer used
+  std::map<std::string, std::map<std::string, std::string>> stubs;  // topic → dropped
+  const bool device_mode_before = previous != nullptr && previous->mode == DiscoveryMode::kDevice;
+  for (const AnnouncedDevice& old : before) {
+    std::map<std::string, std::string> dropped = old.removed;
+    bool moves = false;
+    for (const auto& [id, platform] : old.components) {
+      const auto it = home.find(id);
+      if (it == home.end() || now.components.at(id) != platform) {
+        dropped.emplace(id, platform);
+      } else if (it->second != old.topic) {
+        moves = true;
+      }
+    }
+    for (const auto& [id, platform] : now.components) dropped.erase(id);
+    const bool kept = in_use(old.topic);
+    if (moves) {
+      if (device_mode_before && !dropped.empty()) {
+        Json root;
+        root["device"] = groups.front().device;
+        root["origin"] = origin;
+        PlannedDevice stub_only{old.topic, root, {}, dropped};
+        first.push_back(DiscoveryMessage{old.topic, payload_text(device_payload(stub_only))});
+      }
+      migrates.push_back(DiscoveryMessage{old.topic, std::string(kMigratePayload)});
+      if (!kept) last.push_back(DiscoveryMessage{old.topic, ""});
+    } else if (!kept) {
+      first.push_back(DiscoveryMessage{old.topic, ""});
+    } else if (device_mode_before) {
+      stubs[old.topic] = std::move(dropped);
+    }
   }
 
   if (previous != nullptr) {
-    for (const std::string& old : previous->topics) {
-      if (std::find(now.topics.begin(), now.topics.end(), old) == now.topics.end()) {
-        out.messages.push_back(DiscoveryMessage{old, ""});
-      }
+    // Topics recorded without their entities (nothing to hand over): cleared if unused.
+    for (const std::string& topic : previous->topics) {
+      const bool known = std::any_of(before.begin(), before.end(),
+                                     [&](const AnnouncedDevice& d) { return d.topic == topic; });
+      if (!known && !in_use(topic)) first.push_back(DiscoveryMessage{topic, ""});
     }
   }
-  for (DiscoveryMessage& m : configs) out.messages.push_back(std::move(m));
+
+  for (PlannedDevice& d : planned) {
+    if (const auto it = stubs.find(d.topic); it != stubs.end()) d.removed = it->second;
+    AnnouncedDevice& a = now.devices.emplace_back();
+    a.topic = d.topic;
+    for (const Entity* e : d.entities) a.components[e->object_id] = e->platform;
+    a.removed = d.removed;
+    now.topics.push_back(d.topic);
+    configs.push_back(DiscoveryMessage{d.topic, payload_text(device_payload(d))});
+  }
+
+  for (auto* part : {&first, &migrates, &configs, &last}) {
+    for (DiscoveryMessage& m : *part) out.messages.push_back(std::move(m));
+  }
   return out;
 }
 

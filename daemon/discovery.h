@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <map>
 #include <optional>
 #include <string>
@@ -38,6 +39,13 @@ inline constexpr std::string_view kOriginName = "rct2mqtt";
 inline constexpr std::string_view kBridgeFramesPerSecondKey = "bridge/frames_per_second";
 inline constexpr std::string_view kBridgeErrorsKey = "bridge/errors";
 
+// Bytes a device message may hold (keys abbreviated). Past it, the device's components are
+// spread over as few messages as fit, each on <prefix>/device/<id>_part<n>/config for n ≥ 2, each
+// component in the part a hash of its object id picks (so adding one moves no other). Changing
+// the number of parts hands the moved entities over (build_discovery). The default set (about
+// 40 kB) stays in one message; tools and small brokers struggle with much larger payloads.
+inline constexpr std::size_t kDevicePayloadLimit = std::size_t{48} * 1024;
+
 struct DiscoverySettings {
   std::string prefix = "homeassistant";
   DiscoveryMode mode = DiscoveryMode::kDevice;
@@ -53,6 +61,8 @@ struct DiscoverySettings {
   // Writes enabled and "battery_mode" allowed: the select "Battery mode" (object id
   // battery_mode, entity_category config; daemon/battery_mode_session.h).
   bool battery_mode = false;
+  // Bytes a device message may take before its components are spread over several messages.
+  std::size_t device_payload_limit = kDevicePayloadLimit;
 };
 DiscoverySettings discovery_settings(const Config& config, std::string sw_version);
 
@@ -62,28 +72,46 @@ struct DiscoveryMessage {
   friend bool operator==(const DiscoveryMessage&, const DiscoveryMessage&) = default;
 };
 
+// One device discovery message (device mode): its topic, the components it announces and the
+// components it dropped earlier, kept as {"platform": ...} stubs in every later payload so that a
+// Home Assistant that missed the removal still drops them.
+struct AnnouncedDevice {
+  std::string topic;
+  std::map<std::string, std::string> components;  // object id → platform, live entities
+  std::map<std::string, std::string> removed;     // object id → platform, stubs
+
+  friend bool operator==(const AnnouncedDevice&, const AnnouncedDevice&) = default;
+};
+
 // What has been announced for one inverter; persisted (persistent_state.h) so that entities
-// dropped by a config change or a new version are removed after a restart too.
+// dropped by a config change, a new version or hardware leaving the inventory are removed after
+// a restart too, and so that a change of mode or of message layout hands entities over.
 struct AnnouncedDiscovery {
   DiscoveryMode mode = DiscoveryMode::kDevice;
-  std::string device_topic;                       // device mode
-  std::map<std::string, std::string> components;  // object id → platform, live entities
-  // Device mode: components removed earlier, kept as {"platform": ...} stubs in every later
-  // payload, so that an HA that missed the removal still drops them.
-  std::map<std::string, std::string> removed;
-  std::vector<std::string> topics;  // every config topic holding a retained payload
+  std::vector<AnnouncedDevice> devices;           // device mode: one per device message
+  std::map<std::string, std::string> components;  // object id → platform, every live entity
+  std::vector<std::string> topics;                // every config topic holding a retained payload
 
   friend bool operator==(const AnnouncedDiscovery&, const AnnouncedDiscovery&) = default;
 };
 
+// Home Assistant's hand-over payload (docs/mqtt.md §6.4): sent on a config topic that is about to
+// be replaced, it unloads the entities announced there but keeps their registry entries (ids,
+// names, areas, history), which the configs published next on other topics take over.
+inline constexpr std::string_view kMigratePayload = R"({"migrate_discovery":true})";
+
 struct DiscoveryBuild {
-  std::vector<DiscoveryMessage> messages;  // removals first, then configs
+  std::vector<DiscoveryMessage> messages;  // in publishing order
   AnnouncedDiscovery announced;
 };
 
-// All discovery messages for one inverter. `previous` (from the state file) adds the removals:
-// empty retained payloads for dropped entity topics or for the topics of the other mode, and
-// platform-only stubs for dropped device components. Nothing when the serial is unknown.
+// All discovery messages for one inverter. `previous` (from the state file) adds the removals and
+// hand-overs, in this order: empty retained payloads for topics whose entities are all gone, and
+// stub-only device payloads for dropped components of a device message about to be handed over;
+// then kMigratePayload on every topic whose live entities move to another topic (a change of
+// mode or of message layout); then the configs (dropped device components as platform-only
+// stubs); last, empty retained payloads for the handed-over topics no longer used. Nothing when
+// the serial is unknown.
 DiscoveryBuild build_discovery(const DiscoverySettings& settings, const Inventory& inventory,
                                const std::vector<PollItem>& items,
                                const AnnouncedDiscovery* previous);

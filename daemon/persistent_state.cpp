@@ -21,22 +21,35 @@ std::optional<std::uint32_t> parse_state_oid(std::string_view s) {
 StateJson discovery_to_json(const AnnouncedDiscovery& d) {
   StateJson j;
   j["mode"] = std::string(discovery_mode_name(d.mode));
-  j["device_topic"] = d.device_topic;
+  StateJson devices = StateJson::array();
+  for (const AnnouncedDevice& device : d.devices) {
+    devices.push_back(StateJson{
+        {"topic", device.topic}, {"components", device.components}, {"removed", device.removed}});
+  }
+  j["devices"] = std::move(devices);
   j["topics"] = d.topics;
   j["components"] = d.components;
-  j["removed"] = d.removed;
   return j;
 }
 
 AnnouncedDiscovery discovery_from_json(const StateJson& j) {
+  using Components = std::map<std::string, std::string>;
   AnnouncedDiscovery d;
   const auto mode = discovery_mode_from_name(j.at("mode").get<std::string>());
   if (!mode) throw std::runtime_error("unknown discovery mode");
   d.mode = *mode;
-  d.device_topic = j.value("device_topic", std::string());
   d.topics = j.value("topics", std::vector<std::string>());
-  d.components = j.value("components", std::map<std::string, std::string>());
-  d.removed = j.value("removed", std::map<std::string, std::string>());
+  d.components = j.value("components", Components());
+  if (const auto it = j.find("devices"); it != j.end() && it->is_array()) {
+    for (const StateJson& device : *it) {
+      d.devices.push_back(AnnouncedDevice{device.at("topic").get<std::string>(),
+                                          device.value("components", Components()),
+                                          device.value("removed", Components())});
+    }
+  } else if (const std::string topic = j.value("device_topic", std::string()); !topic.empty()) {
+    // Written before several device messages: one, holding every component.
+    d.devices.push_back(AnnouncedDevice{topic, d.components, j.value("removed", Components())});
+  }
   return d;
 }
 

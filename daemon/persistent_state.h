@@ -50,8 +50,8 @@ struct PersistentState {
 
 // JSON text, versioned:
 //   {"version": 1, "inverters": {"<serial>": {"totals": {"0xB1EF67CE": 1234.5},
-//    "discovery": {"mode": "device", "device_topic": "...", "topics": [...],
-//                  "components": {"battery_soc": "sensor"}, "removed": {}},
+//    "discovery": {"mode": "device", "topics": [...], "components": {"battery_soc": "sensor"},
+//                  "devices": [{"topic": "...", "components": {...}, "removed": {}}]},
 //    "battery_mode": {"user_soc_min": 7, "hold_soc_min": 45, "mode": "hold",
 //                     "since": "2026-..Z"},
 //    "fault_words": [0, 0, 0, 0],

@@ -296,6 +296,10 @@ void SessionMachine::announce_discovery(Effects& out) {
   rec.discovery = std::move(build.announced);
   out.push_back(StateChanged{});
   discovery_removals_.emplace();
+  const bool hands_over =
+      std::any_of(build.messages.begin(), build.messages.end(),
+                  [](const DiscoveryMessage& m) { return m.payload == kMigratePayload; });
+  if (!mqtt_connected_once_ && hands_over) discovery_unsent_handover_ = build.messages;
   for (DiscoveryMessage& m : build.messages) {
     if (m.payload.empty()) discovery_removals_->push_back(m.topic);
     out.push_back(Publish{std::move(m.topic), std::move(m.payload), 1, true});
@@ -304,6 +308,12 @@ void SessionMachine::announce_discovery(Effects& out) {
 
 void SessionMachine::republish_discovery(Effects& out) const {
   if (!discovery_removals_ || !settings_.discovery_enabled) return;
+  if (!discovery_unsent_handover_.empty()) {
+    for (const DiscoveryMessage& m : discovery_unsent_handover_) {
+      out.push_back(Publish{m.topic, m.payload, 1, true});
+    }
+    return;
+  }
   for (const std::string& topic : *discovery_removals_) out.push_back(Publish{topic, "", 1, true});
   // Built against what it announced itself, the announcement has no removals of its own.
   const InverterRecord& rec = records_.record(topic_id(inventory_.serial));
@@ -316,8 +326,10 @@ void SessionMachine::republish_discovery(Effects& out) const {
 
 Effects SessionMachine::on_mqtt_connected(const Moment& now) {
   Effects out;
+  mqtt_connected_once_ = true;
   if (inventory_.serial.empty()) return out;
   republish_discovery(out);
+  discovery_unsent_handover_.clear();
   if (status_published_) {
     out.push_back(Publish{inverter_status_topic(settings_.base_topic, inventory_.serial),
                           std::string(online_ ? kOnline : kOffline), 1, true});

@@ -168,6 +168,11 @@ class SessionMachine {
   // inverter in device mode, more in entity mode) are not kept: a republish builds them again
   // from the record, which gives the same payloads.
   std::optional<std::vector<std::string>> discovery_removals_;
+  // An announcement made before the first MQTT connect (its publishes were dropped) that hands
+  // entities over (migrate_discovery): sent whole, in order, at that connect instead of a
+  // rebuild, which would no longer know what to hand over.
+  std::vector<DiscoveryMessage> discovery_unsent_handover_;
+  bool mqtt_connected_once_ = false;
   WriteSession writes_;
   BatteryModuleState battery_modules_;  // module figures (docs/mqtt.md §2.8), from kPolling on
   bool link_up_ = false;

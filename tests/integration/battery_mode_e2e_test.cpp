@@ -139,14 +139,14 @@ TEST_CASE("hold and charge are verified on the simulator by their read-backs and
   REQUIRE(w.sub->wait(
       [&](const Line& l) {
         if (l.topic != t.device_config) return false;
-        const json c = json::parse(l.payload, nullptr, false);
+        const json c = discovery_json(l.payload);
         return !c.is_discarded() && c.at("components").contains("battery_mode");
       },
       20s));
   json select;
   for (const Line& l : w.sub->lines()) {
     if (l.topic == t.device_config)
-      select = json::parse(l.payload).at("components")["battery_mode"];
+      select = discovery_json(l.payload).at("components")["battery_mode"];
   }
   CHECK(select.at("platform") == "select");
   CHECK(select.at("command_topic") == t.set);

@@ -162,7 +162,7 @@ TEST_CASE("battery module figures equal what the simulated cells imply, per modu
   }
 
   // Tower 2 is a Home Assistant device of its own, via the inverter.
-  const json device_msg = json::parse(last[tower2_device]);
+  const json device_msg = discovery_json(last[tower2_device]);
   CHECK(device_msg["device"]["via_device"] == "rct2mqtt_" + serial);
   CHECK(device_msg["device"]["identifiers"][0] == "rct2mqtt_" + serial + "_battery_tower_2");
   const json& components = device_msg["components"];

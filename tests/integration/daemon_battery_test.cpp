@@ -133,7 +133,7 @@ TEST_CASE(
   json device;
   for (const Line& l : w.sub->lines()) {
     if (l.topic == "homeassistant/device/rct2mqtt_" + serial + "/config" && l.payload != "(null)")
-      device = json::parse(l.payload);
+      device = discovery_json(l.payload);
   }
   REQUIRE(device.at("components").contains("battery_state"));
   const json& entity = device.at("components").at("battery_state");

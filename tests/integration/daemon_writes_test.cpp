@@ -135,7 +135,7 @@ std::size_t count_in(const std::string& text, const std::string& needle) {
 json last_device_config(Subscriber& sub, const Topics& t) {
   json out;
   for (const Line& l : sub.lines()) {
-    if (l.topic == t.device_config() && !l.payload.empty()) out = json::parse(l.payload);
+    if (l.topic == t.device_config() && !l.payload.empty()) out = discovery_json(l.payload);
   }
   return out;
 }
@@ -224,7 +224,7 @@ TEST_CASE(
   REQUIRE(w.sub->wait(
       [&](const Line& l) {
         return l.topic == t.device_config() &&
-               json::parse(l.payload).at("components").contains("settings_soc_target");
+               discovery_json(l.payload).at("components").contains("settings_soc_target");
       },
       10s));
   publish_command(w, t.set("soc_target"), R"({"value": 42, "id": "d2"})");
@@ -239,7 +239,7 @@ TEST_CASE(
   REQUIRE(w.sub->wait(
       [&](const Line& l) {
         if (l.topic != t.device_config()) return false;
-        const json c = json::parse(l.payload).at("components");
+        const json c = discovery_json(l.payload).at("components");
         return c.contains("settings_soc_target") &&
                c.at("settings_soc_target") == json{{"platform", "number"}};
       },

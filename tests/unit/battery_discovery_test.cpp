@@ -2,9 +2,12 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/value.h"
 #include "daemon/battery_modules.h"
+#include "daemon/discovery_abbreviations.h"
 #include "tests/support/catch.h"
 
 using nlohmann::json;
@@ -22,15 +25,29 @@ Inventory inventory_with_slots() {
   return inv;
 }
 
+// The messages build_discovery publishes whose topic starts with `prefix`, keys expanded.
+std::vector<std::pair<std::string, json>> published(const DiscoverySettings& s,
+                                                    const std::string& prefix) {
+  std::vector<std::pair<std::string, json>> out;
+  for (const auto& m : build_discovery(s, inventory_with_slots(), {}, nullptr).messages) {
+    if (m.topic.rfind(prefix, 0) == 0) {
+      out.emplace_back(m.topic, expand_discovery(json::parse(m.payload)));
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE("a battery tower with a filled slot is a device via the inverter",
           "[battery_discovery]") {
   DiscoverySettings s;
-  const auto messages = battery_tower_discovery(s, inventory_with_slots(), {});
-  REQUIRE(messages.size() == 1);  // tower 1 has no filled slot
-  CHECK(messages[0].topic == "homeassistant/device/rct2mqtt_0050KC123456_battery_tower_2/config");
-  const json j = json::parse(messages[0].payload);
+  // Tower 1 has no filled slot.
+  CHECK(published(s, "homeassistant/device/rct2mqtt_0050KC123456_battery_tower_1").empty());
+  const auto messages = published(s, "homeassistant/device/rct2mqtt_0050KC123456_battery_tower");
+  REQUIRE(messages.size() == 1);
+  CHECK(messages[0].first == "homeassistant/device/rct2mqtt_0050KC123456_battery_tower_2/config");
+  const json& j = messages[0].second;
   CHECK(j["device"]["via_device"] == "rct2mqtt_0050KC123456");
   CHECK(j["device"]["name"] == "PS 6.0 battery tower 2");
   const json& c = j["components"];
@@ -50,12 +67,10 @@ TEST_CASE("entity mode announces each tower entity with the tower's device block
           "[battery_discovery]") {
   DiscoverySettings s;
   s.mode = rct::DiscoveryMode::kEntity;
-  const auto messages = battery_tower_discovery(s, inventory_with_slots(), {});
+  const auto messages = published(s, "homeassistant/sensor/rct2mqtt_0050KC123456_battery_tower_2_");
   REQUIRE(messages.size() == 12);
-  for (const auto& m : messages) {
-    INFO(m.topic);
-    CHECK(m.topic.rfind("homeassistant/sensor/rct2mqtt_0050KC123456_battery_tower_2_", 0) == 0);
-    const json j = json::parse(m.payload);
+  for (const auto& [topic, j] : messages) {
+    INFO(topic);
     CHECK(j["device"]["identifiers"][0] == "rct2mqtt_0050KC123456_battery_tower_2");
     CHECK(j["availability"].size() == 2);
   }
@@ -65,6 +80,7 @@ TEST_CASE("no tower device without a filled slot or a serial", "[battery_discove
   DiscoverySettings s;
   Inventory inv;
   inv.serial = "1";
-  CHECK(battery_tower_discovery(s, inv, {}).empty());
-  CHECK(battery_tower_discovery(s, Inventory{}, {}).empty());
+  CHECK(battery_tower_devices(s, inv, {}).empty());
+  CHECK(battery_tower_devices(s, Inventory{}, {}).empty());
+  CHECK(battery_tower_devices(s, inventory_with_slots(), {}).size() == 1);
 }

@@ -7,6 +7,7 @@
 
 #include "core/registry.h"
 #include "daemon/discovery.h"
+#include "daemon/discovery_abbreviations.h"
 #include "daemon/poll_list.h"
 #include "daemon/value_policy.h"
 #include "tests/support/catch.h"
@@ -164,7 +165,7 @@ TEST_CASE("the battery state entity announces its attributes topic", "[battery_s
   const auto build =
       rct::daemon::build_discovery(settings, battery_inventory(), battery_items(), nullptr);
   REQUIRE_FALSE(build.messages.empty());
-  const json device = json::parse(build.messages.back().payload);
+  const json device = rct::daemon::expand_discovery(json::parse(build.messages.back().payload));
   const json& c = device.at("components").at("battery_state");
   CHECK(c.at("platform") == "sensor");
   CHECK(c.at("name") == "Battery state");

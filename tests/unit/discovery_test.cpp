@@ -14,6 +14,8 @@
 #include "core/number_text.h"
 #include "core/registry.h"
 #include "core/write_allowlist.h"
+#include "daemon/discovery_abbreviations.h"
+#include "daemon/persistent_state.h"
 #include "daemon/poll_list.h"
 #include "daemon/setting_presentation.h"
 #include "daemon/settings_state.h"
@@ -26,6 +28,7 @@
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using nlohmann::json;
+using rct::daemon::AnnouncedDevice;
 using rct::daemon::AnnouncedDiscovery;
 using rct::daemon::DiscoveryMessage;
 using rct::daemon::DiscoverySettings;
@@ -89,6 +92,12 @@ void check_golden(const std::string& name, const json& actual) {
   CHECK(golden == actual);
 }
 
+// A payload as Home Assistant reads it: parsed, abbreviations expanded to full key names.
+json parse_payload(const std::string& text) {
+  return rct::daemon::expand_discovery(json::parse(text));
+}
+
+// Messages as they go on the wire (abbreviated keys), for the golden files.
 json as_json(const std::vector<DiscoveryMessage>& messages) {
   json out = json::array();
   for (const DiscoveryMessage& m : messages) {
@@ -279,7 +288,7 @@ TEST_CASE("entities carry ids, availability and expiry as docs/mqtt.md asks", "[
   const auto build =
       rct::daemon::build_discovery(settings(), inventory(), default_items(), nullptr);
   REQUIRE(build.messages.size() == 1);
-  const json payload = json::parse(build.messages[0].payload);
+  const json payload = parse_payload(build.messages[0].payload);
   CHECK(payload.at("availability_mode") == "all");
   CHECK(payload.at("availability").size() == 2);
   CHECK(payload.at("device").at("identifiers") == json::array({"rct2mqtt_0123456789"}));
@@ -332,71 +341,172 @@ TEST_CASE("entities carry ids, availability and expiry as docs/mqtt.md asks", "[
 TEST_CASE("dropped device components stay as platform-only stubs", "[discovery]") {
   AnnouncedDiscovery previous;
   previous.mode = rct::DiscoveryMode::kDevice;
-  previous.device_topic = "homeassistant/device/rct2mqtt_0123456789/config";
-  previous.topics = {previous.device_topic};
+  const std::string topic = "homeassistant/device/rct2mqtt_0123456789/config";
+  previous.topics = {topic};
   previous.components = {{"battery_soc", "sensor"}, {"old_flag", "binary_sensor"}};
-  previous.removed = {{"older_value", "sensor"}, {"grid_power", "sensor"}};
+  previous.devices = {AnnouncedDevice{
+      topic, previous.components, {{"older_value", "sensor"}, {"grid_power", "sensor"}}}};
 
   const auto build =
       rct::daemon::build_discovery(settings(), inventory(), golden_items(), &previous);
-  REQUIRE(build.messages.size() == 1);  // same topic: no empty payload
-  const json payload = json::parse(build.messages[0].payload);
+  REQUIRE(build.messages.size() == 1);  // same topic: no empty payload, no hand-over
+  const json payload = parse_payload(build.messages[0].payload);
   CHECK(*component(payload, "old_flag") == json{{"platform", "binary_sensor"}});
   CHECK(*component(payload, "older_value") == json{{"platform", "sensor"}});
   // Polled again: a full component, and no longer listed as removed.
   CHECK(component(payload, "battery_soc")->contains("unique_id"));
   CHECK(component(payload, "grid_power")->contains("unique_id"));
-  CHECK(build.announced.removed == std::map<std::string, std::string>{{"old_flag", "binary_sensor"},
-                                                                      {"older_value", "sensor"}});
+  REQUIRE(build.announced.devices.size() == 1);
+  CHECK(
+      build.announced.devices[0].removed ==
+      std::map<std::string, std::string>{{"old_flag", "binary_sensor"}, {"older_value", "sensor"}});
   const auto run = run_checker(build.messages);
   if (!run.ran) return;
   INFO(run.output);
   CHECK(run.status == 0);
 }
 
-TEST_CASE("switching modes and dropping entities sends empty retained configs first",
+namespace {
+
+std::vector<std::string> topics_with(const std::vector<DiscoveryMessage>& messages,
+                                     const std::string& payload) {
+  std::vector<std::string> out;
+  for (const auto& m : messages) {
+    if (m.payload == payload) out.push_back(m.topic);
+  }
+  return out;
+}
+
+std::vector<std::string> topics_of(const std::vector<DiscoveryMessage>& messages) {
+  std::vector<std::string> out;
+  for (const auto& m : messages) out.push_back(m.topic);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("switching modes hands the entities over with migrate_discovery", "[discovery]") {
+  const std::string migrate(rct::daemon::kMigratePayload);
+  const std::string device_topic = "homeassistant/device/rct2mqtt_0123456789/config";
+  const auto entity = rct::daemon::build_discovery(settings(rct::DiscoveryMode::kEntity),
+                                                   inventory(), golden_items(), nullptr);
+  const auto entity_topics = topics_of(entity.messages);
+
+  // Entity → device: every old topic gets the hand-over first, then the device payload takes
+  // the entities over, then the old topics are cleared (Home Assistant keeps the entities).
+  const auto device =
+      rct::daemon::build_discovery(settings(), inventory(), golden_items(), &entity.announced);
+  REQUIRE(device.messages.size() == 2 * entity.messages.size() + 1);
+  const std::size_t n = entity.messages.size();
+  const auto sorted = [](std::vector<std::string> v) {
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  const std::vector<DiscoveryMessage> handed(device.messages.begin(), device.messages.begin() + n);
+  const std::vector<DiscoveryMessage> cleared(device.messages.end() - n, device.messages.end());
+  CHECK(sorted(topics_with(handed, migrate)) == sorted(entity_topics));
+  CHECK(sorted(topics_with(cleared, "")) == sorted(entity_topics));
+  CHECK(device.messages[n].topic == device_topic);
+  CHECK(parse_payload(device.messages[n].payload).at("components").size() == n);
+  CHECK(device.announced.topics == std::vector<std::string>{device_topic});
+  REQUIRE(device.announced.devices.size() == 1);
+  CHECK(device.announced.devices[0].removed.empty());
+  CHECK(device.announced.components == entity.announced.components);
+
+  // Device → entity: the device topic is handed over, the entity configs follow, then the
+  // device topic is cleared.
+  const auto back = rct::daemon::build_discovery(settings(rct::DiscoveryMode::kEntity), inventory(),
+                                                 golden_items(), &device.announced);
+  REQUIRE(back.messages.size() == n + 2);
+  CHECK(back.messages.front() == DiscoveryMessage{device_topic, migrate});
+  CHECK(back.messages.back() == DiscoveryMessage{device_topic, ""});
+  CHECK(std::vector<DiscoveryMessage>(back.messages.begin() + 1, back.messages.end() - 1) ==
+        entity.messages);
+
+  // Once switched, a rebuild against what was announced hands nothing over again.
+  const auto again =
+      rct::daemon::build_discovery(settings(), inventory(), golden_items(), &device.announced);
+  CHECK(again.messages == std::vector<DiscoveryMessage>{device.messages[n]});
+
+  // Each side as Home Assistant sees it from the retained messages passes the checker.
+  for (const auto* build : {&device, &back}) {
+    std::vector<DiscoveryMessage> retained;
+    for (const auto& m : build->messages) {
+      if (m.payload != migrate) retained.push_back(m);
+    }
+    const auto run = run_checker(retained);
+    if (!run.ran) return;
+    INFO(run.output);
+    CHECK(run.status == 0);
+  }
+  // The hand-over payload itself is one the checker recognises as a migration request.
+  const auto run = run_checker(
+      {DiscoveryMessage{entity_topics[0], migrate}, DiscoveryMessage{device_topic, migrate}});
+  if (!run.ran) return;
+  INFO(run.output);
+  CHECK(run.status == 0);
+  CHECK(run.output.find("migration") != std::string::npos);
+}
+
+TEST_CASE("switching modes while an entity is dropped removes it instead of handing it over",
+          "[discovery]") {
+  const std::string migrate(rct::daemon::kMigratePayload);
+  auto fewer = golden_items();
+  fewer.erase(std::remove_if(fewer.begin(), fewer.end(),
+                             [](const PollItem& i) { return i.oid == 0x959930BF; }),
+              fewer.end());
+  const std::string soc_topic = "homeassistant/sensor/rct2mqtt_0123456789_battery_soc/config";
+  const std::string device_topic = "homeassistant/device/rct2mqtt_0123456789/config";
+
+  // Entity → device: the dropped entity's topic is emptied first, and never handed over.
+  const auto entity = rct::daemon::build_discovery(settings(rct::DiscoveryMode::kEntity),
+                                                   inventory(), golden_items(), nullptr);
+  const auto device =
+      rct::daemon::build_discovery(settings(), inventory(), fewer, &entity.announced);
+  CHECK(device.messages.front() == DiscoveryMessage{soc_topic, ""});
+  CHECK(std::count(device.messages.begin(), device.messages.end(),
+                   DiscoveryMessage{soc_topic, migrate}) == 0);
+
+  // Device → entity: a stub-only device payload removes the dropped component before the
+  // hand-over (a migrated component nobody takes over would stay behind as a stale entity).
+  const auto full = rct::daemon::build_discovery(settings(), inventory(), golden_items(), nullptr);
+  const auto back = rct::daemon::build_discovery(settings(rct::DiscoveryMode::kEntity), inventory(),
+                                                 fewer, &full.announced);
+  REQUIRE(back.messages.size() >= 3);
+  CHECK(back.messages[0].topic == device_topic);
+  const json stub_only = parse_payload(back.messages[0].payload);
+  CHECK(stub_only.at("components") == json{{"battery_soc", {{"platform", "sensor"}}}});
+  CHECK(back.messages[1] == DiscoveryMessage{device_topic, migrate});
+  CHECK(back.messages.back() == DiscoveryMessage{device_topic, ""});
+  CHECK(back.announced.components.count("battery_soc") == 0);
+  const auto run = run_checker({back.messages[0]});
+  if (!run.ran) return;
+  INFO(run.output);
+  CHECK(run.status == 0);
+}
+
+TEST_CASE("dropping entities in entity mode empties their configs, and --remove-discovery all",
           "[discovery]") {
   const auto entity = rct::daemon::build_discovery(settings(rct::DiscoveryMode::kEntity),
                                                    inventory(), golden_items(), nullptr);
-  // Entity → device: every old entity topic is emptied before the device payload.
-  const auto device =
-      rct::daemon::build_discovery(settings(), inventory(), golden_items(), &entity.announced);
-  REQUIRE(device.messages.size() == entity.messages.size() + 1);
-  for (std::size_t i = 0; i < entity.messages.size(); ++i) {
-    CHECK(device.messages[i].topic == entity.messages[i].topic);
-    CHECK(device.messages[i].payload.empty());
-  }
-  CHECK(device.messages.back().topic == "homeassistant/device/rct2mqtt_0123456789/config");
-  CHECK(device.announced.removed.empty());
-
-  // Device → entity: the device topic is emptied.
-  const auto back = rct::daemon::build_discovery(settings(rct::DiscoveryMode::kEntity), inventory(),
-                                                 golden_items(), &device.announced);
-  CHECK(back.messages.front() ==
-        DiscoveryMessage{"homeassistant/device/rct2mqtt_0123456789/config", ""});
-
-  // Entity mode, one value dropped: its config topic is emptied, nothing else.
   auto fewer = golden_items();
   fewer.erase(std::remove_if(fewer.begin(), fewer.end(),
                              [](const PollItem& i) { return i.oid == 0x959930BF; }),
               fewer.end());
   const auto dropped = rct::daemon::build_discovery(settings(rct::DiscoveryMode::kEntity),
                                                     inventory(), fewer, &entity.announced);
-  std::vector<std::string> emptied;
-  for (const auto& m : dropped.messages) {
-    if (m.payload.empty()) emptied.push_back(m.topic);
-  }
-  CHECK(emptied ==
+  CHECK(topics_with(dropped.messages, "") ==
         std::vector<std::string>{"homeassistant/sensor/rct2mqtt_0123456789_battery_soc/config"});
+  CHECK(dropped.messages.front().payload.empty());  // removals first
+  CHECK(topics_with(dropped.messages, std::string(rct::daemon::kMigratePayload)).empty());
 
-  // --remove-discovery.
   const auto removal = rct::daemon::removal_messages(entity.announced);
   CHECK(removal.size() == entity.messages.size());
   CHECK(std::all_of(removal.begin(), removal.end(),
                     [](const DiscoveryMessage& m) { return m.payload.empty(); }));
 
   std::vector<DiscoveryMessage> sequence = entity.messages;
-  sequence.insert(sequence.end(), device.messages.begin(), device.messages.end());
+  sequence.insert(sequence.end(), dropped.messages.begin(), dropped.messages.end());
   const auto run = run_checker(sequence);
   if (!run.ran) return;
   INFO(run.output);
@@ -412,7 +522,7 @@ TEST_CASE("discovery waits for the serial number and sanitises it", "[discovery]
   const auto build = rct::daemon::build_discovery(settings(), odd, golden_items(), nullptr);
   REQUIRE(build.messages.size() == 1);
   CHECK(build.messages[0].topic == "homeassistant/device/rct2mqtt_AB_12_3__/config");
-  const json payload = json::parse(build.messages[0].payload);
+  const json payload = parse_payload(build.messages[0].payload);
   CHECK(payload.at("device").at("serial_number") == "AB 12/3+#");
   CHECK(payload.at("device").at("name") == "RCT Power AB 12/3+#");
   CHECK(component(payload, "battery_soc")->at("state_topic") == "rct2mqtt/AB_12_3__/battery/soc");
@@ -471,7 +581,7 @@ TEST_CASE("writable settings become number, select and switch entities (golden f
   const auto device = rct::daemon::build_discovery(
       with_writes(rct::DiscoveryMode::kDevice, writable), inventory(), golden_items(), nullptr);
   REQUIRE(device.messages.size() == 1);
-  const json payload = json::parse(device.messages[0].payload);
+  const json payload = parse_payload(device.messages[0].payload);
   json components = json::object();
   for (const auto& [id, c] : payload.at("components").items()) {
     if (id.rfind("settings_", 0) == 0) components[id] = c;
@@ -495,7 +605,7 @@ TEST_CASE("setting entities follow the topic contract", "[discovery][writes]") {
       rct::daemon::build_discovery(with_writes(rct::DiscoveryMode::kDevice, every_writable()),
                                    inventory(), golden_items(), nullptr);
   REQUIRE(build.messages.size() == 1);
-  const json payload = json::parse(build.messages[0].payload);
+  const json payload = parse_payload(build.messages[0].payload);
   for (const rct::WritableEntry& e : rct::writable_entries()) {
     const std::string key(e.key);
     INFO(key);
@@ -569,7 +679,7 @@ TEST_CASE("disabling writes removes the setting entities in both modes", "[disco
       CHECK(off.announced.components.count(id) == 0);
       if (mode == rct::DiscoveryMode::kDevice) {
         // A platform-only stub: HA drops the entity.
-        const json payload = json::parse(off.messages.back().payload);
+        const json payload = parse_payload(off.messages.back().payload);
         REQUIRE(component(payload, id) != nullptr);
         CHECK(*component(payload, id) == json{{"platform", platform_of(e)}});
       } else {
@@ -604,7 +714,7 @@ TEST_CASE("the battery mode is a select of the five modes and passes ha-discover
     CHECK(build.announced.components.at("battery_mode") == "select");
     json c;
     for (const auto& m : build.messages) {
-      const json p = json::parse(m.payload);
+      const json p = parse_payload(m.payload);
       if (mode == rct::DiscoveryMode::kDevice) {
         c = p.at("components").at("battery_mode");
       } else if (m.topic == "homeassistant/select/rct2mqtt_0123456789_battery_mode/config") {
@@ -636,4 +746,270 @@ TEST_CASE("the battery mode is a select of the five modes and passes ha-discover
   config.writes.allow = std::vector<std::string>{"battery_mode"};
   CHECK(rct::daemon::discovery_settings(config, "1").battery_mode);
   CHECK(rct::daemon::discovery_settings(config, "1").writable.empty());
+}
+
+namespace {
+
+std::size_t biggest_payload(const std::vector<DiscoveryMessage>& messages) {
+  std::size_t out = 0;
+  for (const auto& m : messages) out = std::max(out, m.payload.size());
+  return out;
+}
+
+// Object id → the device message topic it is announced on.
+std::map<std::string, std::string> component_topics(const AnnouncedDiscovery& a) {
+  std::map<std::string, std::string> out;
+  for (const AnnouncedDevice& d : a.devices) {
+    for (const auto& [id, platform] : d.components) out[id] = d.topic;
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("the default device payload stays within its bound", "[discovery]") {
+  // 47,515 bytes with full key names; 39,762 abbreviated (123 components). The bound leaves
+  // room for a few more entities; past kDevicePayloadLimit the device is split instead.
+  constexpr std::size_t kDefaultBound = 42'000;
+  const auto build =
+      rct::daemon::build_discovery(settings(), inventory(), default_items(), nullptr);
+  REQUIRE(build.messages.size() == 1);
+  const std::string& text = build.messages[0].payload;
+  INFO("default device payload: " << text.size() << " bytes");
+  CHECK(text.size() <= kDefaultBound);
+  // The abbreviations are what keeps it there.
+  const json full = parse_payload(text);
+  CHECK(full.dump().size() > text.size() + 6'000);
+  CHECK(rct::daemon::expand_discovery(
+            rct::daemon::abbreviate_discovery(nlohmann::ordered_json::parse(text))) ==
+        nlohmann::ordered_json(rct::daemon::expand_discovery(nlohmann::ordered_json::parse(text))));
+
+  // Everything enabled (writes, battery mode) still fits one message.
+  DiscoverySettings all = with_writes(rct::DiscoveryMode::kDevice, every_writable());
+  all.battery_mode = true;
+  const auto everything = rct::daemon::build_discovery(all, inventory(), default_items(), nullptr);
+  REQUIRE(everything.messages.size() == 1);
+  CHECK(everything.messages[0].payload.size() <= rct::daemon::kDevicePayloadLimit);
+}
+
+TEST_CASE("every abbreviation sent is one Home Assistant documents", "[discovery][ha-check]") {
+  using rct::daemon::AbbreviationScope;
+  const auto shared = rct::test::shared_dir();
+  if (!shared || !fs::exists(*shared / "tools" / "ha-discovery-check")) {
+    WARN("../shared/tools/ha-discovery-check is absent: its abbreviation table is not compared");
+    return;
+  }
+  TempDir dir;
+  const fs::path pairs = dir.path() / "pairs.txt";
+  {
+    std::ofstream out(pairs);
+    const std::pair<AbbreviationScope, const char*> scopes[] = {
+        {AbbreviationScope::kEntity, "ABBREVIATIONS"},
+        {AbbreviationScope::kDevice, "DEVICE_ABBREVIATIONS"},
+        {AbbreviationScope::kOrigin, "ORIGIN_ABBREVIATIONS"}};
+    for (const auto& [scope, table] : scopes) {
+      for (const auto& [full, abbreviation] : rct::daemon::abbreviations(scope)) {
+        out << table << ' ' << abbreviation << ' ' << full << '\n';
+        CHECK(rct::daemon::abbreviate_key(scope, full) == abbreviation);
+        CHECK(rct::daemon::expand_key(scope, abbreviation) == full);
+      }
+    }
+  }
+  // The checker's tables (HA's abbreviations.py): every pair must be there, short → full.
+  const std::string script =
+      "import importlib.machinery, importlib.util, sys\n"
+      "loader = importlib.machinery.SourceFileLoader('hac', sys.argv[1])\n"
+      "spec = importlib.util.spec_from_loader('hac', loader)\n"
+      "m = importlib.util.module_from_spec(spec); sys.modules['hac'] = m\n"
+      "loader.exec_module(m)\n"
+      "bad = [l for l in open(sys.argv[2]).read().split('\\n') if l and\n"
+      "       getattr(m, l.split()[0]).get(l.split()[1]) != l.split()[2]]\n"
+      "print('\\n'.join(bad) or 'all documented'); sys.exit(1 if bad else 0)\n";
+  const fs::path py = dir.path() / "compare.py";
+  std::ofstream(py) << script;
+  const std::string command = "python3 '" + py.string() + "' '" +
+                              (*shared / "tools" / "ha-discovery-check").string() + "' '" +
+                              pairs.string() + "' 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string output;
+  char buf[1024];
+  std::size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) output.append(buf, n);
+  const int status = ::pclose(pipe);
+  INFO(output);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(output.find("all documented") != std::string::npos);
+}
+
+TEST_CASE("a device past its payload limit is split into parts that keep their components",
+          "[discovery][ha-check]") {
+  DiscoverySettings small = settings();
+  small.device_payload_limit = 12 * 1024;
+  const auto inv = inventory();
+  const auto items = default_items();
+  const auto split = rct::daemon::build_discovery(small, inv, items, nullptr);
+  REQUIRE(split.messages.size() >= 4);
+  CHECK(biggest_payload(split.messages) <= small.device_payload_limit);
+  CHECK(split.messages[0].topic == "homeassistant/device/rct2mqtt_0123456789/config");
+  CHECK(split.messages[1].topic == "homeassistant/device/rct2mqtt_0123456789_part2/config");
+  std::set<std::string> seen;
+  for (const auto& m : split.messages) {
+    const json p = parse_payload(m.payload);
+    CHECK(p.at("device").at("identifiers") == json::array({"rct2mqtt_0123456789"}));
+    for (const auto& [id, c] : p.at("components").items()) CHECK(seen.insert(id).second);
+  }
+  CHECK(seen.size() == split.announced.components.size());
+  CHECK(split.announced.devices.size() == split.messages.size());
+
+  // Rebuilt (a restart, a republish): the same messages, nothing handed over.
+  CHECK(rct::daemon::build_discovery(small, inv, items, &split.announced).messages ==
+        split.messages);
+
+  // Home Assistant sees every entity once, each with a state.
+  const auto run = run_checker(split.messages, sample_states(items, inv));
+  if (!run.ran) return;
+  INFO(run.output);
+  CHECK(run.status == 0);
+  CHECK(run.output.find(" 0 failed") != std::string::npos);
+}
+
+TEST_CASE("a change in the number of parts hands the moved entities over", "[discovery]") {
+  const std::string migrate(rct::daemon::kMigratePayload);
+  const std::string main_topic = "homeassistant/device/rct2mqtt_0123456789/config";
+  DiscoverySettings small = settings();
+  small.device_payload_limit = 12 * 1024;
+  const auto items = default_items();
+  const auto one = rct::daemon::build_discovery(settings(), inventory(), items, nullptr);
+  const auto split = rct::daemon::build_discovery(small, inventory(), items, &one.announced);
+  // Moving components out of the single message: it is handed over first, then re-announced
+  // with what stays (the part topics are new: nothing to clear).
+  CHECK(split.messages.front() == DiscoveryMessage{main_topic, migrate});
+  CHECK(topics_with(split.messages, migrate).size() == 1);
+  CHECK(topics_with(split.messages, "").empty());
+  CHECK(std::vector<DiscoveryMessage>(split.messages.begin() + 1, split.messages.end()) ==
+        rct::daemon::build_discovery(small, inventory(), items, nullptr).messages);
+
+  // Back to one message: the parts are handed over and cleared, the main topic keeps its own.
+  const auto joined =
+      rct::daemon::build_discovery(settings(), inventory(), items, &split.announced);
+  std::vector<std::string> parts;
+  for (const AnnouncedDevice& d : split.announced.devices) {
+    if (d.topic != main_topic) parts.push_back(d.topic);
+  }
+  CHECK(topics_with(joined.messages, migrate) == parts);
+  CHECK(topics_with(joined.messages, "") == parts);
+  CHECK(component_topics(joined.announced) == component_topics(one.announced));
+  REQUIRE(joined.messages.size() == 2 * parts.size() + 1);
+  CHECK(joined.messages[parts.size()] == one.messages[0]);
+}
+
+TEST_CASE("hardware leaving the inventory has its entities removed once, across a restart too",
+          "[discovery]") {
+  const auto items = [](const Inventory& inv) {
+    return rct::daemon::build_poll_list(rct::Config{}, rct::Registry{}, inv);
+  };
+  const Inventory with_b = inventory();
+  Inventory without_b = inventory();
+  without_b.pv_input_b = false;  // a PV string removed
+
+  for (const auto mode : {rct::DiscoveryMode::kDevice, rct::DiscoveryMode::kEntity}) {
+    INFO("mode " << rct::discovery_mode_name(mode));
+    const auto before =
+        rct::daemon::build_discovery(settings(mode), with_b, items(with_b), nullptr);
+    const auto after = rct::daemon::build_discovery(settings(mode), without_b, items(without_b),
+                                                    &before.announced);
+    std::map<std::string, std::string> gone;
+    for (const auto& [id, platform] : before.announced.components) {
+      if (after.announced.components.count(id) == 0) gone.emplace(id, platform);
+    }
+    REQUIRE_FALSE(gone.empty());
+    for (const auto& [id, platform] : gone) CHECK(id.find("pv_b") != std::string::npos);
+    CHECK(topics_with(after.messages, std::string(rct::daemon::kMigratePayload)).empty());
+
+    // The record survives a restart (the state file), and a rebuild from it removes nothing again
+    // (entity mode) or keeps the stubs (device mode).
+    rct::daemon::PersistentState state;
+    state.inverters["0123456789"].discovery = after.announced;
+    const auto loaded = rct::daemon::state_from_json(rct::daemon::state_to_json(state));
+    REQUIRE(loaded.ok());
+    const AnnouncedDiscovery& restored = *loaded.value().inverters.at("0123456789").discovery;
+    CHECK(restored == after.announced);
+    const auto restart =
+        rct::daemon::build_discovery(settings(mode), without_b, items(without_b), &restored);
+
+    if (mode == rct::DiscoveryMode::kDevice) {
+      REQUIRE(after.messages.size() == 1);
+      const json payload = parse_payload(after.messages[0].payload);
+      for (const auto& [id, platform] : gone) {
+        INFO(id);
+        REQUIRE(component(payload, id) != nullptr);
+        CHECK(*component(payload, id) == json{{"platform", platform}});
+      }
+      CHECK(after.announced.devices.at(0).removed == gone);
+      CHECK(restart.messages == after.messages);
+    } else {
+      std::vector<std::string> expected;
+      for (const auto& [id, platform] : gone) {
+        expected.push_back("homeassistant/" + platform + "/rct2mqtt_0123456789_" + id + "/config");
+      }
+      auto emptied = topics_with(after.messages, "");
+      std::sort(emptied.begin(), emptied.end());
+      std::sort(expected.begin(), expected.end());
+      CHECK(emptied == expected);
+      CHECK(topics_with(restart.messages, "").empty());
+    }
+    std::vector<DiscoveryMessage> sequence = before.messages;
+    sequence.insert(sequence.end(), after.messages.begin(), after.messages.end());
+    const auto run = run_checker(sequence);
+    if (!run.ran) return;
+    INFO(run.output);
+    CHECK(run.status == 0);
+  }
+}
+
+TEST_CASE("a state file written before several device messages still hands over correctly",
+          "[discovery]") {
+  // The record of one device message: its topic, components and stubs at the top level.
+  const std::string text = R"({"version": 1, "inverters": {"0123456789": {"totals": {},
+    "discovery": {"mode": "device",
+                  "device_topic": "homeassistant/device/rct2mqtt_0123456789/config",
+                  "topics": ["homeassistant/device/rct2mqtt_0123456789/config"],
+                  "components": {"battery_soc": "sensor", "gone": "sensor"},
+                  "removed": {"older": "binary_sensor"}}}}})";
+  const auto loaded = rct::daemon::state_from_json(text);
+  REQUIRE(loaded.ok());
+  const AnnouncedDiscovery& old = *loaded.value().inverters.at("0123456789").discovery;
+  REQUIRE(old.devices.size() == 1);
+  CHECK(old.devices[0].topic == "homeassistant/device/rct2mqtt_0123456789/config");
+  CHECK(old.devices[0].components.size() == 2);
+  CHECK(old.devices[0].removed == std::map<std::string, std::string>{{"older", "binary_sensor"}});
+  const auto build = rct::daemon::build_discovery(settings(), inventory(), golden_items(), &old);
+  REQUIRE(build.messages.size() == 1);
+  const json payload = parse_payload(build.messages[0].payload);
+  CHECK(*component(payload, "gone") == json{{"platform", "sensor"}});
+  CHECK(*component(payload, "older") == json{{"platform", "binary_sensor"}});
+}
+
+TEST_CASE("a mode switch across a restart hands over from the state file's record", "[discovery]") {
+  const std::string migrate(rct::daemon::kMigratePayload);
+  for (const auto from : {rct::DiscoveryMode::kEntity, rct::DiscoveryMode::kDevice}) {
+    const auto to = from == rct::DiscoveryMode::kEntity ? rct::DiscoveryMode::kDevice
+                                                        : rct::DiscoveryMode::kEntity;
+    INFO("from " << rct::discovery_mode_name(from));
+    const auto first =
+        rct::daemon::build_discovery(settings(from), inventory(), default_items(), nullptr);
+    rct::daemon::PersistentState state;
+    state.inverters["0123456789"].discovery = first.announced;
+    const auto loaded = rct::daemon::state_from_json(rct::daemon::state_to_json(state));
+    REQUIRE(loaded.ok());
+    const auto second =
+        rct::daemon::build_discovery(settings(to), inventory(), default_items(),
+                                     &*loaded.value().inverters.at("0123456789").discovery);
+    const auto handed = topics_with(second.messages, migrate);
+    CHECK(handed.size() == (from == rct::DiscoveryMode::kEntity ? first.messages.size() : 1U));
+    REQUIRE_FALSE(second.messages.empty());
+    CHECK(second.messages.front().payload == migrate);
+  }
 }

@@ -8,6 +8,7 @@
 
 #include "core/registry.h"
 #include "daemon/discovery.h"
+#include "daemon/discovery_abbreviations.h"
 #include "daemon/fault_sensor.h"
 #include "daemon/poll_list.h"
 #include "daemon/value_policy.h"
@@ -198,7 +199,7 @@ TEST_CASE("discovery announces the fault sensor, the event entity and two device
   const auto items = fault_items();
   const auto build = rct::daemon::build_discovery(settings, fault_inventory(), items, nullptr);
   REQUIRE(build.messages.size() == 1);
-  const json payload = json::parse(build.messages.front().payload);
+  const json payload = rct::daemon::expand_discovery(json::parse(build.messages.front().payload));
   const json& c = payload.at("components");
   const std::string topic = "rct2mqtt/0123456789/inverter/fault_event";
 
@@ -243,10 +244,10 @@ TEST_CASE("discovery announces the fault sensor, the event entity and two device
   config.poll.exclude.push_back(rct::ValueRef{"fault[1].flt", std::nullopt});
   const auto without = rct::daemon::build_poll_list(config, rct::Registry{}, fault_inventory());
   settings.mode = rct::DiscoveryMode::kDevice;
-  const json less =
+  const json less = rct::daemon::expand_discovery(
       json::parse(rct::daemon::build_discovery(settings, fault_inventory(), without, nullptr)
                       .messages.front()
-                      .payload);
+                      .payload));
   CHECK(less.at("components").contains("inverter_fault_0"));
   CHECK_FALSE(less.at("components").contains("inverter_faults"));
   CHECK_FALSE(less.at("components").contains("inverter_fault_event"));

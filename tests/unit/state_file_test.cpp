@@ -24,10 +24,11 @@ PersistentState sample() {
   a.totals = {{0xB1EF67CE, 12345678.25}, {0x44D4C533, 0.1 + 0.2}, {0xC0DF2978, 150}};
   rct::daemon::AnnouncedDiscovery d;
   d.mode = rct::DiscoveryMode::kDevice;
-  d.device_topic = "homeassistant/device/rct2mqtt_0123456789/config";
-  d.topics = {d.device_topic};
+  d.topics = {"homeassistant/device/rct2mqtt_0123456789/config",
+              "homeassistant/device/rct2mqtt_0123456789_part2/config"};
   d.components = {{"battery_soc", "sensor"}, {"pv_a_connected", "binary_sensor"}};
-  d.removed = {{"old", "sensor"}};
+  d.devices = {{d.topics[0], {{"battery_soc", "sensor"}}, {{"old", "sensor"}}},
+               {d.topics[1], {{"pv_a_connected", "binary_sensor"}}, {}}};
   a.discovery = d;
   auto& b = s.inverters["second"];
   b.totals = {{0x62FBE7DC, 1.0}};
