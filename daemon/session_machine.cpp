@@ -18,6 +18,9 @@ namespace {
 
 // Bridge diagnostics (frames/s, errors) are published this often.
 constexpr auto kDiagnosticsPeriod = std::chrono::seconds{10};
+// Inventory changes while polling (module slots read one after another at the frames/s budget,
+// seconds apart) closer together than this are announced once.
+constexpr auto kInventorySettle = std::chrono::seconds{5};
 
 SchedulerSettings scheduler_settings(const InverterConfig& inv) {
   SchedulerSettings s;
@@ -224,7 +227,9 @@ Effects SessionMachine::on_reading(std::uint32_t oid, const Value& value, const 
     out.push_back(LogLine{LogLevel::kInfo,
                           prefix() + "hardware inventory changed, rebuilding the poll list"});
     rebuild_items(out, now.steady);
-    announce_discovery(out);
+    // Hardware found one reading after another (the module slots of a sweep) is announced once,
+    // when the readings have settled, not once per slot.
+    announce_due_ = now.steady + kInventorySettle;
   }
   if (phase_ == Phase::kPolling) {
     set_online(out, true);
@@ -288,6 +293,7 @@ DiscoverySettings SessionMachine::discovery_settings() const {
 }
 
 void SessionMachine::announce_discovery(Effects& out) {
+  announce_due_.reset();
   if (!settings_.discovery_enabled || inventory_.serial.empty()) return;
   InverterRecord& rec = records_.record(topic_id(inventory_.serial));
   const AnnouncedDiscovery* previous = rec.discovery ? &*rec.discovery : nullptr;
@@ -416,6 +422,10 @@ Effects SessionMachine::on_tick(const Moment& now) {
   if (phase_ == Phase::kPolling && last_diag_ && now.steady >= *last_diag_ + kDiagnosticsPeriod) {
     publish_diagnostics(out, now.steady);
   }
+  if (announce_due_ && now.steady >= *announce_due_) {
+    announce_due_.reset();
+    announce_discovery(out);
+  }
   append(out, writes_.on_tick(now));
   save_mode_record(out);
   pump(out, now.steady);
@@ -453,6 +463,7 @@ std::optional<Instant> SessionMachine::next_wakeup() const {
   if (online_) consider(last_answer_ + settings_.inverter.offline_after);
   if (phase_ == Phase::kPolling && last_diag_) consider(*last_diag_ + kDiagnosticsPeriod);
   consider(writes_.next_wakeup());
+  consider(announce_due_);
   // With the window full, the next completion pumps: no wake-up for reads.
   const std::size_t window = static_cast<std::size_t>(std::max(1, settings_.inverter.in_flight));
   if (connected_ && scheduler_.in_flight() < window) consider(scheduler_.next_due());

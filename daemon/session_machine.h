@@ -183,6 +183,9 @@ class SessionMachine {
   std::uint64_t errors_ = 0;
   std::uint64_t completed_ = 0;
   std::uint64_t completed_at_last_diag_ = 0;
+  // kPolling: the inventory changed; discovery is announced at this time unless it changes
+  // again before (kInventorySettle later).
+  std::optional<Instant> announce_due_;
   std::optional<Instant> last_diag_;         // kPolling: diagnostics due 10 s after it
   std::optional<EventLogReader> event_log_;  // from kPolling on
   std::optional<FaultWords> fault_words_;    // the last complete set (persisted)

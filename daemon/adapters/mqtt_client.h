@@ -54,7 +54,7 @@ struct MqttStats {
   std::uint64_t failed = 0;           // rejected by the library or failed after hand-over
   std::uint64_t dropped_offline = 0;  // publish() while not connected; never buffered
   std::uint64_t dropped_backlog = 0;  // publish() while the in-flight bound was reached
-  std::size_t in_flight = 0;          // handed over, completion not yet seen
+  std::size_t in_flight = 0;          // accepted, completion not yet seen (held ones too)
   std::uint64_t connects = 0;         // connected events (initial and every reconnect)
   std::uint64_t subscribe_failures = 0;
 };

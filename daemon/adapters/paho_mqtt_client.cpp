@@ -249,6 +249,7 @@ void PahoMqttClient::on_connection_lost(const std::string& reason) {
   connected_ = false;
   ++epoch_;
   stats_.in_flight = 0;
+  held_.clear();  // gone with the clean session, as the messages in flight
   if (observer_ != nullptr)
     observer_->on_connection_lost(reason.empty() ? "connection lost" : reason);
 }
@@ -270,6 +271,7 @@ void PahoMqttClient::on_request_done(Request request, std::uint64_t epoch, bool 
         ++stats_.failed;
       }
       if (epoch == epoch_ && stats_.in_flight > 0) --stats_.in_flight;
+      if (epoch == epoch_) send_held();
       return;
     case Request::kSubscribe:
       if (!ok) ++stats_.subscribe_failures;
@@ -290,23 +292,64 @@ bool PahoMqttClient::publish(std::string_view topic, std::string_view payload, i
     ++stats_.dropped_backlog;
     return false;
   }
+  HeldMessage m{std::string(topic), std::string(payload), qos, retain,
+                std::string(correlation_data)};
+  // Behind held messages, so that the broker sees every message in publish order.
+  if (!held_.empty()) {
+    held_.push_back(std::move(m));
+    ++stats_.in_flight;
+    return true;
+  }
+  switch (send(m)) {
+    case SendResult::kSent:
+      break;
+    case SendResult::kQuotaFull:
+      held_.push_back(std::move(m));
+      break;
+    case SendResult::kFailed:
+      return false;
+  }
+  ++stats_.in_flight;
+  return true;
+}
+
+PahoMqttClient::SendResult PahoMqttClient::send(const HeldMessage& m) {
   try {
-    auto msg = mqtt::make_message(std::string(topic), payload.data(), payload.size(), qos, retain);
-    if (!correlation_data.empty() && config_.protocol == MqttProtocol::kV5) {
+    auto msg = mqtt::make_message(m.topic, m.payload.data(), m.payload.size(), m.qos, m.retain);
+    if (!m.correlation_data.empty() && config_.protocol == MqttProtocol::kV5) {
       mqtt::properties props;
-      props.add(mqtt::property(mqtt::property::CORRELATION_DATA,
-                               mqtt::string_ref(std::string(correlation_data))));
+      props.add(
+          mqtt::property(mqtt::property::CORRELATION_DATA, mqtt::string_ref(m.correlation_data)));
       msg->set_properties(std::move(props));
     }
     client_.publish(std::move(msg), epoch_context(epoch_), publish_listener_);
-  } catch (const std::exception&) {
+  } catch (const mqtt::exception& e) {
+    // Paho refuses a message while its queue of unsent publishes is full (maxBufferedMessages,
+    // 100: a discovery burst under load reaches it) or while the QoS 1/2 messages awaiting their
+    // acknowledgement fill the broker's Receive Maximum (MQTT 5). It is held here and sent when
+    // one of ours completes, instead of being lost.
+    if (e.get_return_code() == MQTTASYNC_MAX_BUFFERED_MESSAGES ||
+        e.get_return_code() == MQTTASYNC_MAX_MESSAGES_INFLIGHT) {
+      return SendResult::kQuotaFull;
+    }
     // Typically -3 "disconnected": the loss event is already on its way to the loop.
     ++stats_.failed;
-    return false;
+    return SendResult::kFailed;
+  } catch (const std::exception&) {
+    ++stats_.failed;
+    return SendResult::kFailed;
   }
   ++stats_.published;
-  ++stats_.in_flight;
-  return true;
+  return SendResult::kSent;
+}
+
+void PahoMqttClient::send_held() {
+  while (!held_.empty() && connected_) {
+    const SendResult r = send(held_.front());
+    if (r == SendResult::kQuotaFull) return;
+    held_.pop_front();
+    if (r == SendResult::kFailed && stats_.in_flight > 0) --stats_.in_flight;
+  }
 }
 
 void PahoMqttClient::subscribe(std::string_view filter, int qos) {
@@ -365,6 +408,7 @@ void PahoMqttClient::finish_disconnect() {
   connected_ = false;
   ++epoch_;
   stats_.in_flight = 0;
+  held_.clear();
   disconnect_timer_.cancel();
   if (!disconnect_done_) return;
   auto done = std::move(disconnect_done_);

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -79,6 +80,21 @@ class PahoMqttClient final : public MqttClient {
     int qos = 0;
   };
 
+  // A message accepted by publish() that waits for the broker's quota (MQTT 5 Receive Maximum).
+  struct HeldMessage {
+    std::string topic;
+    std::string payload;
+    int qos = 0;
+    bool retain = false;
+    std::string correlation_data;
+  };
+  enum class SendResult { kSent, kQuotaFull, kFailed };
+
+  // Loop thread: hands `m` to Paho.
+  SendResult send(const HeldMessage& m);
+  // Loop thread: sends held messages in order while the quota allows.
+  void send_held();
+
   // Paho threads: copy, then post `fn` to the loop; it runs only while this object lives.
   void post_to_loop(std::function<void(PahoMqttClient&)> fn);
 
@@ -107,6 +123,9 @@ class PahoMqttClient final : public MqttClient {
   // the in-flight bound.
   std::uint64_t epoch_ = 0;
   MqttStats stats_;
+  // Accepted, counted in stats_.in_flight, not yet handed to Paho; sent in order as
+  // acknowledgements free the broker's quota; dropped with the connection.
+  std::deque<HeldMessage> held_;
   std::function<void()> disconnect_done_;
 
   asio::steady_timer retry_timer_;

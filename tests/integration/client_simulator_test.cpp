@@ -12,6 +12,7 @@
 
 #include "core/client/client.h"
 #include "core/hex.h"
+#include "core/layout_override.h"
 #include "core/value_codec.h"
 #include "tests/integration/client_harness.h"
 #include "tests/integration/simulator_harness.h"
@@ -108,8 +109,10 @@ bool same_value(const rct::Value& a, const rct::Value& b) {
 // Whether the simulator sent `r.value` for `r.oid` (and address) in an intact frame.
 bool sent_intact(const rct::sim::Simulator& sim, const Reading& r) {
   const rct::OidInfo* info = rct::test::test_registry().find(r.oid);
-  const DataType type = info != nullptr ? info->response_type : DataType::kUnknown;
   for (const std::vector<std::uint8_t>& payload : sim.truth(r.oid, r.address)) {
+    // As the client decodes: tower 2's module OIDs with their layout (core/layout_override.h).
+    const DataType type =
+        info != nullptr ? rct::decode_type(*info, payload.size()) : DataType::kUnknown;
     auto v = rct::decode_value(type, payload);
     if (v.ok() && same_value(*v, r.value)) return true;
   }

@@ -43,6 +43,10 @@ TEST_CASE("switching the discovery mode hands the entities over instead of delet
   REQUIRE(soc);
   CHECK(*handed < *soc);
   REQUIRE(w.sub->wait_suffix("/battery/soc", 30s, *soc));
+  // Last, once the entity configs are out, the device topic is cleared.
+  const auto cleared = w.sub->wait_line(device_topic, "(null)", 30s, *soc);
+  REQUIRE(cleared);
+  CHECK(*cleared > *soc);
   stop_daemon(*daemon);
 
   // What a Home Assistant starting now reads (the retained messages): the entity configs, the
