@@ -103,12 +103,12 @@ std::vector<TowerDevice> battery_tower_devices(const DiscoverySettings& settings
   const Millis interval = module_poll_interval(items);
   for (std::size_t tower = 0; tower < kBatteryTowers; ++tower) {
     if (!inventory.battery_slots.tower_filled(tower)) continue;
-    TowerDevice& d = out.emplace_back();
-    d.object_id = battery_tower_device_id(serial, tower);
-    d.device = tower_device_block(inventory, serial, tower);
+    std::vector<TowerSensor> sensors;
     for (TowerEntity& e : tower_entities(settings, serial, inventory, tower, interval)) {
-      d.sensors.push_back(TowerSensor{std::move(e.object_id), std::move(e.config)});
+      sensors.push_back(TowerSensor{std::move(e.object_id), std::move(e.config)});
     }
+    out.push_back(TowerDevice{battery_tower_device_id(serial, tower),
+                              tower_device_block(inventory, serial, tower), std::move(sensors)});
   }
   return out;
 }
