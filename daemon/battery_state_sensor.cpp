@@ -9,17 +9,7 @@
 namespace rct::daemon {
 
 SensorSpec battery_state_sensor(std::string_view key, std::string_view name) {
-  SensorSpec s;
-  s.key = key;
-  s.object_id = object_id_from_key(key);
-  s.name = name;
-  s.platform = Platform::kSensor;
-  s.quantity = Quantity::kText;
-  s.icon = "mdi:battery-heart-variant";
-  s.enabled_by_default = true;
-  s.derivation = Derivation::kBatteryState;
-  s.json_attributes_key = std::string(key) + "/attributes";
-  return s;
+  return attributed_text_sensor(key, name, "mdi:battery-heart-variant", Derivation::kBatteryState);
 }
 
 void BatteryStatePairing::on_bat_status(std::optional<std::int32_t> word) {

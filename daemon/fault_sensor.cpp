@@ -7,17 +7,7 @@
 namespace rct::daemon {
 
 SensorSpec fault_sensor(std::string_view key, std::string_view name) {
-  SensorSpec s;
-  s.key = key;
-  s.object_id = object_id_from_key(key);
-  s.name = name;
-  s.platform = Platform::kSensor;
-  s.quantity = Quantity::kText;
-  s.icon = "mdi:alert-circle-outline";
-  s.enabled_by_default = true;
-  s.derivation = Derivation::kFaultState;
-  s.json_attributes_key = std::string(key) + "/attributes";
-  return s;
+  return attributed_text_sensor(key, name, "mdi:alert-circle-outline", Derivation::kFaultState);
 }
 
 void FaultPairing::on_word(std::size_t index, std::optional<std::uint32_t> word) {

@@ -82,4 +82,19 @@ std::string object_id_from_key(std::string_view key) {
   return id;
 }
 
+SensorSpec attributed_text_sensor(std::string_view key, std::string_view name,
+                                  std::string_view icon, Derivation derivation) {
+  SensorSpec s;
+  s.key = key;
+  s.object_id = object_id_from_key(key);
+  s.name = name;
+  s.platform = Platform::kSensor;
+  s.quantity = Quantity::kText;
+  s.icon = icon;
+  s.enabled_by_default = true;
+  s.derivation = derivation;
+  s.json_attributes_key = std::string(key) + "/attributes";
+  return s;
+}
+
 }  // namespace rct::daemon

@@ -137,4 +137,9 @@ struct PollItem {
 // "battery/soc" → "battery_soc".
 std::string object_id_from_key(std::string_view key);
 
+// A text sensor, enabled by default, whose state a derivation builds from several readings and
+// whose JSON attributes go to <key>/attributes (the battery state, the faults).
+SensorSpec attributed_text_sensor(std::string_view key, std::string_view name,
+                                  std::string_view icon, Derivation derivation);
+
 }  // namespace rct::daemon
