@@ -6,6 +6,24 @@
 
 namespace rct::daemon {
 
+namespace {
+
+// How late a value may be read before the read counts as deferred and, for slow and static
+// values, before it stops yielding to the fast ones.
+Duration deferral_allowance(Duration interval) {
+  return interval > Duration::zero() ? interval : Scheduler::kReadOnceDeferral;
+}
+
+// The order of due OIDs in take_due: by rank, then by key (earliest first), then fast before
+// slow, then poll-list order.
+enum class DueRank {
+  kInventory,
+  kUrgent,    // fast values, and slow and static values deferred a whole allowance
+  kYielding,  // slow and static values within their allowance
+};
+
+}  // namespace
+
 Scheduler::Scheduler(SchedulerSettings settings) {
   set_settings(settings);
   tat_ = Instant::min() + tolerance_;  // a full bucket at any start time
@@ -63,6 +81,10 @@ bool Scheduler::eligible(const Entry& e) const {
   return !e.in_flight && e.due.has_value();
 }
 
+Instant Scheduler::waiting_since(const Entry& e) const {
+  return std::max(*e.due, reconnected_at_);
+}
+
 Instant Scheduler::budget_ready() const {
   return tat_ - tolerance_;
 }
@@ -92,26 +114,83 @@ void Scheduler::advance(Entry& e, Instant now) {
 }
 
 std::vector<std::uint32_t> Scheduler::take_due(Instant now, std::size_t max) {
-  std::vector<Entry*> due;
+  struct Candidate {
+    Entry* entry;
+    DueRank rank;
+    Instant key;
+  };
+  std::vector<Candidate> due;
   const bool phase = inventory_phase();
   for (Entry& e : entries_) {
-    if (eligible(e) && *e.due <= now && (!phase || e.inventory)) due.push_back(&e);
+    if (!eligible(e) || *e.due > now || (phase && !e.inventory)) continue;
+    if (e.inventory) {
+      due.push_back({&e, DueRank::kInventory, *e.due});
+    } else if (e.poll_class == PollClass::kFast) {
+      due.push_back({&e, DueRank::kUrgent, *e.due});
+    } else {
+      const Instant deadline = waiting_since(e) + deferral_allowance(e.interval);
+      if (deadline <= now) {
+        due.push_back({&e, DueRank::kUrgent, deadline});
+      } else {
+        due.push_back({&e, DueRank::kYielding, *e.due});
+      }
+    }
   }
   // Stable: equal keys keep poll-list order.
-  std::stable_sort(due.begin(), due.end(), [](const Entry* a, const Entry* b) {
-    if (a->inventory != b->inventory) return a->inventory;
-    if (*a->due != *b->due) return *a->due < *b->due;
-    return static_cast<int>(a->poll_class) < static_cast<int>(b->poll_class);
+  std::stable_sort(due.begin(), due.end(), [](const Candidate& a, const Candidate& b) {
+    if (a.rank != b.rank) return static_cast<int>(a.rank) < static_cast<int>(b.rank);
+    if (a.key != b.key) return a.key < b.key;
+    return static_cast<int>(a.entry->poll_class) < static_cast<int>(b.entry->poll_class);
   });
   std::vector<std::uint32_t> out;
-  for (Entry* e : due) {
+  for (const Candidate& c : due) {
     if (out.size() >= max || now < budget_ready()) break;
     tat_ = std::max(tat_, now) + emission_interval_;
-    e->in_flight = true;
-    advance(*e, now);
-    out.push_back(e->oid);
+    c.entry->in_flight = true;
+    note_read(*c.entry, now);
+    advance(*c.entry, now);
+    out.push_back(c.entry->oid);
   }
   return out;
+}
+
+void Scheduler::note_read(Entry& e, Instant now) {
+  ++deferred_.reads;
+  const Duration late = now - waiting_since(e);
+  if (late < deferral_allowance(e.interval)) return;
+  ++deferred_.deferred_reads;
+  if (e.poll_class == PollClass::kFast) ++deferred_.deferred_fast;
+  if (!e.deferred) {
+    e.deferred = true;
+    ++deferred_.deferred_values;
+  }
+  std::vector<DeferredRead>& worst = deferred_.worst;
+  const DeferredRead read{e.oid, e.poll_class, late, e.interval};
+  auto same = std::find_if(worst.begin(), worst.end(),
+                           [&](const DeferredRead& d) { return d.oid == e.oid; });
+  if (same != worst.end()) {
+    if (late > same->late) *same = read;
+  } else if (worst.size() < DeferralReport::kWorst) {
+    worst.push_back(read);
+  } else if (late > worst.back().late) {
+    worst.back() = read;
+  }
+  std::stable_sort(worst.begin(), worst.end(),
+                   [](const DeferredRead& a, const DeferredRead& b) { return a.late > b.late; });
+}
+
+DeferralReport Scheduler::deferrals(Instant now) const {
+  DeferralReport report = deferred_;
+  report.overdue =
+      static_cast<std::size_t>(std::count_if(entries_.begin(), entries_.end(), [&](const Entry& e) {
+        return eligible(e) && waiting_since(e) + deferral_allowance(e.interval) <= now;
+      }));
+  return report;
+}
+
+void Scheduler::clear_deferrals() {
+  deferred_ = DeferralReport{};
+  for (Entry& e : entries_) e.deferred = false;
 }
 
 void Scheduler::on_complete(std::uint32_t oid) {
@@ -123,8 +202,10 @@ void Scheduler::on_complete(std::uint32_t oid) {
 }
 
 void Scheduler::on_reconnect(Instant now) {
+  reconnected_at_ = now;
   for (Entry& e : entries_) {
     e.in_flight = false;
+
     if (e.inventory) e.inventory_pending = true;
     if (e.inventory || e.poll_class == PollClass::kStatic || e.interval <= Duration::zero()) {
       e.due = now;

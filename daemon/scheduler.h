@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -13,6 +14,26 @@ namespace rct::daemon {
 struct SchedulerSettings {
   double frames_per_second = 5.0;  // request budget; ≤ 0: unlimited
   int burst = 1;                   // requests that may go out back to back, ≥ 1
+};
+
+// One read that went out a whole interval or more after its slot (at least one reading of the
+// value was skipped), as the scheduler's deferral report lists it.
+struct DeferredRead {
+  std::uint32_t oid = 0;
+  PollClass poll_class = PollClass::kSlow;
+  Duration late{};      // hand-out time − slot time
+  Duration interval{};  // 0: a read-once value
+};
+
+// What the scheduler deferred since clear_deferrals() (the session's periodic debug summary).
+struct DeferralReport {
+  std::size_t reads = 0;            // handed out
+  std::size_t deferred_reads = 0;   // of them, a whole interval or more late
+  std::size_t deferred_fast = 0;    // of those, fast-class: the link does not carry even these
+  std::size_t deferred_values = 0;  // distinct OIDs among the deferred reads
+  std::vector<DeferredRead> worst;  // the latest, most late first, one per OID, at most kWorst
+  std::size_t overdue = 0;  // at `now`: waiting a whole interval or more, not yet handed out
+  static constexpr std::size_t kWorst = 3;
 };
 
 // Decides which OIDs to read when, for one inverter connection. Pure: the caller passes `now`
@@ -29,12 +50,23 @@ struct SchedulerSettings {
 //   budget allows (rather than every second slot).
 // - An OID in flight is never handed out again until on_complete.
 // - Budget: a token bucket (exact, in integer time) limits requests to frames_per_second with
-//   `burst` back to back.
+//   `burst` back to back. The caller's window (the `max` of take_due) limits it further: when
+//   replies are slow or lost, requests complete later and fewer go out. Which of the two is
+//   short does not matter here: whenever a request may go out, the most urgent due OID goes.
 // - Inventory first: after construction, set_items with new inventory OIDs, and every
 //   reconnect, only inventory OIDs are handed out until each has completed once.
 // - Items with interval 0 are read once; static-class items and read-once items are read
 //   again after every reconnect.
-// - Among due OIDs: inventory first, then the longest overdue, then fast before slow.
+// - What matters first (docs/configuration.md, "When the link is short"): among due OIDs,
+//   inventory first; then fast values, longest overdue first (so that, when even they do not
+//   fit, they share the budget evenly); then slow and static values, longest overdue first.
+//   A slow or static value yields only until it is a whole interval late (read-once values:
+//   kReadOnceDeferral): from then on it ranks with the fast values as if due one interval
+//   later than it was, so it is read before fast values that came due after that. A deferred
+//   value thus skips at most one reading at a time and is read again within about two of its
+//   intervals (below Home Assistant's expire_after of three), while the fast values lose at
+//   most that trickle; when the link carries less than even that, everybody is late alike
+//   instead of anyone starving.
 class Scheduler {
  public:
   explicit Scheduler(SchedulerSettings settings = {});
@@ -65,6 +97,14 @@ class Scheduler {
   bool is_in_flight(std::uint32_t oid) const;
   bool inventory_phase() const;  // only inventory OIDs are handed out
 
+  // What was deferred since the last clear_deferrals() (or construction), and what is overdue
+  // at `now`.
+  DeferralReport deferrals(Instant now) const;
+  void clear_deferrals();
+
+  // How late a read-once value may be before it ranks with the fast values.
+  static constexpr Duration kReadOnceDeferral = std::chrono::seconds{60};
+
  private:
   // Widest members first: 40 bytes instead of 48 (one entry per polled OID and inverter).
   struct Entry {
@@ -76,17 +116,23 @@ class Scheduler {
     bool in_flight = false;
     bool inventory_pending = false;  // inventory OID not yet completed in this phase
     bool anchor = true;              // the next read starts the grid
+    bool deferred = false;           // a deferred read since clear_deferrals()
   };
 
   bool eligible(const Entry& e) const;
   Instant budget_ready() const;  // earliest time the bucket allows one more request
+  // Since when a due OID waits: time without a connection is no deferral.
+  Instant waiting_since(const Entry& e) const;
   void advance(Entry& e, Instant now);
+  void note_read(Entry& e, Instant now);
 
   SchedulerSettings settings_;
   Duration emission_interval_{};  // 1 / frames_per_second
   Duration tolerance_{};          // (burst - 1) · emission_interval_
   Instant tat_{};                 // theoretical arrival time of the token bucket (GCRA)
   std::vector<Entry> entries_;
+  Instant reconnected_at_ = Instant::min();
+  DeferralReport deferred_;  // `overdue` is filled in by deferrals()
   static_assert(sizeof(Entry) <= 40);
 };
 

@@ -5,6 +5,9 @@
 #include <map>
 #include <set>
 
+#include "config/config.h"
+#include "core/registry.h"
+#include "daemon/poll_list.h"
 #include "tests/support/catch.h"
 
 using namespace std::chrono_literals;
@@ -290,4 +293,277 @@ TEST_CASE("replacing the items keeps the grid of kept OIDs and applies new inter
   scheduler.set_items({item(1, 60s)}, kStart + 61s);
   scheduler.on_complete(2);
   CHECK(scheduler.in_flight() == 1);
+}
+
+namespace {
+
+// A fake inverter link in virtual time that serves one request after another: each takes
+// `service` (the device's serial line), except that every `loss_every`-th is lost and takes
+// `lost_cost` (the client's timeout, or a quicker re-request) before it fails. Reads complete
+// either way, as the client reports them to the session. The scheduler's window is `window`.
+struct LossyLink {
+  Scheduler& scheduler;
+  std::size_t window = 1;
+  rct::daemon::Duration service = 200ms;
+  rct::daemon::Duration lost_cost = 200ms;
+  std::size_t loss_every = 11;  // 1 in 11: 9 % loss
+  std::map<std::uint32_t, std::vector<Instant>> sends;
+  std::deque<std::pair<Instant, std::uint32_t>> in_flight;  // completion time, oid
+  Instant link_free{};
+  std::size_t sent = 0;
+  std::size_t answered = 0;
+  bool handed_out_in_flight = false;
+
+  void run_until(Instant& now, Instant end) {
+    while (now < end) {
+      while (!in_flight.empty() && in_flight.front().first <= now) {
+        scheduler.on_complete(in_flight.front().second);
+        in_flight.pop_front();
+      }
+      if (in_flight.size() < window) {
+        for (std::uint32_t oid : scheduler.take_due(now, window - in_flight.size())) {
+          for (const auto& f : in_flight) handed_out_in_flight |= f.second == oid;
+          ++sent;
+          const bool lost = sent % loss_every == 0;
+          if (!lost) ++answered;
+          link_free = std::max(link_free, now) + (lost ? lost_cost : service);
+          in_flight.emplace_back(link_free, oid);
+          sends[oid].push_back(now);
+        }
+      }
+      Instant next = end;
+      if (!in_flight.empty()) next = std::min(next, in_flight.front().first);
+      if (in_flight.size() < window) {
+        if (auto due = scheduler.next_due()) next = std::min(next, std::max(*due, now));
+      }
+      if (next <= now) FAIL("scheduler reports work due now but hands out nothing");
+      now = next;
+    }
+  }
+};
+
+// The default poll list of an inverter with every piece of hardware, as the daemon builds it.
+std::vector<PollItem> full_default_poll_list(rct::Millis fast_interval) {
+  const rct::Registry registry;
+  rct::Config config;
+  config.poll.fast_interval = fast_interval;
+  rct::daemon::Inventory inventory;
+  inventory.pv_input_a = true;
+  inventory.pv_input_b = true;
+  inventory.power_switch = true;
+  inventory.battery_type = 3;
+  inventory.battery_count = 1;
+  inventory.serial = "0123456789";
+  return rct::daemon::build_poll_list(config, registry, inventory);
+}
+
+struct ClassFigures {
+  std::size_t values = 0;
+  double wanted_per_second = 0;
+};
+
+ClassFigures figures_of(const std::vector<PollItem>& items, PollClass c) {
+  ClassFigures f;
+  for (const PollItem& i : items) {
+    if (i.poll_class != c || i.interval.count() == 0) continue;
+    ++f.values;
+    f.wanted_per_second += 1000.0 / static_cast<double>(i.interval.count());
+  }
+  return f;
+}
+
+struct OverloadRun {
+  std::vector<PollItem> items;
+  rct::daemon::DeferralReport report;                   // over the measured span
+  std::map<std::uint32_t, std::vector<Instant>> sends;  // over the measured span
+  double answers_per_second = 0;
+  bool handed_out_in_flight = false;
+};
+
+// The default poll list at `fast_interval` on a link with 9 % loss: 10 minutes to settle, then
+// an hour measured.
+OverloadRun run_overloaded(rct::Millis fast_interval, rct::daemon::Duration lost_cost) {
+  OverloadRun run;
+  run.items = full_default_poll_list(fast_interval);
+  Scheduler scheduler({5.0, 1});
+  Instant now = kStart;
+  scheduler.set_items(run.items, now);
+  LossyLink link{scheduler};
+  link.lost_cost = lost_cost;
+  link.run_until(now, kStart + 10min);
+  scheduler.clear_deferrals();
+  link.sends.clear();
+  const std::size_t answered_before = link.answered;
+  const auto span = 1h;
+  link.run_until(now, kStart + 10min + span);
+  run.report = scheduler.deferrals(now);
+  run.sends = link.sends;
+  run.answers_per_second = static_cast<double>(link.answered - answered_before) /
+                           std::chrono::duration<double>(span).count();
+  run.handed_out_in_flight = link.handed_out_in_flight;
+  return run;
+}
+
+double seconds_of(rct::daemon::Duration d) {
+  return std::chrono::duration<double>(d).count();
+}
+
+// The longest time between two reads of an OID, as a multiple of its interval.
+double longest_gap(const OverloadRun& run, const PollItem& item) {
+  const auto& s = run.sends.at(item.oid);
+  rct::daemon::Duration gap{};
+  for (std::size_t k = 1; k < s.size(); ++k) gap = std::max(gap, s[k] - s[k - 1]);
+  return seconds_of(gap) / seconds_of(item.interval);
+}
+
+}  // namespace
+
+TEST_CASE("a slow value yields to fast ones until it is a whole interval late", "[scheduler]") {
+  // Budget for one request per second; the window takes whatever the budget allows.
+  Scheduler scheduler({1.0, 1});
+  scheduler.set_items({item(1, 60s, PollClass::kSlow), item(2, 2s, PollClass::kFast),
+                       item(3, 2s, PollClass::kFast)},
+                      kStart);
+  // Fast first although the slow value is listed (and due) first.
+  CHECK(scheduler.take_due(kStart, 10) == std::vector<std::uint32_t>{2});
+  scheduler.on_complete(2);
+  CHECK(scheduler.take_due(kStart + 1s, 10) == std::vector<std::uint32_t>{3});
+  scheduler.on_complete(3);
+  // The fast pair wants the whole budget (2 values every 2 s): the slow value waits.
+  Instant now = kStart + 2s;
+  for (; now <= kStart + 60s; now += 1s) {
+    const auto got = scheduler.take_due(now, 10);
+    REQUIRE(got.size() == 1);
+    CHECK(got[0] != 1);
+    scheduler.on_complete(got[0]);
+  }
+  CHECK(scheduler.deferrals(now).overdue == 1);
+  CHECK(scheduler.deferrals(now).deferred_reads == 0);
+  // 61 s late it goes before the fast value that came due after its deadline (at 60 s the
+  // fast value due then went first).
+  CHECK(scheduler.take_due(now, 10) == std::vector<std::uint32_t>{1});
+  scheduler.on_complete(1);
+  const auto report = scheduler.deferrals(now);
+  CHECK(report.reads == 62);
+  CHECK(report.deferred_reads == 1);
+  CHECK(report.deferred_fast == 0);
+  CHECK(report.deferred_values == 1);
+  CHECK(report.overdue == 0);
+  REQUIRE(report.worst.size() == 1);
+  CHECK(report.worst[0].oid == 1);
+  CHECK(report.worst[0].late == 61s);
+  CHECK(report.worst[0].interval == 60s);
+  // One fast read was pushed back by a second, within its slot; the grid is kept.
+  CHECK(scheduler.take_due(now + 1s, 10).size() == 1);
+  scheduler.clear_deferrals();
+  CHECK(scheduler.deferrals(now + 1s).reads == 0);
+  CHECK(scheduler.deferrals(now + 1s).worst.empty());
+}
+
+TEST_CASE("time without a connection does not count as deferral", "[scheduler]") {
+  Scheduler scheduler({100.0, 100});
+  scheduler.set_items({item(1, 10s, PollClass::kSlow), item(2, 10s, PollClass::kFast)}, kStart);
+  CHECK(scheduler.take_due(kStart, 10).size() == 2);
+  scheduler.on_complete(1);
+  scheduler.on_complete(2);
+  // Down from 5 s to 65 s: both values missed several slots, but not for the scheduler's sake.
+  const Instant back = kStart + 65s;
+  scheduler.on_reconnect(back);
+  CHECK(scheduler.deferrals(back).overdue == 0);
+  const auto got = scheduler.take_due(back, 10);
+  CHECK(got == std::vector<std::uint32_t>{2, 1});  // fast first: the slow value is not urgent
+  const auto report = scheduler.deferrals(back);
+  CHECK(report.reads == 4);
+  CHECK(report.deferred_reads == 0);
+  CHECK(report.worst.empty());
+}
+
+TEST_CASE(
+    "on a short lossy link fast values keep their interval and slow ones yield, read "
+    "again within two of their intervals",
+    "[scheduler]") {
+  // The default poll list (15 fast values, 96 slow ones, 18 static ones) on a link that serves
+  // one request per 200 ms and loses 9 % of them.
+  struct Scenario {
+    const char* name;
+    rct::Millis fast_interval;
+    rct::daemon::Duration lost_cost;
+    double link_answers_per_second;  // what the link gives with the window always busy
+  };
+  // Fast every 4 s (3.75/s) on the link's 4.55 answers/s (5 requests/s with the lost ones
+  // failing at once); and the default 10 s (1.5/s) when every loss waits out a 2 s timeout
+  // (2.5 answers/s). Fast and slow values together want 5.2 and 2.9 requests/s.
+  const Scenario scenario =
+      GENERATE(Scenario{"fast every 4 s, quick re-request", 4000ms, 200ms, 5.0 * 10 / 11},
+               Scenario{"fast every 10 s, 2 s timeouts", 10000ms, 2000ms, 10.0 / (10 * 0.2 + 2.0)});
+  INFO(scenario.name);
+  const OverloadRun run = run_overloaded(scenario.fast_interval, scenario.lost_cost);
+  CHECK_FALSE(run.handed_out_in_flight);
+  // Work-conserving: the link is never left idle while something is due.
+  CHECK(run.answers_per_second >= 0.99 * scenario.link_answers_per_second);
+
+  const double span = 3600;
+  CHECK(run.report.deferred_fast == 0);
+  CHECK(run.report.deferred_reads > 0);
+  std::size_t slow_reads = 0;
+  double slow_wanted = 0;
+  double fast_gap = 0;
+  double slow_gap = 0;
+  for (const PollItem& it : run.items) {
+    INFO("oid " << it.oid);
+    REQUIRE(run.sends.count(it.oid) == 1);
+    const auto& s = run.sends.at(it.oid);
+    const double interval = seconds_of(it.interval);
+    if (it.poll_class == PollClass::kFast) {
+      // Every slot has its read: never one skipped, the grid kept.
+      CHECK(static_cast<double>(s.size()) >= span / interval - 1);
+      fast_gap = std::max(fast_gap, longest_gap(run, it));
+      CHECK(longest_gap(run, it) < 2.0);
+    } else if (it.poll_class == PollClass::kSlow) {
+      slow_reads += s.size();
+      slow_wanted += span / interval;
+      slow_gap = std::max(slow_gap, longest_gap(run, it));
+      // At most one reading skipped in a row.
+      CHECK(longest_gap(run, it) <= 2.0);
+    }
+  }
+  INFO(scenario.name << ": " << run.answers_per_second << " answers/s; fast values: longest gap "
+                     << fast_gap << " intervals, none skipped; slow values: "
+                     << static_cast<double>(slow_reads) / slow_wanted
+                     << " of the wanted reads, longest gap " << slow_gap << " intervals");
+  // The slow values gave way: fewer reads than their intervals ask for.
+  CHECK(static_cast<double>(slow_reads) < 0.95 * slow_wanted);
+  for (const auto& d : run.report.worst) {
+    CHECK(d.poll_class != PollClass::kFast);
+    CHECK(d.late >= d.interval);
+  }
+}
+
+TEST_CASE(
+    "when even the fast values do not fit, they share the link evenly and slow ones "
+    "are still read",
+    "[scheduler]") {
+  // 15 fast values every second want 15 requests/s of the 5 the link serves.
+  const OverloadRun run = run_overloaded(1000ms, 200ms);
+  CHECK_FALSE(run.handed_out_in_flight);
+  CHECK(run.answers_per_second >= 0.99 * 5.0 * 10 / 11);
+  CHECK(run.report.deferred_fast > 0);
+  std::vector<std::size_t> fast_reads;
+  double slow_gap = 0;
+  for (const PollItem& it : run.items) {
+    INFO("oid " << it.oid);
+    REQUIRE(run.sends.count(it.oid) == 1);
+    if (it.poll_class == PollClass::kFast) fast_reads.push_back(run.sends.at(it.oid).size());
+    if (it.poll_class == PollClass::kSlow) {
+      slow_gap = std::max(slow_gap, longest_gap(run, it));
+      // Never starved: a slow value waits at most its own interval and the fast values'
+      // lateness beyond its deadline.
+      CHECK(longest_gap(run, it) <= 3.0);
+    }
+  }
+  const auto [least, most] = std::minmax_element(fast_reads.begin(), fast_reads.end());
+  INFO("fast every 1 s: fast values read " << *least << ".." << *most << " times an hour (3600 "
+                                           << "wanted); slow values: longest gap " << slow_gap
+                                           << " intervals");
+  CHECK(static_cast<double>(*least) >= 0.95 * static_cast<double>(*most));
 }
