@@ -14,12 +14,19 @@ Duration deferral_allowance(Duration interval) {
   return interval > Duration::zero() ? interval : Scheduler::kReadOnceDeferral;
 }
 
-// The order of due OIDs in take_due: by rank, then by key (earliest first), then fast before
-// slow, then poll-list order.
+// The order of due OIDs in take_due: by rank (first reads, fast values and deferred values
+// share one), then by key (earliest first), then fast before slow, then poll-list order.
 enum class DueRank {
   kInventory,
-  kUrgent,    // fast values, and slow and static values deferred a whole allowance
+  kUrgent,    // see DueKind
   kYielding,  // slow and static values within their allowance
+};
+enum class DueKind {
+  kInventory,
+  kFirst,     // not read yet (new, or static and read-once after a reconnect); key: due
+  kFast,      // key: due
+  kDeferred,  // slow or static, a whole allowance late; key: the end of the allowance
+  kYielding,  // key: due
 };
 
 }  // namespace
@@ -116,40 +123,74 @@ void Scheduler::advance(Entry& e, Instant now) {
 std::vector<std::uint32_t> Scheduler::take_due(Instant now, std::size_t max) {
   struct Candidate {
     Entry* entry;
-    DueRank rank;
+    DueKind kind;
     Instant key;
+  };
+  const auto rank = [](DueKind k) {
+    switch (k) {
+      case DueKind::kInventory:
+        return DueRank::kInventory;
+      case DueKind::kFirst:
+      case DueKind::kFast:
+      case DueKind::kDeferred:
+        return DueRank::kUrgent;
+      case DueKind::kYielding:
+        return DueRank::kYielding;
+    }
+    return DueRank::kYielding;
   };
   std::vector<Candidate> due;
   const bool phase = inventory_phase();
   for (Entry& e : entries_) {
     if (!eligible(e) || *e.due > now || (phase && !e.inventory)) continue;
+    const Instant deadline = waiting_since(e) + deferral_allowance(e.interval);
     if (e.inventory) {
-      due.push_back({&e, DueRank::kInventory, *e.due});
+      due.push_back({&e, DueKind::kInventory, *e.due});
+    } else if (e.anchor) {
+      due.push_back({&e, DueKind::kFirst, *e.due});
     } else if (e.poll_class == PollClass::kFast) {
-      due.push_back({&e, DueRank::kUrgent, *e.due});
+      due.push_back({&e, DueKind::kFast, *e.due});
+    } else if (deadline <= now) {
+      due.push_back({&e, DueKind::kDeferred, deadline});
     } else {
-      const Instant deadline = waiting_since(e) + deferral_allowance(e.interval);
-      if (deadline <= now) {
-        due.push_back({&e, DueRank::kUrgent, deadline});
-      } else {
-        due.push_back({&e, DueRank::kYielding, *e.due});
-      }
+      due.push_back({&e, DueKind::kYielding, *e.due});
     }
   }
   // Stable: equal keys keep poll-list order.
-  std::stable_sort(due.begin(), due.end(), [](const Candidate& a, const Candidate& b) {
-    if (a.rank != b.rank) return static_cast<int>(a.rank) < static_cast<int>(b.rank);
+  std::stable_sort(due.begin(), due.end(), [&](const Candidate& a, const Candidate& b) {
+    if (rank(a.kind) != rank(b.kind)) return rank(a.kind) < rank(b.kind);
     if (a.key != b.key) return a.key < b.key;
     return static_cast<int>(a.entry->poll_class) < static_cast<int>(b.entry->poll_class);
   });
   std::vector<std::uint32_t> out;
-  for (const Candidate& c : due) {
-    if (out.size() >= max || now < budget_ready()) break;
+  std::vector<bool> taken(due.size(), false);
+  while (out.size() < max && now >= budget_ready()) {
+    std::size_t pick = due.size();
+    std::size_t first_fast = due.size();
+    for (std::size_t i = 0; i < due.size(); ++i) {
+      if (taken[i]) continue;
+      if (pick == due.size()) pick = i;
+      if (due[i].kind == DueKind::kFast) {
+        first_fast = i;
+        break;
+      }
+    }
+    if (pick == due.size()) break;
+    // Deferred values go ahead of waiting fast values at most once in kDeferredShare requests:
+    // deferred values come in bursts (they were deferred together), which would push the fast
+    // values out of their slots.
+    const bool deferred = due[pick].kind == DueKind::kDeferred;
+    if (deferred && first_fast != due.size() && since_deferred_ + 1 < kDeferredShare) {
+      pick = first_fast;
+    }
+    since_deferred_ = due[pick].kind == DueKind::kDeferred ? 0 : since_deferred_ + 1;
+    taken[pick] = true;
+    Entry& e = *due[pick].entry;
     tat_ = std::max(tat_, now) + emission_interval_;
-    c.entry->in_flight = true;
-    note_read(*c.entry, now);
-    advance(*c.entry, now);
-    out.push_back(c.entry->oid);
+    e.in_flight = true;
+    note_read(e, now);
+    advance(e, now);
+    out.push_back(e.oid);
   }
   return out;
 }

@@ -58,15 +58,17 @@ struct DeferralReport {
 // - Items with interval 0 are read once; static-class items and read-once items are read
 //   again after every reconnect.
 // - What matters first (docs/configuration.md, "When the link is short"): among due OIDs,
-//   inventory first; then fast values, longest overdue first (so that, when even they do not
-//   fit, they share the budget evenly); then slow and static values, longest overdue first.
-//   A slow or static value yields only until it is a whole interval late (read-once values:
-//   kReadOnceDeferral): from then on it ranks with the fast values as if due one interval
-//   later than it was, so it is read before fast values that came due after that. A deferred
-//   value thus skips at most one reading at a time and is read again within about two of its
-//   intervals (below Home Assistant's expire_after of three), while the fast values lose at
-//   most that trickle; when the link carries less than even that, everybody is late alike
-//   instead of anyone starving.
+//   inventory first; then values not read yet (new in the list, or static and read-once after
+//   a reconnect, so that every value has a reading soon after a start) and fast values, longest
+//   overdue first (so that, when even the fast values do not fit, they share the budget
+//   evenly); then slow and static values, longest overdue first. A slow or static value yields
+//   only until it is a whole interval late (read-once values: kReadOnceDeferral): from then on
+//   it is deferred and ranks with the fast values as if due one interval later than it was,
+//   but goes ahead of waiting fast values at most once in kDeferredShare requests, because
+//   deferred values come in bursts. A deferred value thus skips one reading and is read again
+//   within about two of its intervals (Home Assistant's expire_after is three); the fast values
+//   keep their slots as long as the link carries them and that trickle; when it carries less,
+//   everybody is late instead of anyone starving.
 class Scheduler {
  public:
   explicit Scheduler(SchedulerSettings settings = {});
@@ -104,6 +106,8 @@ class Scheduler {
 
   // How late a read-once value may be before it ranks with the fast values.
   static constexpr Duration kReadOnceDeferral = std::chrono::seconds{60};
+  // Deferred values go ahead of waiting fast values at most once in this many requests.
+  static constexpr std::size_t kDeferredShare = 4;
 
  private:
   // Widest members first: 40 bytes instead of 48 (one entry per polled OID and inverter).
@@ -132,7 +136,8 @@ class Scheduler {
   Instant tat_{};                 // theoretical arrival time of the token bucket (GCRA)
   std::vector<Entry> entries_;
   Instant reconnected_at_ = Instant::min();
-  DeferralReport deferred_;  // `overdue` is filled in by deferrals()
+  std::size_t since_deferred_ = kDeferredShare;  // requests since a deferred value's
+  DeferralReport deferred_;                      // `overdue` is filled in by deferrals()
   static_assert(sizeof(Entry) <= 40);
 };
 

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <utility>
 
+#include "core/hex.h"
 #include "core/number_text.h"
 #include "core/write_allowlist.h"
 #include "daemon/fault_sensor.h"
@@ -21,6 +22,47 @@ constexpr auto kDiagnosticsPeriod = std::chrono::seconds{10};
 // Inventory changes while polling (module slots read one after another at the frames/s budget,
 // seconds apart) closer together than this are announced once.
 constexpr auto kInventorySettle = std::chrono::seconds{5};
+
+// "1 value", "4 values".
+std::string counted(std::size_t n, std::string_view noun) {
+  return std::to_string(n) + " " + std::string(noun) + (n == 1 ? "" : "s");
+}
+
+std::string whole_seconds(Duration d) {
+  return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(d).count()) + " s";
+}
+
+// The deferral part of the debug summary, in the words of docs/configuration.md ("When the
+// link is short"); `list` names the OIDs by their first sensor's key, else by registry name.
+std::string deferral_words(const DeferralReport& r, const PollList& list) {
+  std::string text;
+  if (r.deferred_reads == 0) {
+    text = "nothing deferred";
+  } else {
+    text = "deferred " + counted(r.deferred_reads, "read") + " of " +
+           counted(r.deferred_values, "value") + " by a whole interval or more";
+    if (r.deferred_fast > 0) {
+      text += " (" + std::to_string(r.deferred_fast) +
+              " of them fast: the link does not carry even the fast values)";
+    } else {
+      text += " so that the fast values keep theirs";
+    }
+    text += "; longest waits:";
+    for (const DeferredRead& d : r.worst) {
+      const PollItem* item = list.find(d.oid);
+      std::string name = format_oid(d.oid);
+      if (item != nullptr) name = item->sensors.empty() ? item->name : item->sensors.front().key;
+      text += " " + name + " " + whole_seconds(d.late) + " late (" +
+              (d.interval > Duration::zero() ? "every " + whole_seconds(d.interval) : "read once") +
+              ")" + (&d == &r.worst.back() ? "" : ",");
+    }
+  }
+  if (r.overdue > 0) {
+    text += "; " + counted(r.overdue, "value") + (r.overdue == 1 ? " waits" : " wait") +
+            " longer than its interval now";
+  }
+  return text;
+}
 
 SchedulerSettings scheduler_settings(const InverterConfig& inv) {
   SchedulerSettings s;
@@ -398,9 +440,17 @@ void SessionMachine::publish_diagnostics(Effects& out, Instant now) {
   if (last_diag_) {
     const double secs = std::chrono::duration<double>(now - *last_diag_).count();
     if (secs > 0) fps = static_cast<double>(completed_ - completed_at_last_diag_) / secs;
+    // The debug summary of the period (docs/architecture.md, log levels).
+    out.push_back(LogLine{LogLevel::kDebug,
+                          prefix() + std::to_string(completed_ - completed_at_last_diag_) +
+                              " answers, " + std::to_string(errors_ - errors_at_last_diag_) +
+                              " failed reads in the last " + whole_seconds(now - *last_diag_) +
+                              "; " + deferral_words(scheduler_.deferrals(now), *list_)});
   }
+  scheduler_.clear_deferrals();
   last_diag_ = now;
   completed_at_last_diag_ = completed_;
+  errors_at_last_diag_ = errors_;
   if (inventory_.serial.empty()) return;
   const std::uint64_t errors = errors_ + (policy_ ? policy_->rejected_total() : 0);
   out.push_back(Publish{topic(kBridgeFramesPerSecondKey), payload_number(fps, false), 0, true});

@@ -63,7 +63,9 @@ class RecordStore {
 // last set persisted. Event table (daemon/event_log_reader.h): read on entering kPolling, after
 // every reconnect and when the fault set changes; new entries published once each on
 // <base>/<serial>/inverter/event_log (not retained), the position persisted. Diagnostics (frames/s,
-// errors) every 10 s from kPolling on. Writes, settings topics and dead-man rounds: WriteSession.
+// errors) every 10 s from kPolling on, with a debug summary of the period: answers, failures and
+// what the scheduler deferred (Scheduler::deferrals). Writes, settings topics and dead-man rounds:
+// WriteSession.
 class SessionMachine {
  public:
   enum class Phase { kStopped, kInventory, kPolling };
@@ -183,6 +185,7 @@ class SessionMachine {
   std::uint64_t errors_ = 0;
   std::uint64_t completed_ = 0;
   std::uint64_t completed_at_last_diag_ = 0;
+  std::uint64_t errors_at_last_diag_ = 0;
   // kPolling: the inventory changed; discovery is announced at this time unless it changes
   // again before (kInventorySettle later).
   std::optional<Instant> announce_due_;

@@ -674,3 +674,36 @@ TEST_CASE("the event table is read after start and every reconnect, each entry p
   REQUIRE(fresh.size() == 1);
   CHECK(nlohmann::json::parse(fresh[0]).at("name") == "CAN_TIMEOUT");
 }
+
+TEST_CASE("the debug summary says what the scheduler deferred when the link is short",
+          "[session]") {
+  const auto summaries = [](const Effects& effects) {
+    std::vector<std::string> out;
+    for (const LogLine& l : all_of<LogLine>(effects)) {
+      if (l.level == rct::LogLevel::kDebug && l.text.find(" answers, ") != std::string::npos) {
+        out.push_back(l.text);
+      }
+    }
+    return out;
+  };
+  Harness roomy;
+  roomy.start_polling(5s);
+  const auto plenty = summaries(roomy.run_until(600s));
+  REQUIRE_FALSE(plenty.empty());
+  CHECK(plenty.back().find("0 failed reads in the last 10 s; nothing deferred") !=
+        std::string::npos);
+
+  // 2 requests/s: the fast values (1.5/s) fit, fast and slow together do not.
+  rct::Config c = config();
+  c.inverters[0].frames_per_second = 2.0;
+  Harness h(c);
+  h.start_polling(5s);
+  h.run_until(600s);
+  const auto short_link = summaries(h.run_until(610s));
+  REQUIRE(short_link.size() == 1);
+  INFO(short_link[0]);
+  CHECK(short_link[0].rfind("inv: 20 answers, 0 failed reads in the last 10 s; deferred ", 0) == 0);
+  CHECK(short_link[0].find("so that the fast values keep theirs; longest waits: ") !=
+        std::string::npos);
+  CHECK(short_link[0].find("of them fast") == std::string::npos);
+}
