@@ -14,20 +14,30 @@ Duration deferral_allowance(Duration interval) {
   return interval > Duration::zero() ? interval : Scheduler::kReadOnceDeferral;
 }
 
-// The order of due OIDs in take_due: by rank (first reads, fast values and deferred values
-// share one), then by key (earliest first), then fast before slow, then poll-list order.
-enum class DueRank {
-  kInventory,
-  kUrgent,    // see DueKind
-  kYielding,  // slow and static values within their allowance
-};
+// What a due OID is to take_due.
 enum class DueKind {
   kInventory,
   kFirst,     // not read yet (new, or static and read-once after a reconnect); key: due
   kFast,      // key: due
   kDeferred,  // slow or static, a whole allowance late; key: the end of the allowance
-  kYielding,  // key: due
+  kYielding,  // slow or static within its allowance; key: due
 };
+
+// The order of due OIDs in take_due: by rank, then by key (earliest first), then fast before
+// slow, then poll-list order.
+int due_rank(DueKind kind) {
+  switch (kind) {
+    case DueKind::kInventory:
+      return 0;
+    case DueKind::kFirst:
+    case DueKind::kFast:
+    case DueKind::kDeferred:
+      return 1;
+    case DueKind::kYielding:
+      return 2;
+  }
+  return 2;
+}
 
 }  // namespace
 
@@ -126,19 +136,6 @@ std::vector<std::uint32_t> Scheduler::take_due(Instant now, std::size_t max) {
     DueKind kind;
     Instant key;
   };
-  const auto rank = [](DueKind k) {
-    switch (k) {
-      case DueKind::kInventory:
-        return DueRank::kInventory;
-      case DueKind::kFirst:
-      case DueKind::kFast:
-      case DueKind::kDeferred:
-        return DueRank::kUrgent;
-      case DueKind::kYielding:
-        return DueRank::kYielding;
-    }
-    return DueRank::kYielding;
-  };
   std::vector<Candidate> due;
   const bool phase = inventory_phase();
   for (Entry& e : entries_) {
@@ -157,8 +154,8 @@ std::vector<std::uint32_t> Scheduler::take_due(Instant now, std::size_t max) {
     }
   }
   // Stable: equal keys keep poll-list order.
-  std::stable_sort(due.begin(), due.end(), [&](const Candidate& a, const Candidate& b) {
-    if (rank(a.kind) != rank(b.kind)) return rank(a.kind) < rank(b.kind);
+  std::stable_sort(due.begin(), due.end(), [](const Candidate& a, const Candidate& b) {
+    if (due_rank(a.kind) != due_rank(b.kind)) return due_rank(a.kind) < due_rank(b.kind);
     if (a.key != b.key) return a.key < b.key;
     return static_cast<int>(a.entry->poll_class) < static_cast<int>(b.entry->poll_class);
   });

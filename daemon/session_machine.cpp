@@ -24,7 +24,7 @@ constexpr auto kDiagnosticsPeriod = std::chrono::seconds{10};
 constexpr auto kInventorySettle = std::chrono::seconds{5};
 
 // "1 value", "4 values".
-std::string counted(std::size_t n, std::string_view noun) {
+std::string counted_noun(std::size_t n, std::string_view noun) {
   return std::to_string(n) + " " + std::string(noun) + (n == 1 ? "" : "s");
 }
 
@@ -39,8 +39,8 @@ std::string deferral_words(const DeferralReport& r, const PollList& list) {
   if (r.deferred_reads == 0) {
     text = "nothing deferred";
   } else {
-    text = "deferred " + counted(r.deferred_reads, "read") + " of " +
-           counted(r.deferred_values, "value") + " by a whole interval or more";
+    text = "deferred " + counted_noun(r.deferred_reads, "read") + " of " +
+           counted_noun(r.deferred_values, "value") + " by a whole interval or more";
     if (r.deferred_fast > 0) {
       text += " (" + std::to_string(r.deferred_fast) +
               " of them fast: the link does not carry even the fast values)";
@@ -58,7 +58,7 @@ std::string deferral_words(const DeferralReport& r, const PollList& list) {
     }
   }
   if (r.overdue > 0) {
-    text += "; " + counted(r.overdue, "value") + (r.overdue == 1 ? " waits" : " wait") +
+    text += "; " + counted_noun(r.overdue, "value") + (r.overdue == 1 ? " waits" : " wait") +
             " longer than its interval now";
   }
   return text;
@@ -445,7 +445,9 @@ void SessionMachine::publish_diagnostics(Effects& out, Instant now) {
                           prefix() + std::to_string(completed_ - completed_at_last_diag_) +
                               " answers, " + std::to_string(errors_ - errors_at_last_diag_) +
                               " failed reads in the last " + whole_seconds(now - *last_diag_) +
-                              "; " + deferral_words(scheduler_.deferrals(now), *list_)});
+                              "; " +
+                              (connected_ ? deferral_words(scheduler_.deferrals(now), *list_)
+                                          : std::string("not connected"))});
   }
   scheduler_.clear_deferrals();
   last_diag_ = now;

@@ -357,21 +357,6 @@ std::vector<PollItem> full_default_poll_list(rct::Millis fast_interval) {
   return rct::daemon::build_poll_list(config, registry, inventory);
 }
 
-struct ClassFigures {
-  std::size_t values = 0;
-  double wanted_per_second = 0;
-};
-
-ClassFigures figures_of(const std::vector<PollItem>& items, PollClass c) {
-  ClassFigures f;
-  for (const PollItem& i : items) {
-    if (i.poll_class != c || i.interval.count() == 0) continue;
-    ++f.values;
-    f.wanted_per_second += 1000.0 / static_cast<double>(i.interval.count());
-  }
-  return f;
-}
-
 struct OverloadRun {
   std::vector<PollItem> items;
   rct::daemon::DeferralReport report;                   // over the measured span

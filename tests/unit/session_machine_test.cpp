@@ -706,4 +706,10 @@ TEST_CASE("the debug summary says what the scheduler deferred when the link is s
   CHECK(short_link[0].find("so that the fast values keep theirs; longest waits: ") !=
         std::string::npos);
   CHECK(short_link[0].find("of them fast") == std::string::npos);
+
+  // Without a connection nothing is deferred, nothing is read.
+  h.link_down();
+  const auto down = summaries(h.run_until(630s));
+  REQUIRE_FALSE(down.empty());
+  CHECK(down.back() == "inv: 0 answers, 0 failed reads in the last 10 s; not connected");
 }
