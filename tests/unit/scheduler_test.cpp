@@ -4,6 +4,7 @@
 #include <deque>
 #include <map>
 #include <set>
+#include <string>
 
 #include "config/config.h"
 #include "core/registry.h"
@@ -448,6 +449,31 @@ TEST_CASE("a slow value yields to fast ones until it is a whole interval late", 
   scheduler.clear_deferrals();
   CHECK(scheduler.deferrals(now).reads == 0);
   CHECK(scheduler.deferrals(now).worst.empty());
+}
+
+TEST_CASE("deferred values go ahead of waiting fast values once in four requests at most",
+          "[scheduler]") {
+  // 8 slow and 8 fast values read once at 1 s, then nothing taken until 130 s: the slow ones
+  // (due at 61 s) are deferred since 121 s, the fast ones (every 125 s) wait since 126 s.
+  Scheduler scheduler({100.0, 100});
+  std::vector<PollItem> items;
+  for (std::uint32_t i = 0; i < 8; ++i) items.push_back(item(10 + i, 60s, PollClass::kSlow));
+  for (std::uint32_t i = 0; i < 8; ++i) items.push_back(item(20 + i, 125s, PollClass::kFast));
+  scheduler.set_items(items, kStart);
+  for (std::uint32_t oid : scheduler.take_due(kStart + 1s, 100)) scheduler.on_complete(oid);
+  std::string order;  // 'd' deferred slow, 'f' fast, in hand-out order
+  Instant now = kStart + 130s;
+  for (std::size_t n = 0; n < 16; ++n, now += 10ms) {
+    const auto got = scheduler.take_due(now, 1);
+    REQUIRE(got.size() == 1);
+    order += got[0] < 20 ? 'd' : 'f';
+    scheduler.on_complete(got[0]);
+  }
+  // Deferred first (waiting the longest), then one in four while fast values wait, then the
+  // rest once no fast value waits.
+  CHECK(order == "dfffdfffdffddddd");
+  CHECK(scheduler.deferrals(now).deferred_reads == 8);
+  CHECK(scheduler.deferrals(now).deferred_fast == 0);
 }
 
 TEST_CASE("time without a connection does not count as deferral", "[scheduler]") {
