@@ -207,7 +207,19 @@ std::optional<Rejection> ValuePolicy::guard(std::uint32_t oid, const SensorSpec&
   const Rate rate = counter_rate(s.quantity);
   const bool lifetime = s.counter == CounterKind::kLifetime;
 
-  if (lifetime && x <= 0) return Rejection::kCounterZero;
+  if (lifetime && x <= 0) {
+    // g.last is set by every accepted nonzero total and by a persisted one, never by an
+    // accepted 0: a counter that leaves 0 later starts from no baseline, like a first reading.
+    const bool never_counted = !g.last;
+    if (x == 0 && never_counted) {
+      g.zeros = std::min(g.zeros + 1, kZeroReadingsForGenuineZero);
+      if (g.zeros == kZeroReadingsForGenuineZero) return std::nullopt;
+    } else {
+      g.zeros = 0;
+    }
+    return Rejection::kCounterZero;
+  }
+  g.zeros = 0;
 
   bool accept = false;
   if (g.last && x < *g.last) {

@@ -177,6 +177,7 @@ TEST_CASE("battery module figures equal what the simulated cells imply, per modu
     INFO(id);
     CHECK(id.rfind("battery_tower_2_module_2_", 0) != 0);
   }
+  require_every_state(*w.sub);
   check_home_assistant_view(w.sub->lines(), w.dir.path());
   stop_daemon(*daemon);
 }

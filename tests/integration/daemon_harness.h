@@ -11,9 +11,11 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -366,10 +368,73 @@ inline void stop_daemon(ChildProcess& daemon) {
   CHECK(*code == 0);
 }
 
+// The state topics of the entities the discovery in `lines` announces, as Home Assistant holds
+// them after these messages (a later config replaces an earlier one on its topic, an empty
+// payload removes it), for the platforms whose states Home Assistant reads as values (sensor,
+// binary sensor, number, select; an event's topic carries events, not states).
+inline std::set<std::string> announced_state_topics(const std::vector<Line>& lines) {
+  std::map<std::string, nlohmann::json> configs;
+  for (const Line& l : lines) {
+    if (l.topic.rfind("homeassistant/", 0) != 0) continue;
+    if (l.payload == "(null)") {
+      configs.erase(l.topic);
+      continue;
+    }
+    nlohmann::json j = discovery_json(l.payload);
+    if (j.is_object()) configs[l.topic] = std::move(j);
+  }
+  static const std::set<std::string> with_states = {"sensor", "binary_sensor", "number", "select"};
+  std::set<std::string> topics;
+  const auto add = [&](const std::string& platform, const nlohmann::json& entity) {
+    if (with_states.count(platform) != 0 && entity.contains("state_topic")) {
+      topics.insert(entity["state_topic"].get<std::string>());
+    }
+  };
+  for (const auto& [topic, config] : configs) {
+    if (topic.rfind("homeassistant/device/", 0) == 0) {
+      if (!config.contains("components")) continue;  // a hand-over request
+      for (const auto& [id, entity] : config["components"].items()) {
+        add(entity.value("platform", ""), entity);
+      }
+      continue;
+    }
+    const std::size_t begin = std::string("homeassistant/").size();
+    add(topic.substr(begin, topic.find('/', begin) - begin), config);
+  }
+  return topics;
+}
+
+// Waits until every entity announced so far has had a state message (slow values and counters
+// that need a few readings come last); the state topics still without one at the deadline,
+// empty when all have one.
+inline std::set<std::string> wait_for_every_state(Subscriber& sub,
+                                                  std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  std::set<std::string> missing;
+  for (;;) {
+    const std::vector<Line> lines = sub.lines();
+    missing = announced_state_topics(lines);
+    for (const Line& l : lines) missing.erase(l.topic);
+    if (missing.empty() || Clock::now() >= deadline) break;
+    sub.pump(200ms);
+  }
+  return missing;
+}
+
+// Requires a state for every announced entity within `timeout` (wait_for_every_state).
+inline void require_every_state(Subscriber& sub, std::chrono::milliseconds timeout = 60s) {
+  REQUIRE_FALSE(announced_state_topics(sub.lines()).empty());  // else there is nothing to wait for
+  const std::set<std::string> missing = wait_for_every_state(sub, timeout);
+  std::string list;
+  for (const std::string& t : missing) list += t + '\n';
+  INFO("announced, but no state within the deadline:\n" << list);
+  REQUIRE(missing.empty());
+}
+
 // Runs ../shared's Home Assistant discovery checker over what `lines` recorded: the discovery
 // messages (the empty payloads mosquitto_sub shows as "(null)" as removals) with --strict, then
-// together with the states. Command answers (.../set/result) are not states. Skipped with a
-// warning where ../shared is missing.
+// together with the states, strict as well. Command answers (.../set/result) are not states.
+// Skipped with a warning where ../shared is missing.
 inline void check_home_assistant_view(const std::vector<Line>& lines,
                                       const std::filesystem::path& dir) {
   auto shared = rct::test::shared_dir();
@@ -403,11 +468,11 @@ inline void check_home_assistant_view(const std::vector<Line>& lines,
       rct::test::run_process({*python, checker, "--strict", "--file", discovery_file.string()});
   INFO(strict.out << strict.err);
   CHECK(strict.exit_code == 0);
-  // With the states: strict would also need a state for every entity, and a value that never had
-  // a plausible reading (the simulator's external generator total stays 0, which the counter
-  // guard never publishes) has none; that is only a warning. Every state seen must be accepted.
-  auto with_states = rct::test::run_process(
-      {*python, checker, "--file", discovery_file.string(), "--states", states_file.string()});
+  // With the states, strict as well: every entity has a state (the test waited for them,
+  // require_every_state) and Home Assistant accepts every state seen.
+  auto with_states =
+      rct::test::run_process({*python, checker, "--strict", "--file", discovery_file.string(),
+                              "--states", states_file.string()});
   INFO(with_states.out << with_states.err);
   CHECK(with_states.exit_code == 0);
 }

@@ -137,6 +137,79 @@ TEST_CASE("a lifetime counter never goes down: not on a reset to 0, an absurd va
   CHECK(std::none_of(published.begin(), published.end(), [](double v) { return v <= 0; }));
 }
 
+TEST_CASE(
+    "a lifetime counter that never left 0 is published as 0 after three zero readings in "
+    "a row, and never again once it counted",
+    "[value_policy]") {
+  ValuePolicy p;
+  const PollItem& total = item(kGridImportTotal);
+  Instant t = kT0;
+  const auto feed = [&](float v) {
+    t += 60s;
+    return payload_of(p.on_reading(total, Value{v}, t), "energy/grid_import_total");
+  };
+
+  CHECK_FALSE(feed(0.0f));
+  CHECK_FALSE(feed(0.0f));
+  CHECK(p.rejected(Rejection::kCounterZero) == 2);
+  CHECK(feed(0.0f) == "0");  // the third in a row: a counter that never moved
+  CHECK(p.rejected(Rejection::kCounterZero) == 2);
+  CHECK_FALSE(feed(0.0f));  // unchanged: only the heartbeat repeats it
+  CHECK(p.rejected(Rejection::kCounterZero) == 2);
+  CHECK(p.totals().empty());  // a zero is no total worth keeping
+
+  // The counter starts counting: its first total is confirmed like any first reading (the
+  // accepted zeros are no baseline that would make it an absurd jump).
+  CHECK_FALSE(feed(5000.0f));
+  CHECK(feed(5001.0f) == "5001");
+  CHECK(p.totals() == rct::daemon::CounterTotals{{kGridImportTotal, 5001.0}});
+  // From now on 0 is a glitch, however often it comes.
+  for (int i = 0; i < 5; ++i) CHECK_FALSE(feed(0.0f));
+  CHECK(p.rejected(Rejection::kCounterZero) == 7);
+  CHECK(feed(5002.0f) == "5002");
+}
+
+TEST_CASE("a glitch zero on a fresh install is not published when a real total follows",
+          "[value_policy]") {
+  const PollItem& total = item(kGridImportTotal);
+  // No state file: nothing was ever accepted. Zeros fewer than three in a row, then the real
+  // total: only the real total reaches MQTT.
+  for (int zeros = 1; zeros < rct::daemon::kZeroReadingsForGenuineZero; ++zeros) {
+    ValuePolicy p;
+    Instant t = kT0;
+    std::vector<std::string> published;
+    const auto feed = [&](float v) {
+      t += 60s;
+      for (const Publication& pub : p.on_reading(total, Value{v}, t)) {
+        published.push_back(pub.payload);
+      }
+    };
+    for (int i = 0; i < zeros; ++i) feed(0.0f);
+    feed(123456.0f);
+    feed(0.0f);  // and one more glitch between the real totals
+    feed(123457.0f);
+    feed(0.0f);
+    feed(0.0f);
+    feed(0.0f);  // three in a row, but the counter has counted: still a glitch
+    INFO(zeros << " zero(s) first");
+    CHECK(published == std::vector<std::string>{"123457"});
+    CHECK(p.rejected(Rejection::kCounterZero) == static_cast<std::uint64_t>(zeros) + 4);
+  }
+}
+
+TEST_CASE("a lifetime counter with a persisted total never publishes 0 after a restart",
+          "[value_policy]") {
+  const PollItem& total = item(kGridImportTotal);
+  ValuePolicy p({}, rct::daemon::CounterTotals{{kGridImportTotal, 42.0}});
+  Instant t = kT0;
+  for (int i = 0; i < 2 * rct::daemon::kZeroReadingsForGenuineZero; ++i) {
+    t += 60s;
+    CHECK(p.on_reading(total, Value{0.0f}, t).empty());
+  }
+  CHECK(p.rejected(Rejection::kCounterZero) ==
+        static_cast<std::uint64_t>(2 * rct::daemon::kZeroReadingsForGenuineZero));
+}
+
 TEST_CASE("periodic counters drop only to a value counted since the period boundary",
           "[value_policy]") {
   ValuePolicy p;
