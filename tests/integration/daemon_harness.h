@@ -228,6 +228,7 @@ struct DaemonSetup {
   std::optional<std::uint16_t> broker_port;  // another broker than the World's
   std::string writes;                        // keys of a [writes] section; "": no section
   std::string homeassistant;                 // more [homeassistant] keys
+  std::string poll;                          // more [poll] keys
 };
 
 inline DaemonSetup intervals(std::string fast, std::string slow) {
@@ -249,7 +250,8 @@ inline std::string config_text(std::uint16_t broker_port, std::uint16_t sim_port
     << "frames_per_second = 100\nrequest_timeout = 0.5\nreconnect_min = 0.2\n"
     << "reconnect_max = 0.5\noffline_after = 2\n"
     << s.extra_inverter << "[poll]\nfast_interval = " << s.fast_interval
-    << "\nslow_interval = " << s.slow_interval << "\nstatic_interval = 30\n";
+    << "\nslow_interval = " << s.slow_interval << "\nstatic_interval = 30\n"
+    << s.poll;
   if (!s.writes.empty()) c << "[writes]\n" << s.writes;
   return c.str();
 }
