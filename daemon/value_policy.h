@@ -35,9 +35,10 @@
 // docs/protocol.md §15.3). Values are compared in the OID's units after the sign rule.
 //   Lifetime (total_increasing totals):
 //     - 0 or less is never published, with one exception: a counter that has never left 0
-//       (no nonzero total accepted, persisted totals included) is published as 0 once it read 0
-//       on kZeroReadingsForGenuineZero consecutive readings (an external generator that is not
-//       there counts nothing); a single glitch zero is never published;
+//       (no nonzero total accepted, persisted totals included, and no plausible nonzero reading
+//       seen by this process) is published as 0 once its last kZeroReadingsForGenuineZero
+//       readings were all 0 (an external generator that is not there counts nothing); a single
+//       glitch zero is never published, and any other reading breaks the run;
 //     - a value below the last accepted total is never published, however long it persists
 //       (a genuine device reset is therefore only followed once the device counts past the
 //       old total; consecutive decreases are counted for diagnostics);
@@ -136,7 +137,8 @@ class ValuePolicy {
     std::optional<double> candidate;  // an unconfirmed increase
     Instant candidate_at{};
     int decreases = 0;
-    int zeros = 0;  // consecutive readings of 0 (lifetime counters), capped
+    int zeros = 0;              // consecutive readings of 0 (lifetime counters), capped
+    bool seen_nonzero = false;  // a plausible reading above 0 came (lifetime counters)
   };
 
   // nullopt: accepted; otherwise why not.

@@ -68,11 +68,14 @@ TEST_CASE("switching the discovery mode from entity to device hands the entities
   const std::string soc_topic = "homeassistant/sensor/rct2mqtt_" + serial + "_battery_soc/config";
   REQUIRE(w.sub->wait_line_topic(soc_topic, 40s));
   stop_daemon(*daemon);
+  // The bridge's last word on a clean stop: everything the first run sent has arrived before it.
+  const auto stopped = w.sub->wait_line("rct2mqtt/bridge/status", "offline", 20s);
+  REQUIRE(stopped);
 
   // Entity → device after a restart (the state file knows the entity configs): every entity
   // topic gets the hand-over request before the device message that takes its entity over, and
   // is cleared after it.
-  const std::size_t from = w.sub->lines().size();
+  const std::size_t from = *stopped + 1;
   w.write(with_discovery_mode("device"));
   daemon = w.start();
   const auto handed = w.sub->wait_line(soc_topic, migrate, 40s, from);

@@ -197,6 +197,44 @@ TEST_CASE("a glitch zero on a fresh install is not published when a real total f
   }
 }
 
+TEST_CASE(
+    "a lifetime counter that showed a plausible nonzero reading, or whose zeros are not in a "
+    "row, is not published as 0",
+    "[value_policy]") {
+  const PollItem& total = item(kGridImportTotal);
+  Instant t = kT0;
+  {
+    // A real total read once (held unconfirmed), then only zeros: the counter counts, the zeros
+    // are glitches, however many.
+    ValuePolicy p;
+    const auto feed = [&](float v) {
+      t += 60s;
+      return p.on_reading(total, Value{v}, t);
+    };
+    CHECK(feed(5000.0f).empty());
+    for (int i = 0; i < 6; ++i) CHECK(feed(0.0f).empty());
+    CHECK(p.rejected(Rejection::kCounterZero) == 6);
+  }
+  {
+    // Implausible readings between the zeros: not three zeros in a row.
+    ValuePolicy p;
+    const auto feed = [&](float v) {
+      t += 60s;
+      return p.on_reading(total, Value{v}, t);
+    };
+    for (int i = 0; i < 3; ++i) {
+      CHECK(feed(0.0f).empty());
+      CHECK(feed(0.0f).empty());
+      CHECK(feed(std::numeric_limits<float>::quiet_NaN()).empty());
+      CHECK(feed(2e10f).empty());  // out of range
+    }
+    CHECK(p.rejected(Rejection::kCounterZero) == 6);
+    CHECK(payload_of(feed(0.0f), "energy/grid_import_total") == std::nullopt);
+    CHECK(payload_of(feed(0.0f), "energy/grid_import_total") == std::nullopt);
+    CHECK(payload_of(feed(0.0f), "energy/grid_import_total") == "0");  // now three in a row
+  }
+}
+
 TEST_CASE("a lifetime counter with a persisted total never publishes 0 after a restart",
           "[value_policy]") {
   const PollItem& total = item(kGridImportTotal);
