@@ -51,9 +51,11 @@ inline void write_file(const std::filesystem::path& p, const std::string& text) 
 
 // A free loopback port below the ephemeral range: while nothing listens on an ephemeral port, a
 // client retrying to connect to it can end up connected to itself (TCP simultaneous open) and
-// hold the port.
+// hold the port. Each process starts in a block of 100 ports of its own (by pid), so that test
+// processes started together (ctest -j, parallel runs) do not hand out the same port, which is
+// free until the program it is meant for (Node-RED takes seconds) binds it.
 inline std::uint16_t free_port_below_ephemeral() {
-  static std::uint16_t next = static_cast<std::uint16_t>(20000 + (::getpid() % 5000) * 2);
+  static std::uint16_t next = static_cast<std::uint16_t>(20000 + (::getpid() % 100) * 100);
   for (int i = 0; i < 1000; ++i) {
     const std::uint16_t port = next++;
     asio::io_context io;
