@@ -282,6 +282,26 @@ std::vector<PlannedDevice> plan_group(const DiscoverySettings& s, const DeviceGr
   }
 }
 
+// The group whose device messages `topic` is one of (its first message or a part), or the first
+// group (the inverter's) when none is.
+const DeviceGroup& group_of_topic(const DiscoverySettings& s,
+                                  const std::vector<DeviceGroup>& groups, std::string_view topic) {
+  constexpr std::string_view kSuffix = "/config";
+  for (const DeviceGroup& g : groups) {
+    const std::string first = device_topic(s, g.object_id);
+    if (topic == first) return g;
+    const std::string part = s.prefix + "/device/" + g.object_id + "_part";
+    if (!topic.starts_with(part) || !topic.ends_with(kSuffix)) continue;
+    const std::string_view number =
+        topic.substr(part.size(), topic.size() - part.size() - kSuffix.size());
+    if (!number.empty() &&
+        std::all_of(number.begin(), number.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      return g;
+    }
+  }
+  return groups.front();
+}
+
 }  // namespace
 
 std::string device_id(std::string_view serial) {
@@ -416,7 +436,7 @@ DiscoveryBuild build_discovery(const DiscoverySettings& settings, const Inventor
     if (moves) {
       if (device_mode_before && !dropped.empty()) {
         Json root;
-        root["device"] = groups.front().device;
+        root["device"] = group_of_topic(settings, groups, old.topic).device;
         root["origin"] = origin;
         PlannedDevice stub_only{old.topic, root, {}, dropped};
         first.push_back(DiscoveryMessage{old.topic, payload_text(device_payload(stub_only))});

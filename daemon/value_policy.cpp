@@ -207,7 +207,20 @@ std::optional<Rejection> ValuePolicy::guard(std::uint32_t oid, const SensorSpec&
   const Rate rate = counter_rate(s.quantity);
   const bool lifetime = s.counter == CounterKind::kLifetime;
 
-  if (lifetime && x <= 0) return Rejection::kCounterZero;
+  if (lifetime && x <= 0) {
+    // g.last is set by every accepted nonzero total and by a persisted one, never by an
+    // accepted 0: a counter that leaves 0 later starts from no baseline, like a first reading.
+    const bool never_counted = !g.last && !g.seen_nonzero;
+    if (x == 0 && never_counted) {
+      g.zeros = std::min(g.zeros + 1, kZeroReadingsForGenuineZero);
+      if (g.zeros == kZeroReadingsForGenuineZero) return std::nullopt;
+    } else {
+      g.zeros = 0;
+    }
+    return Rejection::kCounterZero;
+  }
+  g.zeros = 0;
+  if (lifetime) g.seen_nonzero = true;
 
   bool accept = false;
   if (g.last && x < *g.last) {
@@ -376,12 +389,16 @@ std::vector<Publication> ValuePolicy::on_reading(const PollItem& item, const Val
       const bool numeric = r.kind == Reading::Kind::kInteger || r.kind == Reading::Kind::kEnum ||
                            r.kind == Reading::Kind::kFloat;
       double x = r.number;
+      if (s.sign == Sign::kAbsolute) x = std::fabs(x);
+      const bool implausible =
+          !numeric || !std::isfinite(x) || (s.bounds && !s.bounds->contains(x));
+      // A reading that is not 0 breaks a lifetime counter's run of zeros, also when rejected.
+      if (implausible && s.counter == CounterKind::kLifetime) guard_of(item.oid).zeros = 0;
       if (!numeric) {
         why = Rejection::kWrongType;
       } else if (!std::isfinite(x)) {
         why = Rejection::kNotFinite;
       } else {
-        if (s.sign == Sign::kAbsolute) x = std::fabs(x);
         if (s.bounds && !s.bounds->contains(x)) {
           why = Rejection::kOutOfRange;
         } else {

@@ -34,7 +34,11 @@
 // Counter guard (docs/mqtt.md §2.5: lifetime counters never publish 0 or a decrease;
 // docs/protocol.md §15.3). Values are compared in the OID's units after the sign rule.
 //   Lifetime (total_increasing totals):
-//     - 0 or less is never published;
+//     - 0 or less is never published, with one exception: a counter that has never left 0
+//       (no nonzero total accepted, persisted totals included, and no plausible nonzero reading
+//       seen by this process) is published as 0 once its last kZeroReadingsForGenuineZero
+//       readings were all 0 (an external generator that is not there counts nothing); a single
+//       glitch zero is never published, and any other reading breaks the run;
 //     - a value below the last accepted total is never published, however long it persists
 //       (a genuine device reset is therefore only followed once the device counts past the
 //       old total; consecutive decreases are counted for diagnostics);
@@ -74,6 +78,12 @@ enum class Rejection {
   kUnconfirmed,      // increase held until the next reading confirms it
 };
 inline constexpr std::size_t kRejectionCount = 7;
+
+// Consecutive readings of 0 after which a lifetime counter that never showed anything else is
+// taken to be genuinely zero. A glitch zero (a counter briefly read as reset) comes alone between
+// real totals, while a counter that never moved reads 0 every time: three in a row tell them
+// apart, and cost only two slow poll intervals before the 0 is shown.
+inline constexpr int kZeroReadingsForGenuineZero = 3;
 std::string_view rejection_name(Rejection r);
 
 // Last accepted lifetime totals by OID, in the OID's units after the sign rule (what the state
@@ -127,6 +137,8 @@ class ValuePolicy {
     std::optional<double> candidate;  // an unconfirmed increase
     Instant candidate_at{};
     int decreases = 0;
+    int zeros = 0;              // consecutive readings of 0 (lifetime counters), capped
+    bool seen_nonzero = false;  // a plausible reading above 0 came (lifetime counters)
   };
 
   // nullopt: accepted; otherwise why not.

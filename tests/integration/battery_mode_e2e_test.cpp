@@ -206,6 +206,7 @@ TEST_CASE("hold and charge are verified on the simulator by their read-backs and
   REQUIRE(w.sub->wait_line(t.mode, "normal", 10s));
   CHECK(read_fraction(w, rct::kOidSocMin) == Approx(0.07));
 
+  require_every_state(*w.sub);
   check_home_assistant_view(w.sub->lines(), w.dir.path());
   stop_daemon(*daemon);
 }

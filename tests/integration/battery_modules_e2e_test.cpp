@@ -177,6 +177,58 @@ TEST_CASE("battery module figures equal what the simulated cells imply, per modu
     INFO(id);
     CHECK(id.rfind("battery_tower_2_module_2_", 0) != 0);
   }
+  require_every_state(*w.sub);
+  check_home_assistant_view(w.sub->lines(), w.dir.path());
+  stop_daemon(*daemon);
+}
+
+TEST_CASE("a module taken out of a tower that stays has its entities removed, the tower kept",
+          "[e2e][battery_modules]") {
+  DaemonSetup setup;
+  setup.poll = "module_interval = 2\n";  // the cells are read again soon after the change
+  World w(setup);
+  auto daemon = w.start();
+  const std::string serial = serial_of(*w.sub);
+  const std::string tower1 = "homeassistant/device/rct2mqtt_" + serial + "_battery_tower_1/config";
+  const std::string module3 = "battery_tower_1_module_3_";
+  const auto tower_message = [&](std::size_t from, const auto& pred) {
+    return w.sub->wait(
+        [&](const Line& l) {
+          if (l.topic != tower1) return false;
+          const json j = discovery_json(l.payload);
+          return j.is_object() && j.contains("components") && pred(j["components"]);
+        },
+        60s, from);
+  };
+  REQUIRE(tower_message(0, [&](const json& c) {
+    return c.contains(module3 + "cycles") && c[module3 + "cycles"].contains("state_topic");
+  }));
+
+  // Module 3 of tower 1 leaves (its cells read 0 V from now on).
+  const std::size_t from = w.sub->lines().size();
+  SwitchableSimulator::apply(w.sim->set_module_installed(0, 2, false));
+  const auto stubbed = tower_message(from, [&](const json& c) {
+    return c.contains(module3 + "cycles") && c[module3 + "cycles"] == json{{"platform", "sensor"}};
+  });
+  INFO(daemon->err());
+  REQUIRE(stubbed);
+  const json components = discovery_json(w.sub->lines()[*stubbed].payload)["components"];
+  std::size_t stubs = 0;
+  for (const auto& [id, c] : components.items()) {
+    INFO(id);
+    if (id.rfind(module3, 0) == 0) {
+      CHECK(c == json{{"platform", "sensor"}});
+      ++stubs;
+    } else {
+      CHECK(c.contains("state_topic"));  // the tower and its other modules stay
+    }
+  }
+  CHECK(stubs == 9);
+  CHECK(components.contains("battery_tower_1_module_1_cycles"));
+  // The tower's device was never removed as a whole.
+  for (const Line& l : w.sub->lines()) CHECK_FALSE((l.topic == tower1 && l.payload == "(null)"));
+
+  require_every_state(*w.sub);
   check_home_assistant_view(w.sub->lines(), w.dir.path());
   stop_daemon(*daemon);
 }

@@ -111,6 +111,50 @@ TEST_CASE("value decode prints structured types as JSON", "[cli]") {
   CHECK(j["cells"][0]["temperature_c"] == 25);
 }
 
+TEST_CASE(
+    "value decode --oid and frame decode decode the second tower's cells with the module "
+    "layout, as the client does",
+    "[cli]") {
+  // 24 cells of 3318 mV at -10 °C (a signed temperature byte): battery_placeholder[0].cells[0],
+  // typed as a string in the registry (core/layout_override.h).
+  std::string status;
+  for (int i = 0; i < 24; ++i) status += "f6f60c00";
+  const auto check_cells = [](const json& j) {
+    REQUIRE(j.contains("cells"));
+    REQUIRE(j["cells"].size() == 24);
+    CHECK(j["cells"][23]["voltage_mv"] == 3318);
+    CHECK(j["cells"][23]["temperature_c"] == -10);
+  };
+  for (const std::string oid : {"battery_placeholder[0].cells[0]", "0x4D684EF2"}) {
+    INFO(oid);
+    auto r = rctclient({"value", "decode", "--oid", oid, status});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    check_cells(json::parse(r.out));
+  }
+  // Another size is no module status: the registry's type, a string.
+  auto short_payload = rctclient({"value", "decode", "--json", "--oid", "0x4D684EF2", "4142"});
+  REQUIRE(short_payload.exit_code == 0);
+  CHECK(json::parse(short_payload.out) == json("AB"));
+  // --type and --oid exclude each other; one of them is needed; unknown names are refused.
+  CHECK(rctclient({"value", "decode", "--type", "string", "--oid", "0x4D684EF2", "41"}).exit_code ==
+        1);
+  CHECK(rctclient({"value", "decode", "41"}).exit_code == 1);
+  CHECK(rctclient({"value", "decode", "--oid", "no.such.thing", "41"}).exit_code == 1);
+
+  // The same payload in a device's response frame.
+  auto frame = rctclient(
+      {"frame", "encode", "--command", "RESPONSE", "--id", "0x4D684EF2", "--payload", status});
+  INFO(frame.err);
+  REQUIRE(frame.exit_code == 0);
+  auto decoded = rctclient({"frame", "decode", frame.out.substr(0, frame.out.size() - 1)});
+  REQUIRE(decoded.exit_code == 0);
+  const auto lines = json_lines(decoded.out);
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0]["name"] == "battery_placeholder[0].cells[0]");
+  check_cells(lines[0]["value"]);
+}
+
 TEST_CASE("registry list and show describe objects", "[cli]") {
   auto all = rctclient({"registry", "list"});
   REQUIRE(all.exit_code == 0);

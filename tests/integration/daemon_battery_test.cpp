@@ -120,6 +120,7 @@ TEST_CASE(
   SwitchableSimulator::apply(w.sim->set_calibration(rct::sim::Calibration::kNone));
   SwitchableSimulator::apply(w.sim->set_bat_status(0));
   REQUIRE(w.sub->wait_line(state, "normal", 20s, from));
+  require_every_state(*w.sub);  // for Home Assistant's view below
   // Stopping hands the battery back (Internal, 0 W): reverts are never blocked.
   stop_daemon(*daemon);
   rct::test::ClientHarness reader(rct::test::fast_options(w.sim->port()));

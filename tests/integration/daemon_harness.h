@@ -11,9 +11,11 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -49,9 +51,11 @@ inline void write_file(const std::filesystem::path& p, const std::string& text) 
 
 // A free loopback port below the ephemeral range: while nothing listens on an ephemeral port, a
 // client retrying to connect to it can end up connected to itself (TCP simultaneous open) and
-// hold the port.
+// hold the port. Each process starts in a block of 100 ports of its own (by pid), so that test
+// processes started together (ctest -j, parallel runs) do not hand out the same port, which is
+// free until the program it is meant for (Node-RED takes seconds) binds it.
 inline std::uint16_t free_port_below_ephemeral() {
-  static std::uint16_t next = static_cast<std::uint16_t>(20000 + (::getpid() % 5000) * 2);
+  static std::uint16_t next = static_cast<std::uint16_t>(20000 + (::getpid() % 100) * 100);
   for (int i = 0; i < 1000; ++i) {
     const std::uint16_t port = next++;
     asio::io_context io;
@@ -226,6 +230,7 @@ struct DaemonSetup {
   std::optional<std::uint16_t> broker_port;  // another broker than the World's
   std::string writes;                        // keys of a [writes] section; "": no section
   std::string homeassistant;                 // more [homeassistant] keys
+  std::string poll;                          // more [poll] keys
 };
 
 inline DaemonSetup intervals(std::string fast, std::string slow) {
@@ -247,7 +252,8 @@ inline std::string config_text(std::uint16_t broker_port, std::uint16_t sim_port
     << "frames_per_second = 100\nrequest_timeout = 0.5\nreconnect_min = 0.2\n"
     << "reconnect_max = 0.5\noffline_after = 2\n"
     << s.extra_inverter << "[poll]\nfast_interval = " << s.fast_interval
-    << "\nslow_interval = " << s.slow_interval << "\nstatic_interval = 30\n";
+    << "\nslow_interval = " << s.slow_interval << "\nstatic_interval = 30\n"
+    << s.poll;
   if (!s.writes.empty()) c << "[writes]\n" << s.writes;
   return c.str();
 }
@@ -366,10 +372,75 @@ inline void stop_daemon(ChildProcess& daemon) {
   CHECK(*code == 0);
 }
 
+// The state topics of the entities the discovery in `lines` announces, as Home Assistant holds
+// them after these messages (a later config replaces an earlier one on its topic, an empty
+// payload removes it), for the platforms whose states Home Assistant reads as values (sensor,
+// binary sensor, number, select; an event's topic carries events, not states).
+inline std::set<std::string> announced_state_topics(const std::vector<Line>& lines) {
+  std::map<std::string, nlohmann::json> configs;
+  for (const Line& l : lines) {
+    if (l.topic.rfind("homeassistant/", 0) != 0) continue;
+    if (l.payload == "(null)") {
+      configs.erase(l.topic);
+      continue;
+    }
+    nlohmann::json j = discovery_json(l.payload);
+    if (j.is_object()) configs[l.topic] = std::move(j);
+  }
+  static const std::set<std::string> with_states = {"sensor", "binary_sensor", "number", "select"};
+  std::set<std::string> topics;
+  const auto add = [&](const std::string& platform, const nlohmann::json& entity) {
+    if (with_states.count(platform) != 0 && entity.contains("state_topic")) {
+      topics.insert(entity["state_topic"].get<std::string>());
+    }
+  };
+  for (const auto& [topic, config] : configs) {
+    if (topic.rfind("homeassistant/device/", 0) == 0) {
+      if (!config.contains("components")) continue;  // a hand-over request
+      for (const auto& [id, entity] : config["components"].items()) {
+        add(entity.value("platform", ""), entity);
+      }
+      continue;
+    }
+    const std::size_t begin = std::string("homeassistant/").size();
+    add(topic.substr(begin, topic.find('/', begin) - begin), config);
+  }
+  return topics;
+}
+
+// Waits until every entity announced so far has had a state message from line `from` on (slow
+// values and counters that need a few readings come last); the state topics still without one at
+// the deadline, empty when all have one.
+inline std::set<std::string> wait_for_every_state(Subscriber& sub,
+                                                  std::chrono::milliseconds timeout,
+                                                  std::size_t from = 0) {
+  const auto deadline = Clock::now() + timeout;
+  std::set<std::string> missing;
+  for (;;) {
+    const std::vector<Line> lines = sub.lines();
+    missing = announced_state_topics(lines);
+    for (std::size_t i = from; i < lines.size(); ++i) missing.erase(lines[i].topic);
+    if (missing.empty() || Clock::now() >= deadline) break;
+    sub.pump(200ms);
+  }
+  return missing;
+}
+
+// Requires a state for every announced entity within `timeout` (wait_for_every_state).
+inline void require_every_state(Subscriber& sub, std::chrono::milliseconds timeout = 60s,
+                                std::size_t from = 0) {
+  REQUIRE_FALSE(announced_state_topics(sub.lines()).empty());  // else there is nothing to wait for
+  const std::set<std::string> missing = wait_for_every_state(sub, timeout, from);
+  std::string list;
+  for (const std::string& t : missing) list += t + '\n';
+  INFO("announced, but no state within the deadline:\n" << list);
+  REQUIRE(missing.empty());
+}
+
 // Runs ../shared's Home Assistant discovery checker over what `lines` recorded: the discovery
 // messages (the empty payloads mosquitto_sub shows as "(null)" as removals) with --strict, then
-// together with the states. Command answers (.../set/result) are not states. Skipped with a
-// warning where ../shared is missing.
+// together with the states, strict as well. Command answers (.../set/result) are not states.
+// Skipped with a warning where ../shared is missing.
 inline void check_home_assistant_view(const std::vector<Line>& lines,
                                       const std::filesystem::path& dir) {
   auto shared = rct::test::shared_dir();
@@ -403,11 +474,11 @@ inline void check_home_assistant_view(const std::vector<Line>& lines,
       rct::test::run_process({*python, checker, "--strict", "--file", discovery_file.string()});
   INFO(strict.out << strict.err);
   CHECK(strict.exit_code == 0);
-  // With the states: strict would also need a state for every entity, and a value that never had
-  // a plausible reading (the simulator's external generator total stays 0, which the counter
-  // guard never publishes) has none; that is only a warning. Every state seen must be accepted.
-  auto with_states = rct::test::run_process(
-      {*python, checker, "--file", discovery_file.string(), "--states", states_file.string()});
+  // With the states, strict as well: every entity has a state (the test waited for them,
+  // require_every_state) and Home Assistant accepts every state seen.
+  auto with_states =
+      rct::test::run_process({*python, checker, "--strict", "--file", discovery_file.string(),
+                              "--states", states_file.string()});
   INFO(with_states.out << with_states.err);
   CHECK(with_states.exit_code == 0);
 }

@@ -312,6 +312,7 @@ TEST_CASE(
     REQUIRE(device.at("components").contains(id));
     CHECK(device.at("components").at(id).at("command_topic") == t.set(e.key));
   }
+  require_every_state(*w.sub);
   stop_daemon(*daemon);
 
   check_home_assistant_view(w.sub->lines(), w.dir.path());

@@ -149,6 +149,7 @@ TEST_CASE(
   for (const json& e : entries) distinct.insert(e.dump());
   CHECK(distinct.size() == entries.size());
 
-  check_home_assistant_view(lines, w.dir.path());
+  require_every_state(*w.sub);
+  check_home_assistant_view(w.sub->lines(), w.dir.path());
   stop_daemon(*daemon);
 }

@@ -11,6 +11,7 @@
 #include "daemon/poll_list.h"
 #include "daemon/value_policy.h"
 #include "tests/support/catch.h"
+#include "tests/support/inventories.h"
 
 using namespace std::chrono_literals;
 using nlohmann::json;
@@ -18,23 +19,14 @@ using rct::Value;
 using rct::daemon::Instant;
 using rct::daemon::PollItem;
 using rct::daemon::Publication;
+using rct::test::complete_inventory;
 
 namespace {
 
 const Instant kBatteryT0 = Instant{} + 7000h;
 
-rct::daemon::Inventory battery_inventory() {
-  rct::daemon::Inventory inv;
-  inv.pv_input_a = inv.pv_input_b = inv.power_switch = true;
-  inv.battery_type = 3;
-  inv.serial = "0123456789";
-  inv.device_name = "PS 6.0 HV";
-  inv.firmware = "3.0.5662";
-  return inv;
-}
-
 std::vector<PollItem> battery_items(const rct::Config& config = {}) {
-  return rct::daemon::build_poll_list(config, rct::Registry{}, battery_inventory());
+  return rct::daemon::build_poll_list(config, rct::Registry{}, complete_inventory());
 }
 
 const PollItem* battery_item(const std::vector<PollItem>& items, std::uint32_t oid) {
@@ -163,7 +155,7 @@ TEST_CASE("the battery state entity announces its attributes topic", "[battery_s
   rct::daemon::DiscoverySettings settings;
   settings.sw_version = "0.1.0";
   const auto build =
-      rct::daemon::build_discovery(settings, battery_inventory(), battery_items(), nullptr);
+      rct::daemon::build_discovery(settings, complete_inventory(), battery_items(), nullptr);
   REQUIRE_FALSE(build.messages.empty());
   const json device = rct::daemon::expand_discovery(json::parse(build.messages.back().payload));
   const json& c = device.at("components").at("battery_state");

@@ -22,6 +22,7 @@
 #include "daemon/topics.h"
 #include "daemon/value_policy.h"
 #include "tests/support/catch.h"
+#include "tests/support/inventories.h"
 #include "tests/support/shared_dir.h"
 #include "tests/support/temp_dir.h"
 
@@ -37,17 +38,8 @@ using rct::daemon::PollItem;
 
 namespace {
 
+using rct::test::complete_inventory;
 using rct::test::TempDir;
-
-Inventory inventory() {
-  Inventory inv;
-  inv.serial = "0123456789";
-  inv.device_name = "PS 6.0 HV";
-  inv.firmware = "3.0.5662";
-  inv.battery_type = 3;
-  inv.pv_input_a = inv.pv_input_b = inv.power_switch = true;
-  return inv;
-}
 
 DiscoverySettings settings(rct::DiscoveryMode mode = rct::DiscoveryMode::kDevice) {
   DiscoverySettings s;
@@ -58,7 +50,7 @@ DiscoverySettings settings(rct::DiscoveryMode mode = rct::DiscoveryMode::kDevice
 }
 
 std::vector<PollItem> default_items() {
-  return rct::daemon::build_poll_list(rct::Config{}, rct::Registry{}, inventory());
+  return rct::daemon::build_poll_list(rct::Config{}, rct::Registry{}, complete_inventory());
 }
 
 // A few values of every kind: a fraction, a signed power with its split sensors, a lifetime
@@ -238,7 +230,8 @@ const json* component(const json& payload, const std::string& id) {
 }  // namespace
 
 TEST_CASE("device discovery matches the golden file", "[discovery]") {
-  const auto build = rct::daemon::build_discovery(settings(), inventory(), golden_items(), nullptr);
+  const auto build =
+      rct::daemon::build_discovery(settings(), complete_inventory(), golden_items(), nullptr);
   REQUIRE(build.messages.size() == 1);
   check_golden("discovery_device.json", as_json(build.messages).at(0));
   CHECK(build.announced.topics ==
@@ -248,7 +241,7 @@ TEST_CASE("device discovery matches the golden file", "[discovery]") {
 
 TEST_CASE("per-entity discovery matches the golden file", "[discovery]") {
   const auto build = rct::daemon::build_discovery(settings(rct::DiscoveryMode::kEntity),
-                                                  inventory(), golden_items(), nullptr);
+                                                  complete_inventory(), golden_items(), nullptr);
   CHECK(build.messages.size() == 6 + 2 + 3);
   check_golden("discovery_entity.json", as_json(build.messages));
 }
@@ -258,7 +251,8 @@ TEST_CASE("discovery of the whole default set passes ha-discovery-check --strict
   const auto items = default_items();
   for (const auto mode : {rct::DiscoveryMode::kDevice, rct::DiscoveryMode::kEntity}) {
     INFO("mode " << rct::discovery_mode_name(mode));
-    const auto build = rct::daemon::build_discovery(settings(mode), inventory(), items, nullptr);
+    const auto build =
+        rct::daemon::build_discovery(settings(mode), complete_inventory(), items, nullptr);
     const auto run = run_checker(build.messages);
     if (!run.ran) return;
     INFO(run.output);
@@ -269,7 +263,7 @@ TEST_CASE("discovery of the whole default set passes ha-discovery-check --strict
 
 TEST_CASE("the states the value policy produces pass ha-discovery-check --states",
           "[discovery][ha-check]") {
-  const auto inv = inventory();
+  const auto inv = complete_inventory();
   const auto items = default_items();
   const auto states = sample_states(items, inv);
   for (const auto mode : {rct::DiscoveryMode::kDevice, rct::DiscoveryMode::kEntity}) {
@@ -286,7 +280,7 @@ TEST_CASE("the states the value policy produces pass ha-discovery-check --states
 
 TEST_CASE("entities carry ids, availability and expiry as docs/mqtt.md asks", "[discovery]") {
   const auto build =
-      rct::daemon::build_discovery(settings(), inventory(), default_items(), nullptr);
+      rct::daemon::build_discovery(settings(), complete_inventory(), default_items(), nullptr);
   REQUIRE(build.messages.size() == 1);
   const json payload = parse_payload(build.messages[0].payload);
   CHECK(payload.at("availability_mode") == "all");
@@ -348,7 +342,7 @@ TEST_CASE("dropped device components stay as platform-only stubs", "[discovery]"
       topic, previous.components, {{"older_value", "sensor"}, {"grid_power", "sensor"}}}};
 
   const auto build =
-      rct::daemon::build_discovery(settings(), inventory(), golden_items(), &previous);
+      rct::daemon::build_discovery(settings(), complete_inventory(), golden_items(), &previous);
   REQUIRE(build.messages.size() == 1);  // same topic: no empty payload, no hand-over
   const json payload = parse_payload(build.messages[0].payload);
   CHECK(*component(payload, "old_flag") == json{{"platform", "binary_sensor"}});
@@ -389,13 +383,13 @@ TEST_CASE("switching modes hands the entities over with migrate_discovery", "[di
   const std::string migrate(rct::daemon::kMigratePayload);
   const std::string device_topic = "homeassistant/device/rct2mqtt_0123456789/config";
   const auto entity = rct::daemon::build_discovery(settings(rct::DiscoveryMode::kEntity),
-                                                   inventory(), golden_items(), nullptr);
+                                                   complete_inventory(), golden_items(), nullptr);
   const auto entity_topics = topics_of(entity.messages);
 
   // Entity → device: every old topic gets the hand-over first, then the device payload takes
   // the entities over, then the old topics are cleared (Home Assistant keeps the entities).
-  const auto device =
-      rct::daemon::build_discovery(settings(), inventory(), golden_items(), &entity.announced);
+  const auto device = rct::daemon::build_discovery(settings(), complete_inventory(), golden_items(),
+                                                   &entity.announced);
   REQUIRE(device.messages.size() == 2 * entity.messages.size() + 1);
   const std::size_t n = entity.messages.size();
   const auto sorted = [](std::vector<std::string> v) {
@@ -415,8 +409,9 @@ TEST_CASE("switching modes hands the entities over with migrate_discovery", "[di
 
   // Device → entity: the device topic is handed over, the entity configs follow, then the
   // device topic is cleared.
-  const auto back = rct::daemon::build_discovery(settings(rct::DiscoveryMode::kEntity), inventory(),
-                                                 golden_items(), &device.announced);
+  const auto back =
+      rct::daemon::build_discovery(settings(rct::DiscoveryMode::kEntity), complete_inventory(),
+                                   golden_items(), &device.announced);
   REQUIRE(back.messages.size() == n + 2);
   CHECK(back.messages.front() == DiscoveryMessage{device_topic, migrate});
   CHECK(back.messages.back() == DiscoveryMessage{device_topic, ""});
@@ -424,8 +419,8 @@ TEST_CASE("switching modes hands the entities over with migrate_discovery", "[di
         entity.messages);
 
   // Once switched, a rebuild against what was announced hands nothing over again.
-  const auto again =
-      rct::daemon::build_discovery(settings(), inventory(), golden_items(), &device.announced);
+  const auto again = rct::daemon::build_discovery(settings(), complete_inventory(), golden_items(),
+                                                  &device.announced);
   CHECK(again.messages == std::vector<DiscoveryMessage>{device.messages[n]});
 
   // Each side as Home Assistant sees it from the retained messages passes the checker.
@@ -460,18 +455,19 @@ TEST_CASE("switching modes while an entity is dropped removes it instead of hand
 
   // Entity → device: the dropped entity's topic is emptied first, and never handed over.
   const auto entity = rct::daemon::build_discovery(settings(rct::DiscoveryMode::kEntity),
-                                                   inventory(), golden_items(), nullptr);
+                                                   complete_inventory(), golden_items(), nullptr);
   const auto device =
-      rct::daemon::build_discovery(settings(), inventory(), fewer, &entity.announced);
+      rct::daemon::build_discovery(settings(), complete_inventory(), fewer, &entity.announced);
   CHECK(device.messages.front() == DiscoveryMessage{soc_topic, ""});
   CHECK(std::count(device.messages.begin(), device.messages.end(),
                    DiscoveryMessage{soc_topic, migrate}) == 0);
 
   // Device → entity: a stub-only device payload removes the dropped component before the
   // hand-over (a migrated component nobody takes over would stay behind as a stale entity).
-  const auto full = rct::daemon::build_discovery(settings(), inventory(), golden_items(), nullptr);
-  const auto back = rct::daemon::build_discovery(settings(rct::DiscoveryMode::kEntity), inventory(),
-                                                 fewer, &full.announced);
+  const auto full =
+      rct::daemon::build_discovery(settings(), complete_inventory(), golden_items(), nullptr);
+  const auto back = rct::daemon::build_discovery(settings(rct::DiscoveryMode::kEntity),
+                                                 complete_inventory(), fewer, &full.announced);
   REQUIRE(back.messages.size() >= 3);
   CHECK(back.messages[0].topic == device_topic);
   const json stub_only = parse_payload(back.messages[0].payload);
@@ -488,13 +484,13 @@ TEST_CASE("switching modes while an entity is dropped removes it instead of hand
 TEST_CASE("dropping entities in entity mode empties their configs, and --remove-discovery all",
           "[discovery]") {
   const auto entity = rct::daemon::build_discovery(settings(rct::DiscoveryMode::kEntity),
-                                                   inventory(), golden_items(), nullptr);
+                                                   complete_inventory(), golden_items(), nullptr);
   auto fewer = golden_items();
   fewer.erase(std::remove_if(fewer.begin(), fewer.end(),
                              [](const PollItem& i) { return i.oid == 0x959930BF; }),
               fewer.end());
   const auto dropped = rct::daemon::build_discovery(settings(rct::DiscoveryMode::kEntity),
-                                                    inventory(), fewer, &entity.announced);
+                                                    complete_inventory(), fewer, &entity.announced);
   CHECK(topics_with(dropped.messages, "") ==
         std::vector<std::string>{"homeassistant/sensor/rct2mqtt_0123456789_battery_soc/config"});
   CHECK(dropped.messages.front().payload.empty());  // removals first
@@ -516,7 +512,7 @@ TEST_CASE("dropping entities in entity mode empties their configs, and --remove-
 TEST_CASE("discovery waits for the serial number and sanitises it", "[discovery]") {
   Inventory none;
   CHECK(rct::daemon::build_discovery(settings(), none, golden_items(), nullptr).messages.empty());
-  Inventory odd = inventory();
+  Inventory odd = complete_inventory();
   odd.serial = "AB 12/3+#";
   odd.device_name.clear();
   const auto build = rct::daemon::build_discovery(settings(), odd, golden_items(), nullptr);
@@ -578,16 +574,18 @@ std::vector<std::pair<std::string, std::string>> setting_states() {
 TEST_CASE("writable settings become number, select and switch entities (golden file)",
           "[discovery][writes]") {
   const auto writable = entries({"soc_target", "soc_strategy", "grid_charging"});
-  const auto device = rct::daemon::build_discovery(
-      with_writes(rct::DiscoveryMode::kDevice, writable), inventory(), golden_items(), nullptr);
+  const auto device =
+      rct::daemon::build_discovery(with_writes(rct::DiscoveryMode::kDevice, writable),
+                                   complete_inventory(), golden_items(), nullptr);
   REQUIRE(device.messages.size() == 1);
   const json payload = parse_payload(device.messages[0].payload);
   json components = json::object();
   for (const auto& [id, c] : payload.at("components").items()) {
     if (id.rfind("settings_", 0) == 0) components[id] = c;
   }
-  const auto entity = rct::daemon::build_discovery(
-      with_writes(rct::DiscoveryMode::kEntity, writable), inventory(), golden_items(), nullptr);
+  const auto entity =
+      rct::daemon::build_discovery(with_writes(rct::DiscoveryMode::kEntity, writable),
+                                   complete_inventory(), golden_items(), nullptr);
   std::vector<DiscoveryMessage> entity_settings;
   for (const auto& m : entity.messages) {
     if (m.topic.find("_settings_") != std::string::npos) entity_settings.push_back(m);
@@ -603,7 +601,7 @@ TEST_CASE("writable settings become number, select and switch entities (golden f
 TEST_CASE("setting entities follow the topic contract", "[discovery][writes]") {
   const auto build =
       rct::daemon::build_discovery(with_writes(rct::DiscoveryMode::kDevice, every_writable()),
-                                   inventory(), golden_items(), nullptr);
+                                   complete_inventory(), golden_items(), nullptr);
   REQUIRE(build.messages.size() == 1);
   const json payload = parse_payload(build.messages[0].payload);
   for (const rct::WritableEntry& e : rct::writable_entries()) {
@@ -649,7 +647,7 @@ TEST_CASE("setting entities follow the topic contract", "[discovery][writes]") {
 
 TEST_CASE("every writable setting passes ha-discovery-check --strict, with its states",
           "[discovery][writes][ha-check]") {
-  const auto inv = inventory();
+  const auto inv = complete_inventory();
   const auto items = default_items();
   auto states = sample_states(items, inv);
   for (auto& s : setting_states()) states.push_back(std::move(s));
@@ -669,10 +667,10 @@ TEST_CASE("every writable setting passes ha-discovery-check --strict, with its s
 TEST_CASE("disabling writes removes the setting entities in both modes", "[discovery][writes]") {
   for (const auto mode : {rct::DiscoveryMode::kDevice, rct::DiscoveryMode::kEntity}) {
     INFO("mode " << rct::discovery_mode_name(mode));
-    const auto on = rct::daemon::build_discovery(with_writes(mode, every_writable()), inventory(),
-                                                 golden_items(), nullptr);
-    const auto off =
-        rct::daemon::build_discovery(settings(mode), inventory(), golden_items(), &on.announced);
+    const auto on = rct::daemon::build_discovery(with_writes(mode, every_writable()),
+                                                 complete_inventory(), golden_items(), nullptr);
+    const auto off = rct::daemon::build_discovery(settings(mode), complete_inventory(),
+                                                  golden_items(), &on.announced);
     for (const rct::WritableEntry& e : rct::writable_entries()) {
       const std::string id = "settings_" + std::string(e.key);
       INFO(id);
@@ -700,7 +698,7 @@ TEST_CASE("disabling writes removes the setting entities in both modes", "[disco
 
 TEST_CASE("the battery mode is a select of the five modes and passes ha-discovery-check",
           "[discovery][writes][ha-check]") {
-  const auto inv = inventory();
+  const auto inv = complete_inventory();
   const auto items = default_items();
   auto states = sample_states(items, inv);
   states.emplace_back("rct2mqtt/0123456789/battery/mode", "hold");
@@ -772,7 +770,7 @@ TEST_CASE("the default device payload stays within its bound", "[discovery]") {
   // room for a few more entities; past kDevicePayloadLimit the device is split instead.
   constexpr std::size_t kDefaultBound = 42'000;
   const auto build =
-      rct::daemon::build_discovery(settings(), inventory(), default_items(), nullptr);
+      rct::daemon::build_discovery(settings(), complete_inventory(), default_items(), nullptr);
   REQUIRE(build.messages.size() == 1);
   const std::string& text = build.messages[0].payload;
   INFO("default device payload: " << text.size() << " bytes");
@@ -787,7 +785,8 @@ TEST_CASE("the default device payload stays within its bound", "[discovery]") {
   // Everything enabled (writes, battery mode) still fits one message.
   DiscoverySettings all = with_writes(rct::DiscoveryMode::kDevice, every_writable());
   all.battery_mode = true;
-  const auto everything = rct::daemon::build_discovery(all, inventory(), default_items(), nullptr);
+  const auto everything =
+      rct::daemon::build_discovery(all, complete_inventory(), default_items(), nullptr);
   REQUIRE(everything.messages.size() == 1);
   CHECK(everything.messages[0].payload.size() <= rct::daemon::kDevicePayloadLimit);
 }
@@ -847,7 +846,7 @@ TEST_CASE("a device past its payload limit is split into parts that keep their c
           "[discovery][ha-check]") {
   DiscoverySettings small = settings();
   small.device_payload_limit = 12 * 1024;
-  const auto inv = inventory();
+  const auto inv = complete_inventory();
   const auto items = default_items();
   const auto split = rct::daemon::build_discovery(small, inv, items, nullptr);
   REQUIRE(split.messages.size() >= 4);
@@ -881,19 +880,20 @@ TEST_CASE("a change in the number of parts hands the moved entities over", "[dis
   DiscoverySettings small = settings();
   small.device_payload_limit = 12 * 1024;
   const auto items = default_items();
-  const auto one = rct::daemon::build_discovery(settings(), inventory(), items, nullptr);
-  const auto split = rct::daemon::build_discovery(small, inventory(), items, &one.announced);
+  const auto one = rct::daemon::build_discovery(settings(), complete_inventory(), items, nullptr);
+  const auto split =
+      rct::daemon::build_discovery(small, complete_inventory(), items, &one.announced);
   // Moving components out of the single message: it is handed over first, then re-announced
   // with what stays (the part topics are new: nothing to clear).
   CHECK(split.messages.front() == DiscoveryMessage{main_topic, migrate});
   CHECK(topics_with(split.messages, migrate).size() == 1);
   CHECK(topics_with(split.messages, "").empty());
   CHECK(std::vector<DiscoveryMessage>(split.messages.begin() + 1, split.messages.end()) ==
-        rct::daemon::build_discovery(small, inventory(), items, nullptr).messages);
+        rct::daemon::build_discovery(small, complete_inventory(), items, nullptr).messages);
 
   // Back to one message: the parts are handed over and cleared, the main topic keeps its own.
   const auto joined =
-      rct::daemon::build_discovery(settings(), inventory(), items, &split.announced);
+      rct::daemon::build_discovery(settings(), complete_inventory(), items, &split.announced);
   std::vector<std::string> parts;
   for (const AnnouncedDevice& d : split.announced.devices) {
     if (d.topic != main_topic) parts.push_back(d.topic);
@@ -910,8 +910,8 @@ TEST_CASE("hardware leaving the inventory has its entities removed once, across 
   const auto items = [](const Inventory& inv) {
     return rct::daemon::build_poll_list(rct::Config{}, rct::Registry{}, inv);
   };
-  const Inventory with_b = inventory();
-  Inventory without_b = inventory();
+  const Inventory with_b = complete_inventory();
+  Inventory without_b = complete_inventory();
   without_b.pv_input_b = false;  // a PV string removed
 
   for (const auto mode : {rct::DiscoveryMode::kDevice, rct::DiscoveryMode::kEntity}) {
@@ -985,7 +985,8 @@ TEST_CASE("a state file written before several device messages still hands over 
   CHECK(old.devices[0].topic == "homeassistant/device/rct2mqtt_0123456789/config");
   CHECK(old.devices[0].components.size() == 2);
   CHECK(old.devices[0].removed == std::map<std::string, std::string>{{"older", "binary_sensor"}});
-  const auto build = rct::daemon::build_discovery(settings(), inventory(), golden_items(), &old);
+  const auto build =
+      rct::daemon::build_discovery(settings(), complete_inventory(), golden_items(), &old);
   REQUIRE(build.messages.size() == 1);
   const json payload = parse_payload(build.messages[0].payload);
   CHECK(*component(payload, "gone") == json{{"platform", "sensor"}});
@@ -998,14 +999,14 @@ TEST_CASE("a mode switch across a restart hands over from the state file's recor
     const auto to = from == rct::DiscoveryMode::kEntity ? rct::DiscoveryMode::kDevice
                                                         : rct::DiscoveryMode::kEntity;
     INFO("from " << rct::discovery_mode_name(from));
-    const auto first =
-        rct::daemon::build_discovery(settings(from), inventory(), default_items(), nullptr);
+    const auto first = rct::daemon::build_discovery(settings(from), complete_inventory(),
+                                                    default_items(), nullptr);
     rct::daemon::PersistentState state;
     state.inverters["0123456789"].discovery = first.announced;
     const auto loaded = rct::daemon::state_from_json(rct::daemon::state_to_json(state));
     REQUIRE(loaded.ok());
     const auto second =
-        rct::daemon::build_discovery(settings(to), inventory(), default_items(),
+        rct::daemon::build_discovery(settings(to), complete_inventory(), default_items(),
                                      &*loaded.value().inverters.at("0123456789").discovery);
     const auto handed = topics_with(second.messages, migrate);
     CHECK(handed.size() == (from == rct::DiscoveryMode::kEntity ? first.messages.size() : 1U));

@@ -13,6 +13,7 @@
 #include "daemon/poll_list.h"
 #include "daemon/value_policy.h"
 #include "tests/support/catch.h"
+#include "tests/support/inventories.h"
 
 using namespace std::chrono_literals;
 using nlohmann::json;
@@ -21,23 +22,14 @@ using rct::FaultWords;
 using rct::daemon::Instant;
 using rct::daemon::PollItem;
 using rct::daemon::Publication;
+using rct::test::complete_inventory;
 
 namespace {
 
 const Instant kFaultT0 = Instant{} + 9000h;
 
-rct::daemon::Inventory fault_inventory() {
-  rct::daemon::Inventory inv;
-  inv.pv_input_a = inv.pv_input_b = inv.power_switch = true;
-  inv.battery_type = 3;
-  inv.serial = "0123456789";
-  inv.device_name = "PS 6.0 HV";
-  inv.firmware = "3.0.5662";
-  return inv;
-}
-
 std::vector<PollItem> fault_items() {
-  return rct::daemon::build_poll_list(rct::Config{}, rct::Registry{}, fault_inventory());
+  return rct::daemon::build_poll_list(rct::Config{}, rct::Registry{}, complete_inventory());
 }
 
 const PollItem& fault_item(const std::vector<PollItem>& items, std::size_t word) {
@@ -197,7 +189,7 @@ TEST_CASE("discovery announces the fault sensor, the event entity and two device
   rct::daemon::DiscoverySettings settings;
   settings.base_topic = "rct2mqtt";
   const auto items = fault_items();
-  const auto build = rct::daemon::build_discovery(settings, fault_inventory(), items, nullptr);
+  const auto build = rct::daemon::build_discovery(settings, complete_inventory(), items, nullptr);
   REQUIRE(build.messages.size() == 1);
   const json payload = rct::daemon::expand_discovery(json::parse(build.messages.front().payload));
   const json& c = payload.at("components");
@@ -229,7 +221,7 @@ TEST_CASE("discovery announces the fault sensor, the event entity and two device
 
   // Entity mode: the triggers get their own topics and no availability.
   settings.mode = rct::DiscoveryMode::kEntity;
-  const auto entity = rct::daemon::build_discovery(settings, fault_inventory(), items, nullptr);
+  const auto entity = rct::daemon::build_discovery(settings, complete_inventory(), items, nullptr);
   int triggers = 0;
   for (const auto& m : entity.messages) {
     if (m.topic.starts_with("homeassistant/device_automation/")) {
@@ -242,10 +234,10 @@ TEST_CASE("discovery announces the fault sensor, the event entity and two device
   // Without all four fault words polled: no fault sensor, no events.
   rct::Config config;
   config.poll.exclude.push_back(rct::ValueRef{"fault[1].flt", std::nullopt});
-  const auto without = rct::daemon::build_poll_list(config, rct::Registry{}, fault_inventory());
+  const auto without = rct::daemon::build_poll_list(config, rct::Registry{}, complete_inventory());
   settings.mode = rct::DiscoveryMode::kDevice;
   const json less = rct::daemon::expand_discovery(
-      json::parse(rct::daemon::build_discovery(settings, fault_inventory(), without, nullptr)
+      json::parse(rct::daemon::build_discovery(settings, complete_inventory(), without, nullptr)
                       .messages.front()
                       .payload));
   CHECK(less.at("components").contains("inverter_fault_0"));

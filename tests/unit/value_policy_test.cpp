@@ -137,6 +137,117 @@ TEST_CASE("a lifetime counter never goes down: not on a reset to 0, an absurd va
   CHECK(std::none_of(published.begin(), published.end(), [](double v) { return v <= 0; }));
 }
 
+TEST_CASE(
+    "a lifetime counter that never left 0 is published as 0 after three zero readings in "
+    "a row, and never again once it counted",
+    "[value_policy]") {
+  ValuePolicy p;
+  const PollItem& total = item(kGridImportTotal);
+  Instant t = kT0;
+  const auto feed = [&](float v) {
+    t += 60s;
+    return payload_of(p.on_reading(total, Value{v}, t), "energy/grid_import_total");
+  };
+
+  CHECK_FALSE(feed(0.0f));
+  CHECK_FALSE(feed(0.0f));
+  CHECK(p.rejected(Rejection::kCounterZero) == 2);
+  CHECK(feed(0.0f) == "0");  // the third in a row: a counter that never moved
+  CHECK(p.rejected(Rejection::kCounterZero) == 2);
+  CHECK_FALSE(feed(0.0f));  // unchanged: only the heartbeat repeats it
+  CHECK(p.rejected(Rejection::kCounterZero) == 2);
+  CHECK(p.totals().empty());  // a zero is no total worth keeping
+
+  // The counter starts counting: its first total is confirmed like any first reading (the
+  // accepted zeros are no baseline that would make it an absurd jump).
+  CHECK_FALSE(feed(5000.0f));
+  CHECK(feed(5001.0f) == "5001");
+  CHECK(p.totals() == rct::daemon::CounterTotals{{kGridImportTotal, 5001.0}});
+  // From now on 0 is a glitch, however often it comes.
+  for (int i = 0; i < 5; ++i) CHECK_FALSE(feed(0.0f));
+  CHECK(p.rejected(Rejection::kCounterZero) == 7);
+  CHECK(feed(5002.0f) == "5002");
+}
+
+TEST_CASE("a glitch zero on a fresh install is not published when a real total follows",
+          "[value_policy]") {
+  const PollItem& total = item(kGridImportTotal);
+  // No state file: nothing was ever accepted. Zeros fewer than three in a row, then the real
+  // total: only the real total reaches MQTT.
+  for (int zeros = 1; zeros < rct::daemon::kZeroReadingsForGenuineZero; ++zeros) {
+    ValuePolicy p;
+    Instant t = kT0;
+    std::vector<std::string> published;
+    const auto feed = [&](float v) {
+      t += 60s;
+      for (const Publication& pub : p.on_reading(total, Value{v}, t)) {
+        published.push_back(pub.payload);
+      }
+    };
+    for (int i = 0; i < zeros; ++i) feed(0.0f);
+    feed(123456.0f);
+    feed(0.0f);  // and one more glitch between the real totals
+    feed(123457.0f);
+    feed(0.0f);
+    feed(0.0f);
+    feed(0.0f);  // three in a row, but the counter has counted: still a glitch
+    INFO(zeros << " zero(s) first");
+    CHECK(published == std::vector<std::string>{"123457"});
+    CHECK(p.rejected(Rejection::kCounterZero) == static_cast<std::uint64_t>(zeros) + 4);
+  }
+}
+
+TEST_CASE(
+    "a lifetime counter that showed a plausible nonzero reading, or whose zeros are not in a "
+    "row, is not published as 0",
+    "[value_policy]") {
+  const PollItem& total = item(kGridImportTotal);
+  Instant t = kT0;
+  {
+    // A real total read once (held unconfirmed), then only zeros: the counter counts, the zeros
+    // are glitches, however many.
+    ValuePolicy p;
+    const auto feed = [&](float v) {
+      t += 60s;
+      return p.on_reading(total, Value{v}, t);
+    };
+    CHECK(feed(5000.0f).empty());
+    for (int i = 0; i < 6; ++i) CHECK(feed(0.0f).empty());
+    CHECK(p.rejected(Rejection::kCounterZero) == 6);
+  }
+  {
+    // Implausible readings between the zeros: not three zeros in a row.
+    ValuePolicy p;
+    const auto feed = [&](float v) {
+      t += 60s;
+      return p.on_reading(total, Value{v}, t);
+    };
+    for (int i = 0; i < 3; ++i) {
+      CHECK(feed(0.0f).empty());
+      CHECK(feed(0.0f).empty());
+      CHECK(feed(std::numeric_limits<float>::quiet_NaN()).empty());
+      CHECK(feed(2e10f).empty());  // out of range
+    }
+    CHECK(p.rejected(Rejection::kCounterZero) == 6);
+    CHECK(payload_of(feed(0.0f), "energy/grid_import_total") == std::nullopt);
+    CHECK(payload_of(feed(0.0f), "energy/grid_import_total") == std::nullopt);
+    CHECK(payload_of(feed(0.0f), "energy/grid_import_total") == "0");  // now three in a row
+  }
+}
+
+TEST_CASE("a lifetime counter with a persisted total never publishes 0 after a restart",
+          "[value_policy]") {
+  const PollItem& total = item(kGridImportTotal);
+  ValuePolicy p({}, rct::daemon::CounterTotals{{kGridImportTotal, 42.0}});
+  Instant t = kT0;
+  for (int i = 0; i < 2 * rct::daemon::kZeroReadingsForGenuineZero; ++i) {
+    t += 60s;
+    CHECK(p.on_reading(total, Value{0.0f}, t).empty());
+  }
+  CHECK(p.rejected(Rejection::kCounterZero) ==
+        static_cast<std::uint64_t>(2 * rct::daemon::kZeroReadingsForGenuineZero));
+}
+
 TEST_CASE("periodic counters drop only to a value counted since the period boundary",
           "[value_policy]") {
   ValuePolicy p;

@@ -14,7 +14,7 @@ struct GlobalOptions {
 // Each adds its subcommand tree to `app`. The callbacks run inside app.parse(); they throw
 // UsageError for bad input and write results to stdout. `registry` outlives `app`.
 void add_frame_commands(CLI::App& app, const Registry& registry);
-void add_value_commands(CLI::App& app);
+void add_value_commands(CLI::App& app, const Registry& registry);
 void add_registry_commands(CLI::App& app, const Registry& registry);
 // read-value, read-values: talk to an inverter. `globals` outlives `app`.
 void add_read_commands(CLI::App& app, const Registry& registry, const GlobalOptions& globals);

@@ -8,6 +8,7 @@
 #include "core/frame_encoder.h"
 #include "core/hex.h"
 #include "core/json/value_json.h"
+#include "core/layout_override.h"
 #include "core/value_codec.h"
 #include "tools/rctclient/cli_error.h"
 #include "tools/rctclient/commands.h"
@@ -36,11 +37,12 @@ std::vector<std::size_t> parse_chunks(const std::string& text) {
   return sizes;
 }
 
-// The registry type that fits the frame's direction: responses carry the response type, writes
-// the request type; READ forms carry nothing to decode.
+// The registry type that fits the frame's direction: responses carry the response type (or the
+// layout that overrides it, core/layout_override.h, as the client decodes them), writes the
+// request type; READ forms carry nothing to decode.
 std::optional<DataType> payload_type(const DecodeEvent& ev, const OidInfo& info) {
   if (!ev.command) return std::nullopt;
-  if (is_response(*ev.command)) return info.response_type;
+  if (is_response(*ev.command)) return decode_type(info, ev.payload.size());
   if (is_write(*ev.command)) return info.request_type;
   return std::nullopt;
 }

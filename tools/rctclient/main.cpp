@@ -15,7 +15,7 @@ int run(const rct::Registry& registry, int argc, char** argv) {
   app.add_flag("--debug", globals.debug,
                "Log what happens on the link to stderr; values stay alone on stdout");
   rct::cli::add_frame_commands(app, registry);
-  rct::cli::add_value_commands(app);
+  rct::cli::add_value_commands(app, registry);
   rct::cli::add_registry_commands(app, registry);
   rct::cli::add_read_commands(app, registry, globals);
   rct::cli::add_write_commands(app, registry, globals);

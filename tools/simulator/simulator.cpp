@@ -7,12 +7,14 @@
 #include <cmath>
 #include <ctime>
 #include <limits>
+#include <string>
 #include <utility>
 
 #include "core/battery_status.h"
 #include "core/frame_encoder.h"
 #include "core/hex.h"
 #include "core/value_codec.h"
+#include "tools/simulator/battery_towers.h"
 #include "tools/simulator/device_faults.h"
 #include "tools/simulator/house_bindings.h"
 
@@ -645,6 +647,17 @@ std::future<void> Simulator::set_device_fault(unsigned number, bool active) {
     apply_fault_words();
     logger_->info("fault {} {}: {}", number, active ? "raised" : "cleared",
                   rct::fault_name(number));
+  });
+}
+
+std::future<void> Simulator::set_module_installed(int tower, int slot, bool installed) {
+  return post_task([this, tower, slot, installed] {
+    if (!module_installed(tower, slot)) return;
+    const std::string name = std::string(tower == 0 ? "battery" : "battery_placeholder[0]") +
+                             ".cells[" + std::to_string(slot) + "]";
+    if (const OidInfo* info = registry_.find(std::string_view(name))) {
+      (void)store_.set_module_installed(info->id, installed);
+    }
   });
 }
 

@@ -119,6 +119,10 @@ class Simulator {
   // (tools/simulator/device_faults.h). Raising a raised fault or clearing a clear one does
   // nothing.
   std::future<void> set_device_fault(unsigned number, bool active);
+  // Takes the battery module of tower `tower` (0: battery.*, 1: battery_placeholder[0].*) in
+  // `slot` (from 0) out (`installed` false) or puts it back: while out its cells read 0 V, as an
+  // empty slot. A reboot keeps it. Nothing happens for a slot that never held a module.
+  std::future<void> set_module_installed(int tower, int slot, bool installed);
   std::future<void> post_shutdown();
 
   // Thread-safe reads.

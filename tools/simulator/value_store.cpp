@@ -121,6 +121,17 @@ HouseSettings ValueStore::settings() const {
   return s;
 }
 
+bool ValueStore::set_module_installed(std::uint32_t cells_oid, bool installed) {
+  const Entry* e = find(cells_oid);
+  if (e == nullptr || e->measure == nullptr ||
+      wire_type(*e->info) != DataType::kBatteryModuleStatus) {
+    return false;
+  }
+  std::erase(removed_modules_, cells_oid);
+  if (!installed) removed_modules_.push_back(cells_oid);
+  return true;
+}
+
 const HouseState& ValueStore::house(std::int64_t now) {
   return model_.advance_to(now, settings());
 }
@@ -137,6 +148,9 @@ std::optional<std::vector<std::uint8_t>> ValueStore::read(std::uint32_t oid, std
     return logger_answer(*e, static_cast<std::uint32_t>(std::max<std::int64_t>(now, 0)), now);
   }
   if (e->measure == nullptr) return e->stored;
+  if (std::find(removed_modules_.begin(), removed_modules_.end(), oid) != removed_modules_.end()) {
+    return encode_value(wire_type(*e->info), Value(BatteryModuleStatus{})).value();
+  }
   auto bytes = encode_value(wire_type(*e->info), e->measure(house(now)));
   if (!bytes) return std::nullopt;  // a binding of the wrong type; caught by the unit tests
   return std::move(*bytes);

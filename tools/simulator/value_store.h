@@ -50,6 +50,10 @@ class ValueStore {
   void record_event(const EventEntry& entry) { history_.record_event(entry); }
 
   const HouseState& house(std::int64_t now);
+  // A battery module taken out of its slot (`installed` false) or put back: while out, its cells
+  // OID reads 0 V on every cell, as an empty slot (tools/simulator/battery_towers.h). False when
+  // `cells_oid` is no measured BATTERY_MODULE_STATUS.
+  bool set_module_installed(std::uint32_t cells_oid, bool installed);
   // The grid-charge trap (HouseSettings::grid_charge_trap): margin as a fraction; nullopt: off.
   void set_grid_charge_trap(std::optional<double> margin) { grid_charge_trap_ = margin; }
   const HouseModel& model() const { return model_; }
@@ -77,6 +81,7 @@ class ValueStore {
   HouseModel model_;
   LoggerHistory history_;
   std::optional<double> grid_charge_trap_;
+  std::vector<std::uint32_t> removed_modules_;  // cells OIDs reading as empty slots
 };
 
 }  // namespace rct::sim
