@@ -204,7 +204,7 @@ void Client::handle(const DecodeEvent& event, TimePoint t) {
         break;
       case FrameVerdict::kTruncated:
         observer_.on_dropped(result.verdict, view.command, view.oid, view.payload.size());
-        if (result.request) bad_reply(BadReply{*result.request, view.oid, result.will_retry});
+        if (result.bad_reply) bad_reply(*result.bad_reply);
         break;
       case FrameVerdict::kUnknownOid:
       case FrameVerdict::kNotResponse:
@@ -219,7 +219,7 @@ void Client::handle(const DecodeEvent& event, TimePoint t) {
   // goes out again with the next pump() rather than after its deadline.
   if (event.outcome == DecodeOutcome::kCrcMismatch && event.command && event.oid) {
     if (auto bad = tracker_.on_damaged_frame(
-            DamagedFrame{*event.command, event.address, *event.oid, event.payload})) {
+            DamagedFrame{*event.command, event.address, *event.oid, event.payload}, t)) {
       bad_reply(*bad);
     }
   }

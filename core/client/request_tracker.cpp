@@ -15,6 +15,9 @@ bool is_history(DataType t) {
   return t == DataType::kTimeSeries || t == DataType::kEventTable;
 }
 
+// Another client heard within this time makes the link count as shared.
+constexpr Duration kSharedLinkMemory = std::chrono::seconds(60);
+
 Command request_command(const Request& r) {
   switch (r.kind) {
     case RequestKind::kRead:
@@ -116,6 +119,10 @@ Duration RequestTracker::wait_for(const Entry& e) const {
   return estimator_.timeout();
 }
 
+bool RequestTracker::shared_link(TimePoint now) const {
+  return last_foreign_ && now - *last_foreign_ <= kSharedLinkMemory;
+}
+
 bool RequestTracker::resend_at_once(std::vector<Entry>::iterator it) {
   ++stats_.bad_replies;
   const bool will_retry = it->attempts <= options_.retries;
@@ -157,6 +164,12 @@ std::optional<Reading> RequestTracker::decode(const FrameView& frame, const OidI
 
 FrameResult RequestTracker::on_frame(const FrameView& frame, TimePoint now) {
   consecutive_frame_errors_ = 0;
+  FrameResult result = classify(frame, now);
+  if (!result.request) last_foreign_ = now;
+  return result;
+}
+
+FrameResult RequestTracker::classify(const FrameView& frame, TimePoint now) {
   if (!is_response(frame.command)) {
     ++stats_.not_response;
     return {FrameVerdict::kNotResponse, std::nullopt, std::nullopt};
@@ -174,8 +187,10 @@ FrameResult RequestTracker::on_frame(const FrameView& frame, TimePoint now) {
       const RequestId id = it->id;
       if (!reading) {
         ++stats_.truncated;
+        if (shared_link(now)) return {FrameVerdict::kTruncated, id, std::nullopt, std::nullopt};
+        const std::uint32_t oid = it->request.oid;
         const bool will_retry = resend_at_once(it);
-        return {FrameVerdict::kTruncated, id, std::nullopt, will_retry};
+        return {FrameVerdict::kTruncated, id, std::nullopt, BadReply{id, oid, will_retry}};
       }
       // Karn's rule: a reply to a re-sent request may answer any of its sends.
       if (it->attempts == 1 && it->request.kind == RequestKind::kRead) {
@@ -203,13 +218,19 @@ FrameResult RequestTracker::on_frame(const FrameView& frame, TimePoint now) {
   return {FrameVerdict::kUnsolicited, std::nullopt, std::move(reading)};
 }
 
-std::optional<BadReply> RequestTracker::on_damaged_frame(const DamagedFrame& frame) {
-  if (!is_response(frame.command)) return std::nullopt;
-  auto it = std::find_if(in_flight_.begin(), in_flight_.end(), [&](const Entry& e) {
-    return same_key(e, frame.oid, frame.address) &&
-           accepts(e, FrameView{frame.command, frame.address, frame.oid, frame.payload});
-  });
-  if (it == in_flight_.end()) return std::nullopt;
+std::optional<BadReply> RequestTracker::on_damaged_frame(const DamagedFrame& frame, TimePoint now) {
+  auto it = in_flight_.end();
+  if (is_response(frame.command)) {
+    it = std::find_if(in_flight_.begin(), in_flight_.end(), [&](const Entry& e) {
+      return same_key(e, frame.oid, frame.address) &&
+             accepts(e, FrameView{frame.command, frame.address, frame.oid, frame.payload});
+    });
+  }
+  if (it == in_flight_.end()) {
+    last_foreign_ = now;
+    return std::nullopt;
+  }
+  if (shared_link(now)) return std::nullopt;
   const RequestId id = it->id;
   const std::uint32_t oid = it->request.oid;
   const bool will_retry = resend_at_once(it);

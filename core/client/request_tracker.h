@@ -78,15 +78,24 @@ enum class FrameVerdict {
 };
 std::string_view frame_verdict_name(FrameVerdict v);
 
+// An outstanding request whose reply arrived known bad (cut short, or with a CRC error): it is
+// queued to go out again at once, or (will_retry false) has failed with kTimeout.
+struct BadReply {
+  RequestId id = 0;
+  std::uint32_t oid = 0;
+  bool will_retry = false;
+};
+
 struct FrameResult {
   FrameVerdict verdict = FrameVerdict::kNotResponse;
   // kCompleted: the request answered. kTruncated: the outstanding request the frame answered,
   // cut short; it is no longer in flight (see will_retry).
   std::optional<RequestId> request;
   std::optional<Reading> reading;  // kCompleted, kUnsolicited
-  // kTruncated with a request: queued to go out again at once (true), or, its attempts used up,
-  // failed (false: a kTimeout failure for the caller).
-  bool will_retry = false;
+  // kTruncated with a request, alone on the link: the request is queued to go out again at once
+  // (will_retry) or, its attempts used up, has failed (a kTimeout failure for the caller). Unset:
+  // the request stays outstanding until its deadline (a shared link).
+  std::optional<BadReply> bad_reply;
 };
 
 // A frame whose CRC did not match, as the decoder parsed it. Nothing in it is trusted: it only
@@ -96,14 +105,6 @@ struct DamagedFrame {
   std::optional<std::uint32_t> address;
   std::uint32_t oid = 0;
   std::span<const std::uint8_t> payload;  // for a query: must echo its T, as a good reply would
-};
-
-// An outstanding request whose reply arrived known bad (cut short, or with a CRC error): it is
-// queued to go out again at once, or (will_retry false) has failed with kTimeout.
-struct BadReply {
-  RequestId id = 0;
-  std::uint32_t oid = 0;
-  bool will_retry = false;
 };
 
 // A deadline that passed: the request is requeued for another attempt, or (will_retry false)
@@ -151,10 +152,14 @@ struct TrackerStats {
 // estimate; a wait the estimate cut short is taken as a lost reply.
 //
 // A reply known bad — our reply cut short (valid CRC, wrong size) or a frame with a CRC error
-// whose intact header names our request — sends the request again at once instead of waiting
-// for its deadline: the device has answered, so nothing more is coming for that send. That
-// counts as an attempt. It never happens for another OID's frame, broken or not, nor for a
-// broken frame whose header does not name an outstanding request.
+// whose intact header names our request — sends the request again instead of waiting for its
+// deadline: the device has answered, so nothing more is coming for that send. That counts as an
+// attempt. It never happens for another OID's frame, broken or not, nor for a broken frame whose
+// header does not name an outstanding request. And only while no other client was heard for a
+// minute: on a shared link the likeliest cause of a cut is the other client's request, whose
+// reply the device is composing now; a request of ours would cut that one, and a client doing
+// the same to us makes both lose every reply. There the request waits for its deadline, as a
+// lost reply does (the estimate keeps that short).
 //
 // Request states: queued (FIFO; retries re-enter at the front) → in flight (deadline set) →
 // completed / requeued for a retry (deadline passed, reply known bad) / failed. kWrite requests
@@ -178,7 +183,7 @@ class RequestTracker {
   // (a response command, the request's OID and address, a query's T), that request is re-queued
   // at the front or, its attempts used up, failed. The caller counts it with note_frame_error()
   // either way.
-  std::optional<BadReply> on_damaged_frame(const DamagedFrame& frame);
+  std::optional<BadReply> on_damaged_frame(const DamagedFrame& frame, TimePoint now);
 
   // Deadlines that passed by `now`: each in-flight request is requeued for a retry (front of the
   // queue) or, with its retries used up, dropped (a kTimeout failure for the caller).
@@ -193,6 +198,8 @@ class RequestTracker {
   void reset_link_counters();
 
   std::optional<TimePoint> next_deadline() const;
+  // Another client was heard lately: replies known bad wait for their deadline.
+  bool shared_link(TimePoint now) const;
   // Deadlines that passed in a row without a completion in between.
   unsigned consecutive_timeouts() const { return consecutive_timeouts_; }
   // Decoder errors since the last good-CRC frame.
@@ -219,6 +226,7 @@ class RequestTracker {
   // Takes the in-flight entry out: back to the front of the queue, or dropped (false) when its
   // attempts are used up.
   bool resend_at_once(std::vector<Entry>::iterator it);
+  FrameResult classify(const FrameView& frame, TimePoint now);
 
   bool same_key(const Entry& e, std::uint32_t oid, std::optional<std::uint32_t> address) const;
   bool accepts(const Entry& e, const FrameView& frame) const;
@@ -233,6 +241,7 @@ class RequestTracker {
   unsigned consecutive_timeouts_ = 0;
   unsigned consecutive_frame_errors_ = 0;
   ReplyTimeEstimator estimator_;
+  std::optional<TimePoint> last_foreign_;  // a frame for nobody here: another client's traffic
   TrackerStats stats_;
 };
 

@@ -211,7 +211,8 @@ TEST_CASE("a reply with a valid CRC but a truncated payload never completes a re
     CHECK(r.verdict == FrameVerdict::kTruncated);
     REQUIRE(r.request);
     CHECK(*r.request == id);
-    CHECK(r.will_retry);
+    REQUIRE(r.bad_reply);
+    CHECK(r.bad_reply->will_retry);
     CHECK(!r.reading);
     CHECK(t.in_flight() == 0);
     CHECK(t.queued() == 1);
@@ -246,7 +247,8 @@ TEST_CASE("a truncated time-series answer is dropped and the query goes out agai
   CHECK(r.verdict == FrameVerdict::kTruncated);
   REQUIRE(r.request);
   CHECK(*r.request == *id);
-  CHECK(r.will_retry);
+  REQUIRE(r.bad_reply);
+  CHECK(r.bad_reply->will_retry);
   CHECK(t.in_flight() == 0);
   auto again = t.next_dispatch(kT0);
   REQUIRE(again);
@@ -642,7 +644,8 @@ TEST_CASE("our reply cut short is asked for again at once, as an attempt",
   CHECK(r.verdict == FrameVerdict::kTruncated);
   REQUIRE(r.request);
   CHECK(*r.request == id);
-  CHECK(r.will_retry);
+  REQUIRE(r.bad_reply);
+  CHECK(r.bad_reply->will_retry);
   CHECK(!r.reading);
   // No deadline to wait for: the request is next on the wire, before anything queued later.
   submit_read(t, kVoltage);
@@ -665,7 +668,7 @@ TEST_CASE("our reply with a CRC error is asked for again at once", "[request_tra
   const RequestId id = submit_read(t, kSoc);
   REQUIRE(t.next_dispatch(kT0));
   const auto payload = hex_bytes("3e97b191");
-  auto bad = t.on_damaged_frame(DamagedFrame{Command::kResponse, std::nullopt, kSoc, payload});
+  auto bad = t.on_damaged_frame(DamagedFrame{Command::kResponse, std::nullopt, kSoc, payload}, kT0);
   REQUIRE(bad);
   CHECK(bad->id == id);
   CHECK(bad->oid == kSoc);
@@ -681,7 +684,8 @@ TEST_CASE("our reply with a CRC error is asked for again at once", "[request_tra
   const RequestId plant = submit_read(t, kVoltage, 0x1234);
   REQUIRE(t.on_frame(response(kSoc, payload), kT0 + 300ms).verdict == FrameVerdict::kCompleted);
   REQUIRE(t.next_dispatch(kT0 + 300ms));
-  bad = t.on_damaged_frame(DamagedFrame{Command::kPlantLongResponse, 0x1234, kVoltage, payload});
+  bad =
+      t.on_damaged_frame(DamagedFrame{Command::kPlantLongResponse, 0x1234, kVoltage, payload}, kT0);
   REQUIRE(bad);
   CHECK(bad->id == plant);
 }
@@ -698,9 +702,10 @@ TEST_CASE("another client's cut or broken frame never sends our request again",
   CHECK(!r.request);
   // Broken, for another OID; for our OID from another plant device or as a plain reply to a
   // plant read; an echoed READ of our OID with a broken CRC.
-  CHECK(!t.on_damaged_frame(DamagedFrame{Command::kResponse, std::nullopt, kVoltage, payload}));
-  CHECK(!t.on_damaged_frame(DamagedFrame{Command::kPlantResponse, 0x99, kSoc, payload}));
-  CHECK(!t.on_damaged_frame(DamagedFrame{Command::kRead, std::nullopt, kSoc, {}}));
+  CHECK(
+      !t.on_damaged_frame(DamagedFrame{Command::kResponse, std::nullopt, kVoltage, payload}, kT0));
+  CHECK(!t.on_damaged_frame(DamagedFrame{Command::kPlantResponse, 0x99, kSoc, payload}, kT0));
+  CHECK(!t.on_damaged_frame(DamagedFrame{Command::kRead, std::nullopt, kSoc, {}}, kT0));
   CHECK(t.in_flight() == 1);
   CHECK(!t.next_dispatch(kT0 + 100ms));
   CHECK(t.stats().resent == 0);
@@ -719,7 +724,8 @@ TEST_CASE("a broken answer to another client's query of the same series is not o
   const auto other = hex_bytes(
       "6553e000"
       "6553df0c3f000000");
-  CHECK(!t.on_damaged_frame(DamagedFrame{Command::kLongResponse, std::nullopt, kSocLog, other}));
+  CHECK(
+      !t.on_damaged_frame(DamagedFrame{Command::kLongResponse, std::nullopt, kSocLog, other}, kT0));
   const auto cut_other = hex_bytes(
       "6553e000"
       "6553df0c3f00");
@@ -729,7 +735,9 @@ TEST_CASE("a broken answer to another client's query of the same series is not o
   const auto ours = hex_bytes(
       "6553f100"
       "6553ef0c3f000000");
-  auto bad = t.on_damaged_frame(DamagedFrame{Command::kLongResponse, std::nullopt, kSocLog, ours});
+  // Ours, once that client has been quiet for over a minute (before, a shared link: see below).
+  auto bad = t.on_damaged_frame(DamagedFrame{Command::kLongResponse, std::nullopt, kSocLog, ours},
+                                kT0 + 61s);
   REQUIRE(bad);
   CHECK(bad->id == *id);
 }
@@ -739,9 +747,10 @@ TEST_CASE("replies known bad stay within the retry bound", "[request_tracker][li
   const RequestId id = submit_read(t, kSoc);
   REQUIRE(t.next_dispatch(kT0));
   auto r = t.on_frame(response(kSoc, hex_bytes("3e")), kT0 + 200ms);
-  CHECK(r.will_retry);
+  REQUIRE(r.bad_reply);
+  CHECK(r.bad_reply->will_retry);
   REQUIRE(t.next_dispatch(kT0 + 200ms));
-  auto bad = t.on_damaged_frame(DamagedFrame{Command::kResponse, std::nullopt, kSoc, {}});
+  auto bad = t.on_damaged_frame(DamagedFrame{Command::kResponse, std::nullopt, kSoc, {}}, kT0);
   REQUIRE(bad);
   CHECK(bad->will_retry);
   auto d = t.next_dispatch(kT0 + 400ms);
@@ -751,7 +760,8 @@ TEST_CASE("replies known bad stay within the retry bound", "[request_tracker][li
   CHECK(r.verdict == FrameVerdict::kTruncated);
   REQUIRE(r.request);
   CHECK(*r.request == id);
-  CHECK_FALSE(r.will_retry);  // three sends, three bad replies: the request has failed
+  REQUIRE(r.bad_reply);
+  CHECK_FALSE(r.bad_reply->will_retry);  // three sends, three bad replies: the request has failed
   CHECK(!t.next_dispatch(kT0 + 600ms));
   CHECK(t.in_flight() == 0);
   CHECK(t.queued() == 0);
@@ -760,4 +770,44 @@ TEST_CASE("replies known bad stay within the retry bound", "[request_tracker][li
   CHECK(t.stats().bad_replies == 3);
   CHECK(t.stats().gave_up == 1);
   CHECK(t.consecutive_timeouts() == 0);  // the device answered every time
+}
+
+TEST_CASE("on a link shared with another client a bad reply waits for its deadline",
+          "[request_tracker][link]") {
+  RequestTracker t(rct::test::test_registry(), link_options(2));
+  // Another client's answer: the link is shared, and a cut is most likely its request's doing.
+  REQUIRE(t.on_frame(response(kVoltage, float_payload(51.0f)), kT0).verdict ==
+          FrameVerdict::kUnsolicited);
+  const RequestId id = submit_read(t, kSoc);
+  REQUIRE(t.next_dispatch(kT0 + 10ms));
+  auto r = t.on_frame(response(kSoc, hex_bytes("3e97")), kT0 + 100ms);
+  CHECK(r.verdict == FrameVerdict::kTruncated);
+  REQUIRE(r.request);
+  CHECK(*r.request == id);
+  CHECK(!r.bad_reply);
+  CHECK(!t.on_damaged_frame(DamagedFrame{Command::kResponse, std::nullopt, kSoc, {}}, kT0 + 150ms));
+  CHECK(t.in_flight() == 1);
+  CHECK(!t.next_dispatch(kT0 + 150ms));
+  CHECK(t.stats().resent == 0);
+  // The deadline sends it again (nothing timed yet: the ceiling).
+  REQUIRE(t.expire(kT0 + 2010ms).size() == 1);
+  auto d = t.next_dispatch(kT0 + 2010ms);
+  REQUIRE(d);
+  CHECK(d->attempt == 2);
+}
+
+TEST_CASE("a client heard more than a minute ago no longer holds a re-request back",
+          "[request_tracker][link]") {
+  RequestTracker t(rct::test::test_registry(), link_options(2));
+  REQUIRE(t.on_frame(response(kVoltage, float_payload(51.0f)), kT0).verdict ==
+          FrameVerdict::kUnsolicited);
+  const RequestId id = submit_read(t, kSoc);
+  REQUIRE(t.next_dispatch(kT0 + 61s));
+  auto r = t.on_frame(response(kSoc, hex_bytes("3e")), kT0 + 61s + 200ms);
+  REQUIRE(r.bad_reply);
+  CHECK(r.bad_reply->will_retry);
+  auto d = t.next_dispatch(kT0 + 61s + 200ms);
+  REQUIRE(d);
+  CHECK(d->id == id);
+  CHECK(d->attempt == 2);
 }
