@@ -11,6 +11,7 @@ client::ClientOptions client_options(const InverterConfig& inverter) {
   o.port = inverter.port;
   o.connect_timeout = inverter.connect_timeout;
   o.request_timeout = inverter.request_timeout;
+  o.request_timeout_floor = inverter.request_timeout_floor;
   o.window = static_cast<std::size_t>(std::max(1, inverter.in_flight));
   o.retries = static_cast<unsigned>(std::max(0, inverter.retries));
   o.backoff.initial = inverter.reconnect_min;
@@ -34,6 +35,7 @@ std::vector<std::string_view> connection_conflicts(const InverterConfig& a,
   // One line per option set in client_options() above, by the key it comes from.
   check(x.connect_timeout != y.connect_timeout, "connect_timeout");
   check(x.request_timeout != y.request_timeout, "request_timeout");
+  check(x.request_timeout_floor != y.request_timeout_floor, "request_timeout_floor");
   check(x.window != y.window, "in_flight");
   check(x.retries != y.retries, "retries");
   check(x.backoff.initial != y.backoff.initial, "reconnect_min");

@@ -106,7 +106,9 @@ struct InverterConfig {
   // Plant address of a slave reached through the master at host:port (plant frames).
   std::optional<std::uint32_t> address;
   Millis connect_timeout{std::chrono::seconds{5}};
-  Millis request_timeout{std::chrono::seconds{2}};
+  Millis request_timeout{std::chrono::seconds{2}};  // the longest wait for one answer
+  // The shortest: waits follow the answers' times between the two (docs/protocol.md §7.4).
+  Millis request_timeout_floor{std::chrono::milliseconds{500}};
   int in_flight = 1;               // requests sent before the first answer arrives, 1..16
   double frames_per_second = 5.0;  // request budget on this connection
   int retries = 2;                 // re-sends of an unanswered request within one cycle

@@ -128,6 +128,7 @@ std::string dump_config(const Config& cfg) {
     if (inv.address) w.kv("address", format_oid(*inv.address));  // written like an OID
     w.seconds("connect_timeout", inv.connect_timeout);
     w.seconds("request_timeout", inv.request_timeout);
+    w.seconds("request_timeout_floor", inv.request_timeout_floor);
     w.kv("in_flight", std::to_string(inv.in_flight));
     w.kv("frames_per_second", config_number(inv.frames_per_second));
     w.kv("retries", std::to_string(inv.retries));

@@ -512,6 +512,15 @@ void Loader::read_inverter(Section& s, InverterConfig& inv) {
   s.get_optional("address", inv.address, std::int64_t{0}, std::int64_t{0xFFFFFFFF});
   s.get_seconds("connect_timeout", 100ms, 300s, inv.connect_timeout);
   s.get_seconds("request_timeout", 50ms, 60s, inv.request_timeout);
+  s.get_seconds("request_timeout_floor", 50ms, 60s, inv.request_timeout_floor);
+  if (inv.request_timeout_floor > inv.request_timeout) {
+    // The default floor above a short request_timeout given alone just follows it down.
+    if (const toml::node* n = s.get("request_timeout_floor"); n != nullptr) {
+      diag_.error(*n, p + ".request_timeout_floor must not exceed " + p + ".request_timeout");
+    } else {
+      inv.request_timeout_floor = inv.request_timeout;
+    }
+  }
   s.get_int("in_flight", 1, 16, inv.in_flight);
   s.get_number("frames_per_second", 0.1, 100.0, inv.frames_per_second);
   s.get_int("retries", 0, 10, inv.retries);

@@ -69,7 +69,7 @@ Client::Client(asio::io_context& io, const Registry& registry, ClientOptions opt
       timer_(io),
       decoder_(options_.max_frame_length),
       tracker_(registry, TrackerOptions{options_.window, options_.request_timeout, options_.retries,
-                                        options_.max_queued}),
+                                        options_.max_queued, options_.request_timeout_floor}),
       silence_(options_.silence_timeout),
       backoff_(options_.backoff),
       // minstd_rand keeps seed mod 2^31−1: equal seeds still give equal jitter.
@@ -203,6 +203,9 @@ void Client::handle(const DecodeEvent& event, TimePoint t) {
         observer_.on_unsolicited(*result.reading);
         break;
       case FrameVerdict::kTruncated:
+        observer_.on_dropped(result.verdict, view.command, view.oid, view.payload.size());
+        if (result.bad_reply) bad_reply(*result.bad_reply);
+        break;
       case FrameVerdict::kUnknownOid:
       case FrameVerdict::kNotResponse:
         observer_.on_dropped(result.verdict, view.command, view.oid, view.payload.size());
@@ -212,10 +215,23 @@ void Client::handle(const DecodeEvent& event, TimePoint t) {
   }
   tracker_.note_frame_error();
   observer_.on_frame_error(event.outcome, event.consumed);
+  // The decoder parses the header of a frame whose CRC fails; if it names our reply, the request
+  // goes out again with the next pump() rather than after its deadline.
+  if (event.outcome == DecodeOutcome::kCrcMismatch && event.command && event.oid) {
+    if (auto bad = tracker_.on_damaged_frame(
+            DamagedFrame{*event.command, event.address, *event.oid, event.payload}, t)) {
+      bad_reply(*bad);
+    }
+  }
   if (options_.max_frame_errors > 0 &&
       tracker_.consecutive_frame_errors() >= options_.max_frame_errors) {
     link_lost(LinkDownReason::kTooManyFrameErrors, std::make_error_code(std::errc::protocol_error));
   }
+}
+
+void Client::bad_reply(const BadReply& bad) {
+  observer_.on_bad_reply(bad.oid, bad.will_retry);
+  if (!bad.will_retry) finish_read(bad.id, ClientError::kTimeout);
 }
 
 void Client::pump() {

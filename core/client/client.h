@@ -37,9 +37,9 @@ namespace rct::client {
 // States (ClientState):
 //   kDisconnected — not started, or stopped. Requests fail at once with kNotConnected.
 //   kConnecting   — resolving and connecting, bounded by connect_timeout. Requests queue.
-//   kConnected    — reading; queued requests go out as the window allows. K timeouts in a row,
-//                   M frame errors, no frame at all for silence_timeout, or a read/write error
-//                   close the socket → kBackoff.
+//   kConnected    — reading; queued requests go out as the window allows. K full-length
+//                   timeouts in a row (RequestTracker), M frame errors, no frame at all for
+//                   silence_timeout, or a read/write error close the socket → kBackoff.
 //   kBackoff      — waiting before the next attempt. Requests fail at once with kNotConnected.
 // start(): kDisconnected → kConnecting. A failed attempt or a lost link fails every queued and
 // outstanding request with kDisconnected and moves to kBackoff; its timer → kConnecting.
@@ -90,6 +90,8 @@ class Client {
              std::optional<std::uint32_t> address = std::nullopt);
 
   const TrackerStats& stats() const { return tracker_.stats(); }
+  // This connection's estimate of the reply time (docs/protocol.md §7.4).
+  const ReplyTimeEstimator& estimator() const { return tracker_.estimator(); }
 
  private:
   using Tcp = asio::ip::tcp;
@@ -106,6 +108,9 @@ class Client {
   void start_read();
   void on_read(const std::error_code& ec, std::size_t size);
   void handle(const DecodeEvent& event, TimePoint now);
+  // The reply to a request arrived known bad: report it, and fail the request if it is not sent
+  // again.
+  void bad_reply(const BadReply& bad);
   void pump();
   void start_write();
   void on_written(const std::error_code& ec);

@@ -7,7 +7,8 @@ namespace rct::client {
 // Why a request produced no value. The client never turns these into values (no 0 for a
 // failed read); callers decide whether to retry in their next cycle.
 enum class ClientError {
-  kTimeout,         // no acceptable answer within the deadline, after all retries
+  kTimeout,         // no acceptable answer after all retries (each timed out, or its reply came
+                    // cut/broken)
   kDisconnected,    // the link went down while the request was queued or outstanding
   kNotConnected,    // the link is down (waiting to reconnect, or not started): refused at once
   kCancelled,       // stop() or destruction of the client

@@ -60,6 +60,9 @@ class ClientObserver {
   virtual void on_frame_error(DecodeOutcome /*outcome*/, std::size_t /*consumed*/) {}
   // A request ran past its deadline; `will_retry` false means it failed with kTimeout.
   virtual void on_timeout(std::uint32_t /*oid*/, bool /*will_retry*/) {}
+  // The reply to a request arrived cut short or with a CRC error: the request goes out again at
+  // once, or (`will_retry` false, its attempts used up) failed with kTimeout.
+  virtual void on_bad_reply(std::uint32_t /*oid*/, bool /*will_retry*/) {}
   // Raw bytes as they crossed the socket (trace level).
   virtual void on_bytes(Direction /*direction*/, std::span<const std::uint8_t> /*bytes*/) {}
 };

@@ -16,12 +16,21 @@ struct ClientOptions {
   std::string host;
   std::uint16_t port = 8899;
   Duration connect_timeout = std::chrono::seconds(5);  // resolve + TCP connect
-  Duration request_timeout = std::chrono::seconds(2);  // per attempt (docs/protocol.md §7.4)
+  // The longest wait for one reply (docs/protocol.md §7.4): the first request on a connection,
+  // the last attempt of every request and every history query wait this long.
+  Duration request_timeout = std::chrono::seconds(2);
+  // The shortest wait for a reply. Other attempts wait what the replies so far suggest
+  // (core/client/reply_time_estimator.h), between this and request_timeout. 500 ms is 2.5 times
+  // the ≈ 200 ms a real device's reply occupies its serial link (5 frames/s): a reply that waited
+  // behind one other client's frame still lands in time, so a re-send does not cut it short
+  // (docs/protocol.md §17.2). Equal to request_timeout: every attempt waits the ceiling.
+  Duration request_timeout_floor = std::chrono::milliseconds(500);
   // requests awaiting a reply at once; >1 risks cut replies (docs/protocol.md §17.2)
   std::size_t window = 1;
-  unsigned retries = 2;  // re-sends after a timeout
-  // A missing answer is normal (docs/protocol.md §7.4); only this many timeouts in a row without
-  // any completed request close and reopen the connection.
+  unsigned retries = 2;  // re-sends after a timeout or a reply known bad
+  // A missing answer is normal (docs/protocol.md §7.4); only this many full request_timeout
+  // waits in a row without any completed request close and reopen the connection (a wait cut
+  // short by the estimate does not count).
   unsigned max_consecutive_timeouts = 10;
   // Decoder errors (bad CRC, bad command or length, cut frames) since the last good frame that
   // close and reopen the connection.

@@ -15,6 +15,9 @@ bool is_history(DataType t) {
   return t == DataType::kTimeSeries || t == DataType::kEventTable;
 }
 
+// Another client heard within this time makes the link count as shared.
+constexpr Duration kSharedLinkMemory = std::chrono::seconds(60);
+
 Command request_command(const Request& r) {
   switch (r.kind) {
     case RequestKind::kRead:
@@ -46,7 +49,7 @@ std::string_view frame_verdict_name(FrameVerdict v) {
 }
 
 RequestTracker::RequestTracker(const Registry& registry, TrackerOptions options)
-    : registry_(registry), options_(options) {
+    : registry_(registry), options_(options), estimator_(options.timeout_floor, options.timeout) {
   options_.window = std::max<std::size_t>(options_.window, 1);
 }
 
@@ -97,12 +100,40 @@ std::optional<Dispatch> RequestTracker::next_dispatch(TimePoint now) {
     ++stats_.sent;
     Dispatch d{e.id, e.request.kind, e.request.oid, e.attempts, e.wire};
     if (e.request.kind != RequestKind::kWrite) {
-      e.deadline = now + options_.timeout;
+      const Duration wait = wait_for(e);
+      e.sent = now;
+      e.deadline = now + wait;
+      e.full_wait = wait >= options_.timeout;
       in_flight_.push_back(std::move(e));
     }
     return d;
   }
   return std::nullopt;
+}
+
+Duration RequestTracker::wait_for(const Entry& e) const {
+  // The last attempt waits the ceiling: a slow or stalling device gets the full time before the
+  // request fails. Queries too: a history page is long, and scalar replies say little about it.
+  const bool last = e.attempts > options_.retries;
+  if (last || e.request.kind != RequestKind::kRead) return options_.timeout;
+  return estimator_.timeout();
+}
+
+bool RequestTracker::shared_link(TimePoint now) const {
+  return last_foreign_ && now - *last_foreign_ <= kSharedLinkMemory;
+}
+
+bool RequestTracker::resend_at_once(std::vector<Entry>::iterator it) {
+  ++stats_.bad_replies;
+  const bool will_retry = it->attempts <= options_.retries;
+  if (will_retry) {
+    ++stats_.resent;
+    queued_.push_front(std::move(*it));
+  } else {
+    ++stats_.gave_up;
+  }
+  in_flight_.erase(it);
+  return will_retry;
 }
 
 bool RequestTracker::accepts(const Entry& e, const FrameView& frame) const {
@@ -133,6 +164,12 @@ std::optional<Reading> RequestTracker::decode(const FrameView& frame, const OidI
 
 FrameResult RequestTracker::on_frame(const FrameView& frame, TimePoint now) {
   consecutive_frame_errors_ = 0;
+  FrameResult result = classify(frame, now);
+  if (!result.request) last_foreign_ = now;
+  return result;
+}
+
+FrameResult RequestTracker::classify(const FrameView& frame, TimePoint now) {
   if (!is_response(frame.command)) {
     ++stats_.not_response;
     return {FrameVerdict::kNotResponse, std::nullopt, std::nullopt};
@@ -140,19 +177,25 @@ FrameResult RequestTracker::on_frame(const FrameView& frame, TimePoint now) {
   auto it = std::find_if(in_flight_.begin(), in_flight_.end(),
                          [&](const Entry& e) { return same_key(e, frame.oid, frame.address); });
   if (it != in_flight_.end()) {
-    if (!payload_size_fits(it->response_type, frame.payload.size())) {
-      // Valid CRC over a cut payload (docs/protocol.md §17.2): never a value; the request stays
-      // outstanding and is retried when its deadline passes.
-      ++stats_.truncated;
-      return {FrameVerdict::kTruncated, it->id, std::nullopt};
-    }
+    // A query's reply is ours only if it echoes our T, cut or not.
     if (accepts(*it, frame)) {
-      auto reading = decode(frame, it->info, it->response_type, now, true);
+      // Valid CRC over a cut payload (docs/protocol.md §17.2): never a value. The device has
+      // answered this send, so nothing better is coming for it: send again at once.
+      const bool cut = !payload_size_fits(it->response_type, frame.payload.size());
+      std::optional<Reading> reading;
+      if (!cut) reading = decode(frame, it->info, it->response_type, now, true);
+      const RequestId id = it->id;
       if (!reading) {
         ++stats_.truncated;
-        return {FrameVerdict::kTruncated, it->id, std::nullopt};
+        if (shared_link(now)) return {FrameVerdict::kTruncated, id, std::nullopt, std::nullopt};
+        const std::uint32_t oid = it->request.oid;
+        const bool will_retry = resend_at_once(it);
+        return {FrameVerdict::kTruncated, id, std::nullopt, BadReply{id, oid, will_retry}};
       }
-      const RequestId id = it->id;
+      // Karn's rule: a reply to a re-sent request may answer any of its sends.
+      if (it->attempts == 1 && it->request.kind == RequestKind::kRead) {
+        estimator_.on_sample(now - it->sent);
+      }
       in_flight_.erase(it);
       ++stats_.completed;
       consecutive_timeouts_ = 0;
@@ -175,6 +218,25 @@ FrameResult RequestTracker::on_frame(const FrameView& frame, TimePoint now) {
   return {FrameVerdict::kUnsolicited, std::nullopt, std::move(reading)};
 }
 
+std::optional<BadReply> RequestTracker::on_damaged_frame(const DamagedFrame& frame, TimePoint now) {
+  auto it = in_flight_.end();
+  if (is_response(frame.command)) {
+    it = std::find_if(in_flight_.begin(), in_flight_.end(), [&](const Entry& e) {
+      return same_key(e, frame.oid, frame.address) &&
+             accepts(e, FrameView{frame.command, frame.address, frame.oid, frame.payload});
+    });
+  }
+  if (it == in_flight_.end()) {
+    last_foreign_ = now;
+    return std::nullopt;
+  }
+  if (shared_link(now)) return std::nullopt;
+  const RequestId id = it->id;
+  const std::uint32_t oid = it->request.oid;
+  const bool will_retry = resend_at_once(it);
+  return BadReply{id, oid, will_retry};
+}
+
 std::vector<Expiry> RequestTracker::expire(TimePoint now) {
   std::vector<Expiry> expired;
   std::vector<Entry> retry;
@@ -184,7 +246,13 @@ std::vector<Expiry> RequestTracker::expire(TimePoint now) {
       continue;
     }
     ++stats_.timeouts;
-    ++consecutive_timeouts_;
+    // A wait the estimate cut short judges the reply lost, not the device dead.
+    if (it->full_wait) {
+      ++consecutive_timeouts_;
+    } else {
+      ++stats_.short_timeouts;
+    }
+    estimator_.on_timeout();
     const bool will_retry = it->attempts <= options_.retries;
     expired.push_back({it->id, it->request.oid, will_retry});
     if (will_retry) {
@@ -218,6 +286,7 @@ void RequestTracker::note_frame_error() {
 void RequestTracker::reset_link_counters() {
   consecutive_timeouts_ = 0;
   consecutive_frame_errors_ = 0;
+  estimator_.reset();
 }
 
 std::optional<TimePoint> RequestTracker::next_deadline() const {

@@ -119,6 +119,11 @@ void InverterSession::on_timeout(std::uint32_t oid, bool will_retry) {
               will_retry ? ", retrying" : "");
 }
 
+void InverterSession::on_bad_reply(std::uint32_t oid, bool will_retry) {
+  log_->debug("{}: reply for {} cut short or with a bad CRC{}", inverter().name, format_oid(oid),
+              will_retry ? ", asking again" : ", giving up");
+}
+
 void InverterSession::run(Effects effects) {
   bool stop_reverted = false;
   for (Effect& e : effects) {

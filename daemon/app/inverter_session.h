@@ -75,6 +75,7 @@ class InverterSession final : private client::ClientObserver {
   void on_retry(client::LinkDownReason reason, const std::error_code& error,
                 client::Duration delay) override;
   void on_timeout(std::uint32_t oid, bool will_retry) override;
+  void on_bad_reply(std::uint32_t oid, bool will_retry) override;
 
   static Moment now();
   // Carries out `effects` in order, then arms the timer at the machine's next wake-up.

@@ -28,6 +28,7 @@ struct RecordingObserver : client::ClientObserver {
   std::vector<client::FrameVerdict> dropped;
   std::vector<DecodeOutcome> frame_errors;
   int timeouts = 0;
+  std::vector<std::uint32_t> bad_replies;  // OIDs whose reply arrived cut or broken
 
   void on_state(client::ClientState s) override { states.push_back(s); }
   void on_link_up(const std::string&) override { ++link_up; }
@@ -44,6 +45,7 @@ struct RecordingObserver : client::ClientObserver {
   }
   void on_frame_error(DecodeOutcome o, std::size_t) override { frame_errors.push_back(o); }
   void on_timeout(std::uint32_t, bool) override { ++timeouts; }
+  void on_bad_reply(std::uint32_t oid, bool) override { bad_replies.push_back(oid); }
 };
 
 // Fast deadlines so that fault tests finish in well under a second each.

@@ -312,7 +312,11 @@ TEST_CASE("under each scripted reply fault a poll completes and hands up only in
       CHECK(stats.frame_errors >= c.count);
       CHECK(std::count(observer.frame_errors.begin(), observer.frame_errors.end(),
                        rct::DecodeOutcome::kCrcMismatch) >= static_cast<long>(c.count));
-      CHECK(stats.timeouts >= c.count);  // the request was retried
+      // Each broken reply named our request in its header: asked again at once, not waited on.
+      CHECK(stats.resent + stats.gave_up >= c.count);
+      CHECK(stats.bad_replies >= c.count);
+      CHECK(stats.timeouts == 0);
+      CHECK(observer.bad_replies.size() == stats.bad_replies);
       break;
     case FaultKind::kDrop:
     case FaultKind::kStall:
@@ -343,6 +347,10 @@ TEST_CASE("under each scripted reply fault a poll completes and hands up only in
       CHECK(stats.truncated == cut);
       CHECK(std::count(observer.dropped.begin(), observer.dropped.end(),
                        FrameVerdict::kTruncated) == static_cast<long>(cut));
+      // Each was our reply: asked again at once, not waited on.
+      CHECK(stats.bad_replies == cut);
+      CHECK(stats.resent + stats.gave_up == cut);
+      CHECK(stats.timeouts == 0);
       break;
     }
     case FaultKind::kDisconnect:
@@ -374,6 +382,49 @@ TEST_CASE("under each scripted reply fault a poll completes and hands up only in
       FAIL("night is not a reply fault");
       break;
   }
+}
+
+TEST_CASE(
+    "on a link losing replies to drops, cuts and CRC errors, waits follow the link and "
+    "polls complete with only intact values",
+    "[client_simulator]") {
+  auto options = rct::test::simulator_test_options();
+  options.seed = 11;
+  for (FaultKind f : {FaultKind::kDrop, FaultKind::kTruncate, FaultKind::kCorruptCrc}) {
+    options.faults.probability[static_cast<std::size_t>(f)] = 0.05;
+  }
+  RunningSimulator sim(rct::test::test_registry(), options);
+  auto client_options = rct::test::fast_options(sim->port());
+  // A ceiling of 250 service times and a floor of 5: the estimate has room to cut waits short.
+  client_options.request_timeout = 5s;
+  client_options.request_timeout_floor = 100ms;
+  ClientHarness h(client_options);
+  h.client->start();
+  const auto oids = poll_list(30);
+  for (int cycle = 0; cycle < 3; ++cycle) {
+    INFO("cycle " << cycle);
+    const Poll p = poll(h, oids, 20);
+    CHECK(p.complete);
+    CHECK(p.values.size() == oids.size());
+    check_only_intact_values(*sim, p, h.observer);
+  }
+  const auto sent = sim->sent();
+  const auto& stats = h.client->stats();
+  INFO("sent " << stats.sent << ", timeouts " << stats.timeouts << " (short "
+               << stats.short_timeouts << "), bad replies " << stats.bad_replies << ", resent "
+               << stats.resent << ", gave up " << stats.gave_up);
+  REQUIRE(faults_sent(sent, FaultKind::kDrop) > 0);
+  REQUIRE(faults_sent(sent, FaultKind::kTruncate) > 0);
+  REQUIRE(faults_sent(sent, FaultKind::kCorruptCrc) > 0);
+  // A dropped reply is waited for, but not the whole ceiling; a cut or broken one is asked for
+  // again at once. Only replies that were damaged count as bad.
+  CHECK(stats.short_timeouts > 0);
+  CHECK(stats.resent > 0);
+  CHECK(stats.bad_replies <= faults_sent(sent, FaultKind::kCorruptCrc) + cut_sent(sent));
+  CHECK(h.observer.bad_replies.size() == stats.bad_replies);
+  CHECK(h.observer.link_down == 0);
+  CHECK(h.client->estimator().smoothed().has_value());
+  CHECK(h.client->estimator().timeout() < client_options.request_timeout);
 }
 
 TEST_CASE("a connection closed every N frames is reopened until the poll completes",

@@ -8,6 +8,7 @@
 #include <sstream>
 #include <string>
 
+#include "config/client_settings.h"
 #include "config/config_dump.h"
 #include "config/config_loader.h"
 #include "config/secret.h"
@@ -89,6 +90,7 @@ TEST_CASE("the minimal file from the issue loads with every default filled in", 
   CHECK_FALSE(inv.address.has_value());
   CHECK(inv.in_flight == 1);
   CHECK(inv.request_timeout == 2s);
+  CHECK(inv.request_timeout_floor == 500ms);
   CHECK(inv.frames_per_second == 5.0);
 
   CHECK(c.poll.defaults);
@@ -278,6 +280,12 @@ TEST_CASE("each kind of error names the exact file, line and column", "[config]"
        6, 13, "inverter[1].in_flight differs from inverter[0].in_flight, but both use the connection to a:8899"},
       {__LINE__, "[[inverter]]\nhost = \"a\"\n[[inverter]]\nhost = \"A\"\naddress = 0x10\nrequest_timeout = 5\n",
        6, 19, "inverter[1].request_timeout differs from inverter[0].request_timeout, but both use the connection to A:8899"},
+      {__LINE__, "[[inverter]]\nhost = \"a\"\n[[inverter]]\nhost = \"a\"\naddress = 0x10\nrequest_timeout_floor = 0.3\n",
+       6, 25, "inverter[1].request_timeout_floor differs from inverter[0].request_timeout_floor, but both use the connection to a:8899"},
+      {__LINE__, "[[inverter]]\nhost = \"h\"\nrequest_timeout = 1\nrequest_timeout_floor = 1.5\n",
+       4, 25, "inverter[0].request_timeout_floor must not exceed inverter[0].request_timeout"},
+      {__LINE__, "[[inverter]]\nhost = \"h\"\nrequest_timeout_floor = 0.01\n",
+       3, 25, "inverter[0].request_timeout_floor must be between 0.05 and 60 seconds (got 0.01)"},
       {__LINE__, "[[inverter]]\nhost = \"a\"\nretries = 1\n[[inverter]]\nhost = \"a\"\naddress = 0x10\n",
        4, 1, "inverter[1].retries differs from inverter[0].retries, but both use the connection to a:8899"},
       {__LINE__, "[[inverter]]\nhost = \"a\"\nreconnect_min = 10\nreconnect_max = 5\n",
@@ -699,6 +707,28 @@ TEST_CASE("the example file round-trips through dump_config", "[config]") {
   rct::Config expected = r.value();
   expected.source = again->source;
   CHECK(again.value() == expected);
+}
+
+TEST_CASE(
+    "request_timeout_floor is read, shown by dump_config, and follows a short request_timeout down",
+    "[config]") {
+  TempDir dir;
+  const auto r = load(
+      dir.write("floor.toml",
+                "[[inverter]]\nhost = \"h\"\nrequest_timeout = 3\nrequest_timeout_floor = 0.4\n"));
+  INFO(errors_of(r));
+  REQUIRE(r.ok());
+  CHECK(r.value().inverters[0].request_timeout_floor == 400ms);
+  CHECK(rct::dump_config(r.value()).find("request_timeout_floor = 0.4\n") != std::string::npos);
+  CHECK(rct::client_options(r.value().inverters[0]).request_timeout_floor == 400ms);
+  CHECK(rct::client_options(r.value().inverters[0]).request_timeout == 3s);
+
+  // The default floor (0.5 s) is no error under a shorter request_timeout given alone.
+  const auto short_ceiling =
+      load(dir.write("short.toml", "[[inverter]]\nhost = \"h\"\nrequest_timeout = 0.3\n"));
+  INFO(errors_of(short_ceiling));
+  REQUIRE(short_ceiling.ok());
+  CHECK(short_ceiling.value().inverters[0].request_timeout_floor == 300ms);
 }
 
 TEST_CASE("mqtt.protocol \"3.1.1\" selects the old protocol and shows in dump_config", "[config]") {

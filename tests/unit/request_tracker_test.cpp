@@ -199,30 +199,36 @@ TEST_CASE("a completed request resets the consecutive-timeout counter", "[reques
 
 TEST_CASE("a reply with a valid CRC but a truncated payload never completes a request",
           "[request_tracker]") {
-  RequestTracker t(rct::test::test_registry(), options(1, 1));
+  RequestTracker t(rct::test::test_registry(), options(1, 5));
   const RequestId id = submit_read(t, kSoc);
-  REQUIRE(t.next_dispatch(kT0));
-
+  unsigned attempt = 1;
   for (const char* cut : {"", "3e", "3e97", "3e97b1", "3e97b19100"}) {
     INFO("payload " << cut);
+    auto d = t.next_dispatch(kT0);
+    REQUIRE(d);
+    CHECK(d->attempt == attempt++);
     auto r = t.on_frame(response(kSoc, hex_bytes(cut)), kT0 + 10ms);
     CHECK(r.verdict == FrameVerdict::kTruncated);
     REQUIRE(r.request);
     CHECK(*r.request == id);
+    REQUIRE(r.bad_reply);
+    CHECK(r.bad_reply->will_retry);
     CHECK(!r.reading);
-    CHECK(t.in_flight() == 1);
+    CHECK(t.in_flight() == 0);
+    CHECK(t.queued() == 1);
   }
   CHECK(t.stats().truncated == 5);
+  CHECK(t.stats().completed == 0);
 
-  // Still outstanding: the deadline retries it, and an intact reply then completes it.
-  REQUIRE(t.expire(kT0 + 2s).size() == 1);
-  REQUIRE(t.next_dispatch(kT0 + 2s));
-  auto r = t.on_frame(response(kSoc, hex_bytes("3e97b191")), kT0 + 2100ms);
+  // Sent again at once each time; an intact reply then completes it.
+  REQUIRE(t.next_dispatch(kT0 + 20ms));
+  auto r = t.on_frame(response(kSoc, hex_bytes("3e97b191")), kT0 + 100ms);
   CHECK(r.verdict == FrameVerdict::kCompleted);
+  CHECK(*r.request == id);
   CHECK(std::get<float>(r.reading->value) == 0.296276599168777466f);
 }
 
-TEST_CASE("a truncated time-series answer is dropped and the query stays outstanding",
+TEST_CASE("a truncated time-series answer is dropped and the query goes out again at once",
           "[request_tracker]") {
   RequestTracker t(rct::test::test_registry(), options());
   const std::int32_t when = 1700000000;
@@ -239,7 +245,16 @@ TEST_CASE("a truncated time-series answer is dropped and the query stays outstan
                                Command::kLongResponse),
                       kT0);
   CHECK(r.verdict == FrameVerdict::kTruncated);
-  CHECK(t.in_flight() == 1);
+  REQUIRE(r.request);
+  CHECK(*r.request == *id);
+  REQUIRE(r.bad_reply);
+  CHECK(r.bad_reply->will_retry);
+  CHECK(t.in_flight() == 0);
+  auto again = t.next_dispatch(kT0);
+  REQUIRE(again);
+  CHECK(again->id == *id);
+  CHECK(again->attempt == 2);
+  CHECK(again->wire == d->wire);
 }
 
 TEST_CASE("a reply for another OID is handed up as unsolicited, never as the requested value",
@@ -473,4 +488,326 @@ TEST_CASE("the earliest deadline among requests in flight is reported", "[reques
   REQUIRE(x.size() == 1);
   CHECK(x[0].oid == kSoc);
   CHECK(t.next_deadline() == kT0 + 2500ms);
+}
+
+namespace {
+
+using rct::client::DamagedFrame;
+
+// A tracker whose waits follow the link: ceiling 2 s, floor 500 ms.
+TrackerOptions link_options(unsigned retries = 2) {
+  TrackerOptions o = options(1, retries);
+  o.timeout_floor = 500ms;
+  return o;
+}
+
+// Reads `oid` once, answered `reply_time` after `at`: one sample for the estimate.
+void answered_read(RequestTracker& t, std::uint32_t oid, TimePoint at,
+                   rct::client::Duration reply_time) {
+  const RequestId id = submit_read(t, oid);
+  auto d = t.next_dispatch(at);
+  REQUIRE(d);
+  REQUIRE(d->id == id);
+  auto r = t.on_frame(response(oid, float_payload(0.5f)), at + reply_time);
+  REQUIRE(r.verdict == FrameVerdict::kCompleted);
+}
+
+// Steady 200 ms replies until the estimate rests on the floor.
+void settle_on_floor(RequestTracker& t) {
+  for (int i = 0; i < 10; ++i) answered_read(t, kVoltage, kT0 + i * 1s, 200ms);
+  REQUIRE(t.estimator().timeout() == 500ms);
+}
+
+}  // namespace
+
+TEST_CASE("a read's deadline follows the reply times once a reply was timed",
+          "[request_tracker][link]") {
+  RequestTracker t(rct::test::test_registry(), link_options());
+  submit_read(t, kSoc);
+  REQUIRE(t.next_dispatch(kT0));
+  CHECK(t.next_deadline() == kT0 + 2s);  // nothing timed yet: the ceiling
+  REQUIRE(t.on_frame(response(kSoc, float_payload(0.5f)), kT0 + 200ms).verdict ==
+          FrameVerdict::kCompleted);
+  CHECK(t.estimator().smoothed() == rct::client::Duration(200ms));
+
+  submit_read(t, kVoltage);
+  REQUIRE(t.next_dispatch(kT0 + 1s));
+  CHECK(t.next_deadline() == kT0 + 1s + 600ms);  // 200 ms + 4 × 100 ms
+
+  TrackerOptions ceiling_only = options();
+  RequestTracker old(rct::test::test_registry(), ceiling_only);
+  answered_read(old, kSoc, kT0, 200ms);
+  submit_read(old, kVoltage);
+  REQUIRE(old.next_dispatch(kT0 + 1s));
+  CHECK(old.next_deadline() == kT0 + 3s);  // no floor set: every wait is the ceiling
+}
+
+TEST_CASE("a lost reply costs the estimate, and the last attempt waits the full ceiling",
+          "[request_tracker][link]") {
+  RequestTracker t(rct::test::test_registry(), link_options(2));
+  settle_on_floor(t);
+  const TimePoint t1 = kT0 + 1h;
+  const RequestId id = submit_read(t, kSoc);
+  REQUIRE(t.next_dispatch(t1));
+  CHECK(t.next_deadline() == t1 + 500ms);
+  CHECK(t.expire(t1 + 499ms).empty());
+  auto x = t.expire(t1 + 500ms);
+  REQUIRE(x.size() == 1);
+  CHECK(x[0].will_retry);
+  CHECK(t.consecutive_timeouts() == 0);  // a short wait judges the reply lost, not the device
+  CHECK(t.stats().short_timeouts == 1);
+
+  // Attempt 2: the wait that passed doubled the estimate.
+  auto d = t.next_dispatch(t1 + 500ms);
+  REQUIRE(d);
+  CHECK(d->attempt == 2);
+  CHECK(t.next_deadline() == t1 + 1500ms);
+  REQUIRE(t.expire(t1 + 1500ms).size() == 1);
+
+  // Attempt 3 is the last: the full ceiling, and its timeout counts.
+  d = t.next_dispatch(t1 + 1500ms);
+  REQUIRE(d);
+  CHECK(d->attempt == 3);
+  CHECK(t.next_deadline() == t1 + 3500ms);
+  x = t.expire(t1 + 3500ms);
+  REQUIRE(x.size() == 1);
+  CHECK(x[0].id == id);
+  CHECK_FALSE(x[0].will_retry);
+  CHECK(t.consecutive_timeouts() == 1);
+  CHECK(t.stats().timeouts == 3);
+  CHECK(t.stats().short_timeouts == 2);
+  CHECK(t.stats().gave_up == 1);
+}
+
+TEST_CASE("a stalling device lets the full ceiling pass every time before it is judged dead",
+          "[request_tracker][link]") {
+  RequestTracker t(rct::test::test_registry(), link_options(2));
+  settle_on_floor(t);
+  TimePoint now = kT0 + 1h;
+  unsigned full_waits = 0;
+  // Nothing answers any more. Count the ceiling-long waits until ten count as timeouts in a row.
+  while (t.consecutive_timeouts() < 10) {
+    if (t.in_flight() == 0 && t.queued() == 0) submit_read(t, kSoc);
+    auto d = t.next_dispatch(now);
+    REQUIRE(d);
+    const TimePoint deadline = *t.next_deadline();
+    if (deadline - now == 2s) ++full_waits;
+    now = deadline;
+    REQUIRE(t.expire(now).size() == 1);
+    REQUIRE(t.consecutive_timeouts() == full_waits);
+  }
+  CHECK(full_waits == 10);
+  CHECK(t.stats().gave_up >= 4);
+  // The doubling brought even the first attempts up to the ceiling.
+  CHECK(t.estimator().timeout() == 2s);
+}
+
+TEST_CASE("Karn's rule: the reply to a re-sent request is no sample", "[request_tracker][link]") {
+  RequestTracker t(rct::test::test_registry(), link_options(2));
+  submit_read(t, kSoc);
+  REQUIRE(t.next_dispatch(kT0));
+  REQUIRE(t.expire(kT0 + 2s).size() == 1);
+  REQUIRE(t.next_dispatch(kT0 + 2s));
+  // The late reply to the first send, or the reply to the second: nobody can tell.
+  REQUIRE(t.on_frame(response(kSoc, float_payload(0.5f)), kT0 + 2050ms).verdict ==
+          FrameVerdict::kCompleted);
+  CHECK(!t.estimator().smoothed());
+  CHECK(t.estimator().timeout() == 2s);
+
+  // A request sent once is a sample.
+  answered_read(t, kVoltage, kT0 + 3s, 300ms);
+  CHECK(t.estimator().smoothed() == rct::client::Duration(300ms));
+}
+
+TEST_CASE("history queries and a new connection wait the full ceiling", "[request_tracker][link]") {
+  RequestTracker t(rct::test::test_registry(), link_options());
+  settle_on_floor(t);
+  auto id =
+      t.submit(Request{RequestKind::kQuery, kSocLog, std::nullopt, int32_payload(1700000000)});
+  REQUIRE(id.ok());
+  REQUIRE(t.next_dispatch(kT0 + 1h));
+  CHECK(t.next_deadline() == kT0 + 1h + 2s);
+  t.fail_all(ClientError::kDisconnected);
+
+  t.reset_link_counters();
+  submit_read(t, kSoc);
+  REQUIRE(t.next_dispatch(kT0 + 2h));
+  CHECK(t.next_deadline() == kT0 + 2h + 2s);
+}
+
+TEST_CASE("our reply cut short is asked for again at once, as an attempt",
+          "[request_tracker][link]") {
+  RequestTracker t(rct::test::test_registry(), link_options(2));
+  const RequestId id = submit_read(t, kSoc);
+  REQUIRE(t.next_dispatch(kT0));
+  auto r = t.on_frame(response(kSoc, hex_bytes("3e97")), kT0 + 200ms);
+  CHECK(r.verdict == FrameVerdict::kTruncated);
+  REQUIRE(r.request);
+  CHECK(*r.request == id);
+  REQUIRE(r.bad_reply);
+  CHECK(r.bad_reply->will_retry);
+  CHECK(!r.reading);
+  // No deadline to wait for: the request is next on the wire, before anything queued later.
+  submit_read(t, kVoltage);
+  CHECK(!t.next_deadline());
+  auto d = t.next_dispatch(kT0 + 200ms);
+  REQUIRE(d);
+  CHECK(d->id == id);
+  CHECK(d->attempt == 2);
+  CHECK(t.stats().resent == 1);
+  CHECK(t.stats().bad_replies == 1);
+  CHECK(t.stats().retries == 0);
+  CHECK(t.stats().timeouts == 0);
+  r = t.on_frame(response(kSoc, hex_bytes("3e97b191")), kT0 + 400ms);
+  CHECK(r.verdict == FrameVerdict::kCompleted);
+  CHECK(!t.estimator().smoothed());  // answered on the second send: no sample
+}
+
+TEST_CASE("our reply with a CRC error is asked for again at once", "[request_tracker][link]") {
+  RequestTracker t(rct::test::test_registry(), link_options(2));
+  const RequestId id = submit_read(t, kSoc);
+  REQUIRE(t.next_dispatch(kT0));
+  const auto payload = hex_bytes("3e97b191");
+  auto bad = t.on_damaged_frame(DamagedFrame{Command::kResponse, std::nullopt, kSoc, payload}, kT0);
+  REQUIRE(bad);
+  CHECK(bad->id == id);
+  CHECK(bad->oid == kSoc);
+  CHECK(bad->will_retry);
+  CHECK(t.in_flight() == 0);
+  auto d = t.next_dispatch(kT0 + 200ms);
+  REQUIRE(d);
+  CHECK(d->id == id);
+  CHECK(d->attempt == 2);
+  CHECK(t.stats().resent == 1);
+
+  // A long response for a plant read from its device counts the same way.
+  const RequestId plant = submit_read(t, kVoltage, 0x1234);
+  REQUIRE(t.on_frame(response(kSoc, payload), kT0 + 300ms).verdict == FrameVerdict::kCompleted);
+  REQUIRE(t.next_dispatch(kT0 + 300ms));
+  bad =
+      t.on_damaged_frame(DamagedFrame{Command::kPlantLongResponse, 0x1234, kVoltage, payload}, kT0);
+  REQUIRE(bad);
+  CHECK(bad->id == plant);
+}
+
+TEST_CASE("another client's cut or broken frame never sends our request again",
+          "[request_tracker][link]") {
+  RequestTracker t(rct::test::test_registry(), link_options(2));
+  submit_read(t, kSoc);
+  REQUIRE(t.next_dispatch(kT0));
+  const auto payload = hex_bytes("3e97b191");
+  // Cut, with a valid CRC, for another OID.
+  auto r = t.on_frame(response(kVoltage, hex_bytes("42")), kT0 + 100ms);
+  CHECK(r.verdict == FrameVerdict::kTruncated);
+  CHECK(!r.request);
+  // Broken, for another OID; for our OID from another plant device or as a plain reply to a
+  // plant read; an echoed READ of our OID with a broken CRC.
+  CHECK(
+      !t.on_damaged_frame(DamagedFrame{Command::kResponse, std::nullopt, kVoltage, payload}, kT0));
+  CHECK(!t.on_damaged_frame(DamagedFrame{Command::kPlantResponse, 0x99, kSoc, payload}, kT0));
+  CHECK(!t.on_damaged_frame(DamagedFrame{Command::kRead, std::nullopt, kSoc, {}}, kT0));
+  CHECK(t.in_flight() == 1);
+  CHECK(!t.next_dispatch(kT0 + 100ms));
+  CHECK(t.stats().resent == 0);
+  CHECK(t.stats().bad_replies == 0);
+  // Our request still waits for its own reply.
+  CHECK(t.on_frame(response(kSoc, payload), kT0 + 200ms).verdict == FrameVerdict::kCompleted);
+}
+
+TEST_CASE("a broken answer to another client's query of the same series is not ours",
+          "[request_tracker][link]") {
+  RequestTracker t(rct::test::test_registry(), link_options());
+  auto id =
+      t.submit(Request{RequestKind::kQuery, kSocLog, std::nullopt, int32_payload(1700000000)});
+  REQUIRE(id.ok());
+  REQUIRE(t.next_dispatch(kT0));
+  const auto other = hex_bytes(
+      "6553e000"
+      "6553df0c3f000000");
+  CHECK(
+      !t.on_damaged_frame(DamagedFrame{Command::kLongResponse, std::nullopt, kSocLog, other}, kT0));
+  const auto cut_other = hex_bytes(
+      "6553e000"
+      "6553df0c3f00");
+  CHECK(t.on_frame(response(kSocLog, cut_other, Command::kLongResponse), kT0).verdict ==
+        FrameVerdict::kTruncated);
+  CHECK(t.in_flight() == 1);
+  const auto ours = hex_bytes(
+      "6553f100"
+      "6553ef0c3f000000");
+  // Ours, once that client has been quiet for over a minute (before, a shared link: see below).
+  auto bad = t.on_damaged_frame(DamagedFrame{Command::kLongResponse, std::nullopt, kSocLog, ours},
+                                kT0 + 61s);
+  REQUIRE(bad);
+  CHECK(bad->id == *id);
+}
+
+TEST_CASE("replies known bad stay within the retry bound", "[request_tracker][link]") {
+  RequestTracker t(rct::test::test_registry(), link_options(2));
+  const RequestId id = submit_read(t, kSoc);
+  REQUIRE(t.next_dispatch(kT0));
+  auto r = t.on_frame(response(kSoc, hex_bytes("3e")), kT0 + 200ms);
+  REQUIRE(r.bad_reply);
+  CHECK(r.bad_reply->will_retry);
+  REQUIRE(t.next_dispatch(kT0 + 200ms));
+  auto bad = t.on_damaged_frame(DamagedFrame{Command::kResponse, std::nullopt, kSoc, {}}, kT0);
+  REQUIRE(bad);
+  CHECK(bad->will_retry);
+  auto d = t.next_dispatch(kT0 + 400ms);
+  REQUIRE(d);
+  CHECK(d->attempt == 3);
+  r = t.on_frame(response(kSoc, hex_bytes("3e97b1")), kT0 + 600ms);
+  CHECK(r.verdict == FrameVerdict::kTruncated);
+  REQUIRE(r.request);
+  CHECK(*r.request == id);
+  REQUIRE(r.bad_reply);
+  CHECK_FALSE(r.bad_reply->will_retry);  // three sends, three bad replies: the request has failed
+  CHECK(!t.next_dispatch(kT0 + 600ms));
+  CHECK(t.in_flight() == 0);
+  CHECK(t.queued() == 0);
+  CHECK(t.stats().sent == 3);
+  CHECK(t.stats().resent == 2);
+  CHECK(t.stats().bad_replies == 3);
+  CHECK(t.stats().gave_up == 1);
+  CHECK(t.consecutive_timeouts() == 0);  // the device answered every time
+}
+
+TEST_CASE("on a link shared with another client a bad reply waits for its deadline",
+          "[request_tracker][link]") {
+  RequestTracker t(rct::test::test_registry(), link_options(2));
+  // Another client's answer: the link is shared, and a cut is most likely its request's doing.
+  REQUIRE(t.on_frame(response(kVoltage, float_payload(51.0f)), kT0).verdict ==
+          FrameVerdict::kUnsolicited);
+  const RequestId id = submit_read(t, kSoc);
+  REQUIRE(t.next_dispatch(kT0 + 10ms));
+  auto r = t.on_frame(response(kSoc, hex_bytes("3e97")), kT0 + 100ms);
+  CHECK(r.verdict == FrameVerdict::kTruncated);
+  REQUIRE(r.request);
+  CHECK(*r.request == id);
+  CHECK(!r.bad_reply);
+  CHECK(!t.on_damaged_frame(DamagedFrame{Command::kResponse, std::nullopt, kSoc, {}}, kT0 + 150ms));
+  CHECK(t.in_flight() == 1);
+  CHECK(!t.next_dispatch(kT0 + 150ms));
+  CHECK(t.stats().resent == 0);
+  // The deadline sends it again (nothing timed yet: the ceiling).
+  REQUIRE(t.expire(kT0 + 2010ms).size() == 1);
+  auto d = t.next_dispatch(kT0 + 2010ms);
+  REQUIRE(d);
+  CHECK(d->attempt == 2);
+}
+
+TEST_CASE("a client heard more than a minute ago no longer holds a re-request back",
+          "[request_tracker][link]") {
+  RequestTracker t(rct::test::test_registry(), link_options(2));
+  REQUIRE(t.on_frame(response(kVoltage, float_payload(51.0f)), kT0).verdict ==
+          FrameVerdict::kUnsolicited);
+  const RequestId id = submit_read(t, kSoc);
+  REQUIRE(t.next_dispatch(kT0 + 61s));
+  auto r = t.on_frame(response(kSoc, hex_bytes("3e")), kT0 + 61s + 200ms);
+  REQUIRE(r.bad_reply);
+  CHECK(r.bad_reply->will_retry);
+  auto d = t.next_dispatch(kT0 + 61s + 200ms);
+  REQUIRE(d);
+  CHECK(d->id == id);
+  CHECK(d->attempt == 2);
 }

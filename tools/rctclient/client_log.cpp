@@ -76,6 +76,11 @@ void LogObserver::on_timeout(std::uint32_t oid, bool will_retry) {
   logger_->debug("no answer for {}{}", format_oid(oid), will_retry ? ", retrying" : ", giving up");
 }
 
+void LogObserver::on_bad_reply(std::uint32_t oid, bool will_retry) {
+  logger_->debug("bad answer for {}{}", format_oid(oid),
+                 will_retry ? ", asking again" : ", giving up");
+}
+
 void LogObserver::on_bytes(client::Direction direction, std::span<const std::uint8_t> bytes) {
   if (!logger_->should_log(spdlog::level::trace)) return;
   logger_->trace("{} {}", direction == client::Direction::kSent ? "sent" : "received",

@@ -32,6 +32,7 @@ class LogObserver : public client::ClientObserver {
                   std::size_t payload_size) override;
   void on_frame_error(DecodeOutcome outcome, std::size_t consumed) override;
   void on_timeout(std::uint32_t oid, bool will_retry) override;
+  void on_bad_reply(std::uint32_t oid, bool will_retry) override;
   void on_bytes(client::Direction direction, std::span<const std::uint8_t> bytes) override;
 
  private:

@@ -1,5 +1,6 @@
 #include "tools/rctclient/connection_args.h"
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 
@@ -13,6 +14,10 @@ void add_connection_options(CLI::App* cmd, ConnectionArgs& args) {
   cmd->add_option("--port", args.port, "TCP port of the inverter")->capture_default_str();
   cmd->add_option("--timeout", args.timeout,
                   "Seconds to wait for the connection and for each answer")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--timeout-floor", args.timeout_floor,
+                  "Shortest wait in seconds for an answer once earlier answers were timed")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   cmd->add_option("--retries", args.retries, "Requests sent again after a missing answer")
@@ -33,6 +38,9 @@ client::ClientOptions client_options(const ConnectionArgs& args) {
       std::chrono::duration_cast<client::Duration>(std::chrono::duration<double>(args.timeout));
   options.connect_timeout = timeout;
   options.request_timeout = timeout;
+  options.request_timeout_floor =
+      std::min(timeout, std::chrono::duration_cast<client::Duration>(
+                            std::chrono::duration<double>(args.timeout_floor)));
   options.retries = args.retries;
   // A one-shot command: every request has its own deadline (--timeout, --retries), and a quiet
   // connection while nothing is asked is no fault. Reopening it would only turn a clear "no

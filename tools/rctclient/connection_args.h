@@ -9,11 +9,14 @@
 
 namespace rct::cli {
 
-// --host, --port, --timeout, --retries of the commands that talk to an inverter.
+// --host, --port, --timeout, --timeout-floor, --retries of the commands that talk to an inverter.
 struct ConnectionArgs {
   std::string host;
   std::uint16_t port = 8899;
-  double timeout = 2.0;  // seconds, for connecting and for each answer
+  double timeout = 2.0;  // seconds, for connecting and the longest wait for each answer
+  // Seconds, the shortest wait for an answer once answers were timed (docs/protocol.md §7.4);
+  // above `timeout` it is `timeout`.
+  double timeout_floor = 0.5;
   unsigned retries = 2;
 };
 
