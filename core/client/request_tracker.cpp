@@ -172,7 +172,7 @@ FrameResult RequestTracker::on_frame(const FrameView& frame, TimePoint now) {
 FrameResult RequestTracker::classify(const FrameView& frame, TimePoint now) {
   if (!is_response(frame.command)) {
     ++stats_.not_response;
-    return {FrameVerdict::kNotResponse, std::nullopt, std::nullopt};
+    return {FrameVerdict::kNotResponse, std::nullopt, std::nullopt, std::nullopt};
   }
   auto it = std::find_if(in_flight_.begin(), in_flight_.end(),
                          [&](const Entry& e) { return same_key(e, frame.oid, frame.address); });
@@ -199,23 +199,23 @@ FrameResult RequestTracker::classify(const FrameView& frame, TimePoint now) {
       in_flight_.erase(it);
       ++stats_.completed;
       consecutive_timeouts_ = 0;
-      return {FrameVerdict::kCompleted, id, std::move(reading)};
+      return {FrameVerdict::kCompleted, id, std::move(reading), std::nullopt};
     }
   }
   const OidInfo* info = registry_.find(frame.oid);
   if (info == nullptr) {
     ++stats_.unknown_oid;
-    return {FrameVerdict::kUnknownOid, std::nullopt, std::nullopt};
+    return {FrameVerdict::kUnknownOid, std::nullopt, std::nullopt, std::nullopt};
   }
   auto reading = payload_size_fits(info->response_type, frame.payload.size())
                      ? decode(frame, info, info->response_type, now, false)
                      : std::nullopt;
   if (!reading) {
     ++stats_.truncated;
-    return {FrameVerdict::kTruncated, std::nullopt, std::nullopt};
+    return {FrameVerdict::kTruncated, std::nullopt, std::nullopt, std::nullopt};
   }
   ++stats_.unsolicited;
-  return {FrameVerdict::kUnsolicited, std::nullopt, std::move(reading)};
+  return {FrameVerdict::kUnsolicited, std::nullopt, std::move(reading), std::nullopt};
 }
 
 std::optional<BadReply> RequestTracker::on_damaged_frame(const DamagedFrame& frame, TimePoint now) {

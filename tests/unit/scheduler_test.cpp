@@ -308,8 +308,8 @@ struct LossyLink {
   rct::daemon::Duration service = 200ms;
   rct::daemon::Duration lost_cost = 200ms;
   std::size_t loss_every = 11;  // 1 in 11: 9 % loss
-  std::map<std::uint32_t, std::vector<Instant>> sends;
-  std::deque<std::pair<Instant, std::uint32_t>> in_flight;  // completion time, oid
+  std::map<std::uint32_t, std::vector<Instant>> sends{};
+  std::deque<std::pair<Instant, std::uint32_t>> in_flight{};  // completion time, oid
   Instant link_free{};
   std::size_t sent = 0;
   std::size_t answered = 0;
