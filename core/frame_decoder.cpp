@@ -62,8 +62,11 @@ void FrameDecoder::compact() {
       buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(read_));
       read_ = 0;
       // A long frame grew the buffer; once it is done, give the memory back rather than keep
-      // up to 64 KiB per connection for the rest of its life.
-      if (buf_.size() <= kDecoderRetainedCapacity && buf_.capacity() > kDecoderRetainedCapacity) {
+      // up to 64 KiB per connection for the rest of its life. Up to twice the retained size is
+      // kept: a read of 4 KiB behind the start of a frame grows the buffer to that by doubling,
+      // and giving it back after each such read would reallocate on every few reads.
+      if (buf_.size() <= kDecoderRetainedCapacity &&
+          buf_.capacity() > 2 * kDecoderRetainedCapacity) {
         std::vector<std::uint8_t> small;
         small.reserve(kDecoderRetainedCapacity);
         small.assign(buf_.begin(), buf_.end());

@@ -53,9 +53,9 @@ struct DecodeEvent {
 // feed() is the only call that moves or grows the buffer. It first drops what earlier outcomes
 // used, keeping only the unescaped part of a started frame (command + 2 length bytes + L + CRC,
 // ≤ max_length + 5 bytes); so when next() is drained before each feed(), buffered() stays within
-// max_length + 5 + the size of the chunk being fed. Capacity above 4 KiB that a long frame
-// needed is given back by the next feed() between frames that keeps at most 4 KiB; reset() frees
-// it all.
+// max_length + 5 + the size of the chunk being fed. Capacity above 8 KiB that a long frame
+// needed is given back by the next feed() between frames that keeps at most 4 KiB (the buffer
+// then regrows to at most 8 KiB with 4 KiB reads and keeps that); reset() frees it all.
 class FrameDecoder {
  public:
   // Largest accepted L (address + OID + payload): everything a long length field can state.
