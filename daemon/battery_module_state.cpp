@@ -1,5 +1,6 @@
 #include "daemon/battery_module_state.h"
 
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
@@ -105,15 +106,9 @@ void BatteryModuleState::tower_topics(std::size_t tower, std::vector<Topic>& out
   }
 }
 
-std::vector<BatteryModuleState::Topic> BatteryModuleState::changed(std::vector<Topic> topics) {
-  std::vector<Topic> out;
-  for (Topic& t : topics) {
-    auto [it, inserted] = published_.try_emplace(t.key, t.payload);
-    if (!inserted && it->second == t.payload) continue;
-    it->second = t.payload;
-    out.push_back(std::move(t));
-  }
-  return out;
+void BatteryModuleState::topics_of(const ModuleOid& where, std::vector<Topic>& out) const {
+  if (where.field != ModuleField::kSoh) module_topics(where.tower, where.slot, out);
+  tower_topics(where.tower, out);
 }
 
 std::vector<BatteryModuleState::Topic> BatteryModuleState::on_reading(std::uint32_t oid,
@@ -122,41 +117,52 @@ std::vector<BatteryModuleState::Topic> BatteryModuleState::on_reading(std::uint3
   if (!where) return {};
   Tower& tower = towers_[where->tower];
   Slot& slot = tower.slots[where->slot];
+  // What this reading's topics held before it: the last payloads published on them.
+  std::vector<Topic> before;
   switch (where->field) {
     case ModuleField::kCells: {
       const auto* v = std::get_if<BatteryModuleStatus>(&value);
       if (v == nullptr) return {};
+      topics_of(*where, before);
       slot.status = *v;
       break;
     }
     case ModuleField::kResistance: {
       const auto* v = std::get_if<BatteryModuleResistance>(&value);
       if (v == nullptr) return {};
+      topics_of(*where, before);
       slot.resistance = *v;
       break;
     }
     case ModuleField::kCycles: {
       const auto* v = std::get_if<std::uint16_t>(&value);
       if (v == nullptr) return {};
+      topics_of(*where, before);
       slot.cycles = *v;
       break;
     }
     case ModuleField::kSoh: {
       const auto* v = std::get_if<float>(&value);
       if (v == nullptr || !std::isfinite(*v)) return {};
+      topics_of(*where, before);
       tower.soh = *v;
       break;
     }
   }
-  std::vector<Topic> topics;
-  if (where->field != ModuleField::kSoh) module_topics(where->tower, where->slot, topics);
-  tower_topics(where->tower, topics);
-  return changed(std::move(topics));
+  std::vector<Topic> after;
+  topics_of(*where, after);
+  std::erase_if(after, [&before](const Topic& t) {
+    return std::find(before.begin(), before.end(), t) != before.end();
+  });
+  return after;
 }
 
 std::vector<BatteryModuleState::Topic> BatteryModuleState::current() const {
   std::vector<Topic> out;
-  for (const auto& [key, payload] : published_) out.push_back(Topic{key, payload});
+  for (std::size_t tower = 0; tower < kBatteryTowers; ++tower) {
+    for (std::size_t slot = 0; slot < kModuleSlots; ++slot) module_topics(tower, slot, out);
+    tower_topics(tower, out);
+  }
   return out;
 }
 

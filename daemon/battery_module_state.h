@@ -2,7 +2,6 @@
 
 #include <array>
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,7 +14,9 @@ namespace rct::daemon {
 // The latest module readings of both battery towers and the figures they give (docs/mqtt.md
 // §2.8), owned by one inverter session (thread of its shell). Every reading of a module OID
 // yields the changed topics of its module and tower as (key below <base>/<serial>/, payload);
-// an empty slot (cells at 0 V) yields nothing and keeps nothing.
+// an empty slot (cells at 0 V) yields nothing and keeps nothing. Only the readings are kept
+// (about 200 bytes a module slot): payloads are built again from them, so the cell JSON of every
+// module (1.5 kB) is not held as text by every session.
 class BatteryModuleState {
  public:
   struct Topic {
@@ -26,7 +27,7 @@ class BatteryModuleState {
 
   // Ignores OIDs that are no module OID and values of another type.
   std::vector<Topic> on_reading(std::uint32_t oid, const Value& value);
-  // Every topic published so far with its last payload, for an MQTT reconnect.
+  // The topics of every filled slot and tower with their last payloads, for an MQTT reconnect.
   std::vector<Topic> current() const;
 
  private:
@@ -42,10 +43,10 @@ class BatteryModuleState {
 
   void module_topics(std::size_t tower, std::size_t slot, std::vector<Topic>& out) const;
   void tower_topics(std::size_t tower, std::vector<Topic>& out) const;
-  std::vector<Topic> changed(std::vector<Topic> topics);
+  // The topics a reading of `where` touches: its module's (unless a tower figure) and tower's.
+  void topics_of(const ModuleOid& where, std::vector<Topic>& out) const;
 
   std::array<Tower, kBatteryTowers> towers_;
-  std::map<std::string, std::string> published_;  // key → last payload
 };
 
 }  // namespace rct::daemon

@@ -357,8 +357,9 @@ DiscoveryBuild build_discovery(const DiscoverySettings& settings, const Inventor
 
   AnnouncedDiscovery& now = out.announced;
   now.mode = settings.mode;
+  std::map<std::string, std::string> live;  // object id → platform
   for (const DeviceGroup& g : groups) {
-    for (const Entity& e : g.entities) now.components[e.object_id] = e.platform;
+    for (const Entity& e : g.entities) live[e.object_id] = e.platform;
   }
   const Json origin = origin_block(settings);
   const Json availability = availability_list(settings, serial, true);
@@ -425,13 +426,13 @@ DiscoveryBuild build_discovery(const DiscoverySettings& settings, const Inventor
     bool moves = false;
     for (const auto& [id, platform] : old.components) {
       const auto it = home.find(id);
-      if (it == home.end() || now.components.at(id) != platform) {
+      if (it == home.end() || live.at(id) != platform) {
         dropped.emplace(id, platform);
       } else if (it->second != old.topic) {
         moves = true;
       }
     }
-    for (const auto& [id, platform] : now.components) dropped.erase(id);
+    for (const auto& [id, platform] : live) dropped.erase(id);
     const bool kept = in_use(old.topic);
     if (moves) {
       if (device_mode_before && !dropped.empty()) {
@@ -469,9 +470,18 @@ DiscoveryBuild build_discovery(const DiscoverySettings& settings, const Inventor
     configs.push_back(DiscoveryMessage{d.topic, payload_text(device_payload(d))});
   }
 
+  if (settings.mode == DiscoveryMode::kEntity) now.components = std::move(live);
   for (auto* part : {&first, &migrates, &configs, &last}) {
     for (DiscoveryMessage& m : *part) out.messages.push_back(std::move(m));
   }
+  return out;
+}
+
+std::map<std::string, std::string> live_components(const AnnouncedDiscovery& announced) {
+  if (announced.mode == DiscoveryMode::kEntity) return announced.components;
+  std::map<std::string, std::string> out;
+  for (const AnnouncedDevice& d : announced.devices)
+    out.insert(d.components.begin(), d.components.end());
   return out;
 }
 

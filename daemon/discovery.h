@@ -88,12 +88,17 @@ struct AnnouncedDevice {
 // a restart too, and so that a change of mode or of message layout hands entities over.
 struct AnnouncedDiscovery {
   DiscoveryMode mode = DiscoveryMode::kDevice;
-  std::vector<AnnouncedDevice> devices;           // device mode: one per device message
-  std::map<std::string, std::string> components;  // object id → platform, every live entity
-  std::vector<std::string> topics;                // every config topic holding a retained payload
+  std::vector<AnnouncedDevice> devices;  // device mode: one per device message
+  // Entity mode: object id → platform of every live entity. Device mode: empty, the devices hold
+  // them (each session keeps this record, and a second copy of a few hundred ids cost 20 kB).
+  std::map<std::string, std::string> components;
+  std::vector<std::string> topics;  // every config topic holding a retained payload
 
   friend bool operator==(const AnnouncedDiscovery&, const AnnouncedDiscovery&) = default;
 };
+
+// Object id → platform of every live entity announced, in either mode.
+std::map<std::string, std::string> live_components(const AnnouncedDiscovery& announced);
 
 // Home Assistant's hand-over payload (docs/mqtt.md §6.4): sent on a config topic that is about to
 // be replaced, it unloads the entities announced there but keeps their registry entries (ids,

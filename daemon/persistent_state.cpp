@@ -28,7 +28,7 @@ StateJson discovery_to_json(const AnnouncedDiscovery& d) {
   }
   j["devices"] = std::move(devices);
   j["topics"] = d.topics;
-  j["components"] = d.components;
+  j["components"] = live_components(d);  // device mode too: the file reads as it always did
   return j;
 }
 
@@ -50,6 +50,7 @@ AnnouncedDiscovery discovery_from_json(const StateJson& j) {
     // Written before several device messages: one, holding every component.
     d.devices.push_back(AnnouncedDevice{topic, d.components, j.value("removed", Components())});
   }
+  if (d.mode == DiscoveryMode::kDevice) d.components.clear();  // the devices hold them
   return d;
 }
 

@@ -199,3 +199,27 @@ TEST_CASE("module readings become figure topics and a cell JSON per module", "[b
   CHECK(module_topic_payload(state.current(), "battery/tower_1/module_5/cell_voltage_min") ==
         "(none)");
 }
+
+TEST_CASE(
+    "a repeated module reading publishes nothing and an emptied slot leaves the reconnect set",
+    "[battery_cells]") {
+  BatteryModuleState state;
+  const auto& tower1 = battery_tower_oids()[0];
+  CHECK_FALSE(state.on_reading(tower1.cells[0], rct::Value(cells_at(3300))).empty());
+  CHECK_FALSE(state.on_reading(tower1.cells[2], rct::Value(cells_at(3320))).empty());
+  CHECK(state.on_reading(tower1.cells[0], rct::Value(cells_at(3300))).empty());
+  CHECK(module_topic_payload(state.current(), "battery/tower_1/module_3/cell_voltage_min") ==
+        "3.32");
+
+  // Emptied, the slot publishes none of its module's topics (only the tower's figures change).
+  for (const auto& t : state.on_reading(tower1.cells[2], rct::Value(BatteryModuleStatus{}))) {
+    CHECK(t.key.starts_with("battery/tower_1/module_") == false);
+  }
+  CHECK(module_topic_payload(state.current(), "battery/tower_1/module_3/cell_voltage_min") ==
+        "(none)");
+  CHECK(module_topic_payload(state.current(), "battery/tower_1/module_1/cell_voltage_min") ==
+        "3.3");
+  // The module back in its slot is published again, though its figures did not change.
+  CHECK(module_topic_payload(state.on_reading(tower1.cells[2], rct::Value(cells_at(3320))),
+                             "battery/tower_1/module_3/cell_voltage_min") == "3.32");
+}

@@ -236,7 +236,7 @@ TEST_CASE("device discovery matches the golden file", "[discovery]") {
   check_golden("discovery_device.json", as_json(build.messages).at(0));
   CHECK(build.announced.topics ==
         std::vector<std::string>{"homeassistant/device/rct2mqtt_0123456789/config"});
-  CHECK(build.announced.components.size() == 6 + 2 + 3);  // + split power, + bridge
+  CHECK(live_components(build.announced).size() == 6 + 2 + 3);  // + split power, + bridge
 }
 
 TEST_CASE("per-entity discovery matches the golden file", "[discovery]") {
@@ -405,7 +405,7 @@ TEST_CASE("switching modes hands the entities over with migrate_discovery", "[di
   CHECK(device.announced.topics == std::vector<std::string>{device_topic});
   REQUIRE(device.announced.devices.size() == 1);
   CHECK(device.announced.devices[0].removed.empty());
-  CHECK(device.announced.components == entity.announced.components);
+  CHECK(live_components(device.announced) == live_components(entity.announced));
 
   // Device → entity: the device topic is handed over, the entity configs follow, then the
   // device topic is cleared.
@@ -474,7 +474,7 @@ TEST_CASE("switching modes while an entity is dropped removes it instead of hand
   CHECK(stub_only.at("components") == json{{"battery_soc", {{"platform", "sensor"}}}});
   CHECK(back.messages[1] == DiscoveryMessage{device_topic, migrate});
   CHECK(back.messages.back() == DiscoveryMessage{device_topic, ""});
-  CHECK(back.announced.components.count("battery_soc") == 0);
+  CHECK(live_components(back.announced).count("battery_soc") == 0);
   const auto run = run_checker({back.messages[0]});
   if (!run.ran) return;
   INFO(run.output);
@@ -594,8 +594,8 @@ TEST_CASE("writable settings become number, select and switch entities (golden f
                                                {"entity_messages", as_json(entity_settings)}});
   CHECK(components.size() == 3);
   CHECK(entity_settings.size() == 3);
-  CHECK(device.announced.components.at("settings_soc_strategy") == "select");
-  CHECK(entity.announced.components.at("settings_grid_charging") == "switch");
+  CHECK(live_components(device.announced).at("settings_soc_strategy") == "select");
+  CHECK(live_components(entity.announced).at("settings_grid_charging") == "switch");
 }
 
 TEST_CASE("setting entities follow the topic contract", "[discovery][writes]") {
@@ -674,7 +674,7 @@ TEST_CASE("disabling writes removes the setting entities in both modes", "[disco
     for (const rct::WritableEntry& e : rct::writable_entries()) {
       const std::string id = "settings_" + std::string(e.key);
       INFO(id);
-      CHECK(off.announced.components.count(id) == 0);
+      CHECK(live_components(off.announced).count(id) == 0);
       if (mode == rct::DiscoveryMode::kDevice) {
         // A platform-only stub: HA drops the entity.
         const json payload = parse_payload(off.messages.back().payload);
@@ -709,7 +709,7 @@ TEST_CASE("the battery mode is a select of the five modes and passes ha-discover
     DiscoverySettings s = with_writes(mode, {});
     s.battery_mode = true;
     const auto build = rct::daemon::build_discovery(s, inv, items, nullptr);
-    CHECK(build.announced.components.at("battery_mode") == "select");
+    CHECK(live_components(build.announced).at("battery_mode") == "select");
     json c;
     for (const auto& m : build.messages) {
       const json p = parse_payload(m.payload);
@@ -859,7 +859,7 @@ TEST_CASE("a device past its payload limit is split into parts that keep their c
     CHECK(p.at("device").at("identifiers") == json::array({"rct2mqtt_0123456789"}));
     for (const auto& [id, c] : p.at("components").items()) CHECK(seen.insert(id).second);
   }
-  CHECK(seen.size() == split.announced.components.size());
+  CHECK(seen.size() == live_components(split.announced).size());
   CHECK(split.announced.devices.size() == split.messages.size());
 
   // Rebuilt (a restart, a republish): the same messages, nothing handed over.
@@ -921,8 +921,8 @@ TEST_CASE("hardware leaving the inventory has its entities removed once, across 
     const auto after = rct::daemon::build_discovery(settings(mode), without_b, items(without_b),
                                                     &before.announced);
     std::map<std::string, std::string> gone;
-    for (const auto& [id, platform] : before.announced.components) {
-      if (after.announced.components.count(id) == 0) gone.emplace(id, platform);
+    for (const auto& [id, platform] : live_components(before.announced)) {
+      if (live_components(after.announced).count(id) == 0) gone.emplace(id, platform);
     }
     REQUIRE_FALSE(gone.empty());
     for (const auto& [id, platform] : gone) CHECK(id.find("pv_b") != std::string::npos);

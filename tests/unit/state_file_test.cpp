@@ -5,7 +5,10 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <limits>
+#include <nlohmann/json.hpp>
+#include <string>
 
 #include "daemon/persistent_state.h"
 #include "tests/support/catch.h"
@@ -26,7 +29,6 @@ PersistentState sample() {
   d.mode = rct::DiscoveryMode::kDevice;
   d.topics = {"homeassistant/device/rct2mqtt_0123456789/config",
               "homeassistant/device/rct2mqtt_0123456789_part2/config"};
-  d.components = {{"battery_soc", "sensor"}, {"pv_a_connected", "binary_sensor"}};
   d.devices = {{d.topics[0], {{"battery_soc", "sensor"}}, {{"old", "sensor"}}},
                {d.topics[1], {{"pv_a_connected", "binary_sensor"}}, {}}};
   a.discovery = d;
@@ -60,6 +62,11 @@ TEST_CASE("the state survives a round trip through a real file", "[state_file]")
   const auto loaded = rct::daemon::load_state_file(file);
   REQUIRE(loaded.ok());
   CHECK(loaded.value() == state);  // doubles bit-exact, e.g. 0.1 + 0.2
+  // Device mode keeps its components in the devices alone, yet the file lists them all as before.
+  std::ifstream in(file);
+  const auto json = nlohmann::json::parse(in);
+  CHECK(json["inverters"]["0123456789"]["discovery"]["components"] ==
+        nlohmann::json{{"battery_soc", "sensor"}, {"pv_a_connected", "binary_sensor"}});
 
   // Saving again replaces the file as a whole.
   PersistentState next = state;
