@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/poll_bench_support.h"
 #include "core/client/client.h"
 #include "core/registry.h"
 #include "core/value_codec.h"
@@ -41,71 +42,6 @@ using rct::client::Reading;
 
 constexpr std::size_t kLinkOids = 100;
 constexpr double kLossRows[] = {0.0, 0.05, 0.09, 0.10, 0.20};
-// 2024-06-21 12:00 device time: PV producing, so the model never goes dark during a run.
-constexpr std::int64_t kLinkNoon = 19895LL * 86400 + 12LL * 3600;
-
-bool link_fixed_size(rct::DataType t) {
-  switch (t) {
-    case rct::DataType::kBool:
-    case rct::DataType::kUint8:
-    case rct::DataType::kInt8:
-    case rct::DataType::kUint16:
-    case rct::DataType::kInt16:
-    case rct::DataType::kUint32:
-    case rct::DataType::kInt32:
-    case rct::DataType::kEnum:
-    case rct::DataType::kFloat:
-      return true;
-    case rct::DataType::kUnknown:
-    case rct::DataType::kString:
-    case rct::DataType::kTimeSeries:
-    case rct::DataType::kEventTable:
-    case rct::DataType::kBatteryModuleStatus:
-    case rct::DataType::kBatteryModuleStatistics:
-    case rct::DataType::kBatteryModuleResistance:
-      return false;
-  }
-  return false;
-}
-
-// kLinkOids scalar OIDs spread evenly over the registry (it is sorted by id).
-std::vector<std::uint32_t> link_poll_list(const rct::Registry& registry) {
-  std::vector<std::uint32_t> scalars;
-  for (const rct::OidInfo& info : registry.all()) {
-    if (link_fixed_size(info.response_type)) scalars.push_back(info.id);
-  }
-  std::vector<std::uint32_t> out;
-  for (std::size_t i = 0; i < kLinkOids && i < scalars.size(); ++i) {
-    out.push_back(scalars[i * scalars.size() / kLinkOids]);
-  }
-  return out;
-}
-
-bool link_same_value(const rct::Value& a, const rct::Value& b) {
-  const float* fa = std::get_if<float>(&a);
-  const float* fb = std::get_if<float>(&b);
-  if (fa != nullptr && fb != nullptr) {
-    return std::bit_cast<std::uint32_t>(*fa) == std::bit_cast<std::uint32_t>(*fb);
-  }
-  return a == b;
-}
-
-// Whether the simulator sent this value for this OID in an intact frame.
-bool link_sent_intact(const rct::Registry& registry, const rct::sim::Simulator& sim,
-                      const Reading& r) {
-  const rct::OidInfo* info = registry.find(r.oid);
-  const rct::DataType type = info != nullptr ? info->response_type : rct::DataType::kUnknown;
-  for (const std::vector<std::uint8_t>& payload : sim.truth(r.oid, r.address)) {
-    auto v = rct::decode_value(type, payload);
-    if (v.ok() && link_same_value(*v, r.value)) return true;
-  }
-  return false;
-}
-
-struct LinkObserver : rct::client::ClientObserver {
-  std::vector<Reading> unsolicited;
-  void on_unsolicited(const Reading& r) override { unsolicited.push_back(r); }
-};
 
 struct LinkFigures {
   double seconds = 0;         // all cycles
@@ -118,16 +54,6 @@ struct LinkFigures {
   std::size_t corrupted = 0;  // values handed up that the simulator never sent intact
   rct::client::TrackerStats stats;
 };
-
-template <typename Done>
-bool link_run_until(asio::io_context& io, Done done, Clock::duration timeout) {
-  const auto deadline = Clock::now() + timeout;
-  while (!done()) {
-    if (Clock::now() >= deadline) return false;
-    io.run_for(std::chrono::milliseconds(5));
-  }
-  return true;
-}
 
 // Each of the three faults is decided in turn (corrupt_crc, drop, truncate); these conditional
 // probabilities make each one loss / 3 of all replies.
@@ -150,7 +76,7 @@ LinkFigures measure_link(const rct::Registry& registry, const std::vector<std::u
   sim_options.port = 0;
   sim_options.service_time = service;
   sim_options.truncation = true;  // a re-send while the device still answers cuts the answer
-  sim_options.start_time = kLinkNoon;
+  sim_options.start_time = rct::bench::kBenchNoon;
   sim_options.seed = seed;
   set_loss(sim_options.faults, loss);
   rct::sim::Simulator sim(sim_io, registry, sim_options);
@@ -159,7 +85,7 @@ LinkFigures measure_link(const rct::Registry& registry, const std::vector<std::u
 
   asio::io_context io;
   auto work = asio::make_work_guard(io);
-  LinkObserver observer;
+  rct::bench::UnsolicitedLog observer;
   rct::client::ClientOptions options;
   options.host = "127.0.0.1";
   options.port = sim.port();
@@ -170,7 +96,7 @@ LinkFigures measure_link(const rct::Registry& registry, const std::vector<std::u
   options.seed = 1;
   rct::client::Client client(io, registry, options, observer);
   client.start();
-  if (!link_run_until(
+  if (!rct::bench::run_until(
           io, [&] { return client.state() == rct::client::ClientState::kConnected; },
           std::chrono::seconds(5))) {
     std::fprintf(stderr, "cannot connect to the simulator\n");
@@ -188,7 +114,7 @@ LinkFigures measure_link(const rct::Registry& registry, const std::vector<std::u
         --*pending;
       });
     }
-    if (!link_run_until(
+    if (!rct::bench::run_until(
             io, [&] { return *pending == 0; }, std::chrono::minutes(10))) {
       std::fprintf(stderr, "a cycle did not finish within 10 minutes\n");
       std::exit(1);
@@ -197,16 +123,16 @@ LinkFigures measure_link(const rct::Registry& registry, const std::vector<std::u
     f.requests += oids.size();
   }
   // Late copies still on their way are part of what the client hands up: let them arrive.
-  link_run_until(
+  rct::bench::run_until(
       io, [] { return false; }, service * 12);
   f.answered = answers.size();
   for (const Reading& r : answers) {
     ++f.checked;
-    if (!link_sent_intact(registry, sim, r) || !r.solicited) ++f.corrupted;
+    if (!rct::bench::sent_intact(registry, sim, r) || !r.solicited) ++f.corrupted;
   }
   for (const Reading& r : observer.unsolicited) {
     ++f.checked;
-    if (!link_sent_intact(registry, sim, r)) ++f.corrupted;
+    if (!rct::bench::sent_intact(registry, sim, r)) ++f.corrupted;
   }
   for (const rct::sim::SentReply& r : sim.sent()) {
     ++f.replies;
@@ -236,7 +162,7 @@ int run(int argc, char** argv) {
   const bool ceiling_only = mode == "ceiling";
   const std::chrono::milliseconds service(service_ms);
   const rct::Registry registry;
-  const std::vector<std::uint32_t> oids = link_poll_list(registry);
+  const std::vector<std::uint32_t> oids = rct::bench::scalar_poll_list(registry, kLinkOids);
   const double link_rate = 1000.0 / static_cast<double>(service_ms);
 
   std::printf(

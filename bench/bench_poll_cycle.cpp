@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/poll_bench_support.h"
 #include "core/client/client.h"
 #include "core/registry.h"
 #include "core/value_codec.h"
@@ -34,70 +35,6 @@ using rct::client::Reading;
 constexpr std::size_t kOids = 100;
 constexpr std::size_t kWindows[] = {1, 2, 4, 8};
 // 2024-06-21 12:00 device time: PV producing, so the model never goes dark during a run.
-constexpr std::int64_t kNoon = 19895LL * 86400 + 12LL * 3600;
-
-bool fixed_size(rct::DataType t) {
-  switch (t) {
-    case rct::DataType::kBool:
-    case rct::DataType::kUint8:
-    case rct::DataType::kInt8:
-    case rct::DataType::kUint16:
-    case rct::DataType::kInt16:
-    case rct::DataType::kUint32:
-    case rct::DataType::kInt32:
-    case rct::DataType::kEnum:
-    case rct::DataType::kFloat:
-      return true;
-    case rct::DataType::kUnknown:
-    case rct::DataType::kString:
-    case rct::DataType::kTimeSeries:
-    case rct::DataType::kEventTable:
-    case rct::DataType::kBatteryModuleStatus:
-    case rct::DataType::kBatteryModuleStatistics:
-    case rct::DataType::kBatteryModuleResistance:
-      return false;
-  }
-  return false;
-}
-
-// kOids scalar OIDs spread evenly over the registry (it is sorted by id).
-std::vector<std::uint32_t> poll_list(const rct::Registry& registry) {
-  std::vector<std::uint32_t> scalars;
-  for (const rct::OidInfo& info : registry.all()) {
-    if (fixed_size(info.response_type)) scalars.push_back(info.id);
-  }
-  std::vector<std::uint32_t> out;
-  for (std::size_t i = 0; i < kOids && i < scalars.size(); ++i) {
-    out.push_back(scalars[i * scalars.size() / kOids]);
-  }
-  return out;
-}
-
-bool same_value(const rct::Value& a, const rct::Value& b) {
-  const float* fa = std::get_if<float>(&a);
-  const float* fb = std::get_if<float>(&b);
-  if (fa != nullptr && fb != nullptr) {
-    return std::bit_cast<std::uint32_t>(*fa) == std::bit_cast<std::uint32_t>(*fb);
-  }
-  return a == b;
-}
-
-// Whether the simulator sent this value for this OID in an intact frame.
-bool sent_intact(const rct::Registry& registry, const rct::sim::Simulator& sim, const Reading& r) {
-  const rct::OidInfo* info = registry.find(r.oid);
-  const rct::DataType type = info != nullptr ? info->response_type : rct::DataType::kUnknown;
-  for (const std::vector<std::uint8_t>& payload : sim.truth(r.oid, r.address)) {
-    auto v = rct::decode_value(type, payload);
-    if (v.ok() && same_value(*v, r.value)) return true;
-  }
-  return false;
-}
-
-// Keeps every reading handed up outside an answer (late copies of answers already given).
-struct Observer : rct::client::ClientObserver {
-  std::vector<Reading> unsolicited;
-  void on_unsolicited(const Reading& r) override { unsolicited.push_back(r); }
-};
 
 struct Figures {
   double seconds_per_cycle = 0;  // mean over the cycles
@@ -109,17 +46,6 @@ struct Figures {
   std::size_t corrupted = 0;     // values handed up that the simulator never sent intact
 };
 
-// Runs `io` until `done()` or the deadline; false on the deadline.
-template <typename Done>
-bool run_until(asio::io_context& io, Done done, Clock::duration timeout) {
-  const auto deadline = Clock::now() + timeout;
-  while (!done()) {
-    if (Clock::now() >= deadline) return false;
-    io.run_for(std::chrono::milliseconds(5));
-  }
-  return true;
-}
-
 Figures measure(const rct::Registry& registry, const std::vector<std::uint32_t>& oids,
                 std::chrono::milliseconds service, int cycles, std::size_t window,
                 bool truncation) {
@@ -128,7 +54,7 @@ Figures measure(const rct::Registry& registry, const std::vector<std::uint32_t>&
   sim_options.port = 0;
   sim_options.service_time = service;
   sim_options.truncation = truncation;
-  sim_options.start_time = kNoon;
+  sim_options.start_time = rct::bench::kBenchNoon;
   sim_options.max_queue = 256;
   rct::sim::Simulator sim(sim_io, registry, sim_options);
   sim.start();
@@ -136,7 +62,7 @@ Figures measure(const rct::Registry& registry, const std::vector<std::uint32_t>&
 
   asio::io_context io;
   auto work = asio::make_work_guard(io);
-  Observer observer;
+  rct::bench::UnsolicitedLog observer;
   rct::client::ClientOptions options;
   options.host = "127.0.0.1";
   options.port = sim.port();
@@ -146,7 +72,7 @@ Figures measure(const rct::Registry& registry, const std::vector<std::uint32_t>&
   options.seed = 1;
   rct::client::Client client(io, registry, options, observer);
   client.start();
-  if (!run_until(
+  if (!rct::bench::run_until(
           io, [&] { return client.state() == rct::client::ClientState::kConnected; },
           std::chrono::seconds(5))) {
     std::fprintf(stderr, "cannot connect to the simulator\n");
@@ -166,7 +92,7 @@ Figures measure(const rct::Registry& registry, const std::vector<std::uint32_t>&
         --*pending;
       });
     }
-    if (!run_until(
+    if (!rct::bench::run_until(
             io, [&] { return *pending == 0; }, std::chrono::minutes(5))) {
       std::fprintf(stderr, "a cycle did not finish within 5 minutes\n");
       std::exit(1);
@@ -174,17 +100,17 @@ Figures measure(const rct::Registry& registry, const std::vector<std::uint32_t>&
     total_seconds += std::chrono::duration<double>(Clock::now() - start).count();
   }
   // Late copies still on their way are part of what the client hands up: let them arrive.
-  run_until(
+  rct::bench::run_until(
       io, [] { return false; }, service * 12);
   answered = answers.size();
 
   for (const Reading& r : answers) {
     ++f.checked;
-    if (!sent_intact(registry, sim, r) || !r.solicited) ++f.corrupted;
+    if (!rct::bench::sent_intact(registry, sim, r) || !r.solicited) ++f.corrupted;
   }
   for (const Reading& r : observer.unsolicited) {
     ++f.checked;
-    if (!sent_intact(registry, sim, r)) ++f.corrupted;
+    if (!rct::bench::sent_intact(registry, sim, r)) ++f.corrupted;
   }
   for (const rct::sim::SentReply& r : sim.sent()) {
     if (r.delivered && (r.cut_by_request || r.fault == rct::sim::FaultKind::kTruncate)) ++f.cut;
@@ -212,7 +138,7 @@ int run(int argc, char** argv) {
   }
   const std::chrono::milliseconds service(service_ms);
   const rct::Registry registry;
-  const std::vector<std::uint32_t> oids = poll_list(registry);
+  const std::vector<std::uint32_t> oids = rct::bench::scalar_poll_list(registry, kOids);
   const double ideal = static_cast<double>(oids.size()) * static_cast<double>(service_ms) / 1000.0;
 
   std::printf(
