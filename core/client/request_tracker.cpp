@@ -123,6 +123,12 @@ bool RequestTracker::shared_link(TimePoint now) const {
   return last_foreign_ && now - *last_foreign_ <= kSharedLinkMemory;
 }
 
+bool RequestTracker::alone_on_link(TimePoint now) const {
+  // With a second request of ours in flight, that request most likely cut the reply
+  // (docs/protocol.md §17.2); asking again at once would cut the second reply in turn.
+  return in_flight_.size() == 1 && !shared_link(now);
+}
+
 bool RequestTracker::resend_at_once(std::vector<Entry>::iterator it) {
   ++stats_.bad_replies;
   const bool will_retry = it->attempts <= options_.retries;
@@ -187,7 +193,9 @@ FrameResult RequestTracker::classify(const FrameView& frame, TimePoint now) {
       const RequestId id = it->id;
       if (!reading) {
         ++stats_.truncated;
-        if (shared_link(now)) return {FrameVerdict::kTruncated, id, std::nullopt, std::nullopt};
+        if (!alone_on_link(now)) {
+          return {FrameVerdict::kTruncated, id, std::nullopt, std::nullopt};
+        }
         const std::uint32_t oid = it->request.oid;
         const bool will_retry = resend_at_once(it);
         return {FrameVerdict::kTruncated, id, std::nullopt, BadReply{id, oid, will_retry}};
@@ -230,7 +238,7 @@ std::optional<BadReply> RequestTracker::on_damaged_frame(const DamagedFrame& fra
     last_foreign_ = now;
     return std::nullopt;
   }
-  if (shared_link(now)) return std::nullopt;
+  if (!alone_on_link(now)) return std::nullopt;
   const RequestId id = it->id;
   const std::uint32_t oid = it->request.oid;
   const bool will_retry = resend_at_once(it);

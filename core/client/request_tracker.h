@@ -223,6 +223,9 @@ class RequestTracker {
   };
 
   Duration wait_for(const Entry& e) const;
+  // A reply known bad is asked for again at once only when nothing else can have cut it: no
+  // other client heard lately, no other request of ours in flight.
+  bool alone_on_link(TimePoint now) const;
   // Takes the in-flight entry out: back to the front of the queue, or dropped (false) when its
   // attempts are used up.
   bool resend_at_once(std::vector<Entry>::iterator it);

@@ -690,6 +690,32 @@ TEST_CASE("our reply with a CRC error is asked for again at once", "[request_tra
   CHECK(bad->id == plant);
 }
 
+TEST_CASE(
+    "with a second request of ours in flight a reply known bad waits for its deadline: our own "
+    "request may have cut it",
+    "[request_tracker][link]") {
+  TrackerOptions o = link_options(2);
+  o.window = 2;
+  RequestTracker t(rct::test::test_registry(), o);
+  const RequestId first = submit_read(t, kSoc);
+  submit_read(t, kVoltage);
+  REQUIRE(t.next_dispatch(kT0));
+  REQUIRE(t.next_dispatch(kT0 + 10ms));
+  REQUIRE(t.in_flight() == 2);
+  auto r = t.on_frame(response(kSoc, hex_bytes("3e97")), kT0 + 200ms);
+  CHECK(r.verdict == FrameVerdict::kTruncated);
+  REQUIRE(r.request);
+  CHECK(*r.request == first);
+  CHECK(!r.bad_reply);
+  const auto payload = hex_bytes("3e97b191");
+  CHECK(!t.on_damaged_frame(DamagedFrame{Command::kResponse, std::nullopt, kVoltage, payload},
+                            kT0 + 300ms));
+  CHECK(t.in_flight() == 2);
+  CHECK(t.stats().resent == 0);
+  CHECK(t.next_deadline());
+  CHECK(!t.next_dispatch(kT0 + 300ms));
+}
+
 TEST_CASE("another client's cut or broken frame never sends our request again",
           "[request_tracker][link]") {
   RequestTracker t(rct::test::test_registry(), link_options(2));
