@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 
-from bench_support import free_port, wait_listening
+from bench_support import free_port, start_mosquitto, wait_listening
 
 
 def cpu_seconds(pid):
@@ -39,15 +39,12 @@ def main():
     seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 30.0
     rct2mqtt = os.path.join(build, "daemon/app/rct2mqtt")
     rctclient = os.path.join(build, "tools/rctclient/rctclient")
-    mosquitto = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
     tmp = tempfile.mkdtemp(prefix="rct2mqtt-bench-")
     procs = []
     try:
-        mqtt_port, sim_port = free_port(), free_port()
-        with open(f"{tmp}/mosquitto.conf", "w") as f:
-            f.write(f"listener {mqtt_port} 127.0.0.1\nallow_anonymous true\n")
-        procs.append(subprocess.Popen([mosquitto, "-c", f"{tmp}/mosquitto.conf"],
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        broker, mqtt_port = start_mosquitto(tmp)
+        procs.append(broker)
+        sim_port = free_port()
         procs.append(subprocess.Popen([rctclient, "simulator", "--port", str(sim_port),
                                        "--service-time-ms", "5"],
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))

@@ -20,34 +20,21 @@ import sys
 import tempfile
 import time
 
-from bench_support import free_port, wait_listening
+from bench_support import free_port, start_mosquitto, stop, wait_listening
 
 SUMMARY = re.compile(rb"(\d+) answers, (\d+) failed reads in the last (\d+) s")
 WARM_UP = 20.0
 
 
-def stop(procs):
-    for p in reversed(procs):
-        if p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-
-
 def run(build, seconds, loss_percent):
     rct2mqtt = os.path.join(build, "daemon/app/rct2mqtt")
     rctclient = os.path.join(build, "tools/rctclient/rctclient")
-    mosquitto = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
     tmp = tempfile.mkdtemp(prefix="rct2mqtt-bench-loss-")
     procs = []
     try:
-        mqtt_port, sim_port = free_port(), free_port()
-        with open(f"{tmp}/mosquitto.conf", "w") as f:
-            f.write(f"listener {mqtt_port} 127.0.0.1\nallow_anonymous true\n")
-        procs.append(subprocess.Popen([mosquitto, "-c", f"{tmp}/mosquitto.conf"],
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        broker, mqtt_port = start_mosquitto(tmp)
+        procs.append(broker)
+        sim_port = free_port()
         share = loss_percent / 100.0 / 3
         sim = [rctclient, "simulator", "--port", str(sim_port), "--service-time-ms", "200"]
         if share > 0:

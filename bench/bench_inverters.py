@@ -27,7 +27,7 @@ import subprocess
 import tempfile
 import time
 
-from bench_support import free_port, wait_listening
+from bench_support import start_mosquitto, stop, wait_listening
 
 START_DEADLINE = 120.0  # s for every inverter to come online
 
@@ -71,33 +71,14 @@ def replies_sent(log_dir):
     return total
 
 
-def stop(procs):
-    for p in reversed(procs):
-        if p.poll() is None:
-            try:
-                p.terminate()
-            except OSError:
-                pass
-    for p in reversed(procs):
-        try:
-            p.wait(5)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
-
-
 def run(build, n, cycles, interval):
     rct2mqtt = os.path.join(build, "daemon/app/rct2mqtt")
     rctclient = os.path.join(build, "tools/rctclient/rctclient")
-    mosquitto = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
     tmp = tempfile.mkdtemp(prefix="rct2mqtt-bench-inverters-")
     procs = []
     try:
-        mqtt_port = free_port()
-        with open(f"{tmp}/mosquitto.conf", "w") as f:
-            f.write(f"listener {mqtt_port} 127.0.0.1\nallow_anonymous true\n")
-        procs.append(subprocess.Popen([mosquitto, "-c", f"{tmp}/mosquitto.conf"],
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        broker, mqtt_port = start_mosquitto(tmp)
+        procs.append(broker)
         sim_ports = []
         for i in range(n):
             with open(f"{tmp}/sim-{i}.log", "wb") as log:
