@@ -160,6 +160,7 @@ bool MosquittoBroker::start() {
           << "keyfile " << tls->key_file << "\n"
           << "require_certificate " << (tls->require_client_certificate ? "true" : "false") << "\n";
     }
+    out << options_.extra_config;
   }
   // The log goes to a file through the shell, so that an undrained pipe can never stall the
   // broker and the file stays writable after mosquitto drops root privileges; exec keeps the pid.

@@ -42,6 +42,8 @@ struct BrokerOptions {
   std::vector<std::pair<std::string, std::string>> more_users = {};
   // Set: this ACL file (copied into the broker's directory) decides who reads and writes what.
   std::optional<std::filesystem::path> acl_file = std::nullopt;
+  // Appended to the generated configuration as it is: more listeners, a bridge section.
+  std::string extra_config = {};
 };
 
 // A real Mosquitto broker on 127.0.0.1 without persistence, in its own temporary directory
