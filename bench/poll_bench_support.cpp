@@ -9,30 +9,6 @@
 namespace rct::bench {
 namespace {
 
-bool scalar_type(DataType t) {
-  switch (t) {
-    case DataType::kBool:
-    case DataType::kUint8:
-    case DataType::kInt8:
-    case DataType::kUint16:
-    case DataType::kInt16:
-    case DataType::kUint32:
-    case DataType::kInt32:
-    case DataType::kEnum:
-    case DataType::kFloat:
-      return true;
-    case DataType::kUnknown:
-    case DataType::kString:
-    case DataType::kTimeSeries:
-    case DataType::kEventTable:
-    case DataType::kBatteryModuleStatus:
-    case DataType::kBatteryModuleStatistics:
-    case DataType::kBatteryModuleResistance:
-      return false;
-  }
-  return false;
-}
-
 // Floats compare by their bits: a NaN the simulator sent is the NaN handed up.
 bool bitwise_same(const Value& a, const Value& b) {
   const float* fa = std::get_if<float>(&a);
@@ -48,7 +24,7 @@ bool bitwise_same(const Value& a, const Value& b) {
 std::vector<std::uint32_t> scalar_poll_list(const Registry& registry, std::size_t count) {
   std::vector<std::uint32_t> scalars;
   for (const OidInfo& info : registry.all()) {
-    if (scalar_type(info.response_type)) scalars.push_back(info.id);
+    if (rct::is_fixed_size_scalar(info.response_type)) scalars.push_back(info.id);
   }
   std::vector<std::uint32_t> out;
   for (std::size_t i = 0; i < count && i < scalars.size(); ++i) {

@@ -35,4 +35,31 @@ std::optional<DataType> data_type_from_name(std::string_view name);
 // "valid CRC, truncated payload" symptom and must be dropped.
 bool payload_size_fits(DataType t, std::size_t size);
 
+// A single number or flag of a fixed size on the wire (bool, the integers, enum, float): what a
+// setting can be and what a plain numeric read returns. Strings, time series, event tables and
+// battery-module records are not.
+constexpr bool is_fixed_size_scalar(DataType t) {
+  switch (t) {
+    case DataType::kBool:
+    case DataType::kUint8:
+    case DataType::kInt8:
+    case DataType::kUint16:
+    case DataType::kInt16:
+    case DataType::kUint32:
+    case DataType::kInt32:
+    case DataType::kEnum:
+    case DataType::kFloat:
+      return true;
+    case DataType::kUnknown:
+    case DataType::kString:
+    case DataType::kTimeSeries:
+    case DataType::kEventTable:
+    case DataType::kBatteryModuleStatus:
+    case DataType::kBatteryModuleStatistics:
+    case DataType::kBatteryModuleResistance:
+      return false;
+  }
+  return false;
+}
+
 }  // namespace rct

@@ -109,35 +109,11 @@ static_assert(every_entry([](const WritableEntry& e) {
               }),
               "core/write_allowlist_data.inc: step > 0, min < max, both on the step grid");
 
-constexpr bool writable_type(DataType t) {
-  switch (t) {
-    case DataType::kBool:
-    case DataType::kUint8:
-    case DataType::kInt8:
-    case DataType::kUint16:
-    case DataType::kInt16:
-    case DataType::kUint32:
-    case DataType::kInt32:
-    case DataType::kEnum:
-    case DataType::kFloat:
-      return true;
-    case DataType::kUnknown:
-    case DataType::kString:
-    case DataType::kTimeSeries:
-    case DataType::kEventTable:
-    case DataType::kBatteryModuleStatus:
-    case DataType::kBatteryModuleStatistics:
-    case DataType::kBatteryModuleResistance:
-      return false;
-  }
-  return false;
-}
-
 // Bounds and scale per kind: a BOOL is 0..1 unscaled and unitless; an enum's bounds are enum
 // values (0..255) on steps of 1; a percentage is a 0..1 fraction on the wire shown × 100 and
 // never beyond it; a power stays within ±6000 W (the bound policy above the table).
 constexpr bool fits_kind(const WritableEntry& e) {
-  if (!writable_type(e.type)) return false;
+  if (!is_fixed_size_scalar(e.type)) return false;
   switch (write_kind(e)) {
     case WriteKind::kBool:
       return e.min == 0 && e.max == 1 && e.step == 1 && e.scale == 1 && e.unit.empty();

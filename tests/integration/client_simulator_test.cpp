@@ -36,33 +36,8 @@ namespace {
 
 using rct::test::oid_of;
 
-// Types whose payload size is fixed (docs/protocol.md §8.11): a cut payload can always be told
-// apart.
-bool fixed_size(DataType t) {
-  switch (t) {
-    case DataType::kBool:
-    case DataType::kUint8:
-    case DataType::kInt8:
-    case DataType::kUint16:
-    case DataType::kInt16:
-    case DataType::kUint32:
-    case DataType::kInt32:
-    case DataType::kEnum:
-    case DataType::kFloat:
-      return true;
-    case DataType::kString:
-    case DataType::kTimeSeries:
-    case DataType::kEventTable:
-    case DataType::kBatteryModuleStatus:
-    case DataType::kBatteryModuleStatistics:
-    case DataType::kBatteryModuleResistance:
-    case DataType::kUnknown:
-      return false;
-  }
-  return false;
-}
-
-// `count` scalar OIDs: first some the faults target (lifetime counters for counter_reset, power
+// `count` scalar OIDs (fixed-size types, docs/protocol.md §8.11, so that a cut payload can always
+// be told apart): first some the faults target (lifetime counters for counter_reset, power
 // floats for absurd), then OIDs spread evenly over the registry.
 std::vector<std::uint32_t> poll_list(std::size_t count) {
   static constexpr std::string_view kNamed[] = {
@@ -86,7 +61,7 @@ std::vector<std::uint32_t> poll_list(std::size_t count) {
   std::vector<std::uint32_t> scalars;
   for (const rct::OidInfo& info : rct::test::test_registry().all()) {
     const bool listed = std::find(out.begin(), out.end(), info.id) != out.end();
-    if (fixed_size(info.response_type) && !listed) scalars.push_back(info.id);
+    if (rct::is_fixed_size_scalar(info.response_type) && !listed) scalars.push_back(info.id);
   }
   const std::size_t missing = count - out.size();
   for (std::size_t i = 0; i < missing && !scalars.empty(); ++i) {

@@ -88,7 +88,8 @@ expected=$(printf '%s\n' ./etc/rct2mqtt/rct2mqtt.toml "./$unit_path" ./usr/bin/r
   ./usr/bin/rctclient ./usr/share/doc/rct2mqtt/README.md ./usr/share/doc/rct2mqtt/changelog.gz \
   ./usr/share/doc/rct2mqtt/copyright ./usr/share/doc/rct2mqtt/examples/rct2mqtt.toml \
   ./usr/share/lintian/overrides/rct2mqtt ./usr/share/man/man1/rctclient.1.gz \
-  ./usr/share/man/man8/rct2mqtt.8.gz $(printf './usr/share/doc/rct2mqtt/%s ' docs/*.md) | sort)
+  ./usr/share/man/man8/rct2mqtt.8.gz $(printf './usr/share/doc/rct2mqtt/%s ' docs/*.md) \
+  $(cd examples && find . -type f | sed 's|^\./|./usr/share/doc/rct2mqtt/examples/|') | sort)
 listing=$(dpkg-deb -c "$deb")
 actual=$(awk '$1 !~ /^d/ {print $6}' <<<"$listing" | sort)
 [ "$actual" = "$expected" ] ||
