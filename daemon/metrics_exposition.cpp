@@ -95,11 +95,11 @@ MetricLabels with_label(MetricLabels labels, std::string_view name, std::string 
   return labels;
 }
 
-double seconds_of(Duration d) {
+double exposition_seconds(Duration d) {
   return std::chrono::duration<double>(d).count();
 }
 
-double flag(bool b) {
+double gauge_flag(bool b) {
   return b ? 1.0 : 0.0;
 }
 
@@ -107,7 +107,7 @@ void write_bridge(ExpositionWriter& w, const BridgeSnapshot& s) {
   w.family("rct2mqtt_build_info", "gauge", "rct2mqtt's version; always 1.");
   w.sample("rct2mqtt_build_info", {{"version", s.version}}, 1.0);
   w.family("rct2mqtt_uptime_seconds", "gauge", "Seconds since the daemon started.");
-  w.sample("rct2mqtt_uptime_seconds", {}, seconds_of(s.uptime));
+  w.sample("rct2mqtt_uptime_seconds", {}, exposition_seconds(s.uptime));
   w.family("rct2mqtt_resident_memory_bytes", "gauge", "Resident set size of the daemon.");
   w.sample("rct2mqtt_resident_memory_bytes", {}, s.memory.rss_kb * 1024);
   w.family("rct2mqtt_private_memory_bytes", "gauge",
@@ -116,7 +116,7 @@ void write_bridge(ExpositionWriter& w, const BridgeSnapshot& s) {
 
   const MqttFigures& m = s.mqtt;
   w.family("rct2mqtt_mqtt_connected", "gauge", "1 while the bridge is connected to the broker.");
-  w.sample("rct2mqtt_mqtt_connected", {}, flag(m.connected));
+  w.sample("rct2mqtt_mqtt_connected", {}, gauge_flag(m.connected));
   w.family("rct2mqtt_mqtt_connects_total", "counter",
            "Connections to the broker made (the first and every reconnect).");
   w.sample("rct2mqtt_mqtt_connects_total", {}, m.connects);
@@ -149,10 +149,10 @@ void per_inverter(ExpositionWriter& w, const BridgeSnapshot& s, std::string_view
 void write_frames(ExpositionWriter& w, const BridgeSnapshot& s) {
   per_inverter(w, s, "rct2mqtt_inverter_link_up", "gauge",
                "1 while the TCP connection to the inverter is up.",
-               [](const InverterFigures& f) { return flag(f.link_up); });
+               [](const InverterFigures& f) { return gauge_flag(f.link_up); });
   per_inverter(w, s, "rct2mqtt_inverter_online", "gauge",
                "1 while the inverter answers (its status topic says online).",
-               [](const InverterFigures& f) { return flag(f.online); });
+               [](const InverterFigures& f) { return gauge_flag(f.online); });
   per_inverter(w, s, "rct2mqtt_inverter_reconnects_total", "counter",
                "Times the link to the inverter came up again after its first time.",
                [](const InverterFigures& f) { return f.reconnects; });
