@@ -224,6 +224,17 @@ struct BatteryModesConfig {
   friend bool operator==(const BatteryModesConfig&, const BatteryModesConfig&) = default;
 };
 
+// [metrics] (docs/metrics.md): the Prometheus endpoint. Off unless `listen` is set; any address
+// but a loopback one is used only because the file names it.
+struct MetricsConfig {
+  std::string listen;  // as written: "127.0.0.1:9832", "[::1]:9832"; empty: no endpoint
+  std::string host;    // from listen: an IPv4 or IPv6 address, or "localhost"
+  std::uint16_t port = 0;
+  bool loopback = false;  // host is 127.0.0.0/8, ::1 or localhost
+
+  friend bool operator==(const MetricsConfig&, const MetricsConfig&) = default;
+};
+
 struct Config {
   std::filesystem::path source;  // the file this was loaded from
   std::string state_dir{kDefaultStateDir};
@@ -235,6 +246,7 @@ struct Config {
   PollConfig poll;
   WritesConfig writes;
   BatteryModesConfig battery_modes;
+  MetricsConfig metrics;
 
   friend bool operator==(const Config&, const Config&) = default;
 };

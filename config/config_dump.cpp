@@ -217,6 +217,14 @@ std::string dump_config(const Config& cfg) {
   } else {
     w.line("# normal_soc_min is not set: the minimum remembered before hold raised it");
   }
+  w.line();
+
+  w.line("[metrics]");
+  if (cfg.metrics.listen.empty()) {
+    w.line("# listen is not set: no Prometheus endpoint");
+  } else {
+    w.kv("listen", toml_string(cfg.metrics.listen));
+  }
   return w.str();
 }
 

@@ -11,6 +11,7 @@
 #include <span>
 
 #include "config/client_settings.h"
+#include "config/listen_address.h"
 #include "config/toml_reader.h"
 #include "core/hex.h"
 #include "ha/vocabulary.h"
@@ -116,6 +117,7 @@ class Loader {
   void read_write_keys(Section& s);
   void read_battery_bits(Section& s);
   void read_battery_modes(Section& s);
+  void read_metrics(Section& s);
   void resolve_state_dir(const std::optional<std::string>& configured);
 
   // Reads a registry name or "0xID". Unknown names are always errors; an unknown id only when
@@ -203,6 +205,10 @@ void Loader::read_root(const toml::table& root) {
   if (const auto* t = s.get_table("battery_modes")) {
     Section sub(diag_, *t, "battery_modes");
     read_battery_modes(sub);
+  }
+  if (const auto* t = s.get_table("metrics")) {
+    Section sub(diag_, *t, "metrics");
+    read_metrics(sub);
   }
   s.finish();
 }
@@ -779,6 +785,24 @@ void Loader::read_battery_modes(Section& s) {
     } else {
       m.normal_soc_min = soc_min;
     }
+  }
+  s.finish();
+}
+
+void Loader::read_metrics(Section& s) {
+  std::string listen;
+  if (!s.get_string("listen", listen)) {
+    s.finish();
+    return;
+  }
+  if (auto parsed = parse_listen_address(listen)) {
+    cfg_.metrics = std::move(*parsed);
+  } else {
+    diag_.error(*s.get("listen"), s.key_path("listen") +
+                                      " must be ADDRESS:PORT with an IP address (brackets "
+                                      "around IPv6) or localhost and a port 1..65535, e.g. "
+                                      "\"127.0.0.1:9832\" (got '" +
+                                      listen + "')");
   }
   s.finish();
 }

@@ -25,6 +25,12 @@ std::string config_number(double v) {
   return std::string(buf, end);
 }
 
+std::string metric_number(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v < 0 ? "-Inf" : "+Inf";
+  return config_number(v);
+}
+
 std::string python_repr(double v) {
   if (std::isnan(v)) return "nan";
   if (std::isinf(v)) return v < 0 ? "-inf" : "inf";

@@ -19,6 +19,10 @@ std::string payload_number(double v, bool from_float);
 // that reads back as the same double, as std::to_chars picks it: "1.5", "10", "1e-05", "1e+100".
 std::string config_number(double v);
 
+// A sample value in the Prometheus text exposition (docs/metrics.md): the shortest text that
+// reads back as the same double, "NaN", "+Inf" and "-Inf" as the format spells them.
+std::string metric_number(double v);
+
 // Output that people compare with the Python tools (rctclient values and CSV): Python's
 // repr(float), the shortest round-trip digits laid out as Python does: "0.29985150694847107",
 // "1e-05", "3.4028234663852886e+38", "1.0", "-0.0", "inf", "nan".

@@ -1,6 +1,7 @@
 #include "daemon/discovery.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -185,6 +186,41 @@ std::vector<Entity> bridge_entities(const DiscoverySettings& s, std::string_view
   return out;
 }
 
+// The bridge's health for this inverter (daemon/bridge_health.h): one retained JSON object on
+// <base>/<serial>/bridge/health, each entity reading its field. Like the other bridge
+// diagnostics they follow only the bridge LWT. A null field (nothing sent in the interval)
+// renders as None, which Home Assistant shows as unknown.
+std::vector<Entity> bridge_health_entities(const DiscoverySettings& s, std::string_view serial) {
+  struct HealthField {
+    std::string_view object_id;
+    std::string_view name;
+    std::string_view field;
+    std::string_view unit;
+  };
+  // The truncation rate stays in the JSON only: the device payload has a size budget
+  // (kDevicePayloadLimit), and a cut answer also shows as a lower answer rate.
+  static constexpr std::array<HealthField, 3> kHealthFields = {{
+      {"bridge_answer_rate", "Answer rate", "answer_rate", "%"},
+      {"bridge_loss_rate", "Loss rate", "loss_rate", "%"},
+      {"bridge_foreign_frames_per_second", "Foreign frames", "foreign_frames_per_second",
+       "frames/s"},
+  }};
+  std::vector<Entity> out;
+  for (const HealthField& f : kHealthFields) {
+    Json j = identity(serial, f.object_id, platform_name(Platform::kSensor), f.name);
+    j["state_topic"] = value_topic(s.base_topic, serial, kBridgeHealthKey);
+    j["value_template"] = "{{ value_json." + std::string(f.field) + " }}";
+    j["state_class"] = ha::kMeasurement;
+    j["unit_of_measurement"] = f.unit;
+    j["suggested_display_precision"] = 1;
+    j["entity_category"] = ha::kDiagnostic;
+    j["availability"] = availability_list(s, serial, false);
+    out.push_back(Entity{std::string(f.object_id), std::string(platform_name(Platform::kSensor)),
+                         std::move(j)});
+  }
+  return out;
+}
+
 Json device_block(const DiscoverySettings& s, const Inventory& inv) {
   Json d;
   d["identifiers"] = Json::array({device_id(topic_id(inv.serial))});
@@ -337,6 +373,9 @@ DiscoveryBuild build_discovery(const DiscoverySettings& settings, const Inventor
     }
   }
   for (Entity& e : bridge_entities(settings, serial)) inverter.entities.push_back(std::move(e));
+  for (Entity& e : bridge_health_entities(settings, serial)) {
+    inverter.entities.push_back(std::move(e));
+  }
   for (const WritableEntry* w : settings.writable) {
     inverter.entities.push_back(setting_entity(settings, serial, *w));
   }

@@ -25,7 +25,8 @@
 // Every entity: unique_id rct2mqtt_<serial>_<object_id>, default_entity_id
 // <platform>.rct2mqtt_<serial>_<object_id>, availability = [bridge LWT, inverter status] with
 // availability_mode all, expire_after 3 × max(heartbeat, poll interval) for periodic values.
-// The bridge's diagnostic entities (link, frames/s, errors) only follow the bridge LWT, so
+// The bridge's diagnostic entities (link, frames/s, errors, and the answer and loss
+// rates and foreign frames/s of <base>/<serial>/bridge/health) only follow the bridge LWT, so
 // that they stay visible while the inverter is unreachable. Writable settings (writes enabled)
 // have state_topic <base>/<serial>/settings/<key> and command_topic .../set at QoS 1.
 
@@ -38,6 +39,8 @@ inline constexpr std::string_view kOriginName = "rct2mqtt";
 // link entity reads the inverter status topic (online/offline) directly.
 inline constexpr std::string_view kBridgeFramesPerSecondKey = "bridge/frames_per_second";
 inline constexpr std::string_view kBridgeErrorsKey = "bridge/errors";
+// This inverter's part of <base>/bridge/health (daemon/bridge_health.h), retained JSON.
+inline constexpr std::string_view kBridgeHealthKey = "bridge/health";
 
 // Bytes a device message may hold (keys abbreviated). Past it, the device's components are
 // spread over as few messages as fit, each on <prefix>/device/<id>_part<n>/config for n ≥ 2, each

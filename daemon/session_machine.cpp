@@ -94,6 +94,7 @@ void SessionMachine::set_list(PollListCache::Handle list, Instant now) {
 Effects SessionMachine::start(const Moment& now) {
   Effects out;
   phase_ = Phase::kInventory;
+  started_at_ = now.steady;
   // Inventory first: only the inventory OIDs until each has answered once.
   set_list(poll_lists_.get(settings_.poll, settings_.writes, registry_, Inventory{},
                            PollScope::kInventory),
@@ -141,6 +142,7 @@ Effects SessionMachine::apply_settings(SessionSettings settings, const Moment& n
 Effects SessionMachine::on_link_up(std::string_view peer, const Moment& /*now*/) {
   if (phase_ == Phase::kStopped) return {};
   link_up_ = true;
+  ++link_ups_;
   return {LogLine{LogLevel::kInfo, prefix() + "connected to " + std::string(peer)},
           StatusChanged{}};
 }
@@ -389,8 +391,9 @@ Effects SessionMachine::on_mqtt_connected(const Moment& now) {
 }
 
 void SessionMachine::publish_values(Effects& out, const std::vector<Publication>& pubs,
-                                    WallTime now) const {
+                                    WallTime now) {
   if (pubs.empty()) return;
+  values_published_ += pubs.size();
   for (const auto& p : pubs) {
     out.push_back(Publish{topic(p.key), p.payload, settings_.qos, settings_.retain});
   }

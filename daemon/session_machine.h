@@ -132,6 +132,14 @@ class SessionMachine {
   std::span<const PollItem> items() const {
     return list_ ? std::span<const PollItem>(list_->items()) : std::span<const PollItem>();
   }
+  // For the bridge's figures (daemon/inverter_figures.h): the value policy (from kPolling on),
+  // value messages handed out so far (republishes included), times the link came up again after
+  // its first time, when start() was called, and values a whole interval or more late at `now`.
+  const ValuePolicy* policy() const { return policy_ ? &*policy_ : nullptr; }
+  std::uint64_t values_published() const { return values_published_; }
+  std::uint64_t reconnects() const { return link_ups_ > 0 ? link_ups_ - 1 : 0; }
+  Instant started_at() const { return started_at_; }
+  std::size_t overdue_values(Instant now) const { return scheduler_.deferrals(now).overdue; }
 
  private:
   std::string prefix() const { return settings_.inverter.name + ": "; }
@@ -142,7 +150,7 @@ class SessionMachine {
   DiscoverySettings discovery_settings() const;
   void announce_discovery(Effects& out);
   void republish_discovery(Effects& out) const;
-  void publish_values(Effects& out, const std::vector<Publication>& pubs, WallTime now) const;
+  void publish_values(Effects& out, const std::vector<Publication>& pubs, WallTime now);
   void publish_battery(Effects& out, std::vector<BatteryModuleState::Topic> topics) const;
   void set_online(Effects& out, bool online);
   void check_silence(Effects& out, Instant now);
@@ -186,6 +194,9 @@ class SessionMachine {
   std::uint64_t completed_ = 0;
   std::uint64_t completed_at_last_diag_ = 0;
   std::uint64_t errors_at_last_diag_ = 0;
+  std::uint64_t values_published_ = 0;
+  std::uint64_t link_ups_ = 0;
+  Instant started_at_{};
   // kPolling: the inventory changed; discovery is announced at this time unless it changes
   // again before (kInventorySettle later).
   std::optional<Instant> announce_due_;

@@ -17,6 +17,10 @@ std::string bridge_status_topic(std::string_view base) {
   return std::string(base) + "/bridge/status";
 }
 
+std::string bridge_health_topic(std::string_view base) {
+  return std::string(base) + "/bridge/health";
+}
+
 std::string inverter_topic(std::string_view base, std::string_view serial) {
   return std::string(base) + "/" + topic_id(serial);
 }

@@ -5,10 +5,13 @@
 
 // The MQTT topic layout (docs/mqtt.md §1; part of the interface):
 //   <base>/bridge/status          bridge LWT, retained online/offline, QoS 1
+//   <base>/bridge/health          the bridge's health, retained JSON every 60 s and on connect
+//                                 (daemon/bridge_health.h)
 //   <base>/<serial>/status        inverter reachability, retained online/offline, QoS 1
 //   <base>/<serial>/<key>         one plain retained value per topic ("battery/soc" → 56.3)
 //   <base>/<serial>/state         optional JSON aggregate of all values with "ts"
-//   <base>/<serial>/bridge/...    the bridge's diagnostics for this inverter
+//   <base>/<serial>/bridge/...    the bridge's diagnostics for this inverter (frames/s,
+//                                 errors, and health: this inverter's part of bridge/health)
 //   <base>/<serial>/settings/<key>             a writable setting's value (writes enabled),
 //                                              retained, in its user unit ("50", "External")
 //   <base>/<serial>/settings/<key>/set         commands, QoS 1, never retained
@@ -24,6 +27,7 @@ namespace rct::daemon {
 std::string topic_id(std::string_view serial);
 
 std::string bridge_status_topic(std::string_view base);
+std::string bridge_health_topic(std::string_view base);
 std::string inverter_topic(std::string_view base, std::string_view serial);
 std::string inverter_status_topic(std::string_view base, std::string_view serial);
 std::string value_topic(std::string_view base, std::string_view serial, std::string_view key);

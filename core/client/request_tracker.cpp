@@ -204,6 +204,7 @@ FrameResult RequestTracker::classify(const FrameView& frame, TimePoint now) {
       if (it->attempts == 1 && it->request.kind == RequestKind::kRead) {
         estimator_.on_sample(now - it->sent);
       }
+      stats_.latency.record(now - it->sent);
       in_flight_.erase(it);
       ++stats_.completed;
       consecutive_timeouts_ = 0;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/client/client_error.h"
+#include "core/client/latency_histogram.h"
 #include "core/client/reading.h"
 #include "core/client/reply_time_estimator.h"
 #include "core/client/time_types.h"
@@ -135,6 +136,8 @@ struct TrackerStats {
   std::uint64_t unknown_oid = 0;
   std::uint64_t not_response = 0;
   std::uint64_t frame_errors = 0;  // CRC mismatches, bad commands, bad lengths, cut frames
+  // Send of the answered attempt → its matched reply, for every completed request.
+  LatencyHistogram latency;
 };
 
 // Outstanding requests of one connection: queueing, the in-flight window, deadlines, bounded

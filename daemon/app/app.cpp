@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "daemon/adapters/logging.h"
+#include "daemon/app/bridge_figures.h"
 #include "daemon/app/discovery_removal.h"
 #include "daemon/reload_plan.h"
 #include "daemon/state_file.h"
@@ -44,6 +45,9 @@ App::App(asio::io_context& io, Config config, std::filesystem::path config_path,
       notifier_(notifier),
       save_schedule_(kSaveInterval),
       mqtt_(io_, std::move(make_mqtt), *this, config_),
+      telemetry_(
+          log_, [this](Instant now) { return bridge_figures(sessions_, mqtt_, now); },
+          [this](const HealthMessage& m) { return publish(m.topic, m.payload, 0, true); }),
       tick_timer_(io_),
       birth_timer_(io_),
       stop_timer_(io_) {
@@ -82,6 +86,7 @@ int App::run() {
 }
 
 void App::start() {
+  telemetry_.configure(config_);
   mqtt_.connect();
   for (std::size_t i = 0; i < config_.inverters.size(); ++i) {
     sessions_.push_back(make_session(config_, i));
@@ -104,14 +109,6 @@ void App::start() {
   });
 }
 
-void App::request_reload() {
-  reload();
-}
-
-void App::request_stop() {
-  shutdown();
-}
-
 int App::remove_discovery(std::chrono::milliseconds timeout) {
   const bool removed =
       remove_announced_discovery(io_, mqtt_.client(), config_.mqtt, state_, *log_, timeout);
@@ -125,6 +122,7 @@ void App::on_connected() {
   log_->info("MQTT connected to {}", config_.mqtt.uri);
   publish(bridge_status_topic(config_.mqtt.base_topic), kOnline, 1, true);
   for (auto& s : sessions_) s->republish_all();
+  telemetry_.on_mqtt_connected();
   update_status();
 }
 
@@ -211,6 +209,7 @@ void App::progress() {
 }
 
 void App::status_changed() {
+  telemetry_.inverters_changed();
   update_status();
 }
 
@@ -229,6 +228,7 @@ void App::update_status() {
 void App::tick() {
   progress();
   update_status();
+  telemetry_.tick();
   save_state(false);
   tick_timer_.expires_after(kTick);
   tick_timer_.async_wait([this](const std::error_code& ec) {
@@ -301,6 +301,7 @@ void App::reload() {
                config_.mqtt.uri);
     mqtt_.replace(config_);
   }
+  telemetry_.configure(config_);
   save_state(true);
   log_->info("configuration reloaded");
   notifier_.ready();
@@ -335,6 +336,7 @@ void App::shutdown() {
 
 void App::finish_shutdown() {
   if (watchdog_) watchdog_->stop();
+  telemetry_.stop();
   for (auto& s : sessions_) s->stop();
   if (!sessions_.empty()) save_schedule_.mark_dirty();
   save_state(true);

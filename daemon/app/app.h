@@ -20,6 +20,7 @@
 #include "daemon/adapters/systemd_notifier.h"
 #include "daemon/adapters/watchdog.h"
 #include "daemon/app/bridge_connection.h"
+#include "daemon/app/bridge_telemetry.h"
 #include "daemon/app/inverter_session.h"
 #include "daemon/app/session_host.h"
 #include "daemon/command_reply.h"
@@ -57,8 +58,8 @@ class App final : private MqttObserver, private SessionHost {
   // Connects MQTT, starts the sessions and the watchdog and posts READY=1; the caller runs `io`.
   // Signals are not handled: request_reload() and request_stop() stand for them.
   void start();
-  void request_reload();  // as SIGHUP
-  void request_stop();    // as SIGTERM
+  void request_reload() { reload(); }  // as SIGHUP
+  void request_stop() { shutdown(); }  // as SIGTERM
   // The stop sequence has finished: sessions gone, state saved, MQTT disconnected.
   bool stopped() const { return stopped_; }
 
@@ -67,6 +68,8 @@ class App final : private MqttObserver, private SessionHost {
   int remove_discovery(std::chrono::milliseconds timeout);
 
   static ValueCatalog value_catalog(const Registry& registry);
+  // The Prometheus endpoint's port ([metrics]); nullopt without one.
+  std::optional<std::uint16_t> metrics_port() const { return telemetry_.metrics_port(); }
 
  private:
   // MqttObserver
@@ -116,6 +119,7 @@ class App final : private MqttObserver, private SessionHost {
   std::unique_ptr<Watchdog> watchdog_;
   BridgeConnection mqtt_;  // before the sessions, which publish through it until destroyed
   std::vector<std::unique_ptr<InverterSession>> sessions_;
+  BridgeTelemetry telemetry_;  // after the sessions and MQTT it reads; its server stops first
   std::optional<SignalHandler> signals_;
   asio::steady_timer tick_timer_;
   asio::steady_timer birth_timer_;

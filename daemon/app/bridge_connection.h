@@ -41,6 +41,7 @@ class BridgeConnection {
   bool publish(std::string_view topic, std::string_view payload, int qos, bool retain,
                std::string_view correlation_data = {});
   bool connected() const;
+  MqttStats stats() const { return client_->stats(); }
   // The current client (--remove-discovery drives it without the bridge's subscriptions).
   MqttClient& client() { return *client_; }
 

@@ -11,6 +11,7 @@
 #include "config/client_settings.h"
 #include "core/hex.h"
 #include "daemon/adapters/logging.h"
+#include "daemon/inverter_figures.h"
 
 namespace rct::daemon {
 
@@ -90,6 +91,10 @@ void InverterSession::republish_all() {
 void InverterSession::handle_command(const std::string& key, std::string_view payload,
                                      const std::optional<ReplyTo>& reply) {
   run(machine_.on_command(key, payload, now(), reply));
+}
+
+InverterFigures InverterSession::figures(Instant now) const {
+  return inverter_figures(machine_, client_ ? &client_->stats() : nullptr, now);
 }
 
 void InverterSession::on_state(client::ClientState state) {

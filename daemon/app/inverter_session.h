@@ -17,6 +17,7 @@
 #include "core/lifetime_guard.h"
 #include "core/registry.h"
 #include "daemon/app/session_host.h"
+#include "daemon/bridge_snapshot.h"
 #include "daemon/command_reply.h"
 #include "daemon/session_machine.h"
 
@@ -66,6 +67,8 @@ class InverterSession final : private client::ClientObserver {
   const std::string& serial() const { return machine_.serial(); }
   bool online() const { return machine_.online(); }
   bool link_up() const { return machine_.link_up(); }
+  // This inverter's part of the bridge snapshot (daemon/inverter_figures.h).
+  InverterFigures figures(Instant now) const;
 
  private:
   // ClientObserver: called from inside the client; only logs and posts.

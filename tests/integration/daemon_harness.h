@@ -231,6 +231,7 @@ struct DaemonSetup {
   std::string writes;                        // keys of a [writes] section; "": no section
   std::string homeassistant;                 // more [homeassistant] keys
   std::string poll;                          // more [poll] keys
+  std::string sections;                      // whole sections at the end ("[metrics]\n...")
 };
 
 inline DaemonSetup intervals(std::string fast, std::string slow) {
@@ -255,6 +256,7 @@ inline std::string config_text(std::uint16_t broker_port, std::uint16_t sim_port
     << "\nslow_interval = " << s.slow_interval << "\nstatic_interval = 30\n"
     << s.poll;
   if (!s.writes.empty()) c << "[writes]\n" << s.writes;
+  c << s.sections;
   return c.str();
 }
 

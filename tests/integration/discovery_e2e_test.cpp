@@ -86,6 +86,16 @@ TEST_CASE("switching the discovery mode from entity to device hands the entities
   const json payload = discovery_json(w.sub->lines()[*device].payload);
   REQUIRE(payload.contains("components"));
   CHECK(payload["components"].contains("battery_soc"));
+  // The bridge health's diagnostic entities read the inverter's health topic.
+  for (const char* id :
+       {"bridge_answer_rate", "bridge_loss_rate", "bridge_foreign_frames_per_second"}) {
+    INFO(id);
+    REQUIRE(payload["components"].contains(id));
+    const json& entity = payload["components"][id];
+    CHECK(entity["entity_category"] == "diagnostic");
+    CHECK(entity["state_topic"] == "rct2mqtt/" + serial + "/bridge/health");
+    CHECK(entity["availability"].size() == 1);
+  }
   const auto cleared = w.sub->wait_line(soc_topic, "(null)", 30s, *device);
   REQUIRE(cleared);
   REQUIRE(w.sub->wait_suffix("/battery/soc", 30s, *device));
@@ -105,6 +115,8 @@ TEST_CASE("switching the discovery mode from entity to device hands the entities
     }
     CHECK(handed_first);
   }
+  // Every entity, the bridge health's included, gets its state (the health of a newly known
+  // inverter follows its discovery within a second).
   require_every_state(*w.sub, 60s, from);
   stop_daemon(*daemon);
 

@@ -135,6 +135,7 @@ TEST_CASE("the shipped example loads and documents exactly the defaults", "[conf
   CHECK(c.homeassistant == rct::HomeAssistantConfig{});
   CHECK(c.poll == rct::PollConfig{});
   CHECK(c.writes == rct::WritesConfig{});
+  CHECK(c.metrics == rct::MetricsConfig{});
   REQUIRE(c.inverters.size() == 1);
   rct::InverterConfig expected;
   expected.name = "inverter1";
@@ -328,6 +329,16 @@ TEST_CASE("each kind of error names the exact file, line and column", "[config]"
        2, 13, "mqtt.keepalive must be a whole number of seconds between 5 and 3600, not a decimal number"},
       {__LINE__, "[writes]\nenabled = 1\n",
        2, 11, "writes.enabled must be true or false, not an integer"},
+      {__LINE__, "[metrics]\nlisten = \"9832\"\n",
+       2, 10, "metrics.listen must be ADDRESS:PORT with an IP address"},
+      {__LINE__, "[metrics]\nlisten = \"prometheus.lan:9832\"\n",
+       2, 10, "(got 'prometheus.lan:9832')"},
+      {__LINE__, "[metrics]\nlisten = \"127.0.0.1:0\"\n",
+       2, 10, "a port 1..65535"},
+      {__LINE__, "[metrics]\nlisten = \"::1:9832\"\n",
+       2, 10, "brackets around IPv6"},
+      {__LINE__, "[metrics]\nport = 9832\n",
+       2, 1, "unknown key 'metrics.port'"},
       // Syntax errors come from toml++ with its own position.
       {__LINE__, "[mqtt]\nqos = 1\nqos = 2\n",
        3, 7, "cannot redefine existing integer 'qos'"},
@@ -835,4 +846,59 @@ normal_soc_min = 10
   CHECK(rct::battery_modes_allowed(without));
   without.enabled = false;
   CHECK_FALSE(rct::battery_modes_allowed(without));
+}
+
+TEST_CASE("[metrics] is off unless listen is set, and listen takes IPv4, IPv6 and localhost",
+          "[config][metrics]") {
+  TempDir dir;
+  {
+    const auto r = load(dir.write("none.toml", kMinimal));
+    REQUIRE(r.ok());
+    CHECK(r.value().metrics.listen.empty());
+    const auto empty = load(dir.write("empty.toml", std::string(kMinimal) + "[metrics]\n"));
+    REQUIRE(empty.ok());
+    CHECK(empty.value().metrics.listen.empty());
+  }
+  struct Row {
+    std::string listen;
+    std::string host;
+    std::uint16_t port;
+    bool loopback;
+  };
+  const std::vector<Row> rows{
+      {"127.0.0.1:9832", "127.0.0.1", 9832, true},
+      {"127.8.9.10:1", "127.8.9.10", 1, true},
+      {"localhost:9832", "localhost", 9832, true},
+      {"[::1]:9832", "::1", 9832, true},
+      {"0.0.0.0:9832", "0.0.0.0", 9832, false},
+      {"192.168.1.20:65535", "192.168.1.20", 65535, false},
+      {"[::]:9832", "::", 9832, false},
+      {"[fd00::5]:9100", "fd00::5", 9100, false},
+  };
+  for (const Row& row : rows) {
+    INFO(row.listen);
+    const auto r = load(dir.write(
+        "m.toml", std::string(kMinimal) + "[metrics]\nlisten = \"" + row.listen + "\"\n"));
+    INFO(errors_of(r));
+    REQUIRE(r.ok());
+    const rct::MetricsConfig& m = r.value().metrics;
+    CHECK(m.listen == row.listen);
+    CHECK(m.host == row.host);
+    CHECK(m.port == row.port);
+    CHECK(m.loopback == row.loopback);
+    // The dump shows it and loads back the same.
+    const std::string dump = rct::dump_config(r.value());
+    CHECK_THAT(dump, Catch::Contains("listen = \"" + row.listen + "\""));
+    const auto again = load(dir.write("dump.toml", dump));
+    REQUIRE(again.ok());
+    CHECK(again.value().metrics == m);
+  }
+  for (const std::string bad :
+       {"127.0.0.1", "127.0.0.1:", ":9832", "127.0.0.1:65536", "127.0.0.1:98x", "256.0.0.1:9832",
+        "[::1:9832", "[]:9832", "[127.0.0.1]:9832", "host.example:9832"}) {
+    INFO(bad);
+    const auto r = load(
+        dir.write("bad.toml", std::string(kMinimal) + "[metrics]\nlisten = \"" + bad + "\"\n"));
+    CHECK_FALSE(r.ok());
+  }
 }

@@ -14,6 +14,7 @@
 #include "core/number_text.h"
 #include "core/registry.h"
 #include "core/write_allowlist.h"
+#include "daemon/bridge_health.h"
 #include "daemon/discovery_abbreviations.h"
 #include "daemon/persistent_state.h"
 #include "daemon/poll_list.h"
@@ -219,6 +220,22 @@ std::vector<std::pair<std::string, std::string>> sample_states(const std::vector
   states.emplace_back(
       rct::daemon::value_topic("rct2mqtt", inv.serial, rct::daemon::kBridgeErrorsKey),
       rct::daemon::format_integer(0));
+  // The health as the builder makes it: once with rates, once with nothing sent (null rates).
+  for (const std::uint64_t sent : {std::uint64_t{300}, std::uint64_t{0}}) {
+    rct::daemon::BridgeSnapshot snapshot;
+    snapshot.taken = t0 + 60s;
+    rct::daemon::InverterFigures f;
+    f.name = "inverter1";
+    f.serial = inv.serial;
+    f.counting_since = t0;
+    f.frames_sent = sent;
+    f.frames_answered = sent * 9 / 10;
+    f.timeouts = sent / 10;
+    snapshot.inverters.push_back(f);
+    for (const auto& m : rct::daemon::bridge_health("rct2mqtt", snapshot, nullptr)) {
+      states.emplace_back(m.topic, m.payload);
+    }
+  }
   return states;
 }
 
@@ -236,13 +253,14 @@ TEST_CASE("device discovery matches the golden file", "[discovery]") {
   check_golden("discovery_device.json", as_json(build.messages).at(0));
   CHECK(build.announced.topics ==
         std::vector<std::string>{"homeassistant/device/rct2mqtt_0123456789/config"});
-  CHECK(live_components(build.announced).size() == 6 + 2 + 3);  // + split power, + bridge
+  // + split power, + bridge, + bridge health
+  CHECK(live_components(build.announced).size() == 6 + 2 + 3 + 3);
 }
 
 TEST_CASE("per-entity discovery matches the golden file", "[discovery]") {
   const auto build = rct::daemon::build_discovery(settings(rct::DiscoveryMode::kEntity),
                                                   complete_inventory(), golden_items(), nullptr);
-  CHECK(build.messages.size() == 6 + 2 + 3);
+  CHECK(build.messages.size() == 6 + 2 + 3 + 3);
   check_golden("discovery_entity.json", as_json(build.messages));
 }
 

@@ -75,3 +75,15 @@ TEST_CASE("text for people has six significant digits like %g", "[number_text]")
   CHECK(human_number(1.5e6) == "1.5e+06");
   CHECK(human_number(1.0 / 3.0) == "0.333333");
 }
+
+TEST_CASE("a metric sample is the shortest round-trip text, with the format's NaN and Inf",
+          "[number_text]") {
+  using rct::metric_number;
+  CHECK(metric_number(56.5) == "56.5");
+  CHECK(metric_number(-1200) == "-1200");
+  CHECK(metric_number(0.005) == "0.005");
+  CHECK(metric_number(2097152) == "2097152");
+  CHECK(metric_number(std::numeric_limits<double>::quiet_NaN()) == "NaN");
+  CHECK(metric_number(std::numeric_limits<double>::infinity()) == "+Inf");
+  CHECK(metric_number(-std::numeric_limits<double>::infinity()) == "-Inf");
+}

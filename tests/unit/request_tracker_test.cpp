@@ -99,6 +99,10 @@ TEST_CASE("a read goes out as a READ frame and the matching response completes i
   CHECK(t.in_flight() == 0);
   CHECK(!t.next_deadline());
   CHECK(t.stats().completed == 1);
+  // The reply time lands in the latency histogram: 60 ms is in (50 ms, 100 ms].
+  CHECK(t.stats().latency.total == 1);
+  CHECK(t.stats().latency.counts[4] == 1);
+  CHECK(t.stats().latency.sum_micros == 60'000);
 }
 
 TEST_CASE("a long response completes a read as well as a short one", "[request_tracker]") {
@@ -169,6 +173,7 @@ TEST_CASE("a passed deadline retries a bounded number of times, then fails the r
   CHECK(t.stats().retries == 2);
   CHECK(t.stats().timeouts == 3);
   CHECK(t.stats().gave_up == 1);
+  CHECK(t.stats().latency.total == 0);  // a request given up has no reply time
 }
 
 TEST_CASE("a retry goes out before requests queued after it", "[request_tracker]") {

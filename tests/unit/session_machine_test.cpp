@@ -11,6 +11,7 @@
 #include "core/inventory.h"
 #include "core/write_allowlist.h"
 #include "core/write_validation.h"
+#include "daemon/inverter_figures.h"
 #include "daemon/topics.h"
 #include "tests/support/catch.h"
 #include "tests/support/oids.h"
@@ -712,4 +713,54 @@ TEST_CASE("the debug summary says what the scheduler deferred when the link is s
   const auto down = summaries(h.run_until(630s));
   REQUIRE_FALSE(down.empty());
   CHECK(down.back() == "inv: 0 answers, 0 failed reads in the last 10 s; not connected");
+}
+
+TEST_CASE("a session's figures show its link, values with units, publications and reconnects",
+          "[session][metrics]") {
+  Harness h;
+  const auto figures_at = [&h](const rct::client::TrackerStats* frames) {
+    return rct::daemon::inverter_figures(h.machine, frames, kMachineStart + h.now);
+  };
+  h.settle(h.machine.start(at(0s)));
+  const rct::daemon::InverterFigures before = figures_at(nullptr);
+  CHECK(before.name == "inv");
+  CHECK(before.serial.empty());
+  CHECK_FALSE(before.link_up);
+  CHECK(before.counting_since == kMachineStart);
+  CHECK(before.values.empty());
+  CHECK(before.frames_sent == 0);
+
+  h.connect();
+  h.run_until(30s);
+  rct::client::TrackerStats frames;
+  frames.sent = 40;
+  frames.completed = 38;
+  frames.gave_up = 1;
+  frames.unsolicited = 4;
+  frames.latency.record(20ms);
+  const rct::daemon::InverterFigures polling = figures_at(&frames);
+  CHECK(polling.serial == "SN1");
+  CHECK(polling.link_up);
+  CHECK(polling.online);
+  CHECK(polling.frames_sent == 40);
+  CHECK(polling.frames_answered == 38);
+  CHECK(polling.requests_lost == 1);
+  CHECK(polling.frames_foreign == 4);
+  CHECK(polling.latency.total == 1);
+  CHECK(polling.reconnects == 0);
+  CHECK(polling.values_published > 0);
+  const auto soc = std::find_if(polling.values.begin(), polling.values.end(),
+                                [](const auto& v) { return v.key == "battery/soc"; });
+  REQUIRE(soc != polling.values.end());
+  CHECK(soc->unit == "%");
+  CHECK(soc->value == 50.0);
+  CHECK(std::is_sorted(polling.values.begin(), polling.values.end(),
+                       [](const auto& a, const auto& b) { return a.key < b.key; }));
+
+  // The link comes back: one reconnect.
+  h.link_down();
+  h.now += 5s;
+  h.connect();
+  CHECK(figures_at(&frames).reconnects == 1);
+  CHECK_FALSE(figures_at(&frames).values.empty());
 }

@@ -1,0 +1,156 @@
+#include "daemon/bridge_health.h"
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "tests/support/catch.h"
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using rct::daemon::bridge_health;
+using rct::daemon::BridgeSnapshot;
+using rct::daemon::HealthMessage;
+using rct::daemon::Instant;
+using rct::daemon::InverterFigures;
+
+namespace {
+
+const Instant kHealthStart = Instant{} + 700h;
+
+InverterFigures health_inverter(std::string name, std::string serial) {
+  InverterFigures f;
+  f.name = std::move(name);
+  f.serial = std::move(serial);
+  f.counting_since = kHealthStart;
+  return f;
+}
+
+BridgeSnapshot health_snapshot(Instant taken) {
+  BridgeSnapshot s;
+  s.taken = taken;
+  s.uptime = taken - kHealthStart;
+  s.version = "9.9";
+  s.memory = {5000, 3000};
+  s.mqtt.connected = true;
+  s.mqtt.published = 400;
+  s.mqtt.in_flight = 1;
+  s.mqtt.dropped_offline = 2;
+  s.mqtt.dropped_backlog = 3;
+  return s;
+}
+
+json payload_on(const std::vector<HealthMessage>& messages, const std::string& topic) {
+  for (const HealthMessage& m : messages) {
+    if (m.topic == topic) return json::parse(m.payload);
+  }
+  FAIL("no message on " << topic);
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("the first health message rates each inverter's counters since its session started",
+          "[health]") {
+  BridgeSnapshot s = health_snapshot(kHealthStart + 10s);
+  InverterFigures f = health_inverter("garage", "SN1");
+  f.link_up = true;
+  f.online = true;
+  f.frames_sent = 50;
+  f.frames_answered = 45;
+  f.timeouts = 5;
+  f.frames_truncated = 1;
+  f.frames_foreign = 20;
+  s.inverters.push_back(f);
+  const auto messages = bridge_health("rct2mqtt", s, nullptr);
+  REQUIRE(messages.size() == 2);
+  CHECK(messages[0].topic == "rct2mqtt/bridge/health");
+  const json bridge = payload_on(messages, "rct2mqtt/bridge/health");
+  CHECK(bridge["version"] == "9.9");
+  CHECK(bridge["uptime_s"] == 10);
+  CHECK(bridge["memory"] == json{{"rss_kb", 5000}, {"private_kb", 3000}});
+  CHECK(bridge["mqtt"] ==
+        json{{"connected", true}, {"published", 400}, {"in_flight", 1}, {"dropped", 5}});
+  REQUIRE(bridge["inverters"].size() == 1);
+  const json& inv = bridge["inverters"][0];
+  CHECK(inv["serial"] == "SN1");
+  CHECK(inv["name"] == "garage");
+  CHECK(inv["link"] == "up");
+  CHECK(inv["online"] == true);
+  CHECK(inv["interval_s"] == 10.0);
+  CHECK(inv["frames_per_second"] == 5.0);
+  CHECK(inv["answer_rate"] == 90.0);
+  CHECK(inv["loss_rate"] == 10.0);
+  CHECK(inv["truncation_rate"] == 2.0);
+  CHECK(inv["foreign_frames_per_second"] == 2.0);
+  // The inverter's own topic carries the same object.
+  CHECK(payload_on(messages, "rct2mqtt/SN1/bridge/health") == inv);
+}
+
+TEST_CASE("later health messages rate only what happened since the previous one", "[health]") {
+  BridgeSnapshot before = health_snapshot(kHealthStart + 60s);
+  InverterFigures f = health_inverter("garage", "SN1");
+  f.frames_sent = 1000;
+  f.frames_answered = 1000;
+  f.frames_foreign = 600;
+  before.inverters.push_back(f);
+
+  BridgeSnapshot now = health_snapshot(kHealthStart + 120s);
+  f.frames_sent = 1300;      // 300 in 60 s
+  f.frames_answered = 1270;  // 270 of them answered
+  f.timeouts = 30;           // 30 lost
+  f.frames_truncated = 3;    // 1 %
+  f.frames_foreign = 600;    // none new
+  now.inverters.push_back(f);
+  const json inv = payload_on(bridge_health("base", now, &before), "base/SN1/bridge/health");
+  CHECK(inv["interval_s"] == 60.0);
+  CHECK(inv["frames_per_second"] == 5.0);
+  CHECK(inv["answer_rate"] == 90.0);
+  CHECK(inv["loss_rate"] == 10.0);
+  CHECK(inv["truncation_rate"] == 1.0);
+  CHECK(inv["foreign_frames_per_second"] == 0.0);
+}
+
+TEST_CASE("a session whose counters started again is rated from its new start", "[health]") {
+  BridgeSnapshot before = health_snapshot(kHealthStart + 60s);
+  InverterFigures old = health_inverter("garage", "SN1");
+  old.frames_sent = 5000;
+  old.frames_answered = 5000;
+  before.inverters.push_back(old);
+
+  // Replaced by a reload 20 s ago: new counters, smaller than the old ones.
+  BridgeSnapshot now = health_snapshot(kHealthStart + 120s);
+  InverterFigures fresh = health_inverter("garage", "SN1");
+  fresh.counting_since = kHealthStart + 100s;
+  fresh.frames_sent = 40;
+  fresh.frames_answered = 30;
+  now.inverters.push_back(fresh);
+  const json inv = payload_on(bridge_health("base", now, &before), "base/SN1/bridge/health");
+  CHECK(inv["interval_s"] == 20.0);
+  CHECK(inv["frames_per_second"] == 2.0);
+  CHECK(inv["answer_rate"] == 75.0);
+}
+
+TEST_CASE("an inverter never reached has null rates, a null serial and no topic of its own",
+          "[health]") {
+  BridgeSnapshot s = health_snapshot(kHealthStart + 30s);
+  s.inverters.push_back(health_inverter("roof", ""));
+  const auto messages = bridge_health("rct2mqtt", s, nullptr);
+  REQUIRE(messages.size() == 1);
+  const json inv = payload_on(messages, "rct2mqtt/bridge/health")["inverters"][0];
+  CHECK(inv["serial"].is_null());
+  CHECK(inv["name"] == "roof");
+  CHECK(inv["link"] == "down");
+  CHECK(inv["online"] == false);
+  CHECK(inv["frames_per_second"] == 0.0);  // time passed, nothing sent
+  CHECK(inv["answer_rate"].is_null());     // nothing to divide by
+  CHECK(inv["loss_rate"].is_null());
+  CHECK(inv["truncation_rate"].is_null());
+  CHECK(inv["foreign_frames_per_second"] == 0.0);
+
+  // No time at all: no rate either.
+  BridgeSnapshot instant = health_snapshot(kHealthStart);
+  instant.inverters.push_back(health_inverter("roof", ""));
+  const json zero =
+      payload_on(bridge_health("rct2mqtt", instant, nullptr), "rct2mqtt/bridge/health");
+  CHECK(zero["inverters"][0]["frames_per_second"].is_null());
+}
