@@ -26,7 +26,8 @@
 // <platform>.rct2mqtt_<serial>_<object_id>, availability = [bridge LWT, inverter status] with
 // availability_mode all, expire_after 3 × max(heartbeat, poll interval) for periodic values.
 // The bridge's diagnostic entities (link, frames/s, errors) only follow the bridge LWT, so
-// that they stay visible while the inverter is unreachable. Writable settings (writes enabled)
+// that they stay visible while the inverter is unreachable; so do the bridge's buttons
+// (daemon/button_discovery.h). Writable settings (writes enabled)
 // have state_topic <base>/<serial>/settings/<key> and command_topic .../set at QoS 1.
 
 namespace rct::daemon {

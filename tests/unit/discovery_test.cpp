@@ -236,13 +236,14 @@ TEST_CASE("device discovery matches the golden file", "[discovery]") {
   check_golden("discovery_device.json", as_json(build.messages).at(0));
   CHECK(build.announced.topics ==
         std::vector<std::string>{"homeassistant/device/rct2mqtt_0123456789/config"});
-  CHECK(live_components(build.announced).size() == 6 + 2 + 3);  // + split power, + bridge
+  // + split power, + bridge diagnostics, + bridge buttons
+  CHECK(live_components(build.announced).size() == 6 + 2 + 3 + 2);
 }
 
 TEST_CASE("per-entity discovery matches the golden file", "[discovery]") {
   const auto build = rct::daemon::build_discovery(settings(rct::DiscoveryMode::kEntity),
                                                   complete_inventory(), golden_items(), nullptr);
-  CHECK(build.messages.size() == 6 + 2 + 3);
+  CHECK(build.messages.size() == 6 + 2 + 3 + 2);
   check_golden("discovery_entity.json", as_json(build.messages));
 }
 
@@ -330,6 +331,19 @@ TEST_CASE("entities carry ids, availability and expiry as docs/mqtt.md asks", "[
   CHECK(link->at("availability") == json::array({json{{"topic", "rct2mqtt/bridge/status"}}}));
   CHECK(component(payload, "bridge_frames_per_second") != nullptr);
   CHECK(component(payload, "bridge_errors") != nullptr);
+
+  // The bridge's buttons (daemon/button_discovery.h): bridge LWT only, like the diagnostics.
+  for (const std::string action : {"republish_discovery", "reconnect"}) {
+    const json* button = component(payload, "bridge_" + action);
+    REQUIRE(button != nullptr);
+    CHECK(button->at("platform") == "button");
+    CHECK(button->at("command_topic") == "rct2mqtt/0123456789/bridge/" + action + "/set");
+    CHECK(button->at("payload_press") == "PRESS");
+    CHECK(button->at("qos") == 1);
+    CHECK(button->at("entity_category") == "config");
+    CHECK(button->at("availability") == json::array({json{{"topic", "rct2mqtt/bridge/status"}}}));
+    CHECK(button->at("default_entity_id") == "button.rct2mqtt_0123456789_bridge_" + action);
+  }
 }
 
 TEST_CASE("dropped device components stay as platform-only stubs", "[discovery]") {
