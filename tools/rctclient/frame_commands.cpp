@@ -1,12 +1,17 @@
+#include <bit>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
-#include <iterator>
+#include <string_view>
+#include <type_traits>
+#include <variant>
 
 #include "core/command.h"
 #include "core/frame_decoder.h"
 #include "core/frame_encoder.h"
 #include "core/hex.h"
+#include "core/json/iso_time.h"
 #include "core/json/value_json.h"
 #include "core/layout_override.h"
 #include "core/value_codec.h"
@@ -47,34 +52,233 @@ std::optional<DataType> payload_type(const DecodeEvent& ev, const OidInfo& info)
   return std::nullopt;
 }
 
-json event_json(const DecodeEvent& ev, const Registry& registry) {
-  json out;
-  out["outcome"] = std::string(decode_outcome_name(ev.outcome));
-  out["consumed"] = ev.consumed;
-  out["command"] = ev.command ? json(std::string(command_name(*ev.command))) : json(nullptr);
-  char byte[8];
-  std::snprintf(byte, sizeof byte, "0x%02X", ev.command_byte);
-  out["command_byte"] = byte;
-  out["address"] = ev.address ? json(format_oid(*ev.address)) : json(nullptr);
-  out["oid"] = ev.oid ? json(format_oid(*ev.oid)) : json(nullptr);
-  const OidInfo* info = ev.oid ? registry.find(*ev.oid) : nullptr;
-  out["name"] = info ? json(std::string(info->name)) : json(nullptr);
-  const bool has_payload =
-      ev.outcome == DecodeOutcome::kOk || ev.outcome == DecodeOutcome::kCrcMismatch;
-  out["payload"] = has_payload ? json(to_hex(ev.payload)) : json(nullptr);
-  out["value"] = nullptr;
-  if (ev.outcome == DecodeOutcome::kOk && info != nullptr) {
-    if (std::optional<DataType> type = payload_type(ev, *info)) {
-      auto value = decode_value(*type, ev.payload);
-      if (value) out["value"] = value_to_json(*value);
+// The JSON line of one decoder event, written straight into `out`: the text nlohmann::json's
+// dump() gives for the object {outcome, consumed, command, command_byte, address, oid, name,
+// payload, value} (keys sorted, compact, invalid UTF-8 replaced), without building the object.
+// Captures run to tens of MB; the object and its dump cost ten times the decoding
+// (bench/bench_frame_decode.cpp). What has no fast path here goes through nlohmann::json.
+class EventWriter {
+ public:
+  explicit EventWriter(const Registry& registry) : registry_(registry) {}
+
+  void write(const DecodeEvent& ev, std::string& out) const {
+    out += R"({"address":)";
+    if (ev.address) {
+      append_oid(out, *ev.address);
+    } else {
+      out += "null";
+    }
+    out += R"(,"command":)";
+    if (ev.command) {
+      append_string(out, command_name(*ev.command));
+    } else {
+      out += "null";
+    }
+    out += R"(,"command_byte":"0x)";
+    out += kUpperDigits[ev.command_byte >> 4];
+    out += kUpperDigits[ev.command_byte & 0x0F];
+    out += R"(","consumed":)";
+    append_integer(out, ev.consumed);
+    const OidInfo* info = ev.oid ? registry_.find(*ev.oid) : nullptr;
+    out += R"(,"name":)";
+    if (info != nullptr) {
+      append_string(out, info->name);
+    } else {
+      out += "null";
+    }
+    out += R"(,"oid":)";
+    if (ev.oid) {
+      append_oid(out, *ev.oid);
+    } else {
+      out += "null";
+    }
+    out += R"(,"outcome":)";
+    append_string(out, decode_outcome_name(ev.outcome));
+    out += R"(,"payload":)";
+    if (ev.outcome == DecodeOutcome::kOk || ev.outcome == DecodeOutcome::kCrcMismatch) {
+      out += '"';
+      append_hex(out, ev.payload);
+      out += '"';
+    } else {
+      out += "null";
+    }
+    out += R"(,"value":)";
+    std::optional<Result<Value, DecodeError>> value;
+    if (ev.outcome == DecodeOutcome::kOk && info != nullptr) {
+      if (std::optional<DataType> type = payload_type(ev, *info)) {
+        value.emplace(decode_value(*type, ev.payload));
+      }
+    }
+    if (value && value->ok()) {
+      append_value(out, value->value());
+    } else {
+      out += "null";
+    }
+    out += "}\n";
+  }
+
+ private:
+  static constexpr char kUpperDigits[] = "0123456789ABCDEF";
+  static constexpr char kLowerDigits[] = "0123456789abcdef";
+
+  static void append_oid(std::string& out, std::uint32_t oid) {
+    out += "\"0x";
+    for (int shift = 28; shift >= 0; shift -= 4) out += kUpperDigits[(oid >> shift) & 0x0F];
+    out += '"';
+  }
+
+  static void append_hex(std::string& out, std::span<const std::uint8_t> bytes) {
+    const std::size_t at = out.size();
+    out.resize(at + 2 * bytes.size());
+    char* p = out.data() + at;
+    for (const std::uint8_t b : bytes) {
+      *p++ = kLowerDigits[b >> 4];
+      *p++ = kLowerDigits[b & 0x0F];
     }
   }
-  return out;
-}
 
-void print_json_line(const json& j) {
-  std::cout << j.dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
-}
+  template <typename T>
+  static void append_integer(std::string& out, T v) {
+    char buf[24];
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    out.append(buf, end);
+  }
+
+  // As nlohmann::json dumps a double: its own shortest round-trip digits (Grisu2), null for NaN
+  // and infinities.
+  static void append_double(std::string& out, double v) {
+    if (!std::isfinite(v)) {
+      out += "null";
+      return;
+    }
+    char buf[64];
+    const char* end = nlohmann::detail::to_chars(buf, buf + sizeof buf, v);
+    out.append(buf, end);
+  }
+
+  static void append_float(std::string& out, float v) {
+    append_double(out, static_cast<double>(v));
+  }
+
+  // A JSON string. Printable ASCII and control characters are escaped as nlohmann::json does;
+  // any byte above 0x7F goes through nlohmann::json (UTF-8 checked, invalid bytes replaced).
+  static void append_string(std::string& out, std::string_view text) {
+    for (const char c : text) {
+      if (static_cast<unsigned char>(c) >= 0x80) {
+        out += json(std::string(text)).dump(-1, ' ', false, json::error_handler_t::replace);
+        return;
+      }
+    }
+    out += '"';
+    for (const char c : text) {
+      switch (c) {
+        case '"':
+          out += "\\\"";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
+        case '\b':
+          out += "\\b";
+          break;
+        case '\f':
+          out += "\\f";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        default:
+          if (static_cast<unsigned char>(c) < 0x20) {
+            out += "\\u00";
+            out += kLowerDigits[static_cast<unsigned char>(c) >> 4];
+            out += kLowerDigits[static_cast<unsigned char>(c) & 0x0F];
+          } else {
+            out += c;
+          }
+      }
+    }
+    out += '"';
+  }
+
+  // {"points":[{"bits":…,"timestamp":…,"timestamp_iso":…,"value":…},…],"timestamp":…,
+  // "timestamp_iso":…}, as value_to_json gives it.
+  static void append_time_series(std::string& out, const TimeSeries& ts) {
+    out += R"({"points":[)";
+    bool first = true;
+    for (const TimeSeriesPoint& p : ts.points) {
+      out += first ? R"({"bits":")" : R"(,{"bits":")";
+      first = false;
+      const auto bits = std::bit_cast<std::uint32_t>(p.value);
+      for (int shift = 28; shift >= 0; shift -= 4) out += kLowerDigits[(bits >> shift) & 0x0F];
+      out += R"(","timestamp":)";
+      append_integer(out, p.timestamp);
+      out += R"(,"timestamp_iso":")";
+      out += iso_time_utc(p.timestamp);
+      out += R"(","value":)";
+      append_float(out, p.value);
+      out += '}';
+    }
+    out += R"(],"timestamp":)";
+    append_integer(out, ts.query_timestamp);
+    out += R"(,"timestamp_iso":")";
+    out += iso_time_utc(ts.query_timestamp);
+    out += "\"}";
+  }
+
+  static void append_value(std::string& out, const Value& value) {
+    std::visit(
+        [&out, &value](const auto& v) {
+          using T = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<T, bool>) {
+            out += v ? "true" : "false";
+          } else if constexpr (std::is_same_v<T, float>) {
+            append_float(out, v);
+          } else if constexpr (std::is_same_v<T, EnumValue>) {
+            append_integer(out, v.value);
+          } else if constexpr (std::is_integral_v<T>) {
+            append_integer(out, v);
+          } else if constexpr (std::is_same_v<T, std::string>) {
+            append_string(out, v);
+          } else if constexpr (std::is_same_v<T, TimeSeries>) {
+            append_time_series(out, v);
+          } else {
+            out += value_to_json(value).dump(-1, ' ', false, json::error_handler_t::replace);
+          }
+        },
+        value);
+  }
+
+  const Registry& registry_;
+};
+
+// Standard output in large writes: one write per line is what made decoding slow.
+class LineSink {
+ public:
+  LineSink() { buffer_.reserve(kFlushAt + 4096); }
+  LineSink(const LineSink&) = delete;
+  LineSink& operator=(const LineSink&) = delete;
+  ~LineSink() { flush(); }
+
+  std::string& buffer() { return buffer_; }
+  void maybe_flush() {
+    if (buffer_.size() >= kFlushAt) flush();
+  }
+  void flush() {
+    if (!buffer_.empty()) std::fwrite(buffer_.data(), 1, buffer_.size(), stdout);
+    buffer_.clear();
+    std::fflush(stdout);
+  }
+
+ private:
+  static constexpr std::size_t kFlushAt = std::size_t{1} << 16;
+  std::string buffer_;
+};
 
 void frame_decode(const std::string& hex_arg, const std::string& chunks_arg,
                   const Registry& registry) {
@@ -89,15 +293,22 @@ void frame_decode(const std::string& hex_arg, const std::string& chunks_arg,
   }
   if (total < stream.size()) chunks.push_back(stream.size() - total);
 
+  // Whatever was printed through std::cout before goes out first.
+  std::cout.flush();
+  const EventWriter writer(registry);
+  LineSink sink;
   FrameDecoder decoder;
   std::size_t offset = 0;
   for (std::size_t size : chunks) {
     decoder.feed(std::span(stream).subspan(offset, size));
     offset += size;
-    while (std::optional<DecodeEvent> ev = decoder.next())
-      print_json_line(event_json(*ev, registry));
+    while (std::optional<DecodeEvent> ev = decoder.next()) {
+      writer.write(*ev, sink.buffer());
+      sink.maybe_flush();
+    }
   }
-  if (std::optional<DecodeEvent> ev = decoder.finish()) print_json_line(event_json(*ev, registry));
+  if (std::optional<DecodeEvent> ev = decoder.finish()) writer.write(*ev, sink.buffer());
+  sink.flush();
 }
 
 void frame_encode(const std::string& command_arg, const std::string& id_arg,
@@ -124,7 +335,17 @@ void frame_encode(const std::string& command_arg, const std::string& id_arg,
 
 std::string read_hex_argument(const std::string& arg) {
   if (arg != "-") return arg;
-  return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  // In large reads (an istreambuf_iterator goes byte by byte): captures run to tens of MB.
+  std::string text;
+  constexpr std::size_t kRead = std::size_t{1} << 20;
+  for (;;) {
+    const std::size_t at = text.size();
+    text.resize(at + kRead);
+    const std::size_t got = std::fread(text.data() + at, 1, kRead, stdin);
+    text.resize(at + got);
+    if (got < kRead) break;
+  }
+  return text;
 }
 
 std::vector<std::uint8_t> parse_hex_or_throw(const std::string& text, const char* what) {
