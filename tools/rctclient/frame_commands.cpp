@@ -1,7 +1,13 @@
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <array>
 #include <bit>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <string_view>
 #include <type_traits>
@@ -11,7 +17,6 @@
 #include "core/frame_decoder.h"
 #include "core/frame_encoder.h"
 #include "core/hex.h"
-#include "core/json/iso_time.h"
 #include "core/json/value_json.h"
 #include "core/layout_override.h"
 #include "core/value_codec.h"
@@ -52,6 +57,40 @@ std::optional<DataType> payload_type(const DecodeEvent& ev, const OidInfo& info)
   return std::nullopt;
 }
 
+// Output text in one growing buffer: appends compile to a bounds check and a copy (through
+// std::string each small append was a call, per character for push_back).
+class TextOut {
+ public:
+  TextOut() : data_(std::size_t{1} << 17) {}
+
+  void operator+=(char c) { *extend(1) = c; }
+  void operator+=(std::string_view text) {
+    std::memcpy(extend(text.size()), text.data(), text.size());
+  }
+  // `n` characters at the end, for the caller to fill.
+  char* extend(std::size_t n) {
+    if (size_ + n > data_.size()) grow(n);
+    char* at = data_.data() + size_;
+    size_ += n;
+    return at;
+  }
+  std::size_t size() const { return size_; }
+  // Writes everything to standard output.
+  void flush() {
+    if (size_ != 0) std::fwrite(data_.data(), 1, size_, stdout);
+    size_ = 0;
+    std::fflush(stdout);
+  }
+
+ private:
+  [[gnu::noinline]] void grow(std::size_t n) {
+    data_.resize(std::max(2 * data_.size(), size_ + n));
+  }
+
+  std::vector<char> data_;
+  std::size_t size_ = 0;
+};
+
 // The JSON line of one decoder event, written straight into `out`: the text nlohmann::json's
 // dump() gives for the object {outcome, consumed, command, command_byte, address, oid, name,
 // payload, value} (keys sorted, compact, invalid UTF-8 replaced), without building the object.
@@ -61,7 +100,7 @@ class EventWriter {
  public:
   explicit EventWriter(const Registry& registry) : registry_(registry) {}
 
-  void write(const DecodeEvent& ev, std::string& out) const {
+  void write(const DecodeEvent& ev, TextOut& out) const {
     out += R"({"address":)";
     if (ev.address) {
       append_oid(out, *ev.address);
@@ -103,7 +142,7 @@ class EventWriter {
       out += "null";
     }
     out += R"(,"value":)";
-    std::optional<Result<Value, DecodeError>> value;
+    std::optional<Result<Value, ValueError>> value;
     if (ev.outcome == DecodeOutcome::kOk && info != nullptr) {
       if (std::optional<DataType> type = payload_type(ev, *info)) {
         value.emplace(decode_value(*type, ev.payload));
@@ -121,16 +160,17 @@ class EventWriter {
   static constexpr char kUpperDigits[] = "0123456789ABCDEF";
   static constexpr char kLowerDigits[] = "0123456789abcdef";
 
-  static void append_oid(std::string& out, std::uint32_t oid) {
-    out += "\"0x";
-    for (int shift = 28; shift >= 0; shift -= 4) out += kUpperDigits[(oid >> shift) & 0x0F];
-    out += '"';
+  static void append_oid(TextOut& out, std::uint32_t oid) {
+    char* p = out.extend(12);
+    *p++ = '"';
+    *p++ = '0';
+    *p++ = 'x';
+    for (int shift = 28; shift >= 0; shift -= 4) *p++ = kUpperDigits[(oid >> shift) & 0x0F];
+    *p = '"';
   }
 
-  static void append_hex(std::string& out, std::span<const std::uint8_t> bytes) {
-    const std::size_t at = out.size();
-    out.resize(at + 2 * bytes.size());
-    char* p = out.data() + at;
+  static void append_hex(TextOut& out, std::span<const std::uint8_t> bytes) {
+    char* p = out.extend(2 * bytes.size());
     for (const std::uint8_t b : bytes) {
       *p++ = kLowerDigits[b >> 4];
       *p++ = kLowerDigits[b & 0x0F];
@@ -138,36 +178,50 @@ class EventWriter {
   }
 
   template <typename T>
-  static void append_integer(std::string& out, T v) {
+  static void append_integer(TextOut& out, T v) {
     char buf[24];
     const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-    out.append(buf, end);
+    out += std::string_view(buf, static_cast<std::size_t>(end - buf));
   }
 
   // As nlohmann::json dumps a double: its own shortest round-trip digits (Grisu2), null for NaN
   // and infinities.
-  static void append_double(std::string& out, double v) {
+  static void append_double(TextOut& out, double v) {
     if (!std::isfinite(v)) {
       out += "null";
       return;
     }
     char buf[64];
     const char* end = nlohmann::detail::to_chars(buf, buf + sizeof buf, v);
-    out.append(buf, end);
+    out += std::string_view(buf, static_cast<std::size_t>(end - buf));
   }
 
-  static void append_float(std::string& out, float v) {
-    append_double(out, static_cast<double>(v));
-  }
+  static void append_float(TextOut& out, float v) { append_double(out, static_cast<double>(v)); }
 
   // A JSON string. Printable ASCII and control characters are escaped as nlohmann::json does;
   // any byte above 0x7F goes through nlohmann::json (UTF-8 checked, invalid bytes replaced).
-  static void append_string(std::string& out, std::string_view text) {
-    for (const char c : text) {
-      if (static_cast<unsigned char>(c) >= 0x80) {
-        out += json(std::string(text)).dump(-1, ' ', false, json::error_handler_t::replace);
-        return;
+  static void append_string(TextOut& out, std::string_view text) {
+    // 0: copied as is; 1: escaped; 2: not ASCII.
+    static constexpr auto kKind = [] {
+      std::array<std::uint8_t, 256> k{};
+      for (std::size_t c = 0; c < 256; ++c) {
+        k[c] = c >= 0x80 ? 2 : (c < 0x20 || c == '"' || c == '\\') ? 1 : 0;
       }
+      return k;
+    }();
+    std::uint8_t kinds = 0;
+    for (const char c : text) kinds |= kKind[static_cast<unsigned char>(c)];
+    if ((kinds & 2) != 0) {
+      out += json(std::string(text)).dump(-1, ' ', false, json::error_handler_t::replace);
+      return;
+    }
+    const bool plain = kinds == 0;
+    if (plain) {
+      char* p = out.extend(text.size() + 2);
+      *p = '"';
+      std::memcpy(p + 1, text.data(), text.size());
+      p[text.size() + 1] = '"';
+      return;
     }
     out += '"';
     for (const char c : text) {
@@ -206,9 +260,38 @@ class EventWriter {
     out += '"';
   }
 
+  // iso_time_utc (core/json/iso_time.h) of a device timestamp: "2024-06-21T12:00:00+00:00".
+  // Unsigned 32-bit seconds end in 2106, so the year has four digits, as "%04d" prints it.
+  static void append_iso_time(TextOut& out, std::uint32_t unix_seconds) {
+    using namespace std::chrono;
+    const sys_seconds t{seconds{unix_seconds}};
+    const auto day = floor<days>(t);
+    const year_month_day ymd{day};
+    const auto second_of_day = static_cast<unsigned>((t - day).count());
+    char* p = out.extend(25);
+    const auto two = [&p](unsigned v) {
+      *p++ = static_cast<char>('0' + v / 10);
+      *p++ = static_cast<char>('0' + v % 10);
+    };
+    const auto year = static_cast<unsigned>(static_cast<int>(ymd.year()));
+    two(year / 100);
+    two(year % 100);
+    *p++ = '-';
+    two(static_cast<unsigned>(ymd.month()));
+    *p++ = '-';
+    two(static_cast<unsigned>(ymd.day()));
+    *p++ = 'T';
+    two(second_of_day / 3600);
+    *p++ = ':';
+    two(second_of_day / 60 % 60);
+    *p++ = ':';
+    two(second_of_day % 60);
+    std::memcpy(p, "+00:00", 6);
+  }
+
   // {"points":[{"bits":…,"timestamp":…,"timestamp_iso":…,"value":…},…],"timestamp":…,
   // "timestamp_iso":…}, as value_to_json gives it.
-  static void append_time_series(std::string& out, const TimeSeries& ts) {
+  static void append_time_series(TextOut& out, const TimeSeries& ts) {
     out += R"({"points":[)";
     bool first = true;
     for (const TimeSeriesPoint& p : ts.points) {
@@ -219,7 +302,7 @@ class EventWriter {
       out += R"(","timestamp":)";
       append_integer(out, p.timestamp);
       out += R"(,"timestamp_iso":")";
-      out += iso_time_utc(p.timestamp);
+      append_iso_time(out, p.timestamp);
       out += R"(","value":)";
       append_float(out, p.value);
       out += '}';
@@ -227,11 +310,11 @@ class EventWriter {
     out += R"(],"timestamp":)";
     append_integer(out, ts.query_timestamp);
     out += R"(,"timestamp_iso":")";
-    out += iso_time_utc(ts.query_timestamp);
+    append_iso_time(out, ts.query_timestamp);
     out += "\"}";
   }
 
-  static void append_value(std::string& out, const Value& value) {
+  static void append_value(TextOut& out, const Value& value) {
     std::visit(
         [&out, &value](const auto& v) {
           using T = std::decay_t<decltype(v)>;
@@ -257,29 +340,6 @@ class EventWriter {
   const Registry& registry_;
 };
 
-// Standard output in large writes: one write per line is what made decoding slow.
-class LineSink {
- public:
-  LineSink() { buffer_.reserve(kFlushAt + 4096); }
-  LineSink(const LineSink&) = delete;
-  LineSink& operator=(const LineSink&) = delete;
-  ~LineSink() { flush(); }
-
-  std::string& buffer() { return buffer_; }
-  void maybe_flush() {
-    if (buffer_.size() >= kFlushAt) flush();
-  }
-  void flush() {
-    if (!buffer_.empty()) std::fwrite(buffer_.data(), 1, buffer_.size(), stdout);
-    buffer_.clear();
-    std::fflush(stdout);
-  }
-
- private:
-  static constexpr std::size_t kFlushAt = std::size_t{1} << 16;
-  std::string buffer_;
-};
-
 void frame_decode(const std::string& hex_arg, const std::string& chunks_arg,
                   const Registry& registry) {
   const std::vector<std::uint8_t> stream = parse_hex_or_throw(read_hex_argument(hex_arg), "HEX");
@@ -295,20 +355,22 @@ void frame_decode(const std::string& hex_arg, const std::string& chunks_arg,
 
   // Whatever was printed through std::cout before goes out first.
   std::cout.flush();
+  // Standard output in large writes: one write per line was what made decoding slow.
+  constexpr std::size_t kFlushAt = std::size_t{1} << 16;
   const EventWriter writer(registry);
-  LineSink sink;
+  TextOut out;
   FrameDecoder decoder;
   std::size_t offset = 0;
   for (std::size_t size : chunks) {
     decoder.feed(std::span(stream).subspan(offset, size));
     offset += size;
     while (std::optional<DecodeEvent> ev = decoder.next()) {
-      writer.write(*ev, sink.buffer());
-      sink.maybe_flush();
+      writer.write(*ev, out);
+      if (out.size() >= kFlushAt) out.flush();
     }
   }
-  if (std::optional<DecodeEvent> ev = decoder.finish()) writer.write(*ev, sink.buffer());
-  sink.flush();
+  if (std::optional<DecodeEvent> ev = decoder.finish()) writer.write(*ev, out);
+  out.flush();
 }
 
 void frame_encode(const std::string& command_arg, const std::string& id_arg,
@@ -337,13 +399,15 @@ std::string read_hex_argument(const std::string& arg) {
   if (arg != "-") return arg;
   // In large reads (an istreambuf_iterator goes byte by byte): captures run to tens of MB.
   std::string text;
-  constexpr std::size_t kRead = std::size_t{1} << 20;
+  struct stat st {};
+  if (::fstat(::fileno(stdin), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+    text.reserve(static_cast<std::size_t>(st.st_size));
+  }
+  std::vector<char> chunk(std::size_t{1} << 20);
   for (;;) {
-    const std::size_t at = text.size();
-    text.resize(at + kRead);
-    const std::size_t got = std::fread(text.data() + at, 1, kRead, stdin);
-    text.resize(at + got);
-    if (got < kRead) break;
+    const std::size_t got = std::fread(chunk.data(), 1, chunk.size(), stdin);
+    text.append(chunk.data(), got);
+    if (got < chunk.size()) break;
   }
   return text;
 }
