@@ -3,9 +3,11 @@
 // integer, BOOL and ENUM ones, strings up to 64 bytes, time-series LONG_RESPONSEs, a 0x00 before
 // every frame) written as hex text, 64 wire bytes (128 digits) per line, the form `frame decode`
 // reads. Prints MB/s of wire bytes (and of hex text) from start to exit of the process, output
-// to /dev/null, best of the rounds.
+// to /dev/null, best of the rounds; and per CPU second of the process (user + system), the
+// steadier figure on a machine that other work shares.
 //
 //   bench_frame_decode RCTCLIENT [wire_MB] [rounds]     (defaults: 64 MB, 3 rounds)
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -41,6 +43,16 @@ std::vector<std::uint32_t> oids_of(const rct::Registry& registry, rct::DataType 
     if (info.response_type == type && out.size() < n) out.push_back(info.id);
   }
   return out;
+}
+
+// User + system time of the waited-for children (the shell and rctclient).
+double children_cpu_seconds() {
+  rusage usage{};
+  ::getrusage(RUSAGE_CHILDREN, &usage);
+  const auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 Capture make_capture(std::size_t wire_bytes) {
@@ -159,17 +171,21 @@ int main(int argc, char** argv) {
   const std::string command =
       "'" + rctclient + "' frame decode - < '" + file.string() + "' > /dev/null";
   double best = 1e100;
+  double best_cpu = 1e100;
   for (int round = 0; round < rounds; ++round) {
+    const double cpu0 = children_cpu_seconds();
     const auto t0 = Clock::now();
     const int status = std::system(command.c_str());
     const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+    const double cpu = children_cpu_seconds() - cpu0;
+    best_cpu = std::min(best_cpu, cpu);
     if (status != 0) {
       std::fprintf(stderr, "%s failed (%d)\n", command.c_str(), status);
       std::filesystem::remove(file);
       return 1;
     }
     best = std::min(best, s);
-    std::printf("round %d: %.2f s\n", round + 1, s);
+    std::printf("round %d: %.2f s, %.2f s CPU\n", round + 1, s, cpu);
   }
   std::filesystem::remove(file);
   const double wire_mb = static_cast<double>(capture.wire.size()) / 1e6;
@@ -178,5 +194,6 @@ int main(int argc, char** argv) {
       "best of %d\n",
       wire_mb / best, static_cast<double>(hex_bytes) / 1e6 / best,
       static_cast<double>(capture.frames) / 1e6 / best, rounds);
+  std::printf("per CPU second: %.1f MB/s of wire bytes\n", wire_mb / best_cpu);
   return 0;
 }

@@ -11,6 +11,7 @@
 #include <iostream>
 #include <string_view>
 #include <type_traits>
+#include <unordered_map>
 #include <variant>
 
 #include "core/command.h"
@@ -63,12 +64,12 @@ class TextOut {
  public:
   TextOut() : data_(std::size_t{1} << 17) {}
 
-  void operator+=(char c) { *extend(1) = c; }
-  void operator+=(std::string_view text) {
+  [[gnu::always_inline]] void operator+=(char c) { *extend(1) = c; }
+  [[gnu::always_inline]] void operator+=(std::string_view text) {
     std::memcpy(extend(text.size()), text.data(), text.size());
   }
   // `n` characters at the end, for the caller to fill.
-  char* extend(std::size_t n) {
+  [[gnu::always_inline]] char* extend(std::size_t n) {
     if (size_ + n > data_.size()) grow(n);
     char* at = data_.data() + size_;
     size_ += n;
@@ -98,7 +99,16 @@ class TextOut {
 // (bench/bench_frame_decode.cpp). What has no fast path here goes through nlohmann::json.
 class EventWriter {
  public:
-  explicit EventWriter(const Registry& registry) : registry_(registry) {}
+  explicit EventWriter(const Registry& registry) : registry_(registry) {
+    const std::span<const OidInfo> all = registry.all();
+    quoted_names_.reserve(all.size());
+    index_.reserve(all.size());
+    for (std::size_t i = 0; i < all.size(); ++i) {
+      quoted_names_.push_back(
+          json(std::string(all[i].name)).dump(-1, ' ', false, json::error_handler_t::replace));
+      index_.emplace(all[i].id, i);
+    }
+  }
 
   void write(const DecodeEvent& ev, TextOut& out) const {
     out += R"({"address":)";
@@ -118,10 +128,11 @@ class EventWriter {
     out += kUpperDigits[ev.command_byte & 0x0F];
     out += R"(","consumed":)";
     append_integer(out, ev.consumed);
-    const OidInfo* info = ev.oid ? registry_.find(*ev.oid) : nullptr;
+    const OidInfo* info = nullptr;
     out += R"(,"name":)";
-    if (info != nullptr) {
-      append_string(out, info->name);
+    if (const auto it = ev.oid ? index_.find(*ev.oid) : index_.end(); it != index_.end()) {
+      info = &registry_.all()[it->second];
+      out += quoted_names_[it->second];
     } else {
       out += "null";
     }
@@ -286,7 +297,7 @@ class EventWriter {
     two(second_of_day / 60 % 60);
     *p++ = ':';
     two(second_of_day % 60);
-    std::memcpy(p, "+00:00", 6);
+    for (const char c : std::string_view("+00:00")) *p++ = c;
   }
 
   // {"points":[{"bits":…,"timestamp":…,"timestamp_iso":…,"value":…},…],"timestamp":…,
@@ -338,11 +349,33 @@ class EventWriter {
   }
 
   const Registry& registry_;
+  // By position in registry_.all(): the name as a JSON string, and the position by OID.
+  std::vector<std::string> quoted_names_;
+  std::unordered_map<std::uint32_t, std::size_t> index_;
 };
+
+// Standard input as hex, parsed as it is read (a capture of tens of MB is never held as text).
+std::vector<std::uint8_t> read_stdin_hex() {
+  std::vector<std::uint8_t> bytes;
+  struct stat st {};
+  if (::fstat(::fileno(stdin), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+    bytes.reserve(static_cast<std::size_t>(st.st_size) / 2);
+  }
+  HexParser parser;
+  std::vector<char> chunk(std::size_t{1} << 20);
+  for (;;) {
+    const std::size_t got = std::fread(chunk.data(), 1, chunk.size(), stdin);
+    parser.feed(std::string_view(chunk.data(), got), bytes);
+    if (got < chunk.size()) break;
+  }
+  if (!parser.complete()) throw UsageError("HEX: not an even number of hex digits");
+  return bytes;
+}
 
 void frame_decode(const std::string& hex_arg, const std::string& chunks_arg,
                   const Registry& registry) {
-  const std::vector<std::uint8_t> stream = parse_hex_or_throw(read_hex_argument(hex_arg), "HEX");
+  const std::vector<std::uint8_t> stream =
+      hex_arg == "-" ? read_stdin_hex() : parse_hex_or_throw(hex_arg, "HEX");
   std::vector<std::size_t> chunks;
   if (!chunks_arg.empty()) chunks = parse_chunks(chunks_arg);
   std::size_t total = 0;
@@ -351,7 +384,16 @@ void frame_decode(const std::string& hex_arg, const std::string& chunks_arg,
     throw UsageError("--chunks add up to " + std::to_string(total) + " bytes, the stream has " +
                      std::to_string(stream.size()));
   }
-  if (total < stream.size()) chunks.push_back(stream.size() - total);
+  // Without --chunks, pieces of 64 KiB, as a socket would deliver them: the decoder keeps a
+  // piece, not a copy of the whole capture (its outcomes do not depend on the pieces).
+  constexpr std::size_t kPiece = std::size_t{1} << 16;
+  if (chunks_arg.empty()) {
+    for (std::size_t at = 0; at < stream.size(); at += kPiece) {
+      chunks.push_back(std::min(kPiece, stream.size() - at));
+    }
+  } else if (total < stream.size()) {
+    chunks.push_back(stream.size() - total);
+  }
 
   // Whatever was printed through std::cout before goes out first.
   std::cout.flush();
