@@ -3,7 +3,9 @@
 
 Starts Mosquitto and `rctclient simulator` (service time 5 ms) on free loopback ports, then
 rct2mqtt with every value on a 1 s interval and a NOTIFY_SOCKET of our own. Prints the
-start-to-READY time, peak RSS (VmHWM) and CPU seconds per 1,000 values published (utime +
+start-to-READY time, its memory at the end (RSS, PSS, private and anonymous memory from
+/proc/PID/smaps_rollup, peak RSS from VmHWM; bench_support.memory_kib says what each counts:
+private is what the daemon itself adds) and CPU seconds per 1,000 values published (utime +
 stime of the daemon against the messages a subscriber saw).
 
 usage: bench/bench_daemon.py BUILD_DIR [SECONDS]
@@ -17,21 +19,13 @@ import sys
 import tempfile
 import time
 
-from bench_support import free_port, start_mosquitto, wait_listening
+from bench_support import free_port, memory_kib, start_mosquitto, wait_listening
 
 
 def cpu_seconds(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def vm_hwm_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    return 0
 
 
 def main():
@@ -85,11 +79,16 @@ def main():
             except BlockingIOError:
                 pass
         cpu = cpu_seconds(daemon.pid) - cpu0
-        hwm = vm_hwm_kib(daemon.pid)
+        mem = memory_kib(daemon.pid)
         daemon.send_signal(signal.SIGTERM)
         daemon.wait(10)
         print(f"start to READY:             {ready_ms:.1f} ms")
-        print(f"peak RSS (VmHWM):           {hwm / 1024:.1f} MiB")
+        print(f"RSS (Rss):                  {mem['rss'] / 1024:.1f} MiB")
+        print(f"PSS (Pss):                  {mem['pss'] / 1024:.1f} MiB")
+        print(f"private (Private_*):        {mem['private'] / 1024:.1f} MiB "
+              f"(what the daemon itself adds)")
+        print(f"anonymous (Anonymous):      {mem['anonymous'] / 1024:.1f} MiB (heap and stacks)")
+        print(f"peak RSS (VmHWM):           {mem['hwm'] / 1024:.1f} MiB")
         print(f"values published:           {count} in {seconds:.0f} s ({count / seconds:.0f}/s)")
         if count:
             print(f"CPU per 1,000 values:       {cpu / count * 1000:.3f} s "

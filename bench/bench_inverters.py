@@ -10,7 +10,8 @@ poll cycles; then its private memory (Private_Clean + Private_Dirty of smaps_rol
 and the pages of its binary and libraries no other process maps, so another rct2mqtt of the same
 build, or any process sharing a library with it, lowers the figure: on a busy machine it moves
 by several hundred kB from run to run), anonymous memory (heap and stacks alone: the steadier
-figure), RSS, peak RSS (VmHWM) and CPU (utime + stime) per reply are read. The per-extra-inverter
+figure), PSS (shared pages divided among the processes that map them), RSS, peak RSS (VmHWM)
+(bench_support.memory_kib) and CPU (utime + stime) per reply are read. The per-extra-inverter
 figures are (M(N) - M(first N)) / (N - first N). Replies are counted where they are sent:
 the simulators log each one (--verbose, "→ all: ..."), so the count includes every read the
 daemon handled, published or suppressed by a deadband.
@@ -27,7 +28,7 @@ import subprocess
 import tempfile
 import time
 
-from bench_support import start_mosquitto, stop, wait_listening
+from bench_support import memory_kib, start_mosquitto, stop, wait_listening
 
 START_DEADLINE = 120.0  # s for every inverter to come online
 
@@ -51,16 +52,6 @@ def cpu_seconds(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def proc_kib(path, keys):
-    out = dict.fromkeys(keys, 0)
-    with open(path) as f:
-        for line in f:
-            name, _, rest = line.partition(":")
-            if name in out:
-                out[name] = int(rest.split()[0])
-    return out
 
 
 def replies_sent(log_dir):
@@ -134,18 +125,17 @@ def run(build, n, cycles, interval):
         cpu0, replies0, t0 = cpu_seconds(daemon.pid), replies_sent(tmp), time.monotonic()
         time.sleep(cycles * interval)  # the measurement window, not a synchronisation
         cpu1, replies1, t1 = cpu_seconds(daemon.pid), replies_sent(tmp), time.monotonic()
-        rollup = proc_kib(f"/proc/{daemon.pid}/smaps_rollup",
-                          ["Rss", "Private_Clean", "Private_Dirty", "Anonymous"])
-        status = proc_kib(f"/proc/{daemon.pid}/status", ["VmHWM"])
+        mem = memory_kib(daemon.pid)
         if daemon.poll() is not None:
             raise SystemExit(f"rct2mqtt exited ({daemon.returncode}) while measured")
         replies = replies1 - replies0
         return {
             "n": n,
-            "private": rollup["Private_Clean"] + rollup["Private_Dirty"],
-            "anonymous": rollup["Anonymous"],
-            "rss": rollup["Rss"],
-            "hwm": status["VmHWM"],
+            "private": mem["private"],
+            "anonymous": mem["anonymous"],
+            "pss": mem["pss"],
+            "rss": mem["rss"],
+            "hwm": mem["hwm"],
             "replies": replies,
             "seconds": t1 - t0,
             "cpu": cpu1 - cpu0,
@@ -167,16 +157,17 @@ def main():
     rows = [run(args.build, n, args.cycles, args.interval) for n in args.counts]
     base = rows[0]
     print(f"{args.cycles} cycles of {args.interval:g} s per row; memory in kB (KiB)")
-    print("| inverters | private | anonymous | per extra inverter (private / anonymous) | RSS "
-          "| peak RSS (VmHWM) | replies/s | CPU µs per reply |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| inverters | private | anonymous | per extra inverter (private / anonymous) | PSS "
+          "| RSS | peak RSS (VmHWM) | replies/s | CPU µs per reply |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         extra = "–"
         if r["n"] != base["n"]:
             extra = " / ".join(f"{(r[k] - base[k]) / (r['n'] - base['n']):.0f}"
                                for k in ("private", "anonymous"))
         per_reply = f"{r['cpu'] / r['replies'] * 1e6:.0f}" if r["replies"] else "–"
-        print(f"| {r['n']} | {r['private']} | {r['anonymous']} | {extra} | {r['rss']} "
+        print(f"| {r['n']} | {r['private']} | {r['anonymous']} | {extra} | {r['pss']} "
+              f"| {r['rss']} "
               f"| {r['hwm']} | {r['replies'] / r['seconds']:.0f} | {per_reply} |")
 
 

@@ -33,6 +33,37 @@ def start_mosquitto(tmp):
     return proc, port
 
 
+def memory_kib(pid):
+    """The memory of process `pid` in KiB, from /proc/PID/smaps_rollup and /proc/PID/status.
+
+    rss        Rss: every page the process has in RAM, shared ones (libc, libstdc++, Paho,
+               libraries other processes map too) counted in full.
+    pss        Pss: the same with each shared page divided by the number of processes mapping
+               it; summed over all processes it is the RAM in use, so it is the fair share.
+    private    Private_Clean + Private_Dirty: pages no other process maps (heap, stacks, the
+               binary's own pages): what the machine gets back when the daemon exits, i.e. what
+               the daemon itself adds. It drops when another process maps the same file pages
+               (a second rct2mqtt of the same build).
+    anonymous  Anonymous: heap, stacks and written data pages alone, the part of `private` the
+               daemon made itself; the steadiest figure from run to run.
+    hwm        VmHWM: the peak of rss.
+    """
+    keys = {"Rss": 0, "Pss": 0, "Private_Clean": 0, "Private_Dirty": 0, "Anonymous": 0}
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        for line in f:
+            name, _, rest = line.partition(":")
+            if name in keys:
+                keys[name] = int(rest.split()[0])
+    hwm = 0
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                hwm = int(line.split()[1])
+    return {"rss": keys["Rss"], "pss": keys["Pss"],
+            "private": keys["Private_Clean"] + keys["Private_Dirty"],
+            "anonymous": keys["Anonymous"], "hwm": hwm}
+
+
 def stop(procs):
     """SIGTERM to every process still running, newest first; then wait, killing stragglers."""
     for p in reversed(procs):

@@ -10,6 +10,7 @@
 #include "core/enum_tables.h"
 #include "daemon/battery_discovery.h"
 #include "daemon/battery_mode.h"
+#include "daemon/button_discovery.h"
 #include "daemon/discovery_abbreviations.h"
 #include "daemon/fault_discovery.h"
 #include "daemon/fault_sensor.h"
@@ -375,6 +376,10 @@ DiscoveryBuild build_discovery(const DiscoverySettings& settings, const Inventor
   for (Entity& e : bridge_entities(settings, serial)) inverter.entities.push_back(std::move(e));
   for (Entity& e : bridge_health_entities(settings, serial)) {
     inverter.entities.push_back(std::move(e));
+  }
+  for (ButtonComponent& b : bridge_buttons(settings.base_topic, serial)) {
+    inverter.entities.push_back(
+        Entity{std::move(b.object_id), std::string(kButtonPlatform), std::move(b.config)});
   }
   for (const WritableEntry* w : settings.writable) {
     inverter.entities.push_back(setting_entity(settings, serial, *w));

@@ -27,7 +27,8 @@
 // availability_mode all, expire_after 3 × max(heartbeat, poll interval) for periodic values.
 // The bridge's diagnostic entities (link, frames/s, errors, and the answer and loss
 // rates and foreign frames/s of <base>/<serial>/bridge/health) only follow the bridge LWT, so
-// that they stay visible while the inverter is unreachable. Writable settings (writes enabled)
+// that they stay visible while the inverter is unreachable; so do the bridge's buttons
+// (daemon/button_discovery.h). Writable settings (writes enabled)
 // have state_topic <base>/<serial>/settings/<key> and command_topic .../set at QoS 1.
 
 namespace rct::daemon {

@@ -82,9 +82,13 @@ struct StatusChanged {};
 struct Progress {};
 // The revert round asked for by revert_before_stop ended (or there was nothing to revert).
 struct StopReverted {};
+// Close the inverter connection and open a new one at once (a bridge reconnect,
+// daemon/bridge_actions.h). Requests in flight fail as cancelled; the new connection is reported
+// as any other (link up, connected).
+struct ReconnectInverter {};
 
 using Effect = std::variant<Publish, ReadOid, SubmitWrite, LogLine, StateChanged, StatusChanged,
-                            Progress, StopReverted, QueryEvents>;
+                            Progress, StopReverted, QueryEvents, ReconnectInverter>;
 using Effects = std::vector<Effect>;
 
 inline void append(Effects& to, Effects from) {

@@ -377,7 +377,12 @@ void SessionMachine::republish_discovery(Effects& out) const {
 Effects SessionMachine::on_mqtt_connected(const Moment& now) {
   Effects out;
   mqtt_connected_once_ = true;
-  if (inventory_.serial.empty()) return out;
+  republish_everything(out, now);
+  return out;
+}
+
+void SessionMachine::republish_everything(Effects& out, const Moment& now) {
+  if (inventory_.serial.empty()) return;
   republish_discovery(out);
   discovery_unsent_handover_.clear();
   if (status_published_) {
@@ -387,7 +392,6 @@ Effects SessionMachine::on_mqtt_connected(const Moment& now) {
   if (policy_) publish_values(out, policy_->current(), now.wall);
   publish_battery(out, battery_modules_.current());
   append(out, writes_.republish());
-  return out;
 }
 
 void SessionMachine::publish_values(Effects& out, const std::vector<Publication>& pubs,
@@ -490,8 +494,46 @@ Effects SessionMachine::on_tick(const Moment& now) {
 
 Effects SessionMachine::on_command(std::string_view key, std::string_view payload,
                                    const Moment& now, const std::optional<ReplyTo>& reply) {
+  if (const auto action = bridge_action_of_key(key)) {
+    return on_bridge_action(*action, payload, now, reply);
+  }
   Effects out = writes_.on_command(key, payload, phase_ != Phase::kStopped, now, reply);
   save_mode_record(out);
+  return out;
+}
+
+Effects SessionMachine::on_bridge_action(BridgeAction action, std::string_view payload,
+                                         const Moment& now, const std::optional<ReplyTo>& reply) {
+  Effects out;
+  std::string blocker;
+  if (phase_ == Phase::kStopped) {
+    blocker = "the inverter session is not running";
+  } else if (action == BridgeAction::kRepublishDiscovery && phase_ != Phase::kPolling) {
+    blocker = "the hardware inventory is still being read; nothing is announced yet";
+  } else if (action == BridgeAction::kReconnect) {
+    blocker = writes_.reconnect_blocker();
+  }
+  const std::string result_topic = bridge_action_result_topic(
+      settings_.base_topic, inventory_.serial, bridge_action_name(action));
+  if (!bridge_actions_.press(out, action, payload, blocker, prefix(), result_topic, now, reply)) {
+    return out;
+  }
+  switch (action) {
+    case BridgeAction::kRepublishDiscovery:
+      republish_everything(out, now);
+      break;
+    case BridgeAction::kReconnect:
+      out.push_back(LogLine{LogLevel::kInfo, prefix() + "reconnecting to " +
+                                                 settings_.inverter.host + ":" +
+                                                 std::to_string(settings_.inverter.port)});
+      // The shell closes the connection at once; the client reports no link down for a close
+      // it was asked for. Availability keeps its own clock (offline_after).
+      link_up_ = false;
+      connected_ = false;
+      out.push_back(StatusChanged{});
+      out.push_back(ReconnectInverter{});
+      break;
+  }
   return out;
 }
 

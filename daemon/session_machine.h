@@ -14,6 +14,7 @@
 #include "core/registry.h"
 #include "core/value.h"
 #include "daemon/battery_module_state.h"
+#include "daemon/bridge_actions.h"
 #include "daemon/discovery.h"
 #include "daemon/event_log_reader.h"
 #include "daemon/inventory_state.h"
@@ -105,8 +106,11 @@ class SessionMachine {
   // After an MQTT (re)connect or Home Assistant's birth: discovery, status, every last value
   // and setting.
   Effects on_mqtt_connected(const Moment& now);
-  // A command (not retained) on <base>/<serial>/settings/<key>/set for this inverter, or with
-  // key "battery_mode" on <base>/<serial>/battery/mode/set.
+  // A command (not retained) on <base>/<serial>/settings/<key>/set for this inverter, with key
+  // "battery_mode" on <base>/<serial>/battery/mode/set, or with key "bridge/<action>" on
+  // <base>/<serial>/bridge/<action>/set (a button, daemon/bridge_actions.h: a republish is
+  // carried out at once; a reconnect returns ReconnectInverter and is refused while writes
+  // would be lost, WriteSession::reconnect_blocker).
   Effects on_command(std::string_view key, std::string_view payload, const Moment& now,
                      const std::optional<ReplyTo>& reply = std::nullopt);
   // The outcome of a SubmitWrite.
@@ -129,6 +133,7 @@ class SessionMachine {
   // What the verified writer is to check commands against.
   WritePolicy write_policy() const { return writes_.policy(); }
   const WriteSession& writes() const { return writes_; }
+  const BridgeActions& bridge_actions() const { return bridge_actions_; }
   std::span<const PollItem> items() const {
     return list_ ? std::span<const PollItem>(list_->items()) : std::span<const PollItem>();
   }
@@ -150,6 +155,10 @@ class SessionMachine {
   DiscoverySettings discovery_settings() const;
   void announce_discovery(Effects& out);
   void republish_discovery(Effects& out) const;
+  // Discovery, status, every last value and setting (an MQTT connect, a republish button).
+  void republish_everything(Effects& out, const Moment& now);
+  Effects on_bridge_action(BridgeAction action, std::string_view payload, const Moment& now,
+                           const std::optional<ReplyTo>& reply);
   void publish_values(Effects& out, const std::vector<Publication>& pubs, WallTime now);
   void publish_battery(Effects& out, std::vector<BatteryModuleState::Topic> topics) const;
   void set_online(Effects& out, bool online);
@@ -184,6 +193,7 @@ class SessionMachine {
   std::vector<DiscoveryMessage> discovery_unsent_handover_;
   bool mqtt_connected_once_ = false;
   WriteSession writes_;
+  BridgeActions bridge_actions_;
   BatteryModuleState battery_modules_;  // module figures (docs/mqtt.md §2.8), from kPolling on
   bool link_up_ = false;
   bool connected_ = false;

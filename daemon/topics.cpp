@@ -75,4 +75,18 @@ std::string battery_mode_command_filter(std::string_view base) {
   return std::string(base) + "/+/battery/mode/set";
 }
 
+std::string bridge_action_command_topic(std::string_view base, std::string_view serial,
+                                        std::string_view action) {
+  return inverter_topic(base, serial) + "/bridge/" + std::string(action) + "/set";
+}
+
+std::string bridge_action_result_topic(std::string_view base, std::string_view serial,
+                                       std::string_view action) {
+  return bridge_action_command_topic(base, serial, action) + "/result";
+}
+
+std::string bridge_action_command_filter(std::string_view base) {
+  return std::string(base) + "/+/bridge/+/set";
+}
+
 }  // namespace rct::daemon

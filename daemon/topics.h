@@ -18,6 +18,8 @@
 //   <base>/<serial>/settings/<key>/set/result  one JSON answer per command, QoS 1, not retained
 //   <base>/<serial>/battery/mode[/attributes]  the battery mode, retained; /set, /set/result as
 //                                              the settings' (daemon/battery_mode_session.h)
+//   <base>/<serial>/bridge/<action>/set        the bridge's buttons (daemon/bridge_actions.h),
+//                                              answered on /set/result as the settings
 // <serial> is the inverter's serial number made topic- and id-safe (topic_id).
 
 namespace rct::daemon {
@@ -51,6 +53,15 @@ std::string battery_mode_command_topic(std::string_view base, std::string_view s
 std::string battery_mode_result_topic(std::string_view base, std::string_view serial);
 // "<base>/+/battery/mode/set".
 std::string battery_mode_command_filter(std::string_view base);
+
+// The bridge's actions (daemon/bridge_actions.h): <base>/<serial>/bridge/<action>/set and its
+// /set/result.
+std::string bridge_action_command_topic(std::string_view base, std::string_view serial,
+                                        std::string_view action);
+std::string bridge_action_result_topic(std::string_view base, std::string_view serial,
+                                       std::string_view action);
+// "<base>/+/bridge/+/set".
+std::string bridge_action_command_filter(std::string_view base);
 
 // Payloads of the two status topics.
 inline constexpr std::string_view kOnline = "online";

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/config.h"
+#include "daemon/bridge_actions.h"
 #include "daemon/state_aggregate.h"
 #include "daemon/topics.h"
 
@@ -36,8 +37,9 @@ std::optional<CommandTarget> parse_command_topic(std::string_view base, std::str
     return std::nullopt;
   }
   std::string_view rest = topic.substr(base.size() + 1);
-  // Exactly four levels: <serial>/settings/<key>/set, or <serial>/battery/mode/set (the key
-  // "battery_mode", which no setting has: settings/battery_mode/set is no command topic).
+  // Exactly four levels: <serial>/settings/<key>/set, <serial>/battery/mode/set (the key
+  // "battery_mode", which no setting has: settings/battery_mode/set is no command topic), or
+  // <serial>/bridge/<action>/set (the key "bridge/<action>", daemon/bridge_actions.h).
   if (std::count(rest.begin(), rest.end(), '/') != 3) return std::nullopt;
   const std::string_view serial = take_level(rest);
   const std::string_view settings = take_level(rest);
@@ -46,6 +48,11 @@ std::optional<CommandTarget> parse_command_topic(std::string_view base, std::str
   if (serial.empty() || set != "set") return std::nullopt;
   if (settings == "battery" && key == "mode") {
     return CommandTarget{std::string(serial), std::string(kBatteryModeKey)};
+  }
+  if (settings == kBridgeActionLevel) {
+    const std::string action_key = std::string(kBridgeActionLevel) + "/" + std::string(key);
+    if (!bridge_action_of_key(action_key)) return std::nullopt;
+    return CommandTarget{std::string(serial), action_key};
   }
   if (key.empty() || key == kBatteryModeKey || settings != kSettingsLevel) return std::nullopt;
   return CommandTarget{std::string(serial), std::string(key)};

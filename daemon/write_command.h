@@ -39,7 +39,9 @@ struct CommandTarget {
   std::string key;
   friend bool operator==(const CommandTarget&, const CommandTarget&) = default;
 };
-// "<base>/<serial>/settings/<key>/set" → {serial, key}; nullopt for any other topic.
+// "<base>/<serial>/settings/<key>/set" → {serial, key}; "<base>/<serial>/battery/mode/set" →
+// {serial, "battery_mode"}; "<base>/<serial>/bridge/<action>/set" → {serial, "bridge/<action>"}
+// for the actions of daemon/bridge_actions.h; nullopt for any other topic.
 std::optional<CommandTarget> parse_command_topic(std::string_view base, std::string_view topic);
 
 struct WriteCommand {

@@ -408,6 +408,25 @@ Effects WriteSession::on_stop() const {
   return out;
 }
 
+std::string WriteSession::reconnect_blocker() const {
+  if (!pending_.empty() || round_ != Round::kNone) {
+    return "a write is awaiting its outcome; press again once it is answered";
+  }
+  if (dead_man_.state() != DeadManTimer::State::kIdle) {
+    return "the dead-man timer is " + std::string(dead_man_state_name(dead_man_.state())) +
+           " (an External session is held); press again once it is idle";
+  }
+  if (modes_.phase() != BatteryModeSession::Phase::kIdle) {
+    return "a battery mode command is under way; press again once it is answered";
+  }
+  if (modes_.needs_stop_revert()) {
+    return "the bridge drives the battery in strategy External (battery mode " +
+           std::string(modes_.mode() ? battery_mode_name(*modes_.mode()) : "unknown") +
+           "); set the mode normal first";
+  }
+  return {};
+}
+
 Effects WriteSession::republish() const {
   Effects out;
   if (serial_.empty()) return out;

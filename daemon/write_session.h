@@ -130,6 +130,11 @@ class WriteSession {
   Effects on_stop() const;
   // Every settings topic again (after an MQTT reconnect).
   Effects republish() const;
+  // Why closing the inverter connection now would lose write state (a bridge reconnect,
+  // daemon/bridge_actions.h), in words for the answer; empty when it would not. Blocking: a
+  // write or revert awaiting its outcome, the dead-man timer holding an External session, a
+  // battery mode command under way or the bridge driving the battery in strategy External.
+  std::string reconnect_blocker() const;
 
   std::optional<Instant> next_wakeup() const;
   Round round() const { return round_; }

@@ -35,6 +35,7 @@ void BridgeConnection::connect() {
   // Always, writes enabled or not: a command is answered (rejected: writes_disabled) either way.
   client_->subscribe(setting_command_filter(settings_.mqtt.base_topic), 1);
   client_->subscribe(battery_mode_command_filter(settings_.mqtt.base_topic), 1);
+  client_->subscribe(bridge_action_command_filter(settings_.mqtt.base_topic), 1);
   client_->connect(MqttWill{bridge_topic(), std::string(kOffline)});
 }
 

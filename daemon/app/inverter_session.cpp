@@ -164,6 +164,11 @@ void InverterSession::perform(Effect& effect) {
     host_.status_changed();
   } else if (std::holds_alternative<Progress>(effect)) {
     host_.progress();
+  } else if (std::holds_alternative<ReconnectInverter>(effect)) {
+    if (!client_) return;
+    // Requests in flight fail as cancelled (posted); start() connects at once, without backoff.
+    client_->stop();
+    client_->start();
   }
 }
 

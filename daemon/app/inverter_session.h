@@ -57,9 +57,9 @@ class InverterSession final : private client::ClientObserver {
   // After an MQTT (re)connect: discovery, status and every last value.
   void republish_all();
 
-  // A command (not retained) on <base>/<serial>/settings/<key>/set or .../battery/mode/set for
-  // this inverter. `reply`: the MQTT v5 response topic it named, already checked
-  // (command_reply.h); every answer to the command goes there too.
+  // A command (not retained) on <base>/<serial>/settings/<key>/set, .../battery/mode/set or
+  // .../bridge/<action>/set for this inverter. `reply`: the MQTT v5 response topic it named,
+  // already checked (command_reply.h); every answer to the command goes there too.
   void handle_command(const std::string& key, std::string_view payload,
                       const std::optional<ReplyTo>& reply);
 

@@ -271,9 +271,9 @@ TEST_CASE("a reload that changes [mqtt] replaces the client through the factory"
   REQUIRE(now.will);
   CHECK(now.will->topic == "solar/bridge/status");
   CHECK(now.will->payload == "offline");
-  CHECK(now.subscriptions == std::vector<std::string>{"homeassistant/status",
-                                                      "solar/+/settings/+/set",
-                                                      "solar/+/battery/mode/set"});
+  CHECK(now.subscriptions ==
+        std::vector<std::string>{"homeassistant/status", "solar/+/settings/+/set",
+                                 "solar/+/battery/mode/set", "solar/+/bridge/+/set"});
   rig.mqtt.last().accept();
   CHECK(rig.wait_online(1, "solar") == serial);
   CHECK(find(now, "solar/bridge/status", "online"));

@@ -1,9 +1,13 @@
 #include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "tests/support/catch.h"
 #include "tests/support/process.h"
+#include "tests/support/shared_dir.h"
 
 using nlohmann::json;
 using rct::test::run_process;
@@ -282,4 +286,56 @@ TEST_CASE("frame decode and encode handle a long frame of the largest length", "
   CHECK(over.exit_code == 1);
   CHECK(over.out.empty());
   CHECK(over.err.find("65531") != std::string::npos);
+}
+
+namespace {
+
+std::string read_golden(const std::string& name) {
+  std::ifstream in(rct::test::source_dir() / "tests" / "golden" / name, std::ios::binary);
+  REQUIRE(in.good());
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+}  // namespace
+
+TEST_CASE("frame decode prints exactly the pinned lines for a sample capture", "[cli]") {
+  // tests/golden/frame_decode_sample.hex: responses of every registry type (floats that print
+  // as whole numbers, exponents, NaN and infinity; strings with quotes, control characters and
+  // bytes that are no UTF-8; time series, event table, battery structures), requests, plant
+  // frames, an unknown OID, a CRC mismatch, garbage, an invalid command byte and a frame cut
+  // short at the end. The expected output is byte for byte what rctclient printed for it.
+  const std::string hex = read_golden("frame_decode_sample.hex");
+  const std::string expected = read_golden("frame_decode_sample.jsonl");
+  auto piped = rctclient({"frame", "decode", "-"}, hex);
+  REQUIRE(piped.exit_code == 0);
+  CHECK(piped.out == expected);
+  CHECK(piped.err.empty());
+  auto argument = rctclient({"frame", "decode", hex.substr(0, hex.size() - 1)});
+  REQUIRE(argument.exit_code == 0);
+  CHECK(argument.out == expected);
+
+  // The same bytes in upper case, split into lines of 32 digits and pairs joined by ':'.
+  std::string spaced;
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
+    spaced += static_cast<char>(std::toupper(static_cast<unsigned char>(hex[i])));
+    spaced += static_cast<char>(std::toupper(static_cast<unsigned char>(hex[i + 1])));
+    spaced += (i / 2) % 16 == 15 ? "\r\n" : ":";
+  }
+  auto reformatted = rctclient({"frame", "decode", "-"}, spaced);
+  REQUIRE(reformatted.exit_code == 0);
+  CHECK(reformatted.out == expected);
+  auto chunked = rctclient({"frame", "decode", "--chunks", "1,2,3,5,7,11,13,17,19,23", "-"}, hex);
+  REQUIRE(chunked.exit_code == 0);
+  CHECK(chunked.out == expected);
+}
+
+TEST_CASE("frame decode refuses input that is no hex with exit 1 and one line", "[cli]") {
+  for (const std::string input : {"2b0", "2b01zz", "2b01 0x04"}) {
+    INFO(input);
+    auto r = rctclient({"frame", "decode", "-"}, input);
+    CHECK(r.exit_code == 1);
+    CHECK(r.out.empty());
+    CHECK(r.err == "rctclient: HEX: not an even number of hex digits\n");
+    CHECK(r.err.find("HEX: not an even number of hex digits") != std::string::npos);
+  }
 }

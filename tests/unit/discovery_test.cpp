@@ -253,14 +253,14 @@ TEST_CASE("device discovery matches the golden file", "[discovery]") {
   check_golden("discovery_device.json", as_json(build.messages).at(0));
   CHECK(build.announced.topics ==
         std::vector<std::string>{"homeassistant/device/rct2mqtt_0123456789/config"});
-  // + split power, + bridge, + bridge health
-  CHECK(live_components(build.announced).size() == 6 + 2 + 3 + 3);
+  // + split power, + bridge diagnostics, + bridge health, + bridge buttons
+  CHECK(live_components(build.announced).size() == 6 + 2 + 3 + 3 + 2);
 }
 
 TEST_CASE("per-entity discovery matches the golden file", "[discovery]") {
   const auto build = rct::daemon::build_discovery(settings(rct::DiscoveryMode::kEntity),
                                                   complete_inventory(), golden_items(), nullptr);
-  CHECK(build.messages.size() == 6 + 2 + 3 + 3);
+  CHECK(build.messages.size() == 6 + 2 + 3 + 3 + 2);
   check_golden("discovery_entity.json", as_json(build.messages));
 }
 
@@ -348,6 +348,19 @@ TEST_CASE("entities carry ids, availability and expiry as docs/mqtt.md asks", "[
   CHECK(link->at("availability") == json::array({json{{"topic", "rct2mqtt/bridge/status"}}}));
   CHECK(component(payload, "bridge_frames_per_second") != nullptr);
   CHECK(component(payload, "bridge_errors") != nullptr);
+
+  // The bridge's buttons (daemon/button_discovery.h): bridge LWT only, like the diagnostics.
+  for (const std::string action : {"republish_discovery", "reconnect"}) {
+    const json* button = component(payload, "bridge_" + action);
+    REQUIRE(button != nullptr);
+    CHECK(button->at("platform") == "button");
+    CHECK(button->at("command_topic") == "rct2mqtt/0123456789/bridge/" + action + "/set");
+    CHECK(button->at("payload_press") == "PRESS");
+    CHECK(button->at("qos") == 1);
+    CHECK(button->at("entity_category") == "config");
+    CHECK(button->at("availability") == json::array({json{{"topic", "rct2mqtt/bridge/status"}}}));
+    CHECK(button->at("default_entity_id") == "button.rct2mqtt_0123456789_bridge_" + action);
+  }
 }
 
 TEST_CASE("dropped device components stay as platform-only stubs", "[discovery]") {
@@ -784,9 +797,10 @@ std::map<std::string, std::string> component_topics(const AnnouncedDiscovery& a)
 }  // namespace
 
 TEST_CASE("the default device payload stays within its bound", "[discovery]") {
-  // 47,515 bytes with full key names; 39,762 abbreviated (123 components). The bound leaves
-  // room for a few more entities; past kDevicePayloadLimit the device is split instead.
-  constexpr std::size_t kDefaultBound = 42'000;
+  // 42,667 bytes abbreviated (128 components: the values, the bridge's diagnostics, health
+  // sensors and buttons). The bound leaves room for a few more entities and stays well below
+  // kDevicePayloadLimit (48 KiB), past which the device is split instead.
+  constexpr std::size_t kDefaultBound = 44'000;
   const auto build =
       rct::daemon::build_discovery(settings(), complete_inventory(), default_items(), nullptr);
   REQUIRE(build.messages.size() == 1);

@@ -1,6 +1,8 @@
 #include "core/hex.h"
 
 #include <cstdint>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "tests/support/catch.h"
@@ -52,4 +54,27 @@ TEST_CASE("parse_oid rejects everything else", "[hex]") {
   CHECK_FALSE(rct::parse_oid("0x95993 0BF"));
   CHECK_FALSE(rct::parse_oid("-0x1"));
   CHECK_FALSE(rct::parse_oid("0x959930BG"));
+}
+
+TEST_CASE("hex in pieces gives the bytes of the whole, a digit pair split or not", "[hex]") {
+  const std::string text = "2B:01 04\n959930bf0D65";
+  const auto whole = rct::from_hex(text);
+  REQUIRE(whole);
+  for (std::size_t cut = 0; cut <= text.size(); ++cut) {
+    INFO("cut at " << cut);
+    rct::HexParser parser;
+    std::vector<std::uint8_t> bytes;
+    CHECK(parser.feed(std::string_view(text).substr(0, cut), bytes));
+    CHECK(parser.feed(std::string_view(text).substr(cut), bytes));
+    CHECK(parser.complete());
+    CHECK(bytes == *whole);
+  }
+  rct::HexParser odd;
+  std::vector<std::uint8_t> bytes;
+  CHECK(odd.feed("2b0", bytes));
+  CHECK_FALSE(odd.complete());
+  rct::HexParser bad;
+  CHECK_FALSE(bad.feed("2b0x", bytes));
+  CHECK_FALSE(bad.feed("00", bytes));  // stays failed
+  CHECK_FALSE(bad.complete());
 }

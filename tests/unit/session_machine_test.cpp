@@ -764,3 +764,105 @@ TEST_CASE("a session's figures show its link, values with units, publications an
   CHECK(figures_at(&frames).reconnects == 1);
   CHECK_FALSE(figures_at(&frames).values.empty());
 }
+
+TEST_CASE("the republish button publishes discovery, status and values again at once",
+          "[session][bridge_actions]") {
+  Harness idle;
+  idle.settle(idle.machine.start(at(0s)));
+  // Still reading the inventory: nothing announced yet, the press is refused.
+  const Effects early = idle.machine.on_command("bridge/republish_discovery", "PRESS", at(0s));
+  const auto early_answers = all_of<Publish>(early);
+  REQUIRE(early_answers.size() == 1);
+  CHECK(early_answers[0].payload.find(R"("reason":"busy")") != std::string::npos);
+
+  Harness h;
+  const Effects polling = h.start_polling(60s);
+  const Effects pressed = h.machine.on_command("bridge/republish_discovery", "PRESS", at(61s));
+  CHECK(payloads_on(pressed, kDeviceTopic).size() == 1);
+  CHECK(payloads_on(pressed, kStatus) == std::vector<std::string>{"online"});
+  CHECK(payloads_on(pressed, "rct/SN1/battery/soc") == std::vector<std::string>{"50"});
+  CHECK(all_of<ReadOid>(pressed).empty());
+  const auto answer = payloads_on(pressed, "rct/SN1/bridge/republish_discovery/set/result");
+  REQUIRE(answer.size() == 1);
+  CHECK(answer[0].find(R"("outcome":"accepted")") != std::string::npos);
+  // The discovery config is the one announced while polling, the buttons included.
+  const auto announced = payloads_on(polling, kDeviceTopic);
+  REQUIRE_FALSE(announced.empty());
+  CHECK(payloads_on(pressed, kDeviceTopic).front() == announced.back());
+  CHECK(announced.back().find("rct/SN1/bridge/reconnect/set") != std::string::npos);
+
+  // Again within 10 s: refused, nothing republished.
+  const Effects soon = h.machine.on_command("bridge/republish_discovery", "PRESS", at(65s));
+  CHECK(payloads_on(soon, kDeviceTopic).empty());
+  CHECK(h.machine.bridge_actions().counts(rct::daemon::BridgeAction::kRepublishDiscovery) ==
+        rct::daemon::BridgeActions::Counts{1, 1});
+}
+
+TEST_CASE("the reconnect button closes and reopens the link without losing availability",
+          "[session][bridge_actions]") {
+  Harness h;
+  h.start_polling(30s);
+  REQUIRE(h.machine.online());
+  const Effects pressed = h.machine.on_command("bridge/reconnect", "PRESS", at(30s));
+  CHECK(all_of<rct::daemon::ReconnectInverter>(pressed).size() == 1);
+  CHECK(logged(pressed, rct::LogLevel::kInfo, "inv: reconnecting to 192.0.2.1:8899"));
+  CHECK_FALSE(h.machine.link_up());
+  CHECK_FALSE(h.machine.connected());
+  CHECK(h.machine.online());  // availability keeps its own clock
+  CHECK(payloads_on(pressed, kStatus).empty());
+  // No reads go out before the new connection.
+  h.reads.clear();
+  CHECK(all_of<ReadOid>(h.run_until(31s)).empty());
+  // What the client reports while it closes and connects again.
+  CHECK(h.machine.on_connected(false, at(31s)).empty());
+  const Effects back = h.connect();
+  CHECK(logged(back, rct::LogLevel::kInfo, "inv: connected to 192.0.2.1:8899"));
+  REQUIRE_FALSE(h.reads.empty());
+  CHECK(is_inventory(h.reads.front()));  // a new connection reads the inventory first
+  const Effects later = h.run_until(120s);
+  CHECK(payloads_on(later, kStatus).empty());  // online throughout
+  CHECK(h.machine.online());
+
+  // A reconnect that takes longer than offline_after: offline once, online with the next answer.
+  h.answering = false;
+  CHECK(all_of<rct::daemon::ReconnectInverter>(
+            h.machine.on_command("bridge/reconnect", "PRESS", at(120s)))
+            .size() == 1);
+  CHECK(payloads_on(h.run_until(181s), kStatus) == std::vector<std::string>{"offline"});
+  h.answering = true;
+  CHECK(payloads_on(h.connect(), kStatus) == std::vector<std::string>{"online"});
+}
+
+TEST_CASE("the reconnect button is refused while a write or an External session would be lost",
+          "[session][bridge_actions]") {
+  Harness h(config(true));
+  h.start_polling(10s);
+  // A write awaiting its outcome.
+  const auto w = all_of<SubmitWrite>(h.machine.on_command("soc_target", "60", at(11s)));
+  REQUIRE(w.size() == 1);
+  const Effects during = h.machine.on_command("bridge/reconnect", "PRESS", at(12s));
+  CHECK(all_of<rct::daemon::ReconnectInverter>(during).empty());
+  const auto refused = payloads_on(during, "rct/SN1/bridge/reconnect/set/result");
+  REQUIRE(refused.size() == 1);
+  CHECK(refused[0].find(R"("reason":"busy")") != std::string::npos);
+  CHECK(refused[0].find("awaiting its outcome") != std::string::npos);
+  CHECK(h.machine.connected());
+  h.machine.on_write_outcome(w[0].tag, verified(0xD1DFC969, "60"), at(13s));
+
+  // The dead-man timer holds an External session.
+  hold_external(h, 20s);
+  const Effects held = h.machine.on_command("bridge/reconnect", "PRESS", at(21s));
+  CHECK(all_of<rct::daemon::ReconnectInverter>(held).empty());
+  CHECK(payloads_on(held, "rct/SN1/bridge/reconnect/set/result")[0].find("dead-man") !=
+        std::string::npos);
+
+  // Handed back (someone wrote Internal): the reconnect goes through.
+  const auto internal =
+      all_of<SubmitWrite>(h.machine.on_command("soc_strategy", "Internal", at(30s)));
+  REQUIRE(internal.size() == 1);
+  h.machine.on_write_outcome(internal[0].tag, verified(rct::kOidSocStrategy, "Internal"), at(31s));
+  REQUIRE(h.machine.writes().dead_man_state() == rct::daemon::DeadManTimer::State::kIdle);
+  CHECK(all_of<rct::daemon::ReconnectInverter>(
+            h.machine.on_command("bridge/reconnect", "PRESS", at(32s)))
+            .size() == 1);
+}

@@ -42,6 +42,13 @@ TEST_CASE("command topics name the inverter and the setting; nothing else is a c
       {__LINE__, "rct2mqtt", "rct2mqtt/0123456789/battery/mode/set/result", std::nullopt},
       {__LINE__, "rct2mqtt", "rct2mqtt/0123456789/settings/battery_mode/set", std::nullopt},
       {__LINE__, "rct2mqtt", "rct2mqtt/0123456789/battery/state/set", std::nullopt},
+      // The bridge's buttons (daemon/bridge_actions.h) under keys no setting can have ('/').
+      {__LINE__, "rct2mqtt", "rct2mqtt/0123456789/bridge/reconnect/set",
+       CommandTarget{"0123456789", "bridge/reconnect"}},
+      {__LINE__, "rct2mqtt", "rct2mqtt/0123456789/bridge/republish_discovery/set",
+       CommandTarget{"0123456789", "bridge/republish_discovery"}},
+      {__LINE__, "rct2mqtt", "rct2mqtt/0123456789/bridge/reconnect/set/result", std::nullopt},
+      {__LINE__, "rct2mqtt", "rct2mqtt/0123456789/bridge/errors/set", std::nullopt},
   };
   for (const Row& row : rows) {
     INFO("row at " << __FILE__ << ":" << row.line << ": " << row.topic);

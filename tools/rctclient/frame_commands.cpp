@@ -1,7 +1,18 @@
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <array>
+#include <bit>
 #include <charconv>
+#include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
-#include <iterator>
+#include <string_view>
+#include <type_traits>
+#include <unordered_map>
+#include <variant>
 
 #include "core/command.h"
 #include "core/frame_decoder.h"
@@ -47,38 +58,324 @@ std::optional<DataType> payload_type(const DecodeEvent& ev, const OidInfo& info)
   return std::nullopt;
 }
 
-json event_json(const DecodeEvent& ev, const Registry& registry) {
-  json out;
-  out["outcome"] = std::string(decode_outcome_name(ev.outcome));
-  out["consumed"] = ev.consumed;
-  out["command"] = ev.command ? json(std::string(command_name(*ev.command))) : json(nullptr);
-  char byte[8];
-  std::snprintf(byte, sizeof byte, "0x%02X", ev.command_byte);
-  out["command_byte"] = byte;
-  out["address"] = ev.address ? json(format_oid(*ev.address)) : json(nullptr);
-  out["oid"] = ev.oid ? json(format_oid(*ev.oid)) : json(nullptr);
-  const OidInfo* info = ev.oid ? registry.find(*ev.oid) : nullptr;
-  out["name"] = info ? json(std::string(info->name)) : json(nullptr);
-  const bool has_payload =
-      ev.outcome == DecodeOutcome::kOk || ev.outcome == DecodeOutcome::kCrcMismatch;
-  out["payload"] = has_payload ? json(to_hex(ev.payload)) : json(nullptr);
-  out["value"] = nullptr;
-  if (ev.outcome == DecodeOutcome::kOk && info != nullptr) {
-    if (std::optional<DataType> type = payload_type(ev, *info)) {
-      auto value = decode_value(*type, ev.payload);
-      if (value) out["value"] = value_to_json(*value);
+// Output text in one growing buffer: appends compile to a bounds check and a copy (through
+// std::string each small append was a call, per character for push_back).
+class TextOut {
+ public:
+  TextOut() : data_(std::size_t{1} << 17) {}
+
+  [[gnu::always_inline]] void operator+=(char c) { *extend(1) = c; }
+  [[gnu::always_inline]] void operator+=(std::string_view text) {
+    std::memcpy(extend(text.size()), text.data(), text.size());
+  }
+  // `n` characters at the end, for the caller to fill.
+  [[gnu::always_inline]] char* extend(std::size_t n) {
+    if (size_ + n > data_.size()) grow(n);
+    char* at = data_.data() + size_;
+    size_ += n;
+    return at;
+  }
+  std::size_t size() const { return size_; }
+  // Writes everything to standard output.
+  void flush() {
+    if (size_ != 0) std::fwrite(data_.data(), 1, size_, stdout);
+    size_ = 0;
+    std::fflush(stdout);
+  }
+
+ private:
+  [[gnu::noinline]] void grow(std::size_t n) {
+    data_.resize(std::max(2 * data_.size(), size_ + n));
+  }
+
+  std::vector<char> data_;
+  std::size_t size_ = 0;
+};
+
+// The JSON line of one decoder event, written straight into `out`: the text nlohmann::json's
+// dump() gives for the object {outcome, consumed, command, command_byte, address, oid, name,
+// payload, value} (keys sorted, compact, invalid UTF-8 replaced), without building the object.
+// Captures run to tens of MB; the object and its dump cost ten times the decoding
+// (bench/bench_frame_decode.cpp). What has no fast path here goes through nlohmann::json.
+class EventWriter {
+ public:
+  explicit EventWriter(const Registry& registry) : registry_(registry) {
+    const std::span<const OidInfo> all = registry.all();
+    quoted_names_.reserve(all.size());
+    index_.reserve(all.size());
+    for (std::size_t i = 0; i < all.size(); ++i) {
+      quoted_names_.push_back(
+          json(std::string(all[i].name)).dump(-1, ' ', false, json::error_handler_t::replace));
+      index_.emplace(all[i].id, i);
     }
   }
-  return out;
-}
 
-void print_json_line(const json& j) {
-  std::cout << j.dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
+  void write(const DecodeEvent& ev, TextOut& out) const {
+    out += R"({"address":)";
+    if (ev.address) {
+      append_oid(out, *ev.address);
+    } else {
+      out += "null";
+    }
+    out += R"(,"command":)";
+    if (ev.command) {
+      append_string(out, command_name(*ev.command));
+    } else {
+      out += "null";
+    }
+    out += R"(,"command_byte":"0x)";
+    out += kUpperDigits[ev.command_byte >> 4];
+    out += kUpperDigits[ev.command_byte & 0x0F];
+    out += R"(","consumed":)";
+    append_integer(out, ev.consumed);
+    const OidInfo* info = nullptr;
+    out += R"(,"name":)";
+    if (const auto it = ev.oid ? index_.find(*ev.oid) : index_.end(); it != index_.end()) {
+      info = &registry_.all()[it->second];
+      out += quoted_names_[it->second];
+    } else {
+      out += "null";
+    }
+    out += R"(,"oid":)";
+    if (ev.oid) {
+      append_oid(out, *ev.oid);
+    } else {
+      out += "null";
+    }
+    out += R"(,"outcome":)";
+    append_string(out, decode_outcome_name(ev.outcome));
+    out += R"(,"payload":)";
+    if (ev.outcome == DecodeOutcome::kOk || ev.outcome == DecodeOutcome::kCrcMismatch) {
+      out += '"';
+      append_hex(out, ev.payload);
+      out += '"';
+    } else {
+      out += "null";
+    }
+    out += R"(,"value":)";
+    std::optional<Result<Value, ValueError>> value;
+    if (ev.outcome == DecodeOutcome::kOk && info != nullptr) {
+      if (std::optional<DataType> type = payload_type(ev, *info)) {
+        value.emplace(decode_value(*type, ev.payload));
+      }
+    }
+    if (value && value->ok()) {
+      append_value(out, value->value());
+    } else {
+      out += "null";
+    }
+    out += "}\n";
+  }
+
+ private:
+  static constexpr char kUpperDigits[] = "0123456789ABCDEF";
+  static constexpr char kLowerDigits[] = "0123456789abcdef";
+
+  static void append_oid(TextOut& out, std::uint32_t oid) {
+    char* p = out.extend(12);
+    *p++ = '"';
+    *p++ = '0';
+    *p++ = 'x';
+    for (int shift = 28; shift >= 0; shift -= 4) *p++ = kUpperDigits[(oid >> shift) & 0x0F];
+    *p = '"';
+  }
+
+  static void append_hex(TextOut& out, std::span<const std::uint8_t> bytes) {
+    char* p = out.extend(2 * bytes.size());
+    for (const std::uint8_t b : bytes) {
+      *p++ = kLowerDigits[b >> 4];
+      *p++ = kLowerDigits[b & 0x0F];
+    }
+  }
+
+  template <typename T>
+  static void append_integer(TextOut& out, T v) {
+    char buf[24];
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    out += std::string_view(buf, static_cast<std::size_t>(end - buf));
+  }
+
+  // As nlohmann::json dumps a double: its own shortest round-trip digits (Grisu2), null for NaN
+  // and infinities.
+  static void append_double(TextOut& out, double v) {
+    if (!std::isfinite(v)) {
+      out += "null";
+      return;
+    }
+    char buf[64];
+    const char* end = nlohmann::detail::to_chars(buf, buf + sizeof buf, v);
+    out += std::string_view(buf, static_cast<std::size_t>(end - buf));
+  }
+
+  static void append_float(TextOut& out, float v) { append_double(out, static_cast<double>(v)); }
+
+  // A JSON string. Printable ASCII and control characters are escaped as nlohmann::json does;
+  // any byte above 0x7F goes through nlohmann::json (UTF-8 checked, invalid bytes replaced).
+  static void append_string(TextOut& out, std::string_view text) {
+    // 0: copied as is; 1: escaped; 2: not ASCII.
+    static constexpr auto kKind = [] {
+      std::array<std::uint8_t, 256> k{};
+      for (std::size_t c = 0; c < 256; ++c) {
+        k[c] = c >= 0x80 ? 2 : (c < 0x20 || c == '"' || c == '\\') ? 1 : 0;
+      }
+      return k;
+    }();
+    std::uint8_t kinds = 0;
+    for (const char c : text) kinds |= kKind[static_cast<unsigned char>(c)];
+    if ((kinds & 2) != 0) {
+      out += json(std::string(text)).dump(-1, ' ', false, json::error_handler_t::replace);
+      return;
+    }
+    const bool plain = kinds == 0;
+    if (plain) {
+      char* p = out.extend(text.size() + 2);
+      *p = '"';
+      std::memcpy(p + 1, text.data(), text.size());
+      p[text.size() + 1] = '"';
+      return;
+    }
+    out += '"';
+    for (const char c : text) {
+      switch (c) {
+        case '"':
+          out += "\\\"";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
+        case '\b':
+          out += "\\b";
+          break;
+        case '\f':
+          out += "\\f";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        default:
+          if (static_cast<unsigned char>(c) < 0x20) {
+            out += "\\u00";
+            out += kLowerDigits[static_cast<unsigned char>(c) >> 4];
+            out += kLowerDigits[static_cast<unsigned char>(c) & 0x0F];
+          } else {
+            out += c;
+          }
+      }
+    }
+    out += '"';
+  }
+
+  // iso_time_utc (core/json/iso_time.h) of a device timestamp: "2024-06-21T12:00:00+00:00".
+  // Unsigned 32-bit seconds end in 2106, so the year has four digits, as "%04d" prints it.
+  static void append_iso_time(TextOut& out, std::uint32_t unix_seconds) {
+    using namespace std::chrono;
+    const sys_seconds t{seconds{unix_seconds}};
+    const auto day = floor<days>(t);
+    const year_month_day ymd{day};
+    const auto second_of_day = static_cast<unsigned>((t - day).count());
+    char* p = out.extend(25);
+    const auto two = [&p](unsigned v) {
+      *p++ = static_cast<char>('0' + v / 10);
+      *p++ = static_cast<char>('0' + v % 10);
+    };
+    const auto year = static_cast<unsigned>(static_cast<int>(ymd.year()));
+    two(year / 100);
+    two(year % 100);
+    *p++ = '-';
+    two(static_cast<unsigned>(ymd.month()));
+    *p++ = '-';
+    two(static_cast<unsigned>(ymd.day()));
+    *p++ = 'T';
+    two(second_of_day / 3600);
+    *p++ = ':';
+    two(second_of_day / 60 % 60);
+    *p++ = ':';
+    two(second_of_day % 60);
+    for (const char c : std::string_view("+00:00")) *p++ = c;
+  }
+
+  // {"points":[{"bits":…,"timestamp":…,"timestamp_iso":…,"value":…},…],"timestamp":…,
+  // "timestamp_iso":…}, as value_to_json gives it.
+  static void append_time_series(TextOut& out, const TimeSeries& ts) {
+    out += R"({"points":[)";
+    bool first = true;
+    for (const TimeSeriesPoint& p : ts.points) {
+      out += first ? R"({"bits":")" : R"(,{"bits":")";
+      first = false;
+      const auto bits = std::bit_cast<std::uint32_t>(p.value);
+      for (int shift = 28; shift >= 0; shift -= 4) out += kLowerDigits[(bits >> shift) & 0x0F];
+      out += R"(","timestamp":)";
+      append_integer(out, p.timestamp);
+      out += R"(,"timestamp_iso":")";
+      append_iso_time(out, p.timestamp);
+      out += R"(","value":)";
+      append_float(out, p.value);
+      out += '}';
+    }
+    out += R"(],"timestamp":)";
+    append_integer(out, ts.query_timestamp);
+    out += R"(,"timestamp_iso":")";
+    append_iso_time(out, ts.query_timestamp);
+    out += "\"}";
+  }
+
+  static void append_value(TextOut& out, const Value& value) {
+    std::visit(
+        [&out, &value](const auto& v) {
+          using T = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<T, bool>) {
+            out += v ? "true" : "false";
+          } else if constexpr (std::is_same_v<T, float>) {
+            append_float(out, v);
+          } else if constexpr (std::is_same_v<T, EnumValue>) {
+            append_integer(out, v.value);
+          } else if constexpr (std::is_integral_v<T>) {
+            append_integer(out, v);
+          } else if constexpr (std::is_same_v<T, std::string>) {
+            append_string(out, v);
+          } else if constexpr (std::is_same_v<T, TimeSeries>) {
+            append_time_series(out, v);
+          } else {
+            out += value_to_json(value).dump(-1, ' ', false, json::error_handler_t::replace);
+          }
+        },
+        value);
+  }
+
+  const Registry& registry_;
+  // By position in registry_.all(): the name as a JSON string, and the position by OID.
+  std::vector<std::string> quoted_names_;
+  std::unordered_map<std::uint32_t, std::size_t> index_;
+};
+
+// Standard input as hex, parsed as it is read (a capture of tens of MB is never held as text).
+std::vector<std::uint8_t> read_stdin_hex() {
+  std::vector<std::uint8_t> bytes;
+  struct stat st {};
+  if (::fstat(::fileno(stdin), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+    bytes.reserve(static_cast<std::size_t>(st.st_size) / 2);
+  }
+  HexParser parser;
+  std::vector<char> chunk(std::size_t{1} << 20);
+  for (;;) {
+    const std::size_t got = std::fread(chunk.data(), 1, chunk.size(), stdin);
+    parser.feed(std::string_view(chunk.data(), got), bytes);
+    if (got < chunk.size()) break;
+  }
+  if (!parser.complete()) throw UsageError("HEX: not an even number of hex digits");
+  return bytes;
 }
 
 void frame_decode(const std::string& hex_arg, const std::string& chunks_arg,
                   const Registry& registry) {
-  const std::vector<std::uint8_t> stream = parse_hex_or_throw(read_hex_argument(hex_arg), "HEX");
+  const std::vector<std::uint8_t> stream =
+      hex_arg == "-" ? read_stdin_hex() : parse_hex_or_throw(hex_arg, "HEX");
   std::vector<std::size_t> chunks;
   if (!chunks_arg.empty()) chunks = parse_chunks(chunks_arg);
   std::size_t total = 0;
@@ -87,17 +384,35 @@ void frame_decode(const std::string& hex_arg, const std::string& chunks_arg,
     throw UsageError("--chunks add up to " + std::to_string(total) + " bytes, the stream has " +
                      std::to_string(stream.size()));
   }
-  if (total < stream.size()) chunks.push_back(stream.size() - total);
+  // Without --chunks, pieces of 64 KiB, as a socket would deliver them: the decoder keeps a
+  // piece, not a copy of the whole capture (its outcomes do not depend on the pieces).
+  constexpr std::size_t kPiece = std::size_t{1} << 16;
+  if (chunks_arg.empty()) {
+    for (std::size_t at = 0; at < stream.size(); at += kPiece) {
+      chunks.push_back(std::min(kPiece, stream.size() - at));
+    }
+  } else if (total < stream.size()) {
+    chunks.push_back(stream.size() - total);
+  }
 
+  // Whatever was printed through std::cout before goes out first.
+  std::cout.flush();
+  // Standard output in large writes: one write per line was what made decoding slow.
+  constexpr std::size_t kFlushAt = std::size_t{1} << 16;
+  const EventWriter writer(registry);
+  TextOut out;
   FrameDecoder decoder;
   std::size_t offset = 0;
   for (std::size_t size : chunks) {
     decoder.feed(std::span(stream).subspan(offset, size));
     offset += size;
-    while (std::optional<DecodeEvent> ev = decoder.next())
-      print_json_line(event_json(*ev, registry));
+    while (std::optional<DecodeEvent> ev = decoder.next()) {
+      writer.write(*ev, out);
+      if (out.size() >= kFlushAt) out.flush();
+    }
   }
-  if (std::optional<DecodeEvent> ev = decoder.finish()) print_json_line(event_json(*ev, registry));
+  if (std::optional<DecodeEvent> ev = decoder.finish()) writer.write(*ev, out);
+  out.flush();
 }
 
 void frame_encode(const std::string& command_arg, const std::string& id_arg,
@@ -124,7 +439,19 @@ void frame_encode(const std::string& command_arg, const std::string& id_arg,
 
 std::string read_hex_argument(const std::string& arg) {
   if (arg != "-") return arg;
-  return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  // In large reads (an istreambuf_iterator goes byte by byte): captures run to tens of MB.
+  std::string text;
+  struct stat st {};
+  if (::fstat(::fileno(stdin), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+    text.reserve(static_cast<std::size_t>(st.st_size));
+  }
+  std::vector<char> chunk(std::size_t{1} << 20);
+  for (;;) {
+    const std::size_t got = std::fread(chunk.data(), 1, chunk.size(), stdin);
+    text.append(chunk.data(), got);
+    if (got < chunk.size()) break;
+  }
+  return text;
 }
 
 std::vector<std::uint8_t> parse_hex_or_throw(const std::string& text, const char* what) {

@@ -155,6 +155,7 @@ void Simulator::on_accept(asio::ip::tcp::socket socket) {
                                                  faults_.config().disconnect_after_frames, logger_);
   clients_.emplace(id, connection);
   client_count_ = clients_.size();
+  ++connections_served_;
   logger_->info("client {} connected from {} ({} connected)", id, who, clients_.size());
   connection->start();
 }

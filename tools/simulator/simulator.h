@@ -127,6 +127,8 @@ class Simulator {
 
   // Thread-safe reads.
   std::size_t client_count() const { return client_count_.load(); }
+  // Connections served since start() (refused ones not counted): a client's reconnects.
+  std::uint64_t connections_served() const { return connections_served_.load(); }
   std::vector<SentReply> sent() const { return log_.all(); }
   std::set<std::vector<std::uint8_t>> truth(std::uint32_t oid,
                                             std::optional<std::uint32_t> address = {}) const {
@@ -194,6 +196,7 @@ class Simulator {
   std::uint64_t next_client_id_ = 1;
   std::atomic<std::uint16_t> port_{0};
   std::atomic<std::size_t> client_count_{0};
+  std::atomic<std::uint64_t> connections_served_{0};
   std::vector<Registration> registrations_;
   asio::steady_timer push_timer_;
   asio::steady_timer night_timer_;
