@@ -15,9 +15,12 @@
 
 #include "core/frame_decoder.h"
 #include "core/frame_encoder.h"
+#include "tests/integration/daemon_harness.h"
 #include "tests/support/catch.h"
 #include "tests/support/mosquitto.h"
 #include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_certificates.h"
 
 using namespace std::chrono_literals;
 
@@ -72,22 +75,21 @@ std::string verdict_of(const std::string& out, const std::string& name) {
   return m[1].str();
 }
 
-// Another client on the link: reads `oids` in turn over its own connection, each READ after the
-// answer (or any bytes) to the previous one, until destroyed. Runs on its own thread.
+// Another client on the link, as a well-behaved one: reads `oids` in turn over its own
+// connection, one READ at a time, the next once the answer arrived or after 200 ms without one
+// (an answer cut short by another client's request never completes), until destroyed. Runs on
+// its own thread.
 class SecondClient {
  public:
   SecondClient(const std::string& port, std::vector<std::uint32_t> oids)
-      : socket_(io_), oids_(std::move(oids)) {
+      : socket_(io_), timer_(io_), oids_(std::move(oids)) {
     socket_.connect(
         {asio::ip::make_address("127.0.0.1"), static_cast<std::uint16_t>(std::stoi(port))});
+    receive();
     send_next();
     thread_ = std::thread([this] { io_.run(); });
   }
   ~SecondClient() {
-    asio::post(io_, [this] {
-      asio::error_code ec;
-      socket_.close(ec);
-    });
     io_.stop();
     thread_.join();
   }
@@ -95,36 +97,44 @@ class SecondClient {
   std::future<void> first_answer() { return first_.get_future(); }
 
  private:
+  static constexpr auto kRetry = std::chrono::milliseconds(200);
+
   void send_next() {
-    request_ = rct::encode_frame(
-                   rct::Frame{rct::Command::kRead, std::nullopt, oids_[next_++ % oids_.size()], {}})
-                   .value();
-    asio::async_write(socket_, asio::buffer(request_),
-                      [this](const asio::error_code& ec, std::size_t) {
-                        if (!ec) receive();
-                      });
+    asking_ = oids_[next_++ % oids_.size()];
+    request_ =
+        rct::encode_frame(rct::Frame{rct::Command::kRead, std::nullopt, asking_, {}}).value();
+    asio::async_write(socket_, asio::buffer(request_), [](const asio::error_code&, std::size_t) {});
+    timer_.expires_after(kRetry);
+    timer_.async_wait([this](const asio::error_code& ec) {
+      if (!ec) send_next();  // no answer: ask the next one
+    });
   }
   void receive() {
-    socket_.async_read_some(asio::buffer(buffer_),
-                            [this](const asio::error_code& ec, std::size_t n) {
-                              if (ec) return;
-                              decoder_.feed(std::span<const std::uint8_t>(buffer_.data(), n));
-                              bool answered = false;
-                              while (auto event = decoder_.next()) answered = true;
-                              if (!answered) {
-                                receive();
-                                return;
-                              }
-                              if (!answered_once_) first_.set_value();
-                              answered_once_ = true;
-                              send_next();
-                            });
+    socket_.async_read_some(asio::buffer(buffer_), [this](const asio::error_code& ec,
+                                                          std::size_t n) {
+      if (ec) return;
+      decoder_.feed(std::span<const std::uint8_t>(buffer_.data(), n));
+      bool answered = false;
+      while (auto event = decoder_.next()) {
+        answered = answered || (event->outcome == rct::DecodeOutcome::kOk &&
+                                event->command == rct::Command::kResponse && event->oid == asking_);
+      }
+      if (answered) {
+        if (!answered_once_) first_.set_value();
+        answered_once_ = true;
+        timer_.cancel();  // its handler sees operation_aborted
+        send_next();
+      }
+      receive();
+    });
   }
 
   asio::io_context io_;
   asio::ip::tcp::socket socket_;
+  asio::steady_timer timer_;
   std::vector<std::uint32_t> oids_;
   std::size_t next_ = 0;
+  std::uint32_t asking_ = 0;
   std::vector<std::uint8_t> request_;
   std::array<std::uint8_t, 1024> buffer_{};
   rct::FrameDecoder decoder_;
@@ -178,11 +188,11 @@ TEST_CASE("rctclient doctor reports each fault of the simulator in the matching 
     std::string text;
   };
   const std::vector<Case> cases = {
-      {{"--fault", "drop=0.3"}, "inverter.reads", "", "got no answer"},
-      {{"--fault", "stall=0.2", "--stall-ms", "300"}, "inverter.reads", "", "got no answer"},
+      {{"--fault", "drop=0.3"}, "inverter.reads", "", "got no usable answer"},
+      {{"--fault", "stall=0.2", "--stall-ms", "300"}, "inverter.reads", "", "got no usable answer"},
       {{"--fault", "corrupt_crc=0.3"}, "inverter.frames", "warning", "CRC errors"},
       {{"--fault", "truncate=0.3"}, "inverter.frames", "warning", "bad replies"},
-      {{"--fault", "disconnect=0.1"}, "inverter.frames", "problem", "connection was lost"},
+      {{"--fault", "disconnect=0.3"}, "inverter.frames", "problem", "connection was lost"},
       {{"--fault", "disconnect_after=5"}, "inverter.frames", "problem", "connection was lost"},
       {{"--fault", "wrong_oid=0.3"}, "inverter.other_clients", "warning", "while we read"},
       {{"--fault", "absurd=1"}, "inverter.reads", "warning", "implausible"},
@@ -295,4 +305,61 @@ TEST_CASE("rctclient doctor exits 2 on bad usage", "[doctor]") {
   CHECK(bad_uri.exit_code == 2);
   auto unknown = rct::test::run_process({RCTCLIENT_PATH, "doctor", "--frobnicate"}, {}, 30s);
   CHECK(unknown.exit_code == 2);
+}
+
+TEST_CASE("rctclient doctor -c finds the daemon's discovery and values on the broker",
+          "[doctor][daemon]") {
+  rct::test::e2e::World w;
+  auto daemon = w.start();
+  const std::string serial = rct::test::e2e::serial_of(*w.sub);
+  REQUIRE(w.sub->wait_line_topic("homeassistant/device/rct2mqtt_" + serial + "/config", 40s));
+  REQUIRE(w.sub->wait_suffix("/battery/soc", 30s));
+  // Stopped first, as docs/rctclient.md advises: a running daemon is another client on the link.
+  // Discovery and values stay on the broker, retained.
+  rct::test::e2e::stop_daemon(*daemon);
+
+  const auto r = rct::test::run_process({RCTCLIENT_PATH, "doctor", "-c", w.config.string(), "-n",
+                                         "4", "--listen", "1", "--timeout", "1"},
+                                        {}, 120s);
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(verdict_of(r.out, "inverter.reads") == "ok");
+  CHECK(check_line(r.out, "inverter.inventory").find("serial " + serial) != std::string::npos);
+  CHECK(verdict_of(r.out, "mqtt.tcp") == "ok");
+  CHECK(verdict_of(r.out, "mqtt.tls") == "skipped");
+  CHECK(verdict_of(r.out, "mqtt.login") == "ok");
+  CHECK(verdict_of(r.out, "mqtt.discovery") == "ok");
+  CHECK(check_line(r.out, "mqtt.discovery").find(" discovery configs rct2mqtt_" + serial) !=
+        std::string::npos);
+  CHECK(verdict_of(r.out, "mqtt.values") == "ok");
+  CHECK(check_line(r.out, "mqtt.values").find(" on rct2mqtt/" + serial + "/#") !=
+        std::string::npos);
+}
+
+TEST_CASE("rctclient doctor verifies the broker's certificate and says why it fails",
+          "[doctor][tls]") {
+  rct::test::TempDir dir("rct-doctor-tls");
+  // Mosquitto may drop root privileges: it must read its certificate and key.
+  std::filesystem::permissions(
+      dir.path(), std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
+                      std::filesystem::perms::group_exec | std::filesystem::perms::others_read |
+                      std::filesystem::perms::others_exec);
+  const rct::test::TestCertificates pki = rct::test::make_test_certificates(dir.path());
+  rct::test::MosquittoBroker broker(rct::test::BrokerOptions{
+      .tls = rct::test::BrokerTls{pki.ca_cert, pki.server_cert, pki.server_key, false}});
+  DoctorSimulator sim;
+  const std::string uri = "mqtts://127.0.0.1:" + std::to_string(broker.port());
+
+  const auto unknown_ca = run_doctor(sim.port(), {"--mqtt", uri}, "3");
+  INFO(unknown_ca.out << unknown_ca.err);
+  CHECK(unknown_ca.exit_code == 1);
+  CHECK(check_line(unknown_ca.out, "mqtt.tls")
+            .find("problem: TLS handshake failed: certificate verify failed: ") !=
+        std::string::npos);
+  CHECK(verdict_of(unknown_ca.out, "mqtt.login") == "skipped");
+
+  const auto known_ca = run_doctor(sim.port(), {"--mqtt", uri, "--ca-file", pki.ca_cert}, "3");
+  INFO(known_ca.out << known_ca.err);
+  CHECK(verdict_of(known_ca.out, "mqtt.tls") == "ok");
+  CHECK(verdict_of(known_ca.out, "mqtt.login") == "ok");
 }

@@ -91,7 +91,7 @@ TEST_CASE(
 
   ReadFigures one_lost{20, std::vector<double>(19, 25.0), 2, {}};
   CHECK(judge_reads(one_lost).verdict == Verdict::kWarning);
-  CHECK(judge_reads(one_lost).summary.find("1 of 20 reads got no answer") == 0);
+  CHECK(judge_reads(one_lost).summary.find("1 of 20 reads got no usable answer") == 0);
 
   ReadFigures many_lost{20, std::vector<double>(15, 25.0), 2, {}};
   CHECK(judge_reads(many_lost).verdict == Verdict::kProblem);
@@ -215,13 +215,16 @@ TEST_CASE("MQTT URIs give host, port, TLS and credentials, and are shown without
 }
 
 TEST_CASE("a refused login says why in one line", "[doctor]") {
-  const Check bad = judge_login({LoginOutcome::kBadCredentials, "bridge", ""});
+  const Check bad = judge_login({LoginOutcome::kBadCredentials, "bridge", "", 135});
   CHECK(bad.verdict == Verdict::kProblem);
   CHECK(bad.summary == "broker refused the login (bad user name or password)");
-  CHECK(judge_login({LoginOutcome::kAccepted, "", ""}).summary ==
+  CHECK(bad.figures["code"] == 135);
+  CHECK(judge_login({LoginOutcome::kAccepted, "", "", 0}).summary ==
         "the broker accepted the login (anonymous)");
-  CHECK(judge_login({LoginOutcome::kNotTried, "", ""}).verdict == Verdict::kSkipped);
-  CHECK(judge_login({LoginOutcome::kNotAuthorized, "x", ""}).verdict == Verdict::kProblem);
+  CHECK(judge_login({LoginOutcome::kNotTried, "", "", 0}).verdict == Verdict::kSkipped);
+  const Check anonymous = judge_login({LoginOutcome::kNotAuthorized, "", "", 135});
+  CHECK(anonymous.verdict == Verdict::kProblem);
+  CHECK(anonymous.summary == "broker refused the login (not authorized: anonymous)");
 }
 
 TEST_CASE(

@@ -27,13 +27,14 @@ constexpr std::array<std::string_view, 4> kDoctorReadNames = {
     "battery.soc", "g_sync.p_ac_load_sum_lp", "g_sync.p_ac_grid_sum_lp", "energy.e_ac_total"};
 constexpr std::string_view kDoctorLifetimeCounter = "energy.e_ac_total";
 constexpr unsigned kInventoryAttempts = 3;
+constexpr unsigned kDoctorGiveUpAfter = 3;  // reads without any answer before the rest is skipped
 // The EXTENSION frame the vendor app sends after connecting (docs/protocol.md §3.7).
 constexpr std::array<std::uint8_t, 3> kComModeFrame = {0x2B, 0x3C, 0xE1};
 constexpr std::uint32_t kComModeProbeOid = 0x959930BF;  // battery.soc
 
 enum class DoctorPhase { kReads, kListen, kInventory };
 
-std::string oid_text(const Registry& registry, std::uint32_t oid) {
+std::string doctor_oid_text(const Registry& registry, std::uint32_t oid) {
   const OidInfo* info = registry.find(oid);
   return info != nullptr ? std::string(info->name) : format_oid(oid);
 }
@@ -60,11 +61,12 @@ class DoctorObserver final : public client::ClientObserver {
       case client::LinkDownReason::kClosedByPeer:
       case client::LinkDownReason::kReadFailed:
       case client::LinkDownReason::kWriteFailed:
-      case client::LinkDownReason::kTooManyTimeouts:
       case client::LinkDownReason::kTooManyFrameErrors:
       case client::LinkDownReason::kSilence:
         ++frames.link_drops;
         break;
+      // The client's own reaction to missing answers, which the read check reports.
+      case client::LinkDownReason::kTooManyTimeouts:
       case client::LinkDownReason::kResolveFailed:
       case client::LinkDownReason::kConnectFailed:
       case client::LinkDownReason::kConnectTimeout:
@@ -78,7 +80,7 @@ class DoctorObserver final : public client::ClientObserver {
         if (unanswered.count(reading.oid) != 0) {
           ++foreign.late_answers;
         } else {
-          ++foreign.listen_oids[oid_text(registry_, reading.oid)];
+          ++foreign.listen_oids[doctor_oid_text(registry_, reading.oid)];
         }
         break;
       case DoctorPhase::kReads:
@@ -137,7 +139,7 @@ std::optional<ReadOutcome> read_once(asio::io_context& io, client::Client& clien
   return *outcome;
 }
 
-std::optional<double> float_of(const Value& value) {
+std::optional<double> doctor_float_of(const Value& value) {
   if (const float* f = std::get_if<float>(&value)) return static_cast<double>(*f);
   return std::nullopt;
 }
@@ -234,11 +236,13 @@ InverterProbe probe_inverter(const Registry& registry, const InverterProbeOption
       client_opts.backoff.initial + client_opts.connect_timeout;
 
   ReadFigures reads;
-  reads.attempted = options.reads;
   reads.timeout_s = args.timeout;
   for (unsigned i = 0; i < options.reads; ++i) {
+    // A device that answered none of the first reads will not answer the rest either.
+    if (i == kDoctorGiveUpAfter && reads.times_ms.empty()) break;
     const OidInfo* info = registry.find(kDoctorReadNames[i % kDoctorReadNames.size()]);
     if (info == nullptr) continue;
+    ++reads.attempted;
     if (client.state() != client::ClientState::kConnected) {
       run_until(io, DoctorClock::now() + reconnect_limit,
                 [&] { return client.state() == client::ClientState::kConnected; });
@@ -250,7 +254,7 @@ InverterProbe probe_inverter(const Registry& registry, const InverterProbeOption
       continue;
     }
     reads.times_ms.push_back(elapsed_ms(start));
-    if (const std::optional<double> v = float_of((*outcome)->value)) {
+    if (const std::optional<double> v = doctor_float_of((*outcome)->value)) {
       const std::optional<std::string> why =
           implausible_value(*v, info->name == kDoctorLifetimeCounter);
       if (why) reads.implausible.push_back(std::string(info->name) + " " + *why);
@@ -269,7 +273,9 @@ InverterProbe probe_inverter(const Registry& registry, const InverterProbeOption
   observer.phase = DoctorPhase::kInventory;
   daemon::Inventory inventory;
   InventoryFigures inv;
+  const bool answers = !reads.times_ms.empty();
   for (const InventoryOid& item : inventory_oids()) {
+    if (!answers) break;
     ++inv.asked;
     for (unsigned attempt = 0; attempt < kInventoryAttempts; ++attempt) {
       if (client.state() != client::ClientState::kConnected) {
@@ -299,7 +305,12 @@ InverterProbe probe_inverter(const Registry& registry, const InverterProbeOption
   inv.pv_b = inventory.pv_input_b;
   inv.power_switch = inventory.power_switch;
   if (inventory.plant_role) inv.plant_role = *inventory.plant_role;
-  probe.checks.push_back(judge_inventory(inv));
+  if (answers) {
+    probe.checks.push_back(judge_inventory(inv));
+  } else {
+    probe.checks.push_back(
+        skipped("inverter.inventory", "not checked: the inverter does not answer"));
+  }
   probe.serial = inventory.serial;
 
   ComModeFigures com;

@@ -55,9 +55,12 @@ TlsFigures probe_tls(const MqttProbeOptions& o) {
   }
   if (!ec && !tls.cert_file.empty()) context.use_certificate_chain_file(tls.cert_file, ec);
   if (!ec && !tls.key_password.empty()) {
-    const std::string password = tls.key_password.reveal();
+    // Called only inside use_private_key_file below, while `tls` lives.
     context.set_password_callback(
-        [password](std::size_t, asio::ssl::context::password_purpose) { return password; }, ec);
+        [&tls](std::size_t, asio::ssl::context::password_purpose) -> std::string {
+          return tls.key_password.reveal();
+        },
+        ec);
   }
   if (!ec && !tls.key_file.empty()) {
     context.use_private_key_file(tls.key_file, asio::ssl::context::pem, ec);
@@ -116,12 +119,19 @@ TlsFigures probe_tls(const MqttProbeOptions& o) {
 LoginFigures classify_login_error(const mqtt::exception& e, const std::string& username) {
   LoginFigures figures;
   figures.username = username;
+  // Paho C++ puts the CONNACK code in the return code under both versions; the reason code is
+  // set only by some paths.
   const int rc = e.get_return_code();
   const int reason = e.get_reason_code();
-  if (rc == kConnackBadCredentials || reason == kReasonBadCredentials) {
+  auto is = [rc, reason](int code) { return rc == code || reason == code; };
+  figures.code = reason > 0 ? reason : rc;
+  if (is(kConnackBadCredentials) || is(kReasonBadCredentials)) {
     figures.outcome = LoginOutcome::kBadCredentials;
-  } else if (rc == kConnackNotAuthorized || reason == kReasonNotAuthorized) {
-    figures.outcome = LoginOutcome::kNotAuthorized;
+  } else if (is(kConnackNotAuthorized) || is(kReasonNotAuthorized)) {
+    // Mosquitto answers a wrong password with "not authorized": with a user name given, that
+    // is the password (or the name) being refused.
+    figures.outcome =
+        username.empty() ? LoginOutcome::kNotAuthorized : LoginOutcome::kBadCredentials;
   } else {
     figures.outcome = LoginOutcome::kFailed;
     figures.error = e.what();

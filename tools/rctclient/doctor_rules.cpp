@@ -129,7 +129,7 @@ Check judge_reads(const ReadFigures& f) {
                           kTolerableLoss * static_cast<double>(std::max(f.attempted, 1U));
     verdict = too_many ? Verdict::kProblem : Verdict::kWarning;
     findings.push_back(std::to_string(missing) + " of " + std::to_string(f.attempted) +
-                       " reads got no answer within " + format_seconds(f.timeout_s));
+                       " reads got no usable answer within " + format_seconds(f.timeout_s));
   }
   if (lat->median_ms > kSlowMedianMs) {
     if (verdict == Verdict::kOk) verdict = Verdict::kWarning;
@@ -385,6 +385,7 @@ Check judge_tls(const TlsFigures& f) {
 
 Check judge_login(const LoginFigures& f) {
   nlohmann::json figures = {{"username", f.username}};
+  if (f.code != 0) figures["code"] = f.code;
   const std::string who = f.username.empty() ? "anonymous" : "user " + f.username;
   switch (f.outcome) {
     case LoginOutcome::kAccepted:

@@ -145,6 +145,7 @@ struct LoginFigures {
   LoginOutcome outcome = LoginOutcome::kNotTried;
   std::string username;  // empty: anonymous
   std::string error;     // kFailed
+  int code = 0;          // the broker's CONNACK code (3.1.1) or reason code (5), when refused
 };
 Check judge_login(const LoginFigures& f);
 
