@@ -23,6 +23,9 @@ void add_write_commands(CLI::App& app, const Registry& registry, const GlobalOpt
 // battery-mode: one battery mode by the daemon's mode machine (exit codes in its --help).
 void add_battery_mode_command(CLI::App& app, const Registry& registry,
                               const GlobalOptions& globals);
+// doctor: the link and broker checks (docs/rctclient.md "doctor"). Its own usage errors exit 2;
+// the returned subcommand lets main() give CLI11's parse errors the same exit code.
+CLI::App* add_doctor_command(CLI::App& app, const Registry& registry, const GlobalOptions& globals);
 // Runs until SIGINT/SIGTERM; prints "listening on HOST:PORT" once bound.
 void add_simulator_command(CLI::App& app, const Registry& registry);
 

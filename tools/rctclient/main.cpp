@@ -21,12 +21,15 @@ int run(const rct::Registry& registry, int argc, char** argv) {
   rct::cli::add_write_commands(app, registry, globals);
   rct::cli::add_battery_mode_command(app, registry, globals);
   rct::cli::add_simulator_command(app, registry);
+  const CLI::App* doctor = rct::cli::add_doctor_command(app, registry, globals);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    // --help and --version exit 0; every other parse error is bad input: exit 1.
+    // --help and --version exit 0; every other parse error is bad input: exit 1, or 2 for doctor,
+    // whose exit 1 means "a problem was found".
     const int rc = app.exit(e);
-    return rc == 0 ? 0 : 1;
+    if (rc == 0) return 0;
+    return doctor->parsed() ? 2 : 1;
   }
   return 0;
 }

@@ -32,6 +32,7 @@ struct SimulatorArgs {
   std::int32_t bat_status = 0;
   std::string calibration = "none";
   bool reboot_keeps_power_reduction = false;
+  bool requires_com_mode = false;
   std::optional<double> trap_grid_charge;  // %
   std::vector<std::string> faults;
   std::vector<unsigned> device_faults;  // fault numbers of fault[0..3].flt raised from the start
@@ -100,6 +101,7 @@ void run_simulator(const Registry& registry, const SimulatorArgs& args) {
   }
   options.calibration = *calibration;
   options.reboot_keeps_power_reduction = args.reboot_keeps_power_reduction;
+  options.requires_com_mode = args.requires_com_mode;
   if (args.trap_grid_charge) options.trap_grid_charge = *args.trap_grid_charge / 100;
   options.time_scale = args.time_scale;
   options.seed = args.seed;
@@ -177,6 +179,9 @@ void add_simulator_command(CLI::App& app, const Registry& registry) {
   cmd->add_flag("--reboot-keeps-power-reduction", args->reboot_keeps_power_reduction,
                 "A reboot (SIGUSR1) keeps buf_v_control.power_reduction instead of reverting it "
                 "to 100 % (a claim from the field)");
+  cmd->add_flag("--requires-com-mode", args->requires_com_mode,
+                "Answer READs only on connections that sent the EXTENSION frame 2b 3c e1 first "
+                "(an unconfirmed claim about some firmware, docs/protocol.md §3.7)");
   cmd->add_option("--trap-grid-charge", args->trap_grid_charge,
                   "MARGIN %: with strategy Internal and the SOC below soc_min + MARGIN, charge "
                   "the battery from the grid at full power (a trap seen in the field)")

@@ -34,6 +34,10 @@ void Connection::read() {
         }
         self->decoder_.feed(std::span<const std::uint8_t>(self->read_buffer_.data(), n));
         while (std::optional<DecodeEvent> ev = self->decoder_.next()) {
+          if (ev->outcome == DecodeOutcome::kInvalidCommand &&
+              ev->command_byte == to_byte(Command::kExtension)) {
+            self->com_mode_ = true;
+          }
           if (ev->outcome != DecodeOutcome::kOk || !ev->command || !ev->oid) {
             // Noise (AT+\r, EXTENSION 2b 3c e1, broken frames): accepted silently.
             self->logger_->debug("client {}: ignored {} ({} bytes)", self->id_,

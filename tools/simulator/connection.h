@@ -44,6 +44,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::uint64_t id() const { return id_; }
   const std::string& peer() const { return peer_; }
   bool open() const { return open_; }
+  // The client sent the EXTENSION frame 2b 3c e1 ("COM mode", docs/protocol.md §3.7).
+  bool com_mode() const { return com_mode_; }
 
  private:
   void read();
@@ -63,6 +65,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool closing_ = false;
   bool backlog_warned_ = false;
   unsigned frames_sent_ = 0;
+  bool com_mode_ = false;
 };
 
 }  // namespace rct::sim

@@ -179,6 +179,14 @@ void Simulator::on_request(std::uint64_t client, Frame request) {
                    oid_label(registry_, request.oid),
                    request.payload.empty() ? "" : " " + to_hex(request.payload));
   }
+  if (options_.requires_com_mode &&
+      (request.command == Command::kRead || request.command == Command::kPlantRead)) {
+    const auto it = clients_.find(client);
+    if (it == clients_.end() || !it->second->com_mode()) {
+      logger_->debug("client {}: READ ignored (no COM mode frame on this connection)", client);
+      return;
+    }
+  }
   if (!pipe_.submit(std::move(request))) {
     logger_->debug("serial link queue full: request from client {} lost", client);
   }

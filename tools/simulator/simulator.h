@@ -53,6 +53,10 @@ struct SimulatorOptions {
   // Claim (docs/protocol.md §13): buf_v_control.power_reduction is kept across a reboot. Off:
   // it reverts to its default like every written setting.
   bool reboot_keeps_power_reduction = false;
+  // Claim (docs/protocol.md §3.7): some firmware answers READs only on a connection that sent
+  // the EXTENSION frame 2b 3c e1 first. On: READs and PLANT_READs of other connections are
+  // ignored (their writes still count).
+  bool requires_com_mode = false;
   // Charge from the grid at full power under strategy Internal while the SOC is below
   // soc_min + this margin (fraction; HouseSettings::grid_charge_trap). nullopt: off.
   std::optional<double> trap_grid_charge;
