@@ -7,6 +7,8 @@
 #include <exception>
 #include <utility>
 
+#include "daemon/adapters/paho_connect_options.h"
+
 namespace rct {
 namespace {
 
@@ -88,16 +90,6 @@ std::string describe_failure(const mqtt::token& token) {
   return text + " (rc " + std::to_string(rc) + ")";
 }
 
-int paho_version(MqttProtocol protocol) {
-  switch (protocol) {
-    case MqttProtocol::kV5:
-      return MQTTVERSION_5;
-    case MqttProtocol::kV311:
-      return MQTTVERSION_3_1_1;
-  }
-  return MQTTVERSION_5;
-}
-
 // An MQTT v5 property of a received message as bytes; empty when it is absent.
 std::string string_property(const mqtt::properties& props, mqtt::property::code code) {
   if (!props.contains(code)) return {};
@@ -108,35 +100,12 @@ std::string string_property(const mqtt::properties& props, mqtt::property::code 
 constexpr std::chrono::milliseconds kDisconnectMargin{1000};
 
 mqtt::connect_options build_connect_options(const MqttConfig& config, const MqttWill& will) {
-  auto builder = mqtt::connect_options_builder().mqtt_version(paho_version(config.protocol));
-  // One flag on the wire, two fields in Paho C, which refuses a connect that sets the other
-  // version's: clean session (3.1.1) or clean start (5), without a session expiry either way.
-  switch (config.protocol) {
-    case MqttProtocol::kV5:
-      builder.clean_session(false).clean_start(true);
-      break;
-    case MqttProtocol::kV311:
-      builder.clean_session(true).clean_start(false);
-      break;
-  }
-  builder.keep_alive_interval(config.keepalive)
+  return paho_connect_builder(config, is_tls(config.scheme))
+      .keep_alive_interval(config.keepalive)
       .connect_timeout(config.connect_timeout)
       .automatic_reconnect(config.reconnect_min, config.reconnect_max)
-      .will(mqtt::message(will.topic, will.payload, 1, true));
-  if (!config.username.empty()) builder.user_name(config.username);
-  if (!config.password.empty()) builder.password(config.password.reveal());
-  if (is_tls(config.scheme)) {
-    const TlsConfig& tls = config.tls;
-    auto ssl = mqtt::ssl_options_builder();
-    if (!tls.ca_file.empty()) ssl.trust_store(tls.ca_file);
-    if (!tls.cert_file.empty()) ssl.key_store(tls.cert_file);
-    if (!tls.key_file.empty()) ssl.private_key(tls.key_file);
-    if (!tls.key_password.empty()) ssl.private_keypassword(tls.key_password.reveal());
-    ssl.enable_server_cert_auth(!tls.insecure);
-    ssl.verify(!tls.insecure);
-    builder.ssl(ssl.finalize());
-  }
-  return builder.finalize();
+      .will(mqtt::message(will.topic, will.payload, 1, true))
+      .finalize();
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <set>
 #include <string_view>
 
+#include "daemon/adapters/paho_connect_options.h"
 #include "tools/rctclient/doctor_net.h"
 #include "tools/rctclient/doctor_rules.h"
 
@@ -21,16 +22,6 @@ constexpr int kConnackBadCredentials = 4;    // MQTT 3.1.1
 constexpr int kConnackNotAuthorized = 5;     // MQTT 3.1.1
 constexpr int kReasonBadCredentials = 0x86;  // MQTT 5
 constexpr int kReasonNotAuthorized = 0x87;   // MQTT 5
-
-int doctor_paho_version(MqttProtocol p) {
-  switch (p) {
-    case MqttProtocol::kV5:
-      return MQTTVERSION_5;
-    case MqttProtocol::kV311:
-      return MQTTVERSION_3_1_1;
-  }
-  return MQTTVERSION_5;
-}
 
 bool is_ip_address(const std::string& host) {
   asio::error_code ec;
@@ -140,31 +131,10 @@ LoginFigures classify_login_error(const mqtt::exception& e, const std::string& u
 }
 
 mqtt::connect_options doctor_connect_options(const MqttProbeOptions& o) {
-  const MqttConfig& config = o.mqtt;
-  auto builder = mqtt::connect_options_builder().mqtt_version(doctor_paho_version(config.protocol));
-  switch (config.protocol) {
-    case MqttProtocol::kV5:
-      builder.clean_session(false).clean_start(true);
-      break;
-    case MqttProtocol::kV311:
-      builder.clean_session(true).clean_start(false);
-      break;
-  }
-  builder.connect_timeout(o.timeout).keep_alive_interval(std::chrono::seconds(30));
-  if (!config.username.empty()) builder.user_name(config.username);
-  if (!config.password.empty()) builder.password(config.password.reveal());
-  if (o.tls) {
-    const TlsConfig& tls = config.tls;
-    auto ssl = mqtt::ssl_options_builder();
-    if (!tls.ca_file.empty()) ssl.trust_store(tls.ca_file);
-    if (!tls.cert_file.empty()) ssl.key_store(tls.cert_file);
-    if (!tls.key_file.empty()) ssl.private_key(tls.key_file);
-    if (!tls.key_password.empty()) ssl.private_keypassword(tls.key_password.reveal());
-    ssl.enable_server_cert_auth(!tls.insecure);
-    ssl.verify(!tls.insecure);
-    builder.ssl(ssl.finalize());
-  }
-  return builder.finalize();
+  return paho_connect_builder(o.mqtt, o.tls)
+      .connect_timeout(o.timeout)
+      .keep_alive_interval(std::chrono::seconds(30))
+      .finalize();
 }
 
 // The third level of "<prefix>/<platform>/<node>/config", or "" for another topic.
@@ -207,8 +177,7 @@ std::vector<Check> probe_mqtt(const MqttProbeOptions& o) {
     const std::string client_id = "rctclient-doctor-" + std::to_string(::getpid());
     try {
       mqtt::async_client client(o.mqtt.uri, client_id,
-                                mqtt::create_options(doctor_paho_version(o.mqtt.protocol)),
-                                nullptr);
+                                mqtt::create_options(paho_version(o.mqtt.protocol)), nullptr);
       client.start_consuming();
       try {
         client.connect(doctor_connect_options(o))->wait_for(o.timeout + std::chrono::seconds(1));
