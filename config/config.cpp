@@ -43,29 +43,10 @@ constexpr std::array<std::pair<DiscoveryMode, std::string_view>, 2> kModes{{
     {DiscoveryMode::kEntity, "entity"},
 }};
 
-// Types a configured value may have: the scalar ones (structured types need their own handling).
+// Types a configured value may have: the scalar ones and strings (structured types need their
+// own handling).
 bool is_pollable(DataType t) {
-  switch (t) {
-    case DataType::kBool:
-    case DataType::kUint8:
-    case DataType::kInt8:
-    case DataType::kUint16:
-    case DataType::kInt16:
-    case DataType::kUint32:
-    case DataType::kInt32:
-    case DataType::kEnum:
-    case DataType::kFloat:
-    case DataType::kString:
-      return true;
-    case DataType::kUnknown:
-    case DataType::kTimeSeries:
-    case DataType::kEventTable:
-    case DataType::kBatteryModuleStatus:
-    case DataType::kBatteryModuleStatistics:
-    case DataType::kBatteryModuleResistance:
-      return false;
-  }
-  return false;
+  return is_fixed_size_scalar(t) || t == DataType::kString;
 }
 
 }  // namespace
