@@ -329,6 +329,22 @@ inline void publish_command(World& w, const std::string& topic, const std::strin
   REQUIRE(r.exit_code == 0);
 }
 
+// mosquitto_pub as `login`, MQTT 5 and QoS 1, so that a refusal comes back in the PUBACK.
+// `extra`: more mosquitto_pub arguments ("-r", MQTT 5 properties).
+inline rct::test::RunResult publish_as(const Login& login, std::uint16_t port,
+                                       const std::string& topic, const std::string& payload,
+                                       const std::vector<std::string>& extra = {}) {
+  static const auto path = rct::test::find_executable("mosquitto_pub");
+  REQUIRE(path);
+  std::vector<std::string> argv{
+      *path, "-h",           "127.0.0.1", "-p",           std::to_string(port),
+      "-u",  login.username, "-P",        login.password, "-V",
+      "5",   "-q",           "1",         "-t",           topic,
+      "-m",  payload};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return rct::test::run_process(argv, {}, std::chrono::seconds{10});
+}
+
 // The first JSON answer on `topic` (from line `from` on) whose "id" is `id`, parsed.
 inline std::optional<nlohmann::json> wait_answer_id(
     Subscriber& sub, const std::string& topic, const std::string& id,

@@ -25,10 +25,7 @@ namespace {
 
 constexpr std::uint32_t kAclSocTargetOid = 0xD1DFC969;  // power_mng.soc_target_set, 0..1
 
-struct Account {
-  std::string user;
-  std::string password;
-};
+using Account = Login;
 const Account kBridge{"rct2mqtt", "bridge pass"};
 const Account kHomeAssistant{"homeassistant", "ha pass"};
 const Account kNodeRed{"nodered", "nr pass"};
@@ -36,40 +33,12 @@ const Account kReader{"grafana", "reader pass"};
 
 rct::test::BrokerOptions acl_broker() {
   rct::test::BrokerOptions o;
-  o.user_password = std::make_pair(kBridge.user, kBridge.password);
+  o.user_password = std::make_pair(kBridge.username, kBridge.password);
   for (const Account& a : {kHomeAssistant, kNodeRed, kReader}) {
-    o.more_users.emplace_back(a.user, a.password);
+    o.more_users.emplace_back(a.username, a.password);
   }
   o.acl_file = std::filesystem::path(RCT_SOURCE_DIR) / "examples/mosquitto/rct2mqtt.acl";
   return o;
-}
-
-// mosquitto_pub as `account`, MQTT 5 and QoS 1, so that a refusal comes back in the PUBACK.
-// `extra`: more mosquitto_pub arguments (MQTT 5 properties).
-rct::test::RunResult publish_as(const Account& account, std::uint16_t port,
-                                const std::string& topic, const std::string& payload,
-                                const std::vector<std::string>& extra = {}) {
-  static const auto path = rct::test::find_executable("mosquitto_pub");
-  REQUIRE(path);
-  std::vector<std::string> argv{*path,
-                                "-h",
-                                "127.0.0.1",
-                                "-p",
-                                std::to_string(port),
-                                "-u",
-                                account.user,
-                                "-P",
-                                account.password,
-                                "-V",
-                                "5",
-                                "-q",
-                                "1",
-                                "-t",
-                                topic,
-                                "-m",
-                                payload};
-  argv.insert(argv.end(), extra.begin(), extra.end());
-  return rct::test::run_process(argv, {}, 10s);
 }
 
 std::size_t writes_of(World& w, float value) {
@@ -103,7 +72,7 @@ DaemonSetup acl_modes_setup() {
       "readback_interval = 0.2\nreadback_attempts = 3\n"
       "[battery_modes]\neffect_window = 5\nsample_interval = 0.5\ntolerance = 300\n";
   setup.extra_mqtt =
-      "username = \"" + kBridge.user + "\"\npassword = \"" + kBridge.password + "\"\n";
+      "username = \"" + kBridge.username + "\"\npassword = \"" + kBridge.password + "\"\n";
   return setup;
 }
 
@@ -131,11 +100,11 @@ TEST_CASE("with the example ACL only Node-RED's and Home Assistant's accounts co
   DaemonSetup setup;
   setup.writes = "enabled = true\n";
   setup.extra_mqtt =
-      "username = \"" + kBridge.user + "\"\npassword = \"" + kBridge.password + "\"\n";
+      "username = \"" + kBridge.username + "\"\npassword = \"" + kBridge.password + "\"\n";
   // The observer reads as the read-only account: what every other account may see.
-  World w(setup, acl_broker(), {{"rct2mqtt/#"}, 1}, {kReader.user, kReader.password});
+  World w(setup, acl_broker(), {{"rct2mqtt/#"}, 1}, {kReader.username, kReader.password});
   Subscriber discovery(w.broker.port(), {{"homeassistant/#"}, 0},
-                       {kHomeAssistant.user, kHomeAssistant.password});
+                       {kHomeAssistant.username, kHomeAssistant.password});
   auto daemon = w.start();
   // The bridge publishes under its account: status, values and discovery.
   const std::string serial = serial_of(*w.sub);
@@ -192,7 +161,8 @@ TEST_CASE("with the example ACL only Node-RED's and Home Assistant's accounts co
 
 TEST_CASE("with the example ACL a read-only account cannot change the battery mode, Node-RED's can",
           "[mqtt][acl][e2e][battery_mode]") {
-  World w(acl_modes_setup(), acl_broker(), {{"rct2mqtt/#"}, 1}, {kReader.user, kReader.password});
+  World w(acl_modes_setup(), acl_broker(), {{"rct2mqtt/#"}, 1},
+          {kReader.username, kReader.password});
   auto daemon = w.start();
   const std::string serial = serial_of(*w.sub);
   const std::string mode_topic = "rct2mqtt/" + serial + "/battery/mode";
