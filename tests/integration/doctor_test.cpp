@@ -280,11 +280,11 @@ TEST_CASE("rctclient doctor reports a wrong broker password in one line and neve
   CHECK(wrong.out.find("wrong-pass-2") == std::string::npos);
   CHECK(wrong.err.find("wrong-pass-2") == std::string::npos);
 
-  const auto json =
+  const auto as_json =
       run_doctor(sim.port(), {"--json", "--mqtt", "mqtt://bridge:wrong-pass-2" + host});
-  CHECK(json.exit_code == 1);
-  CHECK(json.out.find("wrong-pass-2") == std::string::npos);
-  CHECK(nlohmann::json::parse(json.out)["verdict"] == "problem");
+  CHECK(as_json.exit_code == 1);
+  CHECK(as_json.out.find("wrong-pass-2") == std::string::npos);
+  CHECK(nlohmann::json::parse(as_json.out)["verdict"] == "problem");
 
   // The right password logs in; without a daemon the broker holds no discovery and no values.
   const auto right = run_doctor(sim.port(), {"--mqtt", "mqtt://bridge:right-pass-1" + host});
