@@ -77,9 +77,13 @@ HealthJson inverter_health(const InverterFigures& f, const BridgeSnapshot& now,
   j["online"] = f.online;
   j["interval_s"] = health_round(d.seconds);
   j["frames_per_second"] = per_second(d.sent, d.seconds);
-  j["answer_rate"] = percent_of(d.answered, d.sent);
-  j["loss_rate"] = percent_of(d.timeouts, d.sent);
-  j["truncation_rate"] = percent_of(d.truncated, d.sent);
+  // Rated per wait that ended in the interval (answered or passed), not per frame sent in it:
+  // a frame sent just before the interval began may be answered inside it, so answers can
+  // outnumber the frames sent, and a rate per frame sent would pass 100 %.
+  const std::uint64_t ended = d.answered + d.timeouts;
+  j["answer_rate"] = percent_of(d.answered, ended);
+  j["loss_rate"] = percent_of(d.timeouts, ended);
+  j["truncation_rate"] = percent_of(d.truncated, ended);
   j["foreign_frames_per_second"] = per_second(d.foreign, d.seconds);
   return j;
 }

@@ -6,7 +6,7 @@
 #      of the release build on, so that it mostly uses the CPU the tests leave idle while they
 #      wait; its result is collected before the summary.
 #   1. release build (-O2, no debug info: CI time): unit + integration tests (ctest)
-#   2. AddressSanitizer + UBSan build (-O0, line tables only): the same tests, the unit tests
+#   2. AddressSanitizer + UBSan build (clang, -O0, line tables only): the same tests, the unit tests
 #      as one ctest per source file (a sanitized test process takes ~0.5 s to start and end)
 #   Both are unity builds (CMAKE_UNITY_BUILD: each target's sources compiled in batches of 8),
 #   which parse the heavy headers (Asio, nlohmann/json, Catch2, spdlog) once per batch instead
@@ -108,13 +108,22 @@ stage "tests (release)"
 run_ctest build/release || true
 
 stage "AddressSanitizer + UBSan build"
-cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DRCT_SANITIZE=ON \
-  -DCMAKE_UNITY_BUILD=ON -DRCT_BUILD_TESTS=ON -DRCT_BUILD_BENCH=OFF -DRCT_UNIT_CTEST_PER_FILE=ON \
-  -DRCT_WERROR=ON >/dev/null
-cmake --build build/asan -j "$jobs"
+# Compiled by clang, not g++: the same tree builds in 267 s instead of 473 s on 2 cores (clang
+# parses and instruments the heavy headers faster), and a second compiler's warnings are errors
+# too. The release tree and the package stay with g++.
+cmake -S . -B build/asan-clang -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug \
+  -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DRCT_SANITIZE=ON -DCMAKE_UNITY_BUILD=ON -DRCT_BUILD_TESTS=ON \
+  -DRCT_BUILD_BENCH=OFF -DRCT_UNIT_CTEST_PER_FILE=ON -DRCT_WERROR=ON >/dev/null
+cmake --build build/asan-clang -j "$jobs"
 stage "tests (ASan + UBSan)"
+# ctest starts the tests it knows to be long first, from the times of an earlier run; in a fresh
+# clone the only earlier run is the release tree's. Its integration tests have the same names
+# here, and starting the 30-second ones first keeps them from trailing alone at the end.
+mkdir -p build/asan-clang/Testing/Temporary
+cp build/release/Testing/Temporary/CTestCostData.txt build/asan-clang/Testing/Temporary/ \
+  2>/dev/null || true
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  run_ctest build/asan || true
+  run_ctest build/asan-clang || true
 
 stage "fuzz build (clang, libFuzzer + ASan + UBSan)"
 CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRCT_FUZZ=ON \

@@ -179,29 +179,21 @@ TEST_CASE("rctclient doctor finds nothing wrong with a healthy simulator and exi
   CHECK(report["checks"][4]["figures"]["device_name"] == "PS 6.0 BA3L");
 }
 
-TEST_CASE("rctclient doctor reports each fault of the simulator in the matching check",
-          "[doctor]") {
-  struct Case {
-    std::vector<std::string> faults;
-    std::string check;
-    std::string verdict;  // empty: anything but ok
-    std::string text;
-  };
-  const std::vector<Case> cases = {
-      {{"--fault", "drop=0.3"}, "inverter.reads", "", "got no usable answer"},
-      {{"--fault", "stall=0.2", "--stall-ms", "300"}, "inverter.reads", "", "got no usable answer"},
-      {{"--fault", "corrupt_crc=0.3"}, "inverter.frames", "warning", "CRC errors"},
-      {{"--fault", "truncate=0.3"}, "inverter.frames", "warning", "bad replies"},
-      {{"--fault", "disconnect=0.3"}, "inverter.frames", "problem", "connection was lost"},
-      {{"--fault", "disconnect_after=5"}, "inverter.frames", "problem", "connection was lost"},
-      {{"--fault", "wrong_oid=0.3"}, "inverter.other_clients", "warning", "while we read"},
-      {{"--fault", "absurd=1"}, "inverter.reads", "warning", "implausible"},
-      {{"--fault", "counter_reset=1"}, "inverter.reads", "warning", "lifetime counter at 0"},
-      // Harmless to a client: the frames arrive intact.
-      {{"--fault", "split=0.5"}, "inverter.frames", "ok", "no corrupted or cut replies"},
-      {{"--fault", "garbage=0.5"}, "inverter.frames", "ok", "no corrupted or cut replies"},
-  };
-  for (const Case& c : cases) {
+namespace {
+
+// One simulator fault, the doctor's check that must name it, its verdict and a phrase of its line.
+struct DoctorFaultCase {
+  std::vector<std::string> faults;
+  std::string check;
+  std::string verdict;  // empty: anything but ok
+  std::string text;
+};
+
+// Each fault case as a section of its own. The cases are grouped into test cases of a few seconds
+// each (a lost reply costs a 1 s timeout, a lost connection the reconnect backoff), so that ctest
+// runs the groups side by side.
+void check_doctor_faults(const std::vector<DoctorFaultCase>& cases) {
+  for (const DoctorFaultCase& c : cases) {
     DYNAMIC_SECTION(c.faults[1]) {
       DoctorSimulator sim(c.faults);
       const auto r = run_doctor(sim.port(), {}, "20");
@@ -216,6 +208,41 @@ TEST_CASE("rctclient doctor reports each fault of the simulator in the matching 
       CHECK(r.exit_code == (r.out.find(" problem: ") != std::string::npos ? 1 : 0));
     }
   }
+}
+
+}  // namespace
+
+TEST_CASE("rctclient doctor reports lost replies as reads without a usable answer", "[doctor]") {
+  check_doctor_faults({
+      {{"--fault", "drop=0.3"}, "inverter.reads", "", "got no usable answer"},
+      {{"--fault", "stall=0.2", "--stall-ms", "300"}, "inverter.reads", "", "got no usable answer"},
+  });
+}
+
+TEST_CASE("rctclient doctor reports lost connections in the frames check", "[doctor]") {
+  check_doctor_faults({
+      {{"--fault", "disconnect=0.3"}, "inverter.frames", "problem", "connection was lost"},
+      {{"--fault", "disconnect_after=5"}, "inverter.frames", "problem", "connection was lost"},
+  });
+}
+
+TEST_CASE("rctclient doctor reports damaged replies, and none for split or noisy intact ones",
+          "[doctor]") {
+  check_doctor_faults({
+      {{"--fault", "corrupt_crc=0.3"}, "inverter.frames", "warning", "CRC errors"},
+      {{"--fault", "truncate=0.3"}, "inverter.frames", "warning", "bad replies"},
+      // Harmless to a client: the frames arrive intact.
+      {{"--fault", "split=0.5"}, "inverter.frames", "ok", "no corrupted or cut replies"},
+      {{"--fault", "garbage=0.5"}, "inverter.frames", "ok", "no corrupted or cut replies"},
+  });
+}
+
+TEST_CASE("rctclient doctor reports foreign replies and implausible values", "[doctor]") {
+  check_doctor_faults({
+      {{"--fault", "wrong_oid=0.3"}, "inverter.other_clients", "warning", "while we read"},
+      {{"--fault", "absurd=1"}, "inverter.reads", "warning", "implausible"},
+      {{"--fault", "counter_reset=1"}, "inverter.reads", "warning", "lifetime counter at 0"},
+  });
 }
 
 TEST_CASE("rctclient doctor reports an inverter it cannot reach and exits 1", "[doctor]") {

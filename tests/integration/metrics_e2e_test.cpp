@@ -18,6 +18,7 @@
 
 #include "tests/integration/daemon_harness.h"
 #include "tests/support/catch.h"
+#include "tests/support/poll.h"
 
 using namespace std::chrono_literals;
 using namespace rct::test::e2e;
@@ -44,39 +45,40 @@ std::optional<httplib::Result> http_get(std::uint16_t port, const std::string& p
 // Polls GET /metrics until the body contains `needle`; the body, or "" at the deadline.
 std::string wait_metrics(std::uint16_t port, const std::string& needle,
                          std::chrono::milliseconds timeout) {
-  const auto deadline = Clock::now() + timeout;
   httplib::Client client("127.0.0.1", port);
   client.set_connection_timeout(2, 0);
   client.set_read_timeout(5, 0);
-  for (;;) {
-    if (auto r = client.Get("/metrics");
-        r && r->status == 200 && r->body.find(needle) != std::string::npos) {
-      return r->body;
-    }
-    if (Clock::now() >= deadline) return {};
-    std::this_thread::sleep_for(200ms);  // polling pace, not synchronisation
-  }
+  return rct::test::poll_until(
+             [&]() -> std::optional<std::string> {
+               auto r = client.Get("/metrics");
+               if (r && r->status == 200 && r->body.find(needle) != std::string::npos) {
+                 return r->body;
+               }
+               return std::nullopt;
+             },
+             timeout, 200ms)
+      .value_or("");
 }
 
 // The one sample value of a Prometheus instant query, once the query has one.
 std::optional<double> wait_prometheus_value(std::uint16_t port, const std::string& query,
                                             std::chrono::milliseconds timeout) {
-  const auto deadline = Clock::now() + timeout;
   httplib::Client client("127.0.0.1", port);
   client.set_connection_timeout(2, 0);
   client.set_read_timeout(5, 0);
-  for (;;) {
-    const httplib::Params params{{"query", query}};
-    if (auto r = client.Get("/api/v1/query", params, httplib::Headers{}); r && r->status == 200) {
-      const json j = json::parse(r->body, nullptr, false);
-      if (!j.is_discarded() && j.value("status", "") == "success" &&
-          j["data"]["result"].size() == 1) {
+  return rct::test::poll_until(
+      [&]() -> std::optional<double> {
+        const httplib::Params params{{"query", query}};
+        auto r = client.Get("/api/v1/query", params, httplib::Headers{});
+        if (!r || r->status != 200) return std::nullopt;
+        const json j = json::parse(r->body, nullptr, false);
+        if (j.is_discarded() || j.value("status", "") != "success" ||
+            j["data"]["result"].size() != 1) {
+          return std::nullopt;
+        }
         return std::stod(j["data"]["result"][0]["value"][1].get<std::string>());
-      }
-    }
-    if (Clock::now() >= deadline) return std::nullopt;
-    std::this_thread::sleep_for(250ms);  // polling pace, not synchronisation
-  }
+      },
+      timeout, 250ms);
 }
 
 // Sockets of process `pid` listening for TCP connections (from /proc).

@@ -123,11 +123,31 @@ TEST_CASE("a session whose counters started again is rated from its new start", 
   fresh.counting_since = kHealthStart + 100s;
   fresh.frames_sent = 40;
   fresh.frames_answered = 30;
+  fresh.timeouts = 10;
   now.inverters.push_back(fresh);
   const json inv = payload_on(bridge_health("base", now, &before), "base/SN1/bridge/health");
   CHECK(inv["interval_s"] == 20.0);
   CHECK(inv["frames_per_second"] == 2.0);
   CHECK(inv["answer_rate"] == 75.0);
+}
+
+TEST_CASE("answers to frames sent before the interval keep the answer rate at or below 100 %",
+          "[health]") {
+  BridgeSnapshot before = health_snapshot(kHealthStart + 60s);
+  InverterFigures f = health_inverter("garage", "SN1");
+  f.frames_sent = 1003;  // 3 of them still waiting for their answer
+  f.frames_answered = 1000;
+  before.inverters.push_back(f);
+
+  BridgeSnapshot now = health_snapshot(kHealthStart + 61s);
+  f.frames_sent = 1089;      // 86 sent in this second
+  f.frames_answered = 1088;  // 88 answered in it: the 3 waiting ones, 85 of the new
+  f.timeouts = 1;            // 1 lost
+  now.inverters.push_back(f);
+  const json inv = payload_on(bridge_health("base", now, &before), "base/SN1/bridge/health");
+  CHECK(inv["frames_per_second"] == 86.0);
+  CHECK(inv["answer_rate"] == 98.88);  // 88 of 89 waits ended
+  CHECK(inv["loss_rate"] == 1.12);
 }
 
 TEST_CASE("an inverter never reached has null rates, a null serial and no topic of its own",
