@@ -40,10 +40,6 @@ ProxyServer::ProxyServer(asio::io_context& io, std::shared_ptr<spdlog::logger> l
       acceptor_(io),
       timer_(io) {}
 
-ProxyServer::~ProxyServer() {
-  stop();
-}
-
 bool ProxyServer::start() {
   std::error_code ec;
   const std::string host = config_.listen.host == "localhost" ? "127.0.0.1" : config_.listen.host;

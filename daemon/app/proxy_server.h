@@ -37,7 +37,8 @@ class ProxyServer {
   ProxyServer(asio::io_context& io, std::shared_ptr<spdlog::logger> log, std::string name,
               const ProxyConfig& config, std::optional<std::uint32_t> plant_address,
               Forward forward);
-  ~ProxyServer();
+  // Closes everything without a word; stop() first for the log lines.
+  ~ProxyServer() = default;
   ProxyServer(const ProxyServer&) = delete;
   ProxyServer& operator=(const ProxyServer&) = delete;
 
@@ -59,7 +60,7 @@ class ProxyServer {
   // and a long WRITE is refused anyway. Bounds the decoder's buffer per client.
   static constexpr std::size_t kMaxFrameLength = 1024;
   // Answers queued for a client that does not read them; beyond this it is closed.
-  static constexpr std::size_t kMaxPendingBytes = 64 * 1024;
+  static constexpr std::size_t kMaxPendingBytes = std::size_t{64} * 1024;
   // Bad frames or dropped READs of one client before its flood warning (once per connection).
   static constexpr std::uint64_t kFloodWarning = 100;
 

@@ -22,7 +22,7 @@
 namespace {
 
 using namespace rct::test::e2e;
-using Tcp = asio::ip::tcp;
+using ProxyTcp = asio::ip::tcp;
 
 // The values a proxy client reads: polled ones (answered from the cache), strings, and ones the
 // daemon does not poll by default (forwarded).
@@ -77,7 +77,7 @@ std::uint32_t proxy_oid(const std::string& name) {
 class RawProxyPeer {
  public:
   explicit RawProxyPeer(std::uint16_t port) {
-    socket_.connect(Tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    socket_.connect(ProxyTcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
   }
   void send(const std::vector<std::uint8_t>& bytes) { asio::write(socket_, asio::buffer(bytes)); }
   void close() { socket_.close(); }
@@ -115,7 +115,7 @@ class RawProxyPeer {
  private:
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> work_ = asio::make_work_guard(io_);
-  Tcp::socket socket_{io_};
+  ProxyTcp::socket socket_{io_};
   rct::FrameDecoder decoder_;
   std::array<std::uint8_t, 4096> buffer_{};
   std::vector<rct::Frame> frames_;
