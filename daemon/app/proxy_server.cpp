@@ -258,10 +258,12 @@ void ProxyServer::close(ProxyClientId id, std::string_view why) {
   it->second->socket.close(ignored);
   if (const ProxyClientFigures* f = policy_.figures(id)) {
     log_->info(
-        "{}: proxy client {} closed ({}): {} frames, {} from cache, {} forwarded ({} answered), "
-        "{} refused, {} dropped, {} bad; {} bytes in, {} out",
-        name_, it->second->peer, why, f->frames_in, f->from_cache, f->forwarded, f->answered,
-        f->refused, f->dropped, f->bad_frames, f->bytes_in, f->bytes_out);
+        "{}: proxy client {} closed ({}) after {:.0f} s: {} frames, {} from cache, {} forwarded "
+        "({} answered), {} refused, {} dropped, {} bad; {} bytes in, {} out",
+        name_, it->second->peer, why,
+        std::chrono::duration<double>(proxy_now() - f->connected).count(), f->frames_in,
+        f->from_cache, f->forwarded, f->answered, f->refused, f->dropped, f->bad_frames,
+        f->bytes_in, f->bytes_out);
   }
   policy_.on_disconnect(id);
   // The socket's aborted handlers find the id gone; a closed socket no longer touches the

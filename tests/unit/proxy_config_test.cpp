@@ -6,6 +6,7 @@
 #include "config/config_dump.h"
 #include "config/config_loader.h"
 #include "config/ip_network.h"
+#include "daemon/reload_plan.h"
 #include "tests/support/catch.h"
 #include "tests/support/temp_dir.h"
 
@@ -127,4 +128,21 @@ TEST_CASE("an allow-list network contains exactly its addresses, IPv4-mapped one
   CHECK_FALSE(rct::parse_ip_network("192.168.1.1/24"));
   CHECK_FALSE(rct::parse_ip_network("host.lan"));
   CHECK_FALSE(rct::parse_ip_network("10.0.0.0/"));
+}
+
+TEST_CASE("a reload that changes a proxy key replaces that inverter's session only",
+          "[config][proxy]") {
+  rct::Config running;
+  running.inverters.resize(2);
+  running.inverters[0].host = "a";
+  running.inverters[1].host = "b";
+  running.inverters[0].proxy.listen.listen = "127.0.0.1:8899";
+  running.inverters[0].proxy.listen.port = 8899;
+  rct::Config next = running;
+  CHECK(rct::daemon::same_connection(running.inverters[0], next.inverters[0]));
+  next.inverters[0].proxy.max_age = 3s;
+  const rct::daemon::ReloadPlan plan = rct::daemon::plan_reload(running, next);
+  REQUIRE(plan.sessions.size() == 2);
+  CHECK(plan.sessions[0] == rct::daemon::SessionChange::kReplace);
+  CHECK(plan.sessions[1] == rct::daemon::SessionChange::kKeep);
 }
