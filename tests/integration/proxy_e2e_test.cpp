@@ -37,9 +37,10 @@ struct ProxyWorld {
   World world;
   std::unique_ptr<rct::test::ChildProcess> rct2mqtt;
 
-  explicit ProxyWorld(std::string extra = {})
+  explicit ProxyWorld(std::string extra = {}, std::string sections = {})
       : world([&] {
           DaemonSetup s;
+          s.sections = std::move(sections);
           s.extra_inverter = "proxy = \"127.0.0.1:" + std::to_string(proxy_port) +
                              "\"\nproxy_clients = 6\nproxy_frames_per_second = 20\n" + extra;
           return s;
@@ -319,5 +320,28 @@ TEST_CASE("a connection beyond proxy_clients is closed at once", "[proxy_e2e]") 
     served = next.frames(1, 5s).size() == 1;
   }
   CHECK(served);
+  stop_daemon(*w.rct2mqtt);
+}
+
+TEST_CASE("a value read because a proxy client asked reaches MQTT like the daemon's own readings",
+          "[proxy_e2e]") {
+  // The daemon reads battery.bat_status once an hour: a new value within the test comes to MQTT
+  // only through the READ a proxy client makes (max_age 0: never from the cache).
+  ProxyWorld w("proxy_max_age = 0\n",
+               "[[poll.value]]\nname = \"battery.bat_status\"\ninterval = 3600\n");
+  const std::string topic = "rct2mqtt/" + serial_of(*w.world.sub) + "/battery/status_bits";
+  const auto first = w.world.sub->wait_line_topic(topic, 20s);
+  REQUIRE(first);
+  REQUIRE(w.world.sub->lines()[*first].payload != "2048");
+  SwitchableSimulator::apply(w.world.sim->set_bat_status(2048));
+  const std::size_t from = w.world.sub->lines().size();
+  RawProxyPeer peer(w.proxy_port);
+  peer.send(proxy_read_frame(proxy_oid("battery.bat_status")));
+  const auto frames = peer.frames(1);
+  REQUIRE(frames.size() == 1);
+  const auto v = rct::decode_value(rct::DataType::kInt32, frames[0].payload);
+  REQUIRE(v.ok());
+  CHECK(std::get<std::int32_t>(v.value()) == 2048);
+  CHECK(w.world.sub->wait_line(topic, "2048", 20s, from));
   stop_daemon(*w.rct2mqtt);
 }
