@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "config/ip_network.h"
 #include "config/secret.h"
 #include "core/battery_status.h"
 #include "core/data_type.h"
@@ -99,6 +100,32 @@ struct HomeAssistantConfig {
   friend bool operator==(const HomeAssistantConfig&, const HomeAssistantConfig&) = default;
 };
 
+// [metrics] (docs/metrics.md): the Prometheus endpoint. Off unless `listen` is set; any address
+// but a loopback one is used only because the file names it.
+struct MetricsConfig {
+  std::string listen;  // as written: "127.0.0.1:9832", "[::1]:9832"; empty: no endpoint
+  std::string host;    // from listen: an IPv4 or IPv6 address, or "localhost"
+  std::uint16_t port = 0;
+  bool loopback = false;  // host is 127.0.0.0/8, ::1 or localhost
+
+  friend bool operator==(const MetricsConfig&, const MetricsConfig&) = default;
+};
+
+// The local RCT proxy of one inverter (docs/proxy.md): other tools connect here instead of to
+// the inverter, and the daemon's one connection stays the only one on the device.
+struct ProxyConfig {
+  MetricsConfig listen;  // `proxy`; listen.listen empty: no proxy
+  // `proxy_allow`: peers that may connect. Empty: loopback peers only (and a non-loopback
+  // listen address is a configuration error without it).
+  std::vector<IpNetwork> allow;
+  int clients = 8;                           // `proxy_clients`: connections at once
+  Millis max_age{std::chrono::seconds{10}};  // `proxy_max_age`: oldest value answered
+  double frames_per_second = 2.0;            // `proxy_frames_per_second`: forwarded READs
+  bool enabled() const { return !listen.listen.empty(); }
+
+  friend bool operator==(const ProxyConfig&, const ProxyConfig&) = default;
+};
+
 struct InverterConfig {
   std::string name;  // "inverter1", "inverter2", ... unless set; [A-Za-z0-9_-]
   std::string host;
@@ -116,6 +143,7 @@ struct InverterConfig {
   Millis reconnect_max{std::chrono::seconds{60}};
   Millis offline_after{std::chrono::seconds{60}};     // silence before status goes offline
   Millis silence_timeout{std::chrono::seconds{180}};  // silence before the socket is reopened
+  ProxyConfig proxy;
 
   friend bool operator==(const InverterConfig&, const InverterConfig&) = default;
 };
@@ -222,17 +250,6 @@ struct BatteryModesConfig {
   std::optional<double> normal_soc_min;  // %; what "normal" writes as soc_min
 
   friend bool operator==(const BatteryModesConfig&, const BatteryModesConfig&) = default;
-};
-
-// [metrics] (docs/metrics.md): the Prometheus endpoint. Off unless `listen` is set; any address
-// but a loopback one is used only because the file names it.
-struct MetricsConfig {
-  std::string listen;  // as written: "127.0.0.1:9832", "[::1]:9832"; empty: no endpoint
-  std::string host;    // from listen: an IPv4 or IPv6 address, or "localhost"
-  std::uint16_t port = 0;
-  bool loopback = false;  // host is 127.0.0.0/8, ::1 or localhost
-
-  friend bool operator==(const MetricsConfig&, const MetricsConfig&) = default;
 };
 
 struct Config {

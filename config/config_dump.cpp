@@ -136,6 +136,17 @@ std::string dump_config(const Config& cfg) {
     w.seconds("reconnect_max", inv.reconnect_max);
     w.seconds("offline_after", inv.offline_after);
     w.seconds("silence_timeout", inv.silence_timeout);
+    if (inv.proxy.enabled()) {
+      w.kv("proxy", toml_string(inv.proxy.listen.listen));
+      std::string allow;
+      for (const IpNetwork& n : inv.proxy.allow) {
+        allow += (allow.empty() ? "" : ", ") + toml_string(n.text);
+      }
+      w.kv("proxy_allow", "[" + allow + "]");
+      w.kv("proxy_clients", std::to_string(inv.proxy.clients));
+      w.seconds("proxy_max_age", inv.proxy.max_age);
+      w.kv("proxy_frames_per_second", config_number(inv.proxy.frames_per_second));
+    }
     w.line();
   }
 

@@ -109,6 +109,7 @@ class Loader {
   void read_homeassistant(Section& s);
   void read_inverters(const toml::node& node);
   void read_inverter(Section& s, InverterConfig& inv);
+  void read_proxy(Section& s, ProxyConfig& proxy);
   void check_inverter_set(const std::vector<const toml::table*>& tables);
   void read_poll(Section& s);
   void read_poll_value(Section& s, PollValue& v);
@@ -539,6 +540,59 @@ void Loader::read_inverter(Section& s, InverterConfig& inv) {
   }
   s.get_seconds("offline_after", 1s, kDay, inv.offline_after);
   s.get_seconds("silence_timeout", 1s, kDay, inv.silence_timeout);
+  read_proxy(s, inv.proxy);
+}
+
+// `proxy` and its companions (docs/proxy.md). A proxy reachable from other machines is there only
+// because the file lists who may use it: without proxy_allow, a non-loopback address is an error.
+void Loader::read_proxy(Section& s, ProxyConfig& proxy) {
+  if (const toml::array* arr = s.get_array("proxy_allow")) {
+    for (std::size_t i = 0; i < arr->size(); ++i) {
+      const toml::node& e = *arr->get(i);
+      const std::string what = s.key_path("proxy_allow") + "[" + std::to_string(i) + "]";
+      const auto* str = e.as_string();
+      if (str == nullptr) {
+        diag_.error(
+            e, what + " must be a string, not " + std::string(config_detail::type_word(e.type())));
+        continue;
+      }
+      if (auto network = parse_ip_network(str->get())) {
+        proxy.allow.push_back(std::move(*network));
+      } else {
+        diag_.error(e, what + " must be an IP address or a network such as \"192.168.1.0/24\" " +
+                           "(no host bits below the prefix; got '" + str->get() + "')");
+      }
+    }
+  }
+  s.get_int("proxy_clients", 1, 64, proxy.clients);
+  s.get_seconds("proxy_max_age", 0s, 3600s, proxy.max_age);
+  s.get_number("proxy_frames_per_second", 0.1, 100.0, proxy.frames_per_second);
+  std::string listen;
+  if (!s.get_string("proxy", listen)) {
+    if (!proxy.allow.empty() && s.has("proxy_allow")) {
+      diag_.error(*s.get("proxy_allow"),
+                  s.key_path("proxy_allow") + " has no effect without " + s.key_path("proxy"));
+    }
+    return;
+  }
+  auto parsed = parse_listen_address(listen);
+  if (!parsed) {
+    diag_.error(*s.get("proxy"), s.key_path("proxy") +
+                                     " must be ADDRESS:PORT with an IP address (brackets around "
+                                     "IPv6) or localhost and a port 1..65535, e.g. "
+                                     "\"127.0.0.1:8899\" (got '" +
+                                     listen + "')");
+    return;
+  }
+  if (!parsed->loopback && proxy.allow.empty()) {
+    diag_.error(*s.get("proxy"), s.key_path("proxy") + " '" + listen +
+                                     "' is not a loopback address: list the peers that may "
+                                     "connect in " +
+                                     s.key_path("proxy_allow") +
+                                     " (e.g. [\"192.168.1.0/24\"]), or listen on 127.0.0.1");
+    return;
+  }
+  proxy.listen = std::move(*parsed);
 }
 
 // Names must be unique; host:port identifies a connection, and several entries on one connection
@@ -560,6 +614,11 @@ void Loader::check_inverter_set(const std::vector<const toml::table*>& tables) {
       const std::string bj = "inverter[" + std::to_string(j) + "]";
       if (a.name == b.name) {
         diag_.error(where(i, "name"), concat({ai, ".name '", a.name, "' is already used by ", bj}));
+      }
+      if (a.proxy.enabled() && b.proxy.enabled() && a.proxy.listen.port == b.proxy.listen.port) {
+        diag_.error(where(i, "proxy"),
+                    concat({ai, ".proxy uses port ", std::to_string(a.proxy.listen.port),
+                            " already taken by ", bj, ".proxy"}));
       }
       if (a.host.empty() || lower(a.host) != lower(b.host) || a.port != b.port) continue;
       if (a.address == b.address) {

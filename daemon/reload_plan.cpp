@@ -5,7 +5,8 @@
 namespace rct::daemon {
 
 bool same_connection(const InverterConfig& running, const InverterConfig& next) {
-  return client_options(running) == client_options(next) && running.address == next.address;
+  return client_options(running) == client_options(next) && running.address == next.address &&
+         running.proxy == next.proxy;
 }
 
 ReloadPlan plan_reload(const Config& running, const Config& next) {

@@ -8,8 +8,9 @@
 namespace rct::daemon {
 
 // Whether a reloaded [[inverter]] table can keep the connection built for `running`: the same
-// client options (host, port, timeouts, window, retries, backoff, silence timeout) and plant
-// address. Everything else (name, intervals, values, budget, offline_after) applies live.
+// client options (host, port, timeouts, window, retries, backoff, silence timeout), plant
+// address, and the same proxy (its listening socket belongs to the session). Everything else
+// (name, intervals, values, budget, offline_after) applies live.
 bool same_connection(const InverterConfig& running, const InverterConfig& next);
 
 // What happens to the session at one index of the reloaded [[inverter]] list. Sessions are

@@ -195,6 +195,7 @@ void Client::handle(const DecodeEvent& event, TimePoint t) {
         observer_.on_link_up(peer_);
       }
     }
+    if (result.reading) observer_.on_valid_payload(*result.reading, view.payload);
     switch (result.verdict) {
       case FrameVerdict::kCompleted:
         finish_read(*result.request, std::move(*result.reading));

@@ -53,6 +53,11 @@ class ClientObserver {
                         Duration /*delay*/) {}
   // A valid reading of another client's traffic (the inverter copies replies to every client).
   virtual void on_unsolicited(const Reading& /*reading*/) {}
+  // Every valid reading, ours or another client's, with the payload it was decoded from (valid
+  // only during the call), before the request's callback is posted. For the local proxy's cache
+  // (docs/proxy.md), which answers with the device's own bytes.
+  virtual void on_valid_payload(const Reading& /*reading*/,
+                                std::span<const std::uint8_t> /*payload*/) {}
   // A good-CRC frame that was dropped (truncated payload, unknown OID, not a response).
   virtual void on_dropped(FrameVerdict /*verdict*/, Command /*command*/, std::uint32_t /*oid*/,
                           std::size_t /*payload_size*/) {}

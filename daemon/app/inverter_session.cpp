@@ -59,12 +59,21 @@ void InverterSession::start() {
                                                      writer_options(machine_.settings().writes));
   run(machine_.start(now()));
   client_->start();
+  if (!proxy_ && inverter().proxy.enabled()) {
+    proxy_ = std::make_unique<ProxyServer>(io_, log_, inverter().name, inverter().proxy,
+                                           inverter().address,
+                                           [this](std::optional<std::uint32_t> address,
+                                                  std::uint32_t oid) { proxy_read(address, oid); });
+    if (!proxy_->start()) proxy_.reset();
+  }
 }
 
 void InverterSession::stop() {
   if (machine_.phase() == SessionMachine::Phase::kStopped) return;
   stop_revert_done_ = nullptr;
   run(machine_.stop(now()));
+  if (proxy_) proxy_->stop();  // frees the port for a session that replaces this one
+  proxy_.reset();
   if (client_) client_->stop();
 }
 
@@ -181,6 +190,29 @@ void InverterSession::read(std::uint32_t oid, std::optional<std::uint32_t> addre
     }
   });
   if (address) {
+    client_->read_plant(*address, oid, std::move(done));
+  } else {
+    client_->read(oid, std::move(done));
+  }
+}
+
+void InverterSession::on_valid_payload(const client::Reading& reading,
+                                       std::span<const std::uint8_t> payload) {
+  if (!proxy_) return;
+  const bool history = std::holds_alternative<TimeSeries>(reading.value) ||
+                       std::holds_alternative<EventTable>(reading.value);
+  proxy_->on_reading(reading.address, reading.oid, payload, !history);
+}
+
+void InverterSession::proxy_read(std::optional<std::uint32_t> address, std::uint32_t oid) {
+  auto done = guard_.bind([this, address, oid](Result<client::Reading, client::ClientError> r) {
+    if (proxy_) proxy_->on_forward_done(address, oid, r.ok());
+    if (r && address == inverter().address) run(machine_.on_reading(oid, r.value().value, now()));
+  });
+  if (!client_) {
+    asio::post(io_,
+               [done = std::move(done)]() mutable { done(client::ClientError::kNotConnected); });
+  } else if (address) {
     client_->read_plant(*address, oid, std::move(done));
   } else {
     client_->read(oid, std::move(done));

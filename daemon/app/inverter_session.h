@@ -16,6 +16,7 @@
 #include "core/client/verified_writer.h"
 #include "core/lifetime_guard.h"
 #include "core/registry.h"
+#include "daemon/app/proxy_server.h"
 #include "daemon/app/session_host.h"
 #include "daemon/bridge_snapshot.h"
 #include "daemon/command_reply.h"
@@ -79,12 +80,17 @@ class InverterSession final : private client::ClientObserver {
                 client::Duration delay) override;
   void on_timeout(std::uint32_t oid, bool will_retry) override;
   void on_bad_reply(std::uint32_t oid, bool will_retry) override;
+  // The proxy's cache takes every validated reading with its bytes (docs/proxy.md).
+  void on_valid_payload(const client::Reading& reading,
+                        std::span<const std::uint8_t> payload) override;
 
   static Moment now();
   // Carries out `effects` in order, then arms the timer at the machine's next wake-up.
   void run(Effects effects);
   void perform(Effect& effect);
   void read(std::uint32_t oid, std::optional<std::uint32_t> address);
+  // A READ a proxy client is waiting for; its value is a reading for the daemon too.
+  void proxy_read(std::optional<std::uint32_t> address, std::uint32_t oid);
   void query_events(const QueryEvents& query);
   void arm_timer();
   void configure_writer();
@@ -97,6 +103,7 @@ class InverterSession final : private client::ClientObserver {
   SessionMachine machine_;
   std::unique_ptr<client::Client> client_;
   std::unique_ptr<client::VerifiedWriter> writer_;  // uses client_; declared after it
+  std::unique_ptr<ProxyServer> proxy_;              // forwards through client_; declared after it
   asio::steady_timer timer_;
   std::optional<Instant> timer_at_;         // when timer_ is armed for; nullopt: not armed
   std::function<void()> stop_revert_done_;  // revert_before_stop's caller, until StopReverted

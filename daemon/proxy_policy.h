@@ -1,0 +1,154 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+#include <span>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/command.h"
+#include "daemon/instant.h"
+
+namespace rct::daemon {
+
+// Which connection of the proxy a frame came from; never reused while the proxy runs.
+using ProxyClientId = std::uint64_t;
+
+struct ProxySettings {
+  Duration max_age = std::chrono::seconds(10);  // oldest cached value answered at once
+  double frames_per_second = 2.0;               // forwarded READs, on top of the daemon's polls
+  // The inverter's plant address when the session talks to a slave through its master: PLANT_READs
+  // for this address are forwarded, those for any other address dropped. nullopt: every plant
+  // frame is dropped.
+  std::optional<std::uint32_t> plant_address;
+};
+
+// What became of one frame from a proxy client (docs/proxy.md "What each frame gets").
+enum class ProxyVerdict {
+  kFromCache,      // READ answered at once from a validated value younger than max_age
+  kForwarded,      // READ waiting for the device's answer (queued, sent, or joined one in flight)
+  kRefused,        // WRITE (history queries included): nothing sent, nothing answered
+  kDropped,        // READ_PERIODICALLY, responses, a plant address not ours
+  kFlood,          // READ beyond what one client may have waiting: dropped
+  kUnknownClient,  // not connected (a late frame after on_disconnect)
+};
+std::string_view proxy_verdict_name(ProxyVerdict v);
+
+// What one client did, since it connected.
+struct ProxyClientFigures {
+  Instant connected{};
+  std::uint64_t frames_in = 0;   // good-CRC frames received
+  std::uint64_t from_cache = 0;  // READs answered from the cache
+  std::uint64_t forwarded = 0;   // READs that waited for the device
+  std::uint64_t answered = 0;    // of them, answered (the rest failed, timed out or were cut)
+  std::uint64_t refused = 0;     // WRITEs
+  std::uint64_t dropped = 0;     // frames dropped by kind or address, flood included
+  std::uint64_t bad_frames = 0;  // CRC mismatches, bad commands (EXTENSION), cut frames
+  std::uint64_t bytes_in = 0;
+  std::uint64_t bytes_out = 0;
+};
+
+// A RESPONSE for one client: the complete escaped frame.
+struct ProxySend {
+  ProxyClientId client = 0;
+  std::vector<std::uint8_t> wire;
+};
+
+// A READ the shell sends over the session's one client connection; its outcome comes back as
+// on_reading (the value, from whichever request or reply brought it) and on_forward_done.
+struct ProxyForward {
+  std::optional<std::uint32_t> address;  // PLANT_READ
+  std::uint32_t oid = 0;
+};
+
+struct ProxyEffects {
+  std::vector<ProxySend> sends;
+  std::vector<ProxyForward> forwards;
+};
+
+// The decisions of one inverter's local proxy (docs/proxy.md). Pure: frames come in parsed, time
+// as `now`; the shell (daemon/app/proxy_server.h) owns the sockets and the upstream client.
+//
+// States of one key (plant address, OID):
+//   idle      — no client waits for it. A READ with a fresh cache entry is answered at once;
+//               otherwise the client waits and the key is queued.
+//   queued    — clients wait; the forward waits for the budget (frames_per_second, a burst of
+//               kBurst) and a free slot (kMaxInFlight). A reading of the key arriving meanwhile
+//               (the daemon's own poll) answers them and the forward is never sent.
+//   in flight — the READ went upstream; later askers of the key wait for the same answer.
+//               on_reading answers every waiter; on_forward_done ends the flight, and a failure
+//               leaves the waiters unanswered, as a silent device would.
+// The cache holds the payload bytes of validated frames only (CRC, OID, size checked by the
+// client's tracker), at most kMaxCached keys; an answer is the same payload re-framed.
+class ProxyPolicy {
+ public:
+  static constexpr std::size_t kMaxCached = 1024;
+  static constexpr std::size_t kMaxWaitingPerClient = 128;
+  static constexpr std::size_t kMaxInFlight = 4;
+  static constexpr int kBurst = 2;
+
+  explicit ProxyPolicy(ProxySettings settings);
+
+  void on_connect(ProxyClientId client, Instant now);
+  // Forgets the client; keys only it waited for stay queued or in flight (the answer fills the
+  // cache for the next asker).
+  void on_disconnect(ProxyClientId client);
+  std::size_t clients() const { return clients_.size(); }
+
+  // One good-CRC frame from `client`, `wire_size` bytes on the wire.
+  ProxyVerdict on_frame(ProxyClientId client, Command command, std::optional<std::uint32_t> address,
+                        std::uint32_t oid, std::size_t wire_size, Instant now, ProxyEffects& out);
+  // Bytes from `client` that held no good frame (a bad CRC, EXTENSION, a cut frame, text).
+  void on_bad_input(ProxyClientId client, std::size_t bytes, bool frame);
+
+  // A validated reading from the device, whoever asked for it. `cacheable` false for history
+  // answers (a READ of the OID never gets a query's answer).
+  void on_reading(std::optional<std::uint32_t> address, std::uint32_t oid,
+                  std::span<const std::uint8_t> payload, bool cacheable, Instant now,
+                  ProxyEffects& out);
+  // The forwarded READ of the key ended (`ok` false: failed or timed out).
+  void on_forward_done(std::optional<std::uint32_t> address, std::uint32_t oid, bool ok,
+                       Instant now, ProxyEffects& out);
+  // Releases forwards the budget allows by `now`.
+  void on_tick(Instant now, ProxyEffects& out);
+  // When on_tick has something to release; nullopt when nothing is queued or all slots are busy.
+  std::optional<Instant> next_wakeup() const;
+
+  const ProxyClientFigures* figures(ProxyClientId client) const;
+  std::size_t cached() const { return cache_.size(); }
+  std::uint64_t forwards_sent() const { return forwards_sent_; }
+
+ private:
+  using Key = std::pair<std::optional<std::uint32_t>, std::uint32_t>;
+  struct Entry {
+    std::vector<std::uint8_t> payload;
+    Instant received{};
+  };
+  struct Waiter {
+    ProxyClientId client = 0;
+    Instant asked{};
+  };
+
+  void answer(ProxyClientId client, const Key& key, std::span<const std::uint8_t> payload,
+              ProxyEffects& out);
+  void pump(Instant now, ProxyEffects& out);
+  void store(const Key& key, std::span<const std::uint8_t> payload, Instant now);
+  Duration period() const;
+
+  ProxySettings settings_;
+  std::map<ProxyClientId, ProxyClientFigures> clients_;
+  std::map<ProxyClientId, std::size_t> waiting_count_;
+  std::map<Key, Entry> cache_;
+  std::map<Key, std::vector<Waiter>> waiters_;
+  std::deque<Key> queue_;  // keys waiting for the budget, oldest first
+  std::set<Key> in_flight_;
+  Instant budget_at_{};  // theoretical arrival time of the next forward (GCRA)
+  std::uint64_t forwards_sent_ = 0;
+};
+
+}  // namespace rct::daemon

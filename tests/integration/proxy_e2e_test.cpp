@@ -1,0 +1,347 @@
+// The local RCT proxy end to end (docs/proxy.md): the real rct2mqtt process between the simulator
+// and its proxy port, read through by `rctclient read-value`, by core Client instances and by raw
+// sockets. Every value a client gets must be one the simulator sent for that OID, and the daemon's
+// one connection must stay the only one on the simulator. Every wait has a deadline.
+#include <array>
+#include <asio.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/client/client.h"
+#include "core/frame_decoder.h"
+#include "core/frame_encoder.h"
+#include "core/hex.h"
+#include "core/number_text.h"
+#include "tests/integration/client_harness.h"
+#include "tests/integration/daemon_harness.h"
+
+namespace {
+
+using namespace rct::test::e2e;
+using ProxyTcp = asio::ip::tcp;
+
+// The values a proxy client reads: polled ones (answered from the cache), strings, and ones the
+// daemon does not poll by default (forwarded).
+const std::vector<std::string> kProxyReadNames{
+    "battery.soc", "g_sync.p_ac_grid_sum_lp", "inverter_sn",     "android_description",
+    "battery.soh", "power_mng.soc_min",       "nsm.f_low_entry", "rb485.f_grid[2]"};
+// Of them, values the daemon never polls: only a forwarded READ brings them.
+const std::vector<std::string> kProxyUnpolledNames{"nsm.f_low_entry", "rb485.f_grid[2]"};
+
+struct ProxyWorld {
+  std::uint16_t proxy_port = free_port_below_ephemeral();
+  World world;
+  std::unique_ptr<rct::test::ChildProcess> rct2mqtt;
+
+  explicit ProxyWorld(std::string extra = {}, std::string sections = {})
+      : world([&] {
+          DaemonSetup s;
+          s.sections = std::move(sections);
+          s.extra_inverter = "proxy = \"127.0.0.1:" + std::to_string(proxy_port) +
+                             "\"\nproxy_clients = 6\nproxy_frames_per_second = 20\n" + extra;
+          return s;
+        }()) {
+    rct2mqtt = world.start();
+    // Online means the session started, and with it the proxy.
+    serial_of(*world.sub);
+  }
+
+  // Every frame the simulator received came over one connection: the daemon's.
+  void check_one_upstream_connection() {
+    CHECK(world.sim->connections_served() == 1);
+    std::set<std::uint64_t> clients;
+    for (const auto& f : world.sim->received().all()) clients.insert(f.client);
+    CHECK(clients.size() == 1);
+  }
+
+  bool sent(std::uint32_t oid, const rct::Value& v) {
+    const rct::OidInfo* info = rct::test::test_registry().find(oid);
+    REQUIRE(info != nullptr);
+    for (const rct::Value& s : sent_values(*world.sim.operator->(), oid, info->response_type)) {
+      if (s == v) return true;
+    }
+    return false;
+  }
+};
+
+std::uint32_t proxy_oid(const std::string& name) {
+  const rct::OidInfo* info = rct::test::test_registry().find(name);
+  REQUIRE(info != nullptr);
+  return info->id;
+}
+
+// A raw downstream client: whatever bytes a test wants, answers decoded as a client would.
+class RawProxyPeer {
+ public:
+  explicit RawProxyPeer(std::uint16_t port) {
+    socket_.connect(ProxyTcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  }
+  void send(const std::vector<std::uint8_t>& bytes) { asio::write(socket_, asio::buffer(bytes)); }
+  void close() { socket_.close(); }
+
+  // Reads until `n` good frames arrived, the peer closed, or the deadline.
+  std::vector<rct::Frame> frames(std::size_t n, std::chrono::milliseconds timeout = 20s) {
+    const auto deadline = Clock::now() + timeout;
+    while (frames_.size() < n && !eof_ && Clock::now() < deadline) {
+      if (!pending_) {
+        pending_ = true;
+        socket_.async_read_some(
+            asio::buffer(buffer_), [this](const asio::error_code& ec, std::size_t size) {
+              pending_ = false;
+              if (ec) {
+                eof_ = true;
+                return;
+              }
+              decoder_.feed(std::span<const std::uint8_t>(buffer_.data(), size));
+              while (auto e = decoder_.next()) {
+                if (e->outcome != rct::DecodeOutcome::kOk) continue;
+                frames_.push_back(rct::Frame{
+                    *e->command, e->address, *e->oid, {e->payload.begin(), e->payload.end()}});
+              }
+            });
+      }
+      io_.run_for(10ms);
+    }
+    return frames_;
+  }
+  bool closed_by_peer(std::chrono::milliseconds timeout = 20s) {
+    frames(static_cast<std::size_t>(-1), timeout);
+    return eof_;
+  }
+
+ private:
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_ = asio::make_work_guard(io_);
+  ProxyTcp::socket socket_{io_};
+  rct::FrameDecoder decoder_;
+  std::array<std::uint8_t, 4096> buffer_{};
+  std::vector<rct::Frame> frames_;
+  bool pending_ = false;
+  bool eof_ = false;
+};
+
+std::vector<std::uint8_t> proxy_read_frame(std::uint32_t oid) {
+  return rct::test::wire(rct::Command::kRead, oid, {});
+}
+
+// `clients` core Clients on one loop, each reading every name of kProxyReadNames in turn; every
+// answer must be a value the simulator sent for that OID.
+void read_concurrently(ProxyWorld& w, std::size_t clients) {
+  asio::io_context io;
+  rct::test::RecordingObserver observer;
+  rct::client::ClientOptions o = rct::test::fast_options(w.proxy_port);
+  o.request_timeout = 10s;
+  o.retries = 0;
+  std::vector<std::unique_ptr<rct::client::Client>> cs;
+  for (std::size_t i = 0; i < clients; ++i) {
+    cs.push_back(
+        std::make_unique<rct::client::Client>(io, rct::test::test_registry(), o, observer));
+    cs.back()->start();
+  }
+  struct Got {
+    std::uint32_t oid = 0;
+    rct::Result<rct::client::Reading, rct::client::ClientError> result;
+  };
+  std::vector<Got> got;
+  std::vector<std::size_t> next(clients, 0);
+  std::function<void(std::size_t)> read_next = [&](std::size_t c) {
+    if (next[c] == kProxyReadNames.size()) return;
+    const std::uint32_t oid = proxy_oid(kProxyReadNames[next[c]++]);
+    cs[c]->read(oid, [&, c, oid](rct::Result<rct::client::Reading, rct::client::ClientError> r) {
+      got.push_back(Got{oid, std::move(r)});
+      read_next(c);
+    });
+  };
+  for (std::size_t c = 0; c < clients; ++c) read_next(c);
+  const std::size_t want = clients * kProxyReadNames.size();
+  const auto deadline = Clock::now() + 60s;
+  while (got.size() < want && Clock::now() < deadline) io.run_for(10ms);
+  REQUIRE(got.size() == want);
+  for (const Got& g : got) {
+    INFO(rct::format_oid(g.oid));
+    REQUIRE(g.result.ok());
+    CHECK(w.sent(g.oid, g.result.value().value));
+  }
+  for (auto& c : cs) c->stop();
+  io.run_for(50ms);
+}
+
+}  // namespace
+
+TEST_CASE("rctclient read-value through the proxy prints a battery.soc the simulator sent",
+          "[proxy_e2e]") {
+  ProxyWorld w;
+  const auto r =
+      rct::test::run_process({RCTCLIENT_PATH, "read-value", "--host", "127.0.0.1", "--port",
+                              std::to_string(w.proxy_port), "--name", "battery.soc"},
+                             {}, 20s);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  bool found = false;
+  for (const rct::Value& v :
+       sent_values(*w.world.sim.operator->(), kSocOid, rct::DataType::kFloat)) {
+    if (r.out == rct::python_repr(std::get<float>(v)) + "\n") found = true;
+  }
+  CHECK(found);
+  w.check_one_upstream_connection();
+  stop_daemon(*w.rct2mqtt);
+}
+
+TEST_CASE(
+    "two and five clients reading at once through the proxy get only values the "
+    "simulator sent",
+    "[proxy_e2e]") {
+  ProxyWorld w;
+  read_concurrently(w, 2);
+  read_concurrently(w, 5);
+  // Values nobody polls came from forwarded READs, at most one per client read of them.
+  for (const std::string& name : kProxyUnpolledNames) {
+    INFO(name);
+    const auto upstream = w.world.sim->received().frames(rct::Command::kRead, proxy_oid(name));
+    CHECK(upstream.size() >= 1);
+    CHECK(upstream.size() <= 7);
+  }
+  w.check_one_upstream_connection();
+  stop_daemon(*w.rct2mqtt);
+}
+
+TEST_CASE("a burst of 100 READs from one client is answered READ for READ", "[proxy_e2e]") {
+  ProxyWorld w;
+  RawProxyPeer peer(w.proxy_port);
+  std::vector<std::uint8_t> burst;
+  std::vector<std::uint32_t> asked;
+  for (int i = 0; i < 100; ++i) {
+    const std::uint32_t oid = proxy_oid(kProxyReadNames[static_cast<std::size_t>(i) % 4]);
+    asked.push_back(oid);
+    const auto f = proxy_read_frame(oid);
+    burst.insert(burst.end(), f.begin(), f.end());
+  }
+  peer.send(burst);
+  const auto frames = peer.frames(100);
+  REQUIRE(frames.size() == 100);
+  std::map<std::uint32_t, int> answered;
+  for (const rct::Frame& f : frames) {
+    CHECK(f.command == rct::Command::kResponse);
+    CHECK_FALSE(f.address);
+    const rct::OidInfo* info = rct::test::test_registry().find(f.oid);
+    REQUIRE(info != nullptr);
+    const auto v = rct::decode_value(info->response_type, f.payload);
+    REQUIRE(v.ok());
+    CHECK(w.sent(f.oid, v.value()));
+    ++answered[f.oid];
+  }
+  for (std::size_t i = 0; i < 4; ++i) CHECK(answered[proxy_oid(kProxyReadNames[i])] == 25);
+  w.check_one_upstream_connection();
+  stop_daemon(*w.rct2mqtt);
+}
+
+TEST_CASE("a WRITE through the proxy is answered with nothing and never reaches the inverter",
+          "[proxy_e2e]") {
+  ProxyWorld w;
+  RawProxyPeer peer(w.proxy_port);
+  const std::uint32_t soc_min = proxy_oid("power_mng.soc_min");
+  // WRITE soc_min 0.5, a history query, then a READ as the marker: answers come in order, so the
+  // first frame back answers the READ only if the WRITEs got nothing.
+  peer.send(rct::test::wire(rct::Command::kWrite, soc_min, rct::test::float_bytes(0.5f)));
+  peer.send(rct::test::wire(rct::Command::kWrite, proxy_oid("logger.minutes_soc_log_ts"),
+                            {0x66, 0x75, 0x6A, 0x00}));
+  peer.send(proxy_read_frame(kSocOid));
+  const auto frames = peer.frames(1);
+  REQUIRE(frames.size() == 1);
+  CHECK(frames[0].oid == kSocOid);
+  CHECK(frames[0].command == rct::Command::kResponse);
+  CHECK(setting_writes(w.world.sim).empty());
+  CHECK(w.world.sim->received().frames(rct::Command::kWrite, soc_min).empty());
+  CHECK(w.world.sim->received()
+            .frames(rct::Command::kWrite, proxy_oid("logger.minutes_soc_log_ts"))
+            .empty());
+  w.check_one_upstream_connection();
+  stop_daemon(*w.rct2mqtt);
+}
+
+TEST_CASE("cut frames, garbage, EXTENSION, text and a megabyte flood leave the proxy serving",
+          "[proxy_e2e]") {
+  ProxyWorld w;
+  {
+    RawProxyPeer cut(w.proxy_port);
+    const auto f = proxy_read_frame(kSocOid);
+    cut.send(std::vector<std::uint8_t>(f.begin(), f.begin() + 4));
+    cut.close();
+  }
+  RawProxyPeer hostile(w.proxy_port);
+  hostile.send({0x2B, 0x3C, 0xE1});  // EXTENSION: dropped
+  const std::string at = "AT+VERSION\r\n";
+  hostile.send(std::vector<std::uint8_t>(at.begin(), at.end()));
+  std::vector<std::uint8_t> flood(1 << 20);
+  for (std::size_t i = 0; i < flood.size(); ++i) {
+    flood[i] = static_cast<std::uint8_t>(i * 7 % 251);
+    if (flood[i] == 0x2B || flood[i] == 0x2D) flood[i] = 0x00;
+  }
+  hostile.send(flood);
+  // A frame longer than a client needs: a length error, not a megabyte buffer.
+  std::vector<std::uint8_t> huge =
+      rct::test::wire(rct::Command::kLongWrite, kSocOid, std::vector<std::uint8_t>(40000, 0x11));
+  hostile.send(huge);
+  hostile.send(proxy_read_frame(kSocOid));
+  const auto frames = hostile.frames(1);
+  REQUIRE(frames.size() == 1);
+  CHECK(frames[0].oid == kSocOid);
+  CHECK(w.sent(kSocOid, rct::decode_value(rct::DataType::kFloat, frames[0].payload).value()));
+  // A fresh client is served too, and the daemon still runs.
+  RawProxyPeer after(w.proxy_port);
+  after.send(proxy_read_frame(kSocOid));
+  CHECK(after.frames(1).size() == 1);
+  CHECK_FALSE(w.rct2mqtt->wait(0ms));
+  w.check_one_upstream_connection();
+  stop_daemon(*w.rct2mqtt);
+}
+
+TEST_CASE("a connection beyond proxy_clients is closed at once", "[proxy_e2e]") {
+  ProxyWorld w;
+  std::vector<std::unique_ptr<RawProxyPeer>> peers;
+  for (int i = 0; i < 6; ++i) {
+    peers.push_back(std::make_unique<RawProxyPeer>(w.proxy_port));
+    // Answered: accepted and counted before the next one connects.
+    peers.back()->send(proxy_read_frame(kSocOid));
+    REQUIRE(peers.back()->frames(1).size() == 1);
+  }
+  RawProxyPeer extra(w.proxy_port);
+  CHECK(extra.closed_by_peer());
+  peers.pop_back();
+  // A place is free again once the daemon saw the close: a new client is served then.
+  bool served = false;
+  for (int attempt = 0; attempt < 50 && !served; ++attempt) {
+    RawProxyPeer next(w.proxy_port);
+    next.send(proxy_read_frame(kSocOid));
+    served = next.frames(1, 5s).size() == 1;
+  }
+  CHECK(served);
+  stop_daemon(*w.rct2mqtt);
+}
+
+TEST_CASE("a value read because a proxy client asked reaches MQTT like the daemon's own readings",
+          "[proxy_e2e]") {
+  // The daemon reads battery.bat_status once an hour: a new value within the test comes to MQTT
+  // only through the READ a proxy client makes (max_age 0: never from the cache).
+  ProxyWorld w("proxy_max_age = 0\n",
+               "[[poll.value]]\nname = \"battery.bat_status\"\ninterval = 3600\n");
+  const std::string topic = "rct2mqtt/" + serial_of(*w.world.sub) + "/battery/status_bits";
+  const auto first = w.world.sub->wait_line_topic(topic, 20s);
+  REQUIRE(first);
+  REQUIRE(w.world.sub->lines()[*first].payload != "2048");
+  SwitchableSimulator::apply(w.world.sim->set_bat_status(2048));
+  const std::size_t from = w.world.sub->lines().size();
+  RawProxyPeer peer(w.proxy_port);
+  peer.send(proxy_read_frame(proxy_oid("battery.bat_status")));
+  const auto frames = peer.frames(1);
+  REQUIRE(frames.size() == 1);
+  const auto v = rct::decode_value(rct::DataType::kInt32, frames[0].payload);
+  REQUIRE(v.ok());
+  CHECK(std::get<std::int32_t>(v.value()) == 2048);
+  CHECK(w.world.sub->wait_line(topic, "2048", 20s, from));
+  stop_daemon(*w.rct2mqtt);
+}
