@@ -120,7 +120,9 @@ struct ProxyConfig {
   std::vector<IpNetwork> allow;
   int clients = 8;                           // `proxy_clients`: connections at once
   Millis max_age{std::chrono::seconds{10}};  // `proxy_max_age`: oldest value answered
-  double frames_per_second = 2.0;            // `proxy_frames_per_second`: forwarded READs
+  // `proxy_frames_per_second`: the most forwarded READs per second, taken out of the inverter's
+  // `frames_per_second` (docs/proxy.md §3)
+  double frames_per_second = 2.0;
   bool enabled() const { return !listen.listen.empty(); }
 
   friend bool operator==(const ProxyConfig&, const ProxyConfig&) = default;

@@ -26,7 +26,8 @@ std::string_view proxy_verdict_name(ProxyVerdict v) {
   return "unknown";
 }
 
-ProxyPolicy::ProxyPolicy(ProxySettings settings) : settings_(settings) {}
+ProxyPolicy::ProxyPolicy(ProxySettings settings, UpstreamBudget* budget)
+    : settings_(settings), budget_(budget) {}
 
 void ProxyPolicy::on_connect(ProxyClientId client, Instant now) {
   ProxyClientFigures f;
@@ -155,21 +156,48 @@ Duration ProxyPolicy::period() const {
   return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(1.0 / fps));
 }
 
-std::optional<Instant> ProxyPolicy::next_wakeup() const {
-  if (queue_.empty() || in_flight_.size() >= kMaxInFlight) return std::nullopt;
+Instant ProxyPolicy::cap_ready() const {
   return budget_at_ - (kBurst - 1) * period();
+}
+
+std::optional<Instant> ProxyPolicy::next_wakeup(Instant now) const {
+  const bool waiting = std::any_of(queue_.begin(), queue_.end(),
+                                   [this](const Key& key) { return waiters_.contains(key); });
+  if (!waiting || in_flight_.size() >= kMaxInFlight) return std::nullopt;
+  const Instant cap = cap_ready();
+  if (budget_ == nullptr) return cap;
+  return std::max(cap, budget_->next(std::max(now, cap)));
+}
+
+std::size_t ProxyPolicy::next_in_turn() const {
+  // The client after last_served_ in id order (wrapping round) that has a key queued; its
+  // oldest key.
+  std::size_t best = queue_.size();
+  std::pair<bool, ProxyClientId> best_rank{true, 0};
+  for (std::size_t i = 0; i < queue_.size(); ++i) {
+    const auto w = waiters_.find(queue_[i]);
+    if (w == waiters_.end() || w->second.empty()) continue;
+    const ProxyClientId owner = w->second.front().client;
+    const std::pair<bool, ProxyClientId> rank{last_served_ && owner <= *last_served_, owner};
+    if (best == queue_.size() || rank < best_rank) {
+      best = i;
+      best_rank = rank;
+    }
+  }
+  return best;
 }
 
 void ProxyPolicy::pump(Instant now, ProxyEffects& out) {
   const Duration p = period();
-  while (!queue_.empty() && in_flight_.size() < kMaxInFlight) {
-    const Key key = queue_.front();
-    if (!waiters_.contains(key)) {
-      queue_.pop_front();  // everybody who asked has gone
-      continue;
-    }
-    if (now < budget_at_ - (kBurst - 1) * p) return;
-    queue_.pop_front();
+  while (in_flight_.size() < kMaxInFlight) {
+    // Keys everybody who asked for has left are not sent.
+    std::erase_if(queue_, [this](const Key& key) { return !waiters_.contains(key); });
+    if (queue_.empty() || now < cap_ready()) return;
+    if (budget_ != nullptr && !budget_->take(now)) return;
+    const std::size_t index = next_in_turn();
+    const Key key = queue_[index];
+    last_served_ = waiters_.at(key).front().client;
+    queue_.erase(queue_.begin() + static_cast<std::ptrdiff_t>(index));
     in_flight_.insert(key);
     budget_at_ = std::max(budget_at_, now) + p;
     ++forwards_sent_;

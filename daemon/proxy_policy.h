@@ -21,11 +21,24 @@ using ProxyClientId = std::uint64_t;
 
 struct ProxySettings {
   Duration max_age = std::chrono::seconds(10);  // oldest cached value answered at once
-  double frames_per_second = 2.0;               // forwarded READs, on top of the daemon's polls
+  // At most this many forwarded READs per second, all clients together; each one also takes a
+  // request of the inverter's budget (UpstreamBudget).
+  double frames_per_second = 2.0;
   // The inverter's plant address when the session talks to a slave through its master: PLANT_READs
   // for this address are forwarded, those for any other address dropped. nullopt: every plant
   // frame is dropped.
   std::optional<std::uint32_t> plant_address;
+};
+
+// The inverter's one request budget (frames_per_second of its [[inverter]]), which forwarded
+// READs share with the daemon's own polling: the session's scheduler (Scheduler::take_guest).
+class UpstreamBudget {
+ public:
+  virtual ~UpstreamBudget() = default;
+  // One forward may go out at `now`; the budget is charged for it.
+  virtual bool take(Instant now) = 0;
+  // When take may say yes next (≤ now: at once).
+  virtual Instant next(Instant now) const = 0;
 };
 
 // What became of one frame from a proxy client (docs/proxy.md "What each frame gets").
@@ -77,9 +90,13 @@ struct ProxyEffects {
 // States of one key (plant address, OID):
 //   idle      — no client waits for it. A READ with a fresh cache entry is answered at once;
 //               otherwise the client waits and the key is queued.
-//   queued    — clients wait; the forward waits for the budget (frames_per_second, a burst of
-//               kBurst) and a free slot (kMaxInFlight). A reading of the key arriving meanwhile
-//               (the daemon's own poll) answers them and the forward is never sent.
+//   queued    — clients wait; the forward waits for the proxy's cap (frames_per_second, a
+//               burst of kBurst), a request of the inverter's budget (UpstreamBudget: the
+//               daemon's own due reads keep at least every other request) and a free slot
+//               (kMaxInFlight). Clients take turns: the next forward is the oldest queued key of
+//               the next client in turn, so a client with a hundred READs waiting delays
+//               another's one READ by at most one forward. A reading of the key arriving
+//               meanwhile (the daemon's own poll) answers them and the forward is never sent.
 //   in flight — the READ went upstream; later askers of the key wait for the same answer.
 //               on_reading answers every waiter; on_forward_done ends the flight, and a failure
 //               leaves the waiters unanswered, as a silent device would.
@@ -92,7 +109,8 @@ class ProxyPolicy {
   static constexpr std::size_t kMaxInFlight = 4;
   static constexpr int kBurst = 2;
 
-  explicit ProxyPolicy(ProxySettings settings);
+  // `budget` (not owned; nullptr: none but the proxy's cap) must outlive the policy.
+  explicit ProxyPolicy(ProxySettings settings, UpstreamBudget* budget = nullptr);
 
   void on_connect(ProxyClientId client, Instant now);
   // Forgets the client; keys only it waited for stay queued or in flight (the answer fills the
@@ -117,7 +135,7 @@ class ProxyPolicy {
   // Releases forwards the budget allows by `now`.
   void on_tick(Instant now, ProxyEffects& out);
   // When on_tick has something to release; nullopt when nothing is queued or all slots are busy.
-  std::optional<Instant> next_wakeup() const;
+  std::optional<Instant> next_wakeup(Instant now) const;
 
   const ProxyClientFigures* figures(ProxyClientId client) const;
   std::size_t cached() const { return cache_.size(); }
@@ -139,6 +157,9 @@ class ProxyPolicy {
   void pump(Instant now, ProxyEffects& out);
   void store(const Key& key, std::span<const std::uint8_t> payload, Instant now);
   Duration period() const;
+  Instant cap_ready() const;  // when the proxy's own cap allows the next forward
+  // The index in queue_ of the next forward: the oldest key of the next client in turn.
+  std::size_t next_in_turn() const;
 
   ProxySettings settings_;
   std::map<ProxyClientId, ProxyClientFigures> clients_;
@@ -148,6 +169,8 @@ class ProxyPolicy {
   std::deque<Key> queue_;  // keys waiting for the budget, oldest first
   std::set<Key> in_flight_;
   Instant budget_at_{};  // theoretical arrival time of the next forward (GCRA)
+  UpstreamBudget* budget_ = nullptr;
+  std::optional<ProxyClientId> last_served_;  // whose key went last (the turns)
   std::uint64_t forwards_sent_ = 0;
 };
 

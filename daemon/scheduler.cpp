@@ -106,6 +106,42 @@ Instant Scheduler::budget_ready() const {
   return tat_ - tolerance_;
 }
 
+bool Scheduler::own_due(Instant now) const {
+  const bool phase = inventory_phase();
+  return std::any_of(entries_.begin(), entries_.end(), [&](const Entry& e) {
+    return eligible(e) && *e.due <= now && (!phase || e.inventory);
+  });
+}
+
+bool Scheduler::guest_turn() const {
+  return since_guest_ + 1 >= kGuestShare;
+}
+
+bool Scheduler::reserved_for_guest(Instant now) const {
+  return guest_waiting_ && guest_turn() && now < budget_ready() + emission_interval_;
+}
+
+bool Scheduler::take_guest(Instant now) {
+  if (now < next_guest(now)) {
+    guest_waiting_ = true;  // the next token that is the guest's turn is kept for it
+    return false;
+  }
+  tat_ = std::max(tat_, now) + emission_interval_;
+  since_guest_ = 0;
+  guest_waiting_ = false;
+  ++guest_requests_;
+  return true;
+}
+
+Instant Scheduler::next_guest(Instant now) const {
+  const Instant ready = budget_ready();
+  // Own values waiting and no own request since the last guest's: the next token is the daemon's.
+  if (!guest_turn() && own_due(std::max(now, ready))) {
+    return std::max(now, ready) + emission_interval_;
+  }
+  return ready;
+}
+
 std::optional<Instant> Scheduler::next_due() const {
   const bool phase = inventory_phase();
   std::optional<Instant> earliest;
@@ -114,6 +150,10 @@ std::optional<Instant> Scheduler::next_due() const {
     if (!earliest || *e.due < *earliest) earliest = e.due;
   }
   if (!earliest) return std::nullopt;
+  // A token kept for a waiting guest is not the daemon's: the one after it is.
+  if (guest_waiting_ && guest_turn()) {
+    return std::max(*earliest, budget_ready() + emission_interval_);
+  }
   return std::max(*earliest, budget_ready());
 }
 
@@ -161,7 +201,7 @@ std::vector<std::uint32_t> Scheduler::take_due(Instant now, std::size_t max) {
   });
   std::vector<std::uint32_t> out;
   std::vector<bool> taken(due.size(), false);
-  while (out.size() < max && now >= budget_ready()) {
+  while (out.size() < max && now >= budget_ready() && !reserved_for_guest(now)) {
     std::size_t pick = due.size();
     std::size_t first_fast = due.size();
     for (std::size_t i = 0; i < due.size(); ++i) {
@@ -181,6 +221,7 @@ std::vector<std::uint32_t> Scheduler::take_due(Instant now, std::size_t max) {
       pick = first_fast;
     }
     since_deferred_ = due[pick].kind == DueKind::kDeferred ? 0 : since_deferred_ + 1;
+    ++since_guest_;
     taken[pick] = true;
     Entry& e = *due[pick].entry;
     tat_ = std::max(tat_, now) + emission_interval_;

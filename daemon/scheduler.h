@@ -91,6 +91,19 @@ class Scheduler {
 
   void on_complete(std::uint32_t oid);
 
+  // Guest requests: READs that others ask for over this connection (the local proxy's forwards,
+  // daemon/proxy_policy.h). They come out of the same budget, so the link carries no more than
+  // frames_per_second in all. True (and the budget charged) when one may go out at `now`: the
+  // bucket has a token, and while own values are due (waiting, not in flight), at most one
+  // request in kGuestShare is a guest's, so that the daemon's own polling is never starved.
+  // A guest refused is waiting: the next token that is its turn is kept for it (take_due
+  // leaves it, next_due is one token later) until one emission interval after it was ready,
+  // so that the turns hold whichever of the two asks first.
+  bool take_guest(Instant now);
+  // When take_guest may say yes next (≤ now: at once).
+  Instant next_guest(Instant now) const;
+  std::uint64_t guest_requests() const { return guest_requests_; }
+
   // The connection was re-established: nothing is in flight any more, the inventory is read
   // first again, static and read-once values are due now.
   void on_reconnect(Instant now);
@@ -108,6 +121,8 @@ class Scheduler {
   static constexpr Duration kReadOnceDeferral = std::chrono::seconds{60};
   // Deferred values go ahead of waiting fast values at most once in this many requests.
   static constexpr std::size_t kDeferredShare = 4;
+  // While own values are due, guests get at most one request in this many.
+  static constexpr std::size_t kGuestShare = 2;
 
  private:
   // Widest members first: 40 bytes instead of 48 (one entry per polled OID and inverter).
@@ -124,6 +139,9 @@ class Scheduler {
   };
 
   bool eligible(const Entry& e) const;
+  bool own_due(Instant now) const;  // an own OID may be handed out at `now` but the budget
+  bool guest_turn() const;          // the next token may be a guest's
+  bool reserved_for_guest(Instant now) const;
   Instant budget_ready() const;  // earliest time the bucket allows one more request
   // Since when a due OID waits: time without a connection is no deferral.
   Instant waiting_since(const Entry& e) const;
@@ -137,7 +155,10 @@ class Scheduler {
   std::vector<Entry> entries_;
   Instant reconnected_at_ = Instant::min();
   std::size_t since_deferred_ = kDeferredShare;  // requests since a deferred value's
-  DeferralReport deferred_;                      // `overdue` is filled in by deferrals()
+  std::size_t since_guest_ = kGuestShare;        // own requests since a guest's
+  std::uint64_t guest_requests_ = 0;
+  bool guest_waiting_ = false;  // a guest was refused and has not had its request since
+  DeferralReport deferred_;     // `overdue` is filled in by deferrals()
   static_assert(sizeof(Entry) <= 40);
 };
 

@@ -551,6 +551,14 @@ void SessionMachine::save_mode_record(Effects& out) {
   out.push_back(StateChanged{});
 }
 
+bool SessionMachine::take_guest_slot(Instant now) {
+  return !connected_ || scheduler_.take_guest(now);
+}
+
+Instant SessionMachine::next_guest_slot(Instant now) const {
+  return connected_ ? scheduler_.next_guest(now) : now;
+}
+
 std::optional<Instant> SessionMachine::next_wakeup() const {
   if (phase_ == Phase::kStopped) return std::nullopt;
   std::optional<Instant> at;

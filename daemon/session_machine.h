@@ -124,6 +124,15 @@ class SessionMachine {
   // When on_tick has something to do; nullopt: nothing until the next event.
   std::optional<Instant> next_wakeup() const;
 
+  // A guest READ (a proxy client's, forwarded over this connection) may go out at `now` within
+  // the inverter's one frames/s budget, which it is then charged to; the daemon's own due reads
+  // keep at least every other request (Scheduler::take_guest). True while not connected: the
+  // READ then fails at once, as nothing can be sent.
+  bool take_guest_slot(Instant now);
+  // When take_guest_slot may say yes next (≤ now: at once).
+  Instant next_guest_slot(Instant now) const;
+  std::uint64_t guest_requests() const { return scheduler_.guest_requests(); }
+
   Phase phase() const { return phase_; }
   const SessionSettings& settings() const { return settings_; }
   const std::string& serial() const { return inventory_.serial; }

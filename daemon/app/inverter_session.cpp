@@ -61,7 +61,7 @@ void InverterSession::start() {
   client_->start();
   if (!proxy_ && inverter().proxy.enabled()) {
     proxy_ = std::make_unique<ProxyServer>(io_, log_, inverter().name, inverter().proxy,
-                                           inverter().address,
+                                           inverter().address, guest_budget_,
                                            [this](std::optional<std::uint32_t> address,
                                                   std::uint32_t oid) { proxy_read(address, oid); });
     if (!proxy_->start()) proxy_.reset();

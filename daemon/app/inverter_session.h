@@ -95,12 +95,24 @@ class InverterSession final : private client::ClientObserver {
   void arm_timer();
   void configure_writer();
 
+  // The proxy's forwards take requests of the machine's budget (SessionMachine::take_guest_slot).
+  class GuestBudget final : public UpstreamBudget {
+   public:
+    explicit GuestBudget(SessionMachine& machine) : machine_(machine) {}
+    bool take(Instant now) override { return machine_.take_guest_slot(now); }
+    Instant next(Instant now) const override { return machine_.next_guest_slot(now); }
+
+   private:
+    SessionMachine& machine_;
+  };
+
   asio::io_context& io_;
   const Registry& registry_;
   SessionHost& host_;
   std::shared_ptr<spdlog::logger> log_;
   std::size_t index_;
   SessionMachine machine_;
+  GuestBudget guest_budget_{machine_};
   std::unique_ptr<client::Client> client_;
   std::unique_ptr<client::VerifiedWriter> writer_;  // uses client_; declared after it
   std::unique_ptr<ProxyServer> proxy_;              // forwards through client_; declared after it

@@ -30,13 +30,14 @@ Instant proxy_now() {
 
 ProxyServer::ProxyServer(asio::io_context& io, std::shared_ptr<spdlog::logger> log,
                          std::string name, const ProxyConfig& config,
-                         std::optional<std::uint32_t> plant_address, Forward forward)
+                         std::optional<std::uint32_t> plant_address, UpstreamBudget& budget,
+                         Forward forward)
     : io_(io),
       log_(std::move(log)),
       name_(std::move(name)),
       config_(config),
       forward_(std::move(forward)),
-      policy_(proxy_settings_from(config, plant_address)),
+      policy_(proxy_settings_from(config, plant_address), &budget),
       acceptor_(io),
       timer_(io) {}
 
@@ -272,7 +273,7 @@ void ProxyServer::close(ProxyClientId id, std::string_view why) {
 }
 
 void ProxyServer::arm_timer() {
-  const std::optional<Instant> at = policy_.next_wakeup();
+  const std::optional<Instant> at = policy_.next_wakeup(proxy_now());
   if (at == timer_at_) return;
   timer_at_ = at;
   if (!at) {

@@ -34,9 +34,11 @@ class ProxyServer {
   using Forward = std::function<void(std::optional<std::uint32_t> address, std::uint32_t oid)>;
 
   // `log` must outlive the server. `plant_address`: the session's plant address, if any.
+  // `budget`: the inverter's request budget the forwards share with the daemon's polling (the
+  // session's); it must outlive the server.
   ProxyServer(asio::io_context& io, std::shared_ptr<spdlog::logger> log, std::string name,
               const ProxyConfig& config, std::optional<std::uint32_t> plant_address,
-              Forward forward);
+              UpstreamBudget& budget, Forward forward);
   // Closes everything without a word; stop() first for the log lines.
   ~ProxyServer() = default;
   ProxyServer(const ProxyServer&) = delete;

@@ -232,6 +232,7 @@ struct DaemonSetup {
   std::string homeassistant;                 // more [homeassistant] keys
   std::string poll;                          // more [poll] keys
   std::string sections;                      // whole sections at the end ("[metrics]\n...")
+  std::string frames_per_second = "100";     // the inverter's request budget
 };
 
 inline DaemonSetup intervals(std::string fast, std::string slow) {
@@ -250,7 +251,8 @@ inline std::string config_text(std::uint16_t broker_port, std::uint16_t sim_port
     << "client_id = \"rct2mqtt-e2e\"\nreconnect_min = 0.5\nreconnect_max = 1\nheartbeat = 10\n"
     << s.extra_mqtt << "[homeassistant]\nrepublish_delay_max = 0.5\n"
     << s.homeassistant << "[[inverter]]\nhost = \"127.0.0.1\"\nport = " << sim_port << "\n"
-    << "frames_per_second = 100\nrequest_timeout = 0.5\nreconnect_min = 0.2\n"
+    << "frames_per_second = " << s.frames_per_second
+    << "\nrequest_timeout = 0.5\nreconnect_min = 0.2\n"
     << "reconnect_max = 0.5\noffline_after = 2\n"
     << s.extra_inverter << "[poll]\nfast_interval = " << s.fast_interval
     << "\nslow_interval = " << s.slow_interval << "\nstatic_interval = 30\n"

@@ -15,6 +15,7 @@ using rct::daemon::ProxyEffects;
 using rct::daemon::ProxyPolicy;
 using rct::daemon::ProxySettings;
 using rct::daemon::ProxyVerdict;
+using rct::daemon::UpstreamBudget;
 
 namespace {
 
@@ -53,6 +54,22 @@ ProxyVerdict proxy_read(ProxyPolicy& p, std::uint64_t client, std::uint32_t oid,
                         ProxyEffects& out) {
   return p.on_frame(client, Command::kRead, std::nullopt, oid, 9, now, out);
 }
+
+// The inverter's budget as the tests set it: `tokens` requests at once, then none until refilled.
+class CountedBudget final : public UpstreamBudget {
+ public:
+  bool take(Instant now) override {
+    asked.push_back(now);
+    if (tokens == 0) return false;
+    --tokens;
+    return true;
+  }
+  Instant next(Instant now) const override { return tokens > 0 ? now : refill_at; }
+
+  std::size_t tokens = 0;
+  Instant refill_at{};
+  std::vector<Instant> asked;
+};
 
 }  // namespace
 
@@ -148,8 +165,8 @@ TEST_CASE("the daemon's own reading answers a queued READ before it is sent", "[
   proxy_read(p, 1, 0x1001, kProxyT0, out);
   proxy_read(p, 1, kProxySoc, kProxyT0, out);
   CHECK(out.forwards.size() == 2);
-  REQUIRE(p.next_wakeup());
-  CHECK(*p.next_wakeup() == kProxyT0 + 1s);
+  REQUIRE(p.next_wakeup(kProxyT0));
+  CHECK(*p.next_wakeup(kProxyT0) == kProxyT0 + 1s);
   ProxyEffects answer;
   p.on_reading(std::nullopt, kProxySoc, kProxySocBytes, true, kProxyT0 + 500ms, answer);
   CHECK(answer.sends.size() == 1);
@@ -175,7 +192,7 @@ TEST_CASE("forwarded READs never exceed the burst plus frames_per_second over an
     ProxyEffects e;
     for (const auto& f : out.forwards) p.on_forward_done(f.address, f.oid, false, now, e);
     out = e;
-    const auto wake = p.next_wakeup();
+    const auto wake = p.next_wakeup(now);
     if (!wake) break;
     now = std::max(now, *wake);
     ProxyEffects t;
@@ -316,4 +333,78 @@ TEST_CASE("the cache keeps at most kMaxCached values, dropping the oldest", "[pr
   CHECK(p.cached() == ProxyPolicy::kMaxCached);
   CHECK(proxy_read(p, 1, 0x4000, kProxyT0 + 2s, out) == ProxyVerdict::kForwarded);
   CHECK(proxy_read(p, 1, 0x4001, kProxyT0 + 2s, out) == ProxyVerdict::kFromCache);
+}
+
+TEST_CASE("a forward waits for a request of the inverter's budget, which it is charged to",
+          "[proxy_policy]") {
+  CountedBudget budget;
+  ProxyPolicy p(proxy_test_settings(), &budget);
+  p.on_connect(1, kProxyT0);
+  budget.refill_at = kProxyT0 + 300ms;
+  ProxyEffects out;
+  CHECK(proxy_read(p, 1, kProxySoc, kProxyT0, out) == ProxyVerdict::kForwarded);
+  CHECK(out.forwards.empty());  // the daemon's polling holds the budget
+  CHECK(budget.asked.size() == 1);
+  // Woken when the budget has a request again, not before.
+  REQUIRE(p.next_wakeup(kProxyT0));
+  CHECK(*p.next_wakeup(kProxyT0) == kProxyT0 + 300ms);
+  budget.tokens = 1;
+  ProxyEffects tick;
+  p.on_tick(kProxyT0 + 300ms, tick);
+  REQUIRE(tick.forwards.size() == 1);
+  CHECK(tick.forwards[0].oid == kProxySoc);
+  CHECK(budget.tokens == 0);  // charged
+  CHECK(p.forwards_sent() == 1);
+}
+
+TEST_CASE("clients take turns: a hundred READs of one delay another's READ by one forward",
+          "[proxy_policy]") {
+  CountedBudget budget;
+  ProxySettings s = proxy_test_settings();
+  s.frames_per_second = 1000.0;
+  ProxyPolicy p(s, &budget);
+  p.on_connect(1, kProxyT0);
+  p.on_connect(2, kProxyT0);
+  p.on_connect(3, kProxyT0);
+  ProxyEffects out;
+  for (std::uint32_t i = 0; i < 100; ++i) proxy_read(p, 1, 0x3000 + i, kProxyT0, out);
+  proxy_read(p, 2, 0x4000, kProxyT0, out);
+  proxy_read(p, 3, 0x5000, kProxyT0, out);
+  proxy_read(p, 3, 0x5001, kProxyT0, out);
+  REQUIRE(out.forwards.empty());
+  // One request at a time, each answered before the next.
+  std::vector<std::uint32_t> order;
+  Instant now = kProxyT0;
+  for (int i = 0; i < 8; ++i) {
+    now += 10ms;
+    budget.tokens = 1;
+    ProxyEffects tick;
+    p.on_tick(now, tick);
+    REQUIRE(tick.forwards.size() == 1);
+    order.push_back(tick.forwards[0].oid);
+    ProxyEffects done;
+    p.on_reading(std::nullopt, tick.forwards[0].oid, kProxySocBytes, true, now, done);
+    p.on_forward_done(std::nullopt, tick.forwards[0].oid, true, now, done);
+  }
+  CHECK(order ==
+        std::vector<std::uint32_t>{0x3000, 0x4000, 0x5000, 0x3001, 0x5001, 0x3002, 0x3003, 0x3004});
+}
+
+TEST_CASE("keys whose every asker left are not forwarded, and do not hold a turn",
+          "[proxy_policy]") {
+  CountedBudget budget;
+  ProxyPolicy p(proxy_test_settings(), &budget);
+  p.on_connect(1, kProxyT0);
+  p.on_connect(2, kProxyT0);
+  ProxyEffects out;
+  for (std::uint32_t i = 0; i < 50; ++i) proxy_read(p, 1, 0x3000 + i, kProxyT0, out);
+  proxy_read(p, 2, kProxySoc, kProxyT0, out);
+  p.on_disconnect(1);
+  budget.tokens = 5;
+  ProxyEffects tick;
+  p.on_tick(kProxyT0 + 1s, tick);
+  REQUIRE(tick.forwards.size() == 1);
+  CHECK(tick.forwards[0].oid == kProxySoc);
+  CHECK(budget.tokens == 4);
+  CHECK_FALSE(p.next_wakeup(kProxyT0 + 1s));  // nothing else waits
 }

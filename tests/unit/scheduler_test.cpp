@@ -585,3 +585,76 @@ TEST_CASE(
                                            << " intervals");
   CHECK(static_cast<double>(*least) >= 0.95 * static_cast<double>(*most));
 }
+
+namespace {
+
+// Own reads (answered at once) and a guest that wants a request whenever it may have one, in
+// virtual time until `end`; the counts of each.
+struct GuestRun {
+  std::size_t own = 0;
+  std::size_t guest = 0;
+  std::vector<Instant> sends;  // every request, own and guest
+};
+
+GuestRun run_with_greedy_guest(Scheduler& scheduler, Instant end) {
+  GuestRun run;
+  Instant now = kStart;
+  while (now < end) {
+    for (std::uint32_t oid : scheduler.take_due(now, 8)) {
+      scheduler.on_complete(oid);
+      ++run.own;
+      run.sends.push_back(now);
+    }
+    if (scheduler.take_guest(now)) {
+      ++run.guest;
+      run.sends.push_back(now);
+    }
+    Instant next = scheduler.next_guest(now);
+    if (const auto due = scheduler.next_due()) next = std::min(next, *due);
+    REQUIRE(next >= now);
+    now = next > now ? next : now + 1ms;
+  }
+  return run;
+}
+
+}  // namespace
+
+TEST_CASE("guests share the budget: the link carries no more in all, own due reads keep half",
+          "[scheduler]") {
+  Scheduler scheduler({5.0, 1});
+  // Overload: 20 values a second on a budget of 5.
+  std::vector<PollItem> items;
+  for (std::uint32_t i = 0; i < 20; ++i) items.push_back(item(i + 1, 1s, PollClass::kFast));
+  scheduler.set_items(items, kStart);
+  const GuestRun run = run_with_greedy_guest(scheduler, kStart + 60s);
+  // 60 s at 5 frames/s, the first at once.
+  CHECK(run.own + run.guest <= 301);
+  CHECK(run.own + run.guest >= 299);
+  CHECK(run.own >= run.guest);      // never starved
+  CHECK(run.guest + 1 >= run.own);  // and the guest gets its share
+  CHECK(scheduler.guest_requests() == run.guest);
+  // Never two requests closer than the budget allows.
+  for (std::size_t i = 1; i < run.sends.size(); ++i) {
+    CHECK(run.sends[i] - run.sends[i - 1] >= 200ms);
+  }
+}
+
+TEST_CASE("when no own value is due a guest may use the whole rest of the budget", "[scheduler]") {
+  Scheduler scheduler({5.0, 1});
+  scheduler.set_items({item(1, 10s, PollClass::kFast)}, kStart);
+  const GuestRun run = run_with_greedy_guest(scheduler, kStart + 60s);
+  CHECK(run.own == 6);  // every 10 s, on its grid
+  CHECK(run.own + run.guest <= 301);
+  CHECK(run.guest >= 290);
+}
+
+TEST_CASE("a guest waits for the token after the daemon's when own values are due", "[scheduler]") {
+  Scheduler scheduler({2.0, 1});
+  scheduler.set_items({item(1, 1s), item(2, 1s)}, kStart);
+  CHECK(scheduler.take_guest(kStart));  // nothing handed out yet, but a guest may go first
+  CHECK(scheduler.next_guest(kStart) == kStart + 1s);  // the token at 0.5 s is the daemon's
+  CHECK_FALSE(scheduler.take_guest(kStart + 500ms));
+  REQUIRE(scheduler.take_due(kStart + 500ms, 4).size() == 1);
+  CHECK(scheduler.next_guest(kStart + 500ms) == kStart + 1s);
+  CHECK(scheduler.take_guest(kStart + 1s));
+}
