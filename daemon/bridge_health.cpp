@@ -65,6 +65,33 @@ const InverterFigures* previous_of(const InverterFigures& f, const BridgeSnapsho
   return nullptr;
 }
 
+HealthJson proxy_counts(const ProxyClientFigures& c) {
+  return {{"frames_in", c.frames_in},   {"from_cache", c.from_cache}, {"forwarded", c.forwarded},
+          {"answered", c.answered},     {"refused", c.refused},       {"dropped", c.dropped},
+          {"bad_frames", c.bad_frames}, {"bytes_in", c.bytes_in},     {"bytes_out", c.bytes_out}};
+}
+
+// The local proxy's part (docs/proxy.md §3): counts since the session started, and each client
+// connected now.
+HealthJson proxy_health(const ProxyFigures& p, Instant taken) {
+  HealthJson j = proxy_counts(p.totals);
+  j["clients"] = p.peers.size();
+  j["connections"] = p.connections;
+  j["refused_connections"] = p.refused_connections;
+  j["upstream_requests"] = p.upstream_requests;
+  HealthJson peers = HealthJson::array();
+  for (const ProxyPeerFigures& peer : p.peers) {
+    HealthJson one;
+    one["peer"] = peer.peer;
+    one["connected_s"] =
+        std::chrono::duration_cast<std::chrono::seconds>(taken - peer.counts.connected).count();
+    one.update(proxy_counts(peer.counts));
+    peers.push_back(std::move(one));
+  }
+  j["peers"] = std::move(peers);
+  return j;
+}
+
 HealthJson inverter_health(const InverterFigures& f, const BridgeSnapshot& now,
                            const BridgeSnapshot* previous) {
   const InverterFigures* before = previous_of(f, previous);
@@ -85,6 +112,7 @@ HealthJson inverter_health(const InverterFigures& f, const BridgeSnapshot& now,
   j["loss_rate"] = percent_of(d.timeouts, ended);
   j["truncation_rate"] = percent_of(d.truncated, ended);
   j["foreign_frames_per_second"] = per_second(d.foreign, d.seconds);
+  if (f.proxy.enabled) j["proxy"] = proxy_health(f.proxy, now.taken);
   return j;
 }
 

@@ -10,6 +10,7 @@
 #include "core/client/latency_histogram.h"
 #include "core/client/request_tracker.h"
 #include "daemon/instant.h"
+#include "daemon/proxy_policy.h"
 #include "daemon/value_policy.h"
 
 namespace rct::daemon {
@@ -27,6 +28,22 @@ struct ValueFigure {
   std::string key;   // below <base>/<serial>/, e.g. "battery/soc"
   std::string unit;  // Home Assistant's spelling ("W", "%", "°C"); "" when it has none
   double value = 0.0;
+};
+
+// One client of an inverter's local proxy, while it is connected (docs/proxy.md).
+struct ProxyPeerFigures {
+  std::string peer;  // address:port
+  ProxyClientFigures counts;
+};
+
+// An inverter's local proxy: off, or its clients and counts since the session started.
+struct ProxyFigures {
+  bool enabled = false;                   // listening
+  std::uint64_t connections = 0;          // accepted
+  std::uint64_t refused_connections = 0;  // not in proxy_allow, or beyond proxy_clients
+  std::uint64_t upstream_requests = 0;    // forwards charged to the inverter's budget
+  ProxyClientFigures totals;              // every client's counts, those gone included
+  std::vector<ProxyPeerFigures> peers;    // connected now, oldest first
 };
 
 struct InverterFigures {
@@ -54,6 +71,7 @@ struct InverterFigures {
   std::uint64_t values_published = 0;  // value messages handed to MQTT (republishes included)
   std::array<std::uint64_t, kRejectionCount> values_rejected{};  // by Rejection
   std::vector<ValueFigure> values;                               // sorted by key
+  ProxyFigures proxy;
 };
 
 struct MqttFigures {

@@ -191,6 +191,66 @@ void write_frames(ExpositionWriter& w, const BridgeSnapshot& s) {
       [](const InverterFigures& f) { return static_cast<std::uint64_t>(f.overdue_values); });
 }
 
+// The local proxies' families, only when an inverter has one (docs/proxy.md §3). Per client
+// figures are in the health topic only: a label per peer would make a new series for every
+// connection.
+void write_proxy(ExpositionWriter& w, const BridgeSnapshot& s) {
+  std::vector<const InverterFigures*> with;
+  for (const InverterFigures& f : s.inverters) {
+    if (f.proxy.enabled) with.push_back(&f);
+  }
+  if (with.empty()) return;
+  w.family("rct2mqtt_proxy_clients", "gauge", "Clients connected to the local proxy.");
+  for (const InverterFigures* f : with) {
+    w.sample("rct2mqtt_proxy_clients", inverter_labels(*f),
+             static_cast<std::uint64_t>(f->proxy.peers.size()));
+  }
+  w.family("rct2mqtt_proxy_connections_total", "counter",
+           "Connections to the local proxy, accepted or refused (proxy_allow, proxy_clients).");
+  for (const InverterFigures* f : with) {
+    w.sample("rct2mqtt_proxy_connections_total",
+             with_label(inverter_labels(*f), "result", "accepted"), f->proxy.connections);
+    w.sample("rct2mqtt_proxy_connections_total",
+             with_label(inverter_labels(*f), "result", "refused"), f->proxy.refused_connections);
+  }
+  w.family("rct2mqtt_proxy_frames_total", "counter",
+           "Frames from proxy clients by what they got: answered from the cache, forwarded to "
+           "the inverter, refused (writes), dropped, or bad.");
+  for (const InverterFigures* f : with) {
+    const ProxyClientFigures& t = f->proxy.totals;
+    const std::array<std::pair<std::string_view, std::uint64_t>, 5> kinds = {{
+        {"from_cache", t.from_cache},
+        {"forwarded", t.forwarded},
+        {"refused", t.refused},
+        {"dropped", t.dropped},
+        {"bad", t.bad_frames},
+    }};
+    for (const auto& [kind, count] : kinds) {
+      w.sample("rct2mqtt_proxy_frames_total",
+               with_label(inverter_labels(*f), "result", std::string(kind)), count);
+    }
+  }
+  w.family("rct2mqtt_proxy_forwards_answered_total", "counter",
+           "Forwarded READs the inverter answered (the rest failed or timed out).");
+  for (const InverterFigures* f : with) {
+    w.sample("rct2mqtt_proxy_forwards_answered_total", inverter_labels(*f),
+             f->proxy.totals.answered);
+  }
+  w.family("rct2mqtt_proxy_upstream_requests_total", "counter",
+           "Requests the proxy's forwards took of the inverter's frames_per_second budget.");
+  for (const InverterFigures* f : with) {
+    w.sample("rct2mqtt_proxy_upstream_requests_total", inverter_labels(*f),
+             f->proxy.upstream_requests);
+  }
+  w.family("rct2mqtt_proxy_bytes_total", "counter", "Bytes from and to proxy clients.");
+  for (const InverterFigures* f : with) {
+    w.sample("rct2mqtt_proxy_bytes_total", with_label(inverter_labels(*f), "direction", "in"),
+             f->proxy.totals.bytes_in);
+    w.sample("rct2mqtt_proxy_bytes_total", with_label(inverter_labels(*f), "direction", "out"),
+             f->proxy.totals.bytes_out);
+  }
+}
+
 void write_latency(ExpositionWriter& w, const BridgeSnapshot& s) {
   constexpr std::string_view kName = "rct2mqtt_request_latency_seconds";
   w.family(kName, "histogram", "Time from sending a request to its matched reply.");
@@ -275,6 +335,7 @@ std::string render_metrics(const BridgeSnapshot& snapshot) {
   write_bridge(w, snapshot);
   write_frames(w, snapshot);
   write_latency(w, snapshot);
+  write_proxy(w, snapshot);
   write_values(w, snapshot);
   return w.take();
 }

@@ -36,7 +36,26 @@ void ProxyPolicy::on_connect(ProxyClientId client, Instant now) {
   waiting_count_[client] = 0;
 }
 
+namespace {
+
+void add_proxy_counts(ProxyClientFigures& sum, const ProxyClientFigures& f) {
+  sum.frames_in += f.frames_in;
+  sum.from_cache += f.from_cache;
+  sum.forwarded += f.forwarded;
+  sum.answered += f.answered;
+  sum.refused += f.refused;
+  sum.dropped += f.dropped;
+  sum.bad_frames += f.bad_frames;
+  sum.bytes_in += f.bytes_in;
+  sum.bytes_out += f.bytes_out;
+}
+
+}  // namespace
+
 void ProxyPolicy::on_disconnect(ProxyClientId client) {
+  if (const auto it = clients_.find(client); it != clients_.end()) {
+    add_proxy_counts(departed_, it->second);
+  }
   clients_.erase(client);
   waiting_count_.erase(client);
   for (auto& [key, list] : waiters_) {
@@ -233,6 +252,12 @@ void ProxyPolicy::answer(ProxyClientId client, const Key& key,
     c->second.bytes_out += wire.value().size();
   }
   out.sends.push_back(ProxySend{client, std::move(wire.value())});
+}
+
+ProxyClientFigures ProxyPolicy::totals() const {
+  ProxyClientFigures sum = departed_;
+  for (const auto& [id, f] : clients_) add_proxy_counts(sum, f);
+  return sum;
 }
 
 const ProxyClientFigures* ProxyPolicy::figures(ProxyClientId client) const {

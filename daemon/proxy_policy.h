@@ -138,6 +138,8 @@ class ProxyPolicy {
   std::optional<Instant> next_wakeup(Instant now) const;
 
   const ProxyClientFigures* figures(ProxyClientId client) const;
+  // Every client's counts added up, those that have left included (`connected` unset).
+  ProxyClientFigures totals() const;
   std::size_t cached() const { return cache_.size(); }
   std::uint64_t forwards_sent() const { return forwards_sent_; }
 
@@ -163,6 +165,7 @@ class ProxyPolicy {
 
   ProxySettings settings_;
   std::map<ProxyClientId, ProxyClientFigures> clients_;
+  ProxyClientFigures departed_;  // the counts of clients that left, added up
   std::map<ProxyClientId, std::size_t> waiting_count_;
   std::map<Key, Entry> cache_;
   std::map<Key, std::vector<Waiter>> waiters_;

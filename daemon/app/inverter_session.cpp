@@ -103,7 +103,12 @@ void InverterSession::handle_command(const std::string& key, std::string_view pa
 }
 
 InverterFigures InverterSession::figures(Instant now) const {
-  return inverter_figures(machine_, client_ ? &client_->stats() : nullptr, now);
+  InverterFigures f = inverter_figures(machine_, client_ ? &client_->stats() : nullptr, now);
+  if (proxy_) {
+    f.proxy = proxy_->figures();
+    f.proxy.upstream_requests = machine_.guest_requests();
+  }
+  return f;
 }
 
 void InverterSession::on_state(client::ClientState state) {

@@ -59,13 +59,29 @@ bool ProxyServer::start() {
   log_->info("{}: proxy listening on {} ({} clients at most, values up to {} s old)", name_,
              config_.listen.listen, config_.clients,
              std::chrono::duration<double>(config_.max_age).count());
+  listening_ = true;
   accept();
   return true;
+}
+
+ProxyFigures ProxyServer::figures() const {
+  ProxyFigures f;
+  f.enabled = listening_;
+  f.connections = accepted_;
+  f.refused_connections = refused_;
+  f.totals = policy_.totals();
+  for (const auto& [id, c] : connections_) {  // ids grow: oldest first
+    if (const ProxyClientFigures* counts = policy_.figures(id)) {
+      f.peers.push_back(ProxyPeerFigures{c->peer, *counts});
+    }
+  }
+  return f;
 }
 
 void ProxyServer::stop() {
   std::error_code ec;
   acceptor_.close(ec);
+  listening_ = false;
   timer_.cancel();
   timer_at_.reset();
   while (!connections_.empty()) close(connections_.begin()->first, "proxy stopped");
@@ -105,12 +121,15 @@ void ProxyServer::on_accept(const std::error_code& ec, Tcp::socket socket) {
     if (peer_ec || !allowed(peer)) {
       log_->warn("{}: proxy refused {}: not in proxy_allow", name_, who);
       socket.close(ignored);
+      ++refused_;
     } else if (connections_.size() >= static_cast<std::size_t>(config_.clients)) {
       log_->warn("{}: proxy refused {}: {} clients connected already (proxy_clients)", name_, who,
                  connections_.size());
       socket.close(ignored);
+      ++refused_;
     } else {
       const ProxyClientId id = next_id_++;
+      ++accepted_;
       auto c = std::make_unique<Connection>(std::move(socket));
       c->peer = who;
       connections_.emplace(id, std::move(c));

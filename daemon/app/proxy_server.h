@@ -19,6 +19,7 @@
 #include "config/config.h"
 #include "core/frame_decoder.h"
 #include "core/lifetime_guard.h"
+#include "daemon/bridge_snapshot.h"
 #include "daemon/proxy_policy.h"
 
 namespace rct::daemon {
@@ -54,6 +55,8 @@ class ProxyServer {
   void on_forward_done(std::optional<std::uint32_t> address, std::uint32_t oid, bool ok);
 
   std::size_t clients() const { return connections_.size(); }
+  // Its part of the bridge snapshot (upstream_requests is the session's to fill in).
+  ProxyFigures figures() const;
   const ProxyPolicy& policy() const { return policy_; }
 
  private:
@@ -103,6 +106,9 @@ class ProxyServer {
   std::optional<Instant> timer_at_;
   std::map<ProxyClientId, std::unique_ptr<Connection>> connections_;
   ProxyClientId next_id_ = 1;
+  bool listening_ = false;
+  std::uint64_t accepted_ = 0;
+  std::uint64_t refused_ = 0;
   LifetimeGuard guard_;  // last member: handlers find it gone before anything else is
 };
 

@@ -18,6 +18,8 @@
 #include "core/number_text.h"
 #include "tests/integration/client_harness.h"
 #include "tests/integration/daemon_harness.h"
+#include "tests/support/http_client.h"
+#include "tests/support/poll.h"
 
 namespace {
 
@@ -300,6 +302,48 @@ TEST_CASE("a WRITE through the proxy is answered with nothing and never reaches 
             .frames(rct::Command::kWrite, proxy_oid("logger.minutes_soc_log_ts"))
             .empty());
   w.check_one_upstream_connection();
+  stop_daemon(*w.rct2mqtt);
+}
+
+TEST_CASE("the proxy's clients and what their frames got show on the metrics endpoint",
+          "[proxy_e2e]") {
+  const std::uint16_t metrics_port = free_port_below_ephemeral();
+  ProxyWorld w({}, "[metrics]\nlisten = \"127.0.0.1:" + std::to_string(metrics_port) + "\"\n");
+  RawProxyPeer peer(w.proxy_port);
+  const std::uint32_t soc_min = proxy_oid("power_mng.soc_min");
+  peer.send(rct::test::wire(rct::Command::kWrite, soc_min, rct::test::float_bytes(0.5f)));
+  peer.send(proxy_read_frame(kSocOid));
+  peer.send(proxy_read_frame(kSocOid));
+  REQUIRE(peer.frames(2).size() == 2);
+  const std::string serial = serial_of(*w.world.sub);
+  const std::string labels = "{serial=\"" + serial + "\",name=\"inverter1\"";
+  // Scraped until the two READs are counted (answered from the cache or forwarded).
+  const auto text = rct::test::poll_until(
+      [&]() -> std::optional<std::string> {
+        const auto r = rct::test::http_request(metrics_port, "GET", "/metrics");
+        if (!r || r->status != 200) return std::nullopt;
+        if (r->body.find("rct2mqtt_proxy_frames_total" + labels + ",result=\"refused\"} 1\n") ==
+            std::string::npos) {
+          return std::nullopt;
+        }
+        return r->body;
+      },
+      20s, 200ms);
+  REQUIRE(text);
+  INFO(*text);
+  CHECK(text->find("rct2mqtt_proxy_clients" + labels + "} 1\n") != std::string::npos);
+  CHECK(text->find("rct2mqtt_proxy_connections_total" + labels + ",result=\"accepted\"} 1\n") !=
+        std::string::npos);
+  const auto sample = [&](const std::string& result) {
+    const std::string head =
+        "rct2mqtt_proxy_frames_total" + labels + ",result=\"" + result + "\"} ";
+    const auto at = text->find(head);
+    REQUIRE(at != std::string::npos);
+    return std::stoull(text->substr(at + head.size()));
+  };
+  CHECK(sample("from_cache") + sample("forwarded") == 2);
+  CHECK(text->find("rct2mqtt_proxy_bytes_total" + labels + ",direction=\"in\"} " +
+                   std::to_string(13 + 9 + 9) + "\n") != std::string::npos);
   stop_daemon(*w.rct2mqtt);
 }
 

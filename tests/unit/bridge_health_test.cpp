@@ -174,3 +174,47 @@ TEST_CASE("an inverter never reached has null rates, a null serial and no topic 
       payload_on(bridge_health("rct2mqtt", instant, nullptr), "rct2mqtt/bridge/health");
   CHECK(zero["inverters"][0]["frames_per_second"].is_null());
 }
+
+TEST_CASE("an inverter's health carries its proxy's totals and each connected client", "[health]") {
+  BridgeSnapshot s = health_snapshot(kHealthStart + 100s);
+  InverterFigures f = health_inverter("garage", "SN1");
+  f.proxy.enabled = true;
+  f.proxy.connections = 3;
+  f.proxy.refused_connections = 1;
+  f.proxy.upstream_requests = 12;
+  f.proxy.totals.frames_in = 50;
+  f.proxy.totals.from_cache = 38;
+  f.proxy.totals.forwarded = 12;
+  rct::daemon::ProxyClientFigures peer;
+  peer.connected = kHealthStart + 70s;
+  peer.frames_in = 20;
+  peer.from_cache = 18;
+  peer.forwarded = 2;
+  peer.answered = 2;
+  peer.bytes_in = 180;
+  peer.bytes_out = 260;
+  f.proxy.peers.push_back({"192.168.1.20:51234", peer});
+  s.inverters.push_back(f);
+  const json inv = payload_on(bridge_health("base", s, nullptr), "base/SN1/bridge/health");
+  REQUIRE(inv.contains("proxy"));
+  const json& p = inv["proxy"];
+  CHECK(p["clients"] == 1);
+  CHECK(p["connections"] == 3);
+  CHECK(p["refused_connections"] == 1);
+  CHECK(p["upstream_requests"] == 12);
+  CHECK(p["frames_in"] == 50);
+  CHECK(p["from_cache"] == 38);
+  CHECK(p["forwarded"] == 12);
+  REQUIRE(p["peers"].size() == 1);
+  const json& one = p["peers"][0];
+  CHECK(one["peer"] == "192.168.1.20:51234");
+  CHECK(one["connected_s"] == 30);
+  CHECK(one["from_cache"] == 18);
+  CHECK(one["answered"] == 2);
+  CHECK(one["bytes_out"] == 260);
+
+  // Without a proxy there is no proxy object at all.
+  s.inverters[0].proxy = {};
+  const json none = payload_on(bridge_health("base", s, nullptr), "base/SN1/bridge/health");
+  CHECK_FALSE(none.contains("proxy"));
+}

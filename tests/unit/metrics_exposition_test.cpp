@@ -50,6 +50,17 @@ BridgeSnapshot exposition_snapshot() {
               {"pv/a/connected", "", 1},
               {"pv/a/power", "W", 3000},
               {"pv/b/power", "W", 2500}};
+  f.proxy.enabled = true;
+  f.proxy.connections = 4;
+  f.proxy.refused_connections = 1;
+  f.proxy.upstream_requests = 9;
+  f.proxy.totals.from_cache = 30;
+  f.proxy.totals.forwarded = 10;
+  f.proxy.totals.answered = 9;
+  f.proxy.totals.refused = 2;
+  f.proxy.totals.bytes_in = 378;
+  f.proxy.totals.bytes_out = 520;
+  f.proxy.peers.push_back({"127.0.0.1:40000", {}});
   s.inverters.push_back(f);
   return s;
 }
@@ -201,4 +212,26 @@ TEST_CASE("an inverter not reached yet renders with an empty serial and no value
   CHECK(has_line(text, R"(rct2mqtt_frames_sent_total{serial="",name="roof"} 0)"));
   CHECK(text.find("rct2mqtt_value{") == std::string::npos);
   CHECK(text.find("rct2mqtt_battery_state_of_charge{") == std::string::npos);
+}
+
+TEST_CASE("the proxy families carry each proxy's totals, and are left out when no proxy listens",
+          "[metrics]") {
+  BridgeSnapshot s = exposition_snapshot();
+  const std::string text = render_metrics(s);
+  INFO(text);
+  const std::string labels = "{serial=\"SN1\",name=\"garage\"";
+  CHECK(has_line(text, "rct2mqtt_proxy_clients" + labels + "} 1"));
+  CHECK(has_line(text, "rct2mqtt_proxy_connections_total" + labels + ",result=\"accepted\"} 4"));
+  CHECK(has_line(text, "rct2mqtt_proxy_connections_total" + labels + ",result=\"refused\"} 1"));
+  CHECK(has_line(text, "rct2mqtt_proxy_frames_total" + labels + ",result=\"from_cache\"} 30"));
+  CHECK(has_line(text, "rct2mqtt_proxy_frames_total" + labels + ",result=\"forwarded\"} 10"));
+  CHECK(has_line(text, "rct2mqtt_proxy_frames_total" + labels + ",result=\"refused\"} 2"));
+  CHECK(has_line(text, "rct2mqtt_proxy_forwards_answered_total" + labels + "} 9"));
+  CHECK(has_line(text, "rct2mqtt_proxy_upstream_requests_total" + labels + "} 9"));
+  CHECK(has_line(text, "rct2mqtt_proxy_bytes_total" + labels + ",direction=\"out\"} 520"));
+  // No peer label: a series per connection would grow without bound.
+  CHECK(text.find("40000") == std::string::npos);
+
+  s.inverters[0].proxy = {};
+  CHECK(render_metrics(s).find("rct2mqtt_proxy_") == std::string::npos);
 }

@@ -408,3 +408,24 @@ TEST_CASE("keys whose every asker left are not forwarded, and do not hold a turn
   CHECK(budget.tokens == 4);
   CHECK_FALSE(p.next_wakeup(kProxyT0 + 1s));  // nothing else waits
 }
+
+TEST_CASE("the totals keep the counts of clients that left", "[proxy_policy]") {
+  ProxyPolicy p(proxy_test_settings());
+  p.on_connect(1, kProxyT0);
+  p.on_connect(2, kProxyT0);
+  ProxyEffects out;
+  p.on_reading(std::nullopt, kProxySoc, kProxySocBytes, true, kProxyT0, out);
+  proxy_read(p, 1, kProxySoc, kProxyT0, out);
+  proxy_read(p, 2, kProxySoc, kProxyT0, out);
+  CHECK(p.on_frame(2, Command::kWrite, std::nullopt, kProxySoc, 13, kProxyT0, out) ==
+        ProxyVerdict::kRefused);
+  p.on_disconnect(1);
+  const auto t = p.totals();
+  CHECK(t.frames_in == 3);
+  CHECK(t.from_cache == 2);
+  CHECK(t.refused == 1);
+  CHECK(t.bytes_in == 9 + 9 + 13);
+  CHECK(t.bytes_out == p.figures(2)->bytes_out * 2);
+  p.on_disconnect(2);
+  CHECK(p.totals().frames_in == 3);
+}
