@@ -2,6 +2,10 @@
 // and its proxy port, read through by `rctclient read-value`, by core Client instances and by raw
 // sockets. Every value a client gets must be one the simulator sent for that OID, and the daemon's
 // one connection must stay the only one on the simulator. Every wait has a deadline.
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+
 #include <array>
 #include <asio.hpp>
 #include <chrono>
@@ -40,12 +44,12 @@ struct ProxyWorld {
   std::unique_ptr<rct::test::ChildProcess> rct2mqtt;
 
   explicit ProxyWorld(std::string extra = {}, std::string sections = {},
-                      std::string frames_per_second = "100")
+                      std::string frames_per_second = "100", const std::string& host = "127.0.0.1")
       : world([&] {
           DaemonSetup s;
           s.sections = std::move(sections);
           s.frames_per_second = std::move(frames_per_second);
-          s.extra_inverter = "proxy = \"127.0.0.1:" + std::to_string(proxy_port) +
+          s.extra_inverter = "proxy = \"" + host + ":" + std::to_string(proxy_port) +
                              "\"\nproxy_clients = 6\nproxy_frames_per_second = 20\n" + extra;
           return s;
         }()) {
@@ -81,8 +85,8 @@ std::uint32_t proxy_oid(const std::string& name) {
 // A raw downstream client: whatever bytes a test wants, answers decoded as a client would.
 class RawProxyPeer {
  public:
-  explicit RawProxyPeer(std::uint16_t port) {
-    socket_.connect(ProxyTcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  explicit RawProxyPeer(std::uint16_t port, const std::string& host = "127.0.0.1") {
+    socket_.connect(ProxyTcp::endpoint(asio::ip::make_address(host), port));
   }
   void send(const std::vector<std::uint8_t>& bytes) { asio::write(socket_, asio::buffer(bytes)); }
   void close() { socket_.close(); }
@@ -382,6 +386,61 @@ TEST_CASE("cut frames, garbage, EXTENSION, text and a megabyte flood leave the p
   CHECK_FALSE(w.rct2mqtt->wait(0ms));
   w.check_one_upstream_connection();
   stop_daemon(*w.rct2mqtt);
+}
+
+namespace {
+
+// An IPv4 address of this machine that is not loopback ("" when it has none): a connection to it
+// from here comes from that address, which is what a peer on the LAN looks like to the proxy.
+std::string proxy_lan_address() {
+  ifaddrs* list = nullptr;
+  if (getifaddrs(&list) != 0) return "";
+  std::string found;
+  for (const ifaddrs* i = list; i != nullptr && found.empty(); i = i->ifa_next) {
+    if (i->ifa_addr == nullptr || i->ifa_addr->sa_family != AF_INET) continue;
+    std::array<char, INET_ADDRSTRLEN> text{};
+    const auto* in = reinterpret_cast<const sockaddr_in*>(i->ifa_addr);
+    if (inet_ntop(AF_INET, &in->sin_addr, text.data(), text.size()) == nullptr) continue;
+    const std::string a(text.data());
+    if (a.rfind("127.", 0) != 0) found = a;
+  }
+  freeifaddrs(list);
+  return found;
+}
+
+}  // namespace
+
+TEST_CASE("a proxy on all addresses serves the peers proxy_allow lists and loopback, no others",
+          "[proxy_e2e]") {
+  const std::string lan = proxy_lan_address();
+  if (lan.empty()) {
+    WARN("this machine has no IPv4 address but loopback: the allow list cannot be tried");
+    return;
+  }
+  INFO("LAN address " << lan);
+  {
+    // 198.51.100.0/24 is a documentation network: not this machine.
+    ProxyWorld w("proxy_allow = [\"198.51.100.0/24\"]\n", {}, "100", "0.0.0.0");
+    RawProxyPeer stranger(w.proxy_port, lan);
+    stranger.send(proxy_read_frame(kSocOid));
+    CHECK(stranger.closed_by_peer());
+    CHECK(stranger.frames(1, 0ms).empty());
+    CHECK(w.rct2mqtt->wait_for_output("proxy refused " + lan + ":", 10s, true));
+    RawProxyPeer local(w.proxy_port);
+    local.send(proxy_read_frame(kSocOid));
+    CHECK(local.frames(1).size() == 1);
+    stop_daemon(*w.rct2mqtt);
+  }
+  {
+    ProxyWorld w("proxy_allow = [\"" + lan + "/32\"]\n", {}, "100", "0.0.0.0");
+    RawProxyPeer listed(w.proxy_port, lan);
+    listed.send(proxy_read_frame(kSocOid));
+    const auto frames = listed.frames(1);
+    REQUIRE(frames.size() == 1);
+    CHECK(frames[0].oid == kSocOid);
+    CHECK(w.sent(kSocOid, rct::decode_value(rct::DataType::kFloat, frames[0].payload).value()));
+    stop_daemon(*w.rct2mqtt);
+  }
 }
 
 TEST_CASE("a connection beyond proxy_clients is closed at once", "[proxy_e2e]") {
