@@ -123,6 +123,10 @@ struct ProxyConfig {
   // `proxy_frames_per_second`: the most forwarded READs per second, taken out of the inverter's
   // `frames_per_second` (docs/proxy.md §3)
   double frames_per_second = 2.0;
+  // `proxy_writes = "verified"`: a client's WRITE of a setting goes the way of an MQTT command
+  // (the [writes] allowlist, interlocks, rate limit, read-back, audit); "refuse" (the default):
+  // refused.
+  bool verified_writes = false;
   bool enabled() const { return !listen.listen.empty(); }
 
   friend bool operator==(const ProxyConfig&, const ProxyConfig&) = default;

@@ -146,6 +146,7 @@ std::string dump_config(const Config& cfg) {
       w.kv("proxy_clients", std::to_string(inv.proxy.clients));
       w.seconds("proxy_max_age", inv.proxy.max_age);
       w.kv("proxy_frames_per_second", config_number(inv.proxy.frames_per_second));
+      w.kv("proxy_writes", toml_string(inv.proxy.verified_writes ? "verified" : "refuse"));
     }
     w.line();
   }

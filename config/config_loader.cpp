@@ -567,6 +567,16 @@ void Loader::read_proxy(Section& s, ProxyConfig& proxy) {
   s.get_int("proxy_clients", 1, 64, proxy.clients);
   s.get_seconds("proxy_max_age", 0s, 3600s, proxy.max_age);
   s.get_number("proxy_frames_per_second", 0.1, 100.0, proxy.frames_per_second);
+  std::string writes;
+  if (s.get_string("proxy_writes", writes)) {
+    if (writes == "verified") {
+      proxy.verified_writes = true;
+    } else if (writes != "refuse") {
+      diag_.error(*s.get("proxy_writes"), s.key_path("proxy_writes") +
+                                              " must be \"refuse\" or \"verified\" (got '" +
+                                              writes + "')");
+    }
+  }
   std::string listen;
   if (!s.get_string("proxy", listen)) {
     if (!proxy.allow.empty() && s.has("proxy_allow")) {

@@ -16,6 +16,8 @@ std::string_view proxy_verdict_name(ProxyVerdict v) {
       return "forwarded";
     case ProxyVerdict::kRefused:
       return "refused";
+    case ProxyVerdict::kToWrites:
+      return "to_writes";
     case ProxyVerdict::kDropped:
       return "dropped";
     case ProxyVerdict::kFlood:
@@ -44,6 +46,7 @@ void add_proxy_counts(ProxyClientFigures& sum, const ProxyClientFigures& f) {
   sum.forwarded += f.forwarded;
   sum.answered += f.answered;
   sum.refused += f.refused;
+  sum.writes += f.writes;
   sum.dropped += f.dropped;
   sum.bad_frames += f.bad_frames;
   sum.bytes_in += f.bytes_in;
@@ -66,7 +69,8 @@ void ProxyPolicy::on_disconnect(ProxyClientId client) {
 
 ProxyVerdict ProxyPolicy::on_frame(ProxyClientId client, Command command,
                                    std::optional<std::uint32_t> address, std::uint32_t oid,
-                                   std::size_t wire_size, Instant now, ProxyEffects& out) {
+                                   std::size_t wire_size, Instant now, ProxyEffects& out,
+                                   std::span<const std::uint8_t> payload) {
   const auto it = clients_.find(client);
   if (it == clients_.end()) return ProxyVerdict::kUnknownClient;
   ProxyClientFigures& f = it->second;
@@ -78,6 +82,13 @@ ProxyVerdict ProxyPolicy::on_frame(ProxyClientId client, Command command,
       break;
     case Command::kWrite:
     case Command::kLongWrite:
+      if (settings_.verified_writes) {
+        ++f.writes;
+        out.writes.push_back(ProxyWrite{client, oid, {payload.begin(), payload.end()}});
+        return ProxyVerdict::kToWrites;
+      }
+      ++f.refused;
+      return ProxyVerdict::kRefused;
     case Command::kPlantWrite:
     case Command::kPlantLongWrite:
       ++f.refused;

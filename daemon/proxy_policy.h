@@ -28,6 +28,8 @@ struct ProxySettings {
   // for this address are forwarded, those for any other address dropped. nullopt: every plant
   // frame is dropped.
   std::optional<std::uint32_t> plant_address;
+  // WRITE and LONG_WRITE go to the write path (ProxyWrite) instead of being refused.
+  bool verified_writes = false;
 };
 
 // The inverter's one request budget (frames_per_second of its [[inverter]]), which forwarded
@@ -46,6 +48,7 @@ enum class ProxyVerdict {
   kFromCache,      // READ answered at once from a validated value younger than max_age
   kForwarded,      // READ waiting for the device's answer (queued, sent, or joined one in flight)
   kRefused,        // WRITE (history queries included): nothing sent, nothing answered
+  kToWrites,       // WRITE handed to the write path (verified_writes): checked, sent, read back
   kDropped,        // READ_PERIODICALLY, responses, a plant address not ours
   kFlood,          // READ beyond what one client may have waiting: dropped
   kUnknownClient,  // not connected (a late frame after on_disconnect)
@@ -59,7 +62,8 @@ struct ProxyClientFigures {
   std::uint64_t from_cache = 0;  // READs answered from the cache
   std::uint64_t forwarded = 0;   // READs that waited for the device
   std::uint64_t answered = 0;    // of them, answered (the rest failed, timed out or were cut)
-  std::uint64_t refused = 0;     // WRITEs
+  std::uint64_t refused = 0;     // WRITEs refused
+  std::uint64_t writes = 0;      // WRITEs handed to the write path (its verdict is its own)
   std::uint64_t dropped = 0;     // frames dropped by kind or address, flood included
   std::uint64_t bad_frames = 0;  // CRC mismatches, bad commands (EXTENSION), cut frames
   std::uint64_t bytes_in = 0;
@@ -79,9 +83,19 @@ struct ProxyForward {
   std::uint32_t oid = 0;
 };
 
+// A client's WRITE for the write path, which decides (docs/proxy.md §2): the allowlist,
+// interlocks, rate limit, read-back and audit of an MQTT command. The client gets no answer, as
+// from the device.
+struct ProxyWrite {
+  ProxyClientId client = 0;
+  std::uint32_t oid = 0;
+  std::vector<std::uint8_t> payload;
+};
+
 struct ProxyEffects {
   std::vector<ProxySend> sends;
   std::vector<ProxyForward> forwards;
+  std::vector<ProxyWrite> writes;
 };
 
 // The decisions of one inverter's local proxy (docs/proxy.md). Pure: frames come in parsed, time
@@ -118,9 +132,11 @@ class ProxyPolicy {
   void on_disconnect(ProxyClientId client);
   std::size_t clients() const { return clients_.size(); }
 
-  // One good-CRC frame from `client`, `wire_size` bytes on the wire.
+  // One good-CRC frame from `client`, `wire_size` bytes on the wire; `payload` is needed for
+  // WRITEs only.
   ProxyVerdict on_frame(ProxyClientId client, Command command, std::optional<std::uint32_t> address,
-                        std::uint32_t oid, std::size_t wire_size, Instant now, ProxyEffects& out);
+                        std::uint32_t oid, std::size_t wire_size, Instant now, ProxyEffects& out,
+                        std::span<const std::uint8_t> payload = {});
   // Bytes from `client` that held no good frame (a bad CRC, EXTENSION, a cut frame, text).
   void on_bad_input(ProxyClientId client, std::size_t bytes, bool frame);
 

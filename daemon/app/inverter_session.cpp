@@ -9,7 +9,11 @@
 #include <variant>
 
 #include "config/client_settings.h"
+#include "core/data_type.h"
 #include "core/hex.h"
+#include "core/value_codec.h"
+#include "core/write_allowlist.h"
+#include "core/write_validation.h"
 #include "daemon/adapters/logging.h"
 #include "daemon/inverter_figures.h"
 
@@ -60,10 +64,14 @@ void InverterSession::start() {
   run(machine_.start(now()));
   client_->start();
   if (!proxy_ && inverter().proxy.enabled()) {
-    proxy_ = std::make_unique<ProxyServer>(io_, log_, inverter().name, inverter().proxy,
-                                           inverter().address, guest_budget_,
-                                           [this](std::optional<std::uint32_t> address,
-                                                  std::uint32_t oid) { proxy_read(address, oid); });
+    proxy_ = std::make_unique<ProxyServer>(
+        io_, log_, inverter().name, inverter().proxy, inverter().address, guest_budget_,
+        [this](std::optional<std::uint32_t> address, std::uint32_t oid) {
+          proxy_read(address, oid);
+        },
+        [this](std::uint32_t oid, std::span<const std::uint8_t> payload, const std::string& peer) {
+          proxy_write(oid, payload, peer);
+        });
     if (!proxy_->start()) proxy_.reset();
   }
 }
@@ -207,6 +215,30 @@ void InverterSession::on_valid_payload(const client::Reading& reading,
   const bool history = std::holds_alternative<TimeSeries>(reading.value) ||
                        std::holds_alternative<EventTable>(reading.value);
   proxy_->on_reading(reading.address, reading.oid, payload, !history);
+}
+
+void InverterSession::proxy_write(std::uint32_t oid, std::span<const std::uint8_t> payload,
+                                  const std::string& peer) {
+  const WritableEntry* entry = find_writable(oid);
+  if (entry == nullptr) {
+    log_->warn("{}: proxy client {}: WRITE to {} refused: no setting rct2mqtt writes",
+               inverter().name, peer, format_oid(oid));
+    return;
+  }
+  auto value = decode_value(entry->type, payload);
+  if (!value) {
+    log_->warn("{}: proxy client {}: WRITE to {} refused: {} bytes are no {}", inverter().name,
+               peer, entry->name, payload.size(), data_type_name(entry->type));
+    return;
+  }
+  // The value in the setting's user unit, as Home Assistant would have sent it: from here on it
+  // is an MQTT command like any other (docs/proxy.md §2).
+  std::string text = user_text(*entry, value.value());
+  log_->info("{}: proxy client {}: WRITE {} = {} goes to the write path as {}", inverter().name,
+             peer, entry->name, text, entry->key);
+  asio::post(io_, guard_.bind([this, key = std::string(entry->key), text = std::move(text)] {
+    run(machine_.on_command(key, text, now()));
+  }));
 }
 
 void InverterSession::proxy_read(std::optional<std::uint32_t> address, std::uint32_t oid) {

@@ -91,6 +91,10 @@ class InverterSession final : private client::ClientObserver {
   void read(std::uint32_t oid, std::optional<std::uint32_t> address);
   // A READ a proxy client is waiting for; its value is a reading for the daemon too.
   void proxy_read(std::optional<std::uint32_t> address, std::uint32_t oid);
+  // A proxy client's WRITE (proxy_writes = "verified"): handled as the MQTT command for the
+  // setting it names.
+  void proxy_write(std::uint32_t oid, std::span<const std::uint8_t> payload,
+                   const std::string& peer);
   void query_events(const QueryEvents& query);
   void arm_timer();
   void configure_writer();

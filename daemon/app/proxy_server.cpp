@@ -19,6 +19,7 @@ ProxySettings proxy_settings_from(const ProxyConfig& c, std::optional<std::uint3
   s.max_age = std::chrono::duration_cast<Duration>(c.max_age);
   s.frames_per_second = c.frames_per_second;
   s.plant_address = plant;
+  s.verified_writes = c.verified_writes;
   return s;
 }
 
@@ -31,12 +32,13 @@ Instant proxy_now() {
 ProxyServer::ProxyServer(asio::io_context& io, std::shared_ptr<spdlog::logger> log,
                          std::string name, const ProxyConfig& config,
                          std::optional<std::uint32_t> plant_address, UpstreamBudget& budget,
-                         Forward forward)
+                         Forward forward, Write write)
     : io_(io),
       log_(std::move(log)),
       name_(std::move(name)),
       config_(config),
       forward_(std::move(forward)),
+      write_(std::move(write)),
       policy_(proxy_settings_from(config, plant_address), &budget),
       acceptor_(io),
       timer_(io) {}
@@ -183,7 +185,7 @@ void ProxyServer::handle_frame(ProxyClientId id, Connection& c, const DecodeEven
   }
   ProxyEffects effects;
   const ProxyVerdict v = policy_.on_frame(id, *event.command, event.address, *event.oid,
-                                          event.consumed, proxy_now(), effects);
+                                          event.consumed, proxy_now(), effects, event.payload);
   switch (v) {
     case ProxyVerdict::kRefused: {
       const ProxyClientFigures* f = policy_.figures(id);
@@ -202,11 +204,13 @@ void ProxyServer::handle_frame(ProxyClientId id, Connection& c, const DecodeEven
     case ProxyVerdict::kFlood:
       note_trouble(c, "READs beyond its share");
       break;
+    case ProxyVerdict::kToWrites:  // the write path logs it (the audit trail)
     case ProxyVerdict::kFromCache:
     case ProxyVerdict::kForwarded:
     case ProxyVerdict::kUnknownClient:
       break;
   }
+  for (const ProxyWrite& w : effects.writes) write_(w.oid, w.payload, c.peer);
   carry_out(effects);
 }
 

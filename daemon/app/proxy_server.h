@@ -33,13 +33,16 @@ namespace rct::daemon {
 class ProxyServer {
  public:
   using Forward = std::function<void(std::optional<std::uint32_t> address, std::uint32_t oid)>;
+  // A client's WRITE for the session's write path (proxy_writes = "verified"); `peer` for its log.
+  using Write = std::function<void(std::uint32_t oid, std::span<const std::uint8_t> payload,
+                                   const std::string& peer)>;
 
   // `log` must outlive the server. `plant_address`: the session's plant address, if any.
   // `budget`: the inverter's request budget the forwards share with the daemon's polling (the
   // session's); it must outlive the server.
   ProxyServer(asio::io_context& io, std::shared_ptr<spdlog::logger> log, std::string name,
               const ProxyConfig& config, std::optional<std::uint32_t> plant_address,
-              UpstreamBudget& budget, Forward forward);
+              UpstreamBudget& budget, Forward forward, Write write);
   // Closes everything without a word; stop() first for the log lines.
   ~ProxyServer() = default;
   ProxyServer(const ProxyServer&) = delete;
@@ -100,6 +103,7 @@ class ProxyServer {
   std::string name_;
   ProxyConfig config_;
   Forward forward_;
+  Write write_;
   ProxyPolicy policy_;
   Tcp::acceptor acceptor_;
   asio::steady_timer timer_;

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -305,6 +306,59 @@ TEST_CASE("a WRITE through the proxy is answered with nothing and never reaches 
   CHECK(w.world.sim->received()
             .frames(rct::Command::kWrite, proxy_oid("logger.minutes_soc_log_ts"))
             .empty());
+  w.check_one_upstream_connection();
+  stop_daemon(*w.rct2mqtt);
+}
+
+TEST_CASE(
+    "with proxy_writes verified a client's WRITE goes the way of an MQTT command: verified when "
+    "allowed, rejected and never sent when not",
+    "[proxy_e2e]") {
+  ProxyWorld w("proxy_writes = \"verified\"\n",
+               "[writes]\nenabled = true\nallow = [\"pv_power_reduction\"]\nmin_interval = 1\n"
+               "readback_delay = 0.2\nreadback_interval = 0.2\nreadback_attempts = 5\n");
+  const std::string base = "rct2mqtt/" + serial_of(*w.world.sub);
+  const std::uint32_t reduction = proxy_oid("buf_v_control.power_reduction");
+  const std::uint32_t soc_min = proxy_oid("power_mng.soc_min");
+  RawProxyPeer peer(w.proxy_port);
+  peer.send(rct::test::wire(rct::Command::kWrite, reduction, rct::test::float_bytes(0.6f)));
+  const auto verified = w.world.sub->wait(
+      [&](const Line& l) {
+        if (l.topic != base + "/settings/pv_power_reduction/set/result") return false;
+        const auto j = nlohmann::json::parse(l.payload, nullptr, false);
+        return !j.is_discarded() && j.value("outcome", "") == "verified";
+      },
+      30s);
+  REQUIRE(verified);
+  const auto answer = nlohmann::json::parse(w.world.sub->lines()[*verified].payload);
+  INFO(answer.dump());
+  CHECK(answer.at("value") == 60);
+  const auto writes = w.world.sim->received().frames(rct::Command::kWrite, reduction);
+  REQUIRE(writes.size() == 1);
+  CHECK(writes[0].payload == rct::test::float_bytes(0.6f));
+  CHECK(
+      w.rct2mqtt->wait_for_output("WRITE buf_v_control.power_reduction = 60 goes to the write "
+                                  "path as pv_power_reduction",
+                                  10s, true));
+
+  // soc_min is not in [writes] allow: rejected like the MQTT command, and not sent.
+  peer.send(rct::test::wire(rct::Command::kWrite, soc_min, rct::test::float_bytes(0.5f)));
+  const auto rejected = w.world.sub->wait(
+      [&](const Line& l) {
+        if (l.topic != base + "/settings/soc_min/set/result") return false;
+        const auto j = nlohmann::json::parse(l.payload, nullptr, false);
+        return !j.is_discarded() && j.value("outcome", "") == "rejected";
+      },
+      30s);
+  REQUIRE(rejected);
+  CHECK(w.world.sim->received().frames(rct::Command::kWrite, soc_min).empty());
+  // A PLANT_WRITE stays refused, and the client is still served.
+  peer.send(rct::test::wire(rct::Command::kPlantWrite, reduction, rct::test::float_bytes(1.0f),
+                            0x12345678));
+  peer.send(proxy_read_frame(kSocOid));
+  REQUIRE(peer.frames(1).size() == 1);
+  CHECK(w.world.sim->received().frames(rct::Command::kWrite, reduction).size() == 1);
+  CHECK(w.world.sim->received().frames(rct::Command::kPlantWrite, reduction).empty());
   w.check_one_upstream_connection();
   stop_daemon(*w.rct2mqtt);
 }

@@ -49,6 +49,7 @@ TEST_CASE("the proxy is off by default and loopback needs no allow list", "[conf
   CHECK(p.allow.empty());
   CHECK(p.clients == 8);
   CHECK(p.max_age == 10s);
+  CHECK_FALSE(p.verified_writes);  // writes through the proxy are refused by default
 }
 
 TEST_CASE("a non-loopback proxy needs proxy_allow, and the dump loads back the same",
@@ -63,7 +64,8 @@ TEST_CASE("a non-loopback proxy needs proxy_allow, and the dump loads back the s
   const auto allowed = proxy_config_load(
       dir,
       "proxy = \"0.0.0.0:8899\"\nproxy_allow = [\"192.168.1.0/24\", \"10.0.0.7\", \"fd00::/8\"]\n"
-      "proxy_clients = 3\nproxy_max_age = 2.5\nproxy_frames_per_second = 1\n");
+      "proxy_clients = 3\nproxy_max_age = 2.5\nproxy_frames_per_second = 1\n"
+      "proxy_writes = \"verified\"\n");
   INFO(proxy_config_errors(allowed));
   REQUIRE(allowed.ok());
   const rct::ProxyConfig& p = allowed.value().inverters[0].proxy;
@@ -74,6 +76,7 @@ TEST_CASE("a non-loopback proxy needs proxy_allow, and the dump loads back the s
   CHECK(p.clients == 3);
   CHECK(p.max_age == 2500ms);
   CHECK(p.frames_per_second == 1.0);
+  CHECK(p.verified_writes);
   const std::string dump = rct::dump_config(allowed.value());
   const auto again = rct::load_config(dir.write("dump.toml", dump), {}, proxy_config_catalog());
   INFO(dump);
@@ -97,6 +100,8 @@ TEST_CASE("bad proxy settings name their file, line and column", "[config][proxy
       {"proxy = \"127.0.0.1:8899\"\nproxy_clients = 0\n", "proxy.toml:4:17",
        "inverter[0].proxy_clients must be"},
       {"proxy_allow = [\"10.0.0.0/8\"]\n", "proxy.toml:3:15", "has no effect without"},
+      {"proxy = \"127.0.0.1:8899\"\nproxy_writes = \"yes\"\n", "proxy.toml:4:16",
+       "inverter[0].proxy_writes must be \"refuse\" or \"verified\" (got 'yes')"},
       {"proxy = \"127.0.0.1:8899\"\n[[inverter]]\nhost = \"h2\"\nproxy = \"127.0.0.1:8899\"\n",
        "proxy.toml:6:9", "inverter[1].proxy uses port 8899 already taken by inverter[0].proxy"},
   };

@@ -429,3 +429,27 @@ TEST_CASE("the totals keep the counts of clients that left", "[proxy_policy]") {
   p.on_disconnect(2);
   CHECK(p.totals().frames_in == 3);
 }
+
+TEST_CASE("with verified writes a WRITE goes to the write path with its payload, a PLANT_WRITE not",
+          "[proxy_policy]") {
+  ProxySettings s = proxy_test_settings();
+  s.verified_writes = true;
+  ProxyPolicy p(s);
+  p.on_connect(1, kProxyT0);
+  ProxyEffects out;
+  const std::vector<std::uint8_t> half{0x3F, 0x00, 0x00, 0x00};
+  CHECK(p.on_frame(1, Command::kWrite, std::nullopt, 0x1D2994EA, 13, kProxyT0, out, half) ==
+        ProxyVerdict::kToWrites);
+  REQUIRE(out.writes.size() == 1);
+  CHECK(out.writes[0].client == 1);
+  CHECK(out.writes[0].oid == 0x1D2994EA);
+  CHECK(out.writes[0].payload == half);
+  CHECK(p.on_frame(1, Command::kPlantWrite, 0x12345678u, 0x1D2994EA, 17, kProxyT0, out, half) ==
+        ProxyVerdict::kRefused);
+  CHECK(out.writes.size() == 1);
+  CHECK(out.forwards.empty());
+  CHECK(out.sends.empty());
+  CHECK(p.figures(1)->writes == 1);
+  CHECK(p.figures(1)->refused == 1);
+  CHECK(p.totals().writes == 1);
+}
