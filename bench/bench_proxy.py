@@ -57,6 +57,7 @@ PROXY_BENCH_NAMES = [
     "nsm.f_low_entry", "nsm.startup_grad", "rb485.f_grid[1]", "rb485.f_grid[2]",
 ]
 
+SIM_LINE = re.compile(r"\] client \d+ → (\w+) 0x[0-9A-Fa-f]+ (\S+)")
 CLOSED_LINE = re.compile(r"proxy client .* closed \(.*\) after [0-9.]+ s: (\d+) frames, "
                          r"(\d+) from cache, (\d+) forwarded \((\d+) answered\)")
 
@@ -80,6 +81,27 @@ def closed_lines(log_path, offset):
     return [tuple(int(g) for g in m.groups()) for m in CLOSED_LINE.finditer(text)]
 
 
+def simulator_reads(log_path, offset):
+    """What the simulator logged receiving after byte `offset` (--verbose: one line a frame):
+    all frames, and the READs of the fast, rarely polled and unpolled values of the bench."""
+    with open(log_path, "rb") as f:
+        f.seek(offset)
+        text = f.read().decode(errors="replace")
+    counts = {"all": 0, "fast": 0, "rare": 0, "unpolled": 0}
+    for m in SIM_LINE.finditer(text):
+        counts["all"] += 1
+        if m.group(1) != "READ":
+            continue
+        name = m.group(2)
+        if name in PROXY_BENCH_NAMES[:14]:
+            counts["fast"] += 1
+        elif name in PROXY_BENCH_NAMES[14:16]:
+            counts["rare"] += 1
+        elif name in PROXY_BENCH_NAMES[16:]:
+            counts["unpolled"] += 1
+    return counts
+
+
 def main():
     build = sys.argv[1] if len(sys.argv) > 1 else "build/release"
     seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 20.0
@@ -94,9 +116,11 @@ def main():
         broker, mqtt_port = start_mosquitto(tmp)
         procs.append(broker)
         sim_port = free_port()
-        procs.append(subprocess.Popen([rctclient, "simulator", "--port", str(sim_port),
-                                       "--service-time-ms", "200"],
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        sim_log_path = f"{tmp}/simulator.log"
+        with open(sim_log_path, "wb") as sim_log:
+            procs.append(subprocess.Popen([rctclient, "simulator", "--port", str(sim_port),
+                                           "--service-time-ms", "200", "--verbose"],
+                                          stdout=sim_log, stderr=sim_log))
         wait_listening(mqtt_port)
         wait_listening(sim_port)
         proxy_port = free_port()
@@ -135,6 +159,7 @@ def main():
         for n in (0, 1, 5, 20):
             sent0 = scrape(metrics_port, "rct2mqtt_frames_sent_total")
             offset = os.path.getsize(log_path)
+            sim_offset = os.path.getsize(sim_log_path)
             t0 = time.monotonic()
             if n == 0:
                 time.sleep(seconds)
@@ -151,18 +176,25 @@ def main():
             while n and len(closed) < n and time.monotonic() < deadline:
                 time.sleep(0.1)
                 closed = closed_lines(log_path, offset)
-            rows.append((n, clients, sent / elapsed, closed))
+            received = simulator_reads(sim_log_path, sim_offset)
+            rows.append((n, clients, sent / elapsed, closed,
+                         {k: v / elapsed for k, v in received.items()}))
             if daemon.poll() is not None:
                 raise SystemExit(f"rct2mqtt exited with {daemon.returncode}")
 
-        print(f"\n{seconds:.0f} s per row, 20 values per client in turn; upstream = "
-              f"rct2mqtt_frames_sent_total per second\n")
+        print(f"\n{seconds:.0f} s per row, 20 values per client in turn. Upstream: "
+              f"rct2mqtt_frames_sent_total per second (metrics) / frames the simulator logged "
+              f"per second; READs/s the simulator got of the bench's 14 fast, 2 rarely polled "
+              f"and 4 unpolled values\n")
         print("| clients | answers/s per client: mean (min–max) | failed reads | "
-              "upstream frames/s | proxy READs answered | from cache | forwarded (answered) |")
-        print("|---|---|---|---|---|---|---|")
-        for n, clients, upstream, closed in rows:
+              "upstream frames/s: sent / received | of them READs/s: fast, rare, unpolled | "
+              "proxy READs answered | from cache | forwarded (answered) |")
+        print("|---|---|---|---|---|---|---|---|")
+        for n, clients, upstream, closed, sim in rows:
+            sim_text = (f"{upstream:.2f} / {sim['all']:.2f}",
+                        f"{sim['fast']:.2f}, {sim['rare']:.2f}, {sim['unpolled']:.2f}")
             if n == 0:
-                print(f"| 0 (daemon alone) | – | – | {upstream:.2f} | – | – | – |")
+                print(f"| 0 (daemon alone) | – | – | {sim_text[0]} | {sim_text[1]} | – | – | – |")
                 continue
             rates = [c["answers"] / seconds for c in clients]
             failed = {}
@@ -173,13 +205,13 @@ def main():
             cache = sum(c[1] for c in closed)
             fwd = sum(c[2] for c in closed)
             ans = sum(c[3] for c in closed)
-            share = f"{100 * cache / (cache + ans):.1f} %" if cache + ans else "–"
+            share = f"{100 * cache / (cache + ans):.2f} %" if cache + ans else "–"
             logged = "" if len(closed) == n else f" (logged for {len(closed)} of {n})"
             print(f"| {n} | {sum(rates) / n:.1f} ({min(rates):.1f}–{max(rates):.1f}) | "
-                  f"{failed_text} | {upstream:.2f} | {cache + ans}{logged} | {share} | "
-                  f"{fwd} ({ans}) |")
-        means = [f"{n}: {sum(c['mean_answer_ms'] for c in cl) / n:.1f} ms"
-                 for n, cl, _, _ in rows if n]
+                  f"{failed_text} | {sim_text[0]} | {sim_text[1]} | {cache + ans}{logged} | "
+                  f"{share} | {fwd} ({ans}) |")
+        means = [f"{n}: {sum(c['mean_answer_ms'] for c in cl) / n:.2f} ms"
+                 for n, cl, _, _, _ in rows if n]
         print(f"\nmean time to an answer, per N: {', '.join(means)}")
     finally:
         stop(procs)
