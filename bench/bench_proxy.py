@@ -33,7 +33,14 @@ Per N it prints:
                          forwarded READ counts once per client even when clients shared one
                          upstream request.
 
-usage: bench/bench_proxy.py BUILD_DIR [SECONDS] [WARMUP_SECONDS]
+The upstream figures are also counted from the simulator's own log (--verbose, one line per
+frame received): all frames, and the READs of the 14 fast, the 2 rarely polled and the 4 unpolled
+values of the bench. Without clients the simulator gets 1.4 READs/s of the fast ones and none of
+the unpolled ones, so what lies above that is forwards. The daemon's slow values come every 60 s
+in one batch: with rows of 20 s only one row gets it, so compare upstream rates over rows of
+60 s (SECONDS = 60).
+
+usage: bench/bench_proxy.py BUILD_DIR [SECONDS (20)] [WARMUP_SECONDS (45)]
 """
 import json
 import os

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <functional>
 #include <map>
 #include <memory>
@@ -59,28 +60,29 @@ class ProxyBenchReader {
     }
     const std::uint32_t oid = oids_[next_++ % oids_.size()];
     const auto asked = ProxyBenchClock::now();
-    client_.read(oid, [this, asked](rct::Result<rct::client::Reading, rct::client::ClientError> r) {
-      if (r.ok()) {
-        ++figures_.answers;
-        figures_.answer_ms_sum +=
-            std::chrono::duration<double, std::milli>(ProxyBenchClock::now() - asked).count();
-        read_next();
-        return;
-      }
-      if (r.error() == rct::client::ClientError::kCancelled) {
-        idle_ = true;
-        return;
-      }
-      ++figures_.failed[std::string(rct::client::client_error_name(r.error()))];
-      pause_.expires_after(std::chrono::milliseconds(100));
-      pause_.async_wait([this](const asio::error_code& ec) {
-        if (ec) {
-          idle_ = true;
-          return;
-        }
-        read_next();
-      });
-    });
+    client_.read(
+        oid, [this, asked](const rct::Result<rct::client::Reading, rct::client::ClientError>& r) {
+          if (r.ok()) {
+            ++figures_.answers;
+            figures_.answer_ms_sum +=
+                std::chrono::duration<double, std::milli>(ProxyBenchClock::now() - asked).count();
+            read_next();
+            return;
+          }
+          if (r.error() == rct::client::ClientError::kCancelled) {
+            idle_ = true;
+            return;
+          }
+          ++figures_.failed[std::string(rct::client::client_error_name(r.error()))];
+          pause_.expires_after(std::chrono::milliseconds(100));
+          pause_.async_wait([this](const asio::error_code& ec) {
+            if (ec) {
+              idle_ = true;
+              return;
+            }
+            read_next();
+          });
+        });
   }
 
   rct::client::Client client_;
@@ -92,9 +94,7 @@ class ProxyBenchReader {
   ProxyBenchClientFigures figures_;
 };
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run_proxy_bench_clients(int argc, char** argv) {
   if (argc < 6) {
     std::fprintf(stderr, "usage: %s HOST PORT CLIENTS SECONDS NAME...\n", argv[0]);
     return 2;
@@ -158,4 +158,18 @@ int main(int argc, char** argv) {
   }
   std::printf("%s\n", out.dump().c_str());
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Nothing may escape main (std::terminate would hide what went wrong).
+  try {
+    return run_proxy_bench_clients(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_proxy_clients: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "bench_proxy_clients: unknown exception\n");
+  }
+  return 1;
 }
