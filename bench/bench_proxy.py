@@ -4,7 +4,8 @@
 Starts Mosquitto and `rctclient simulator` at a real device's speed (200 ms per reply) on free
 loopback ports, then rct2mqtt with the shipped settings that matter here: the default poll set at
 the example intervals (fast 10 s, slow 60 s, static 3600 s, battery modules 300 s), the
-inverter's `frames_per_second = 5`, `proxy_max_age = 10`, `proxy_frames_per_second = 2`;
+inverter's `frames_per_second = 5`, `proxy_max_age` 15 s and `proxy_frames_per_second` 2 (the
+defaults);
 `proxy_clients = 24` instead of 8 so that 20 clients fit. Home Assistant discovery is off, the
 Prometheus endpoint on.
 
@@ -18,8 +19,8 @@ at a time, in a loop:
      g_sync.u_sg_avg[1], g_sync.p_ac_sum_lp, g_sync.u_l_rms[0..2], g_sync.p_ac_grid_sum_lp,
      grid_pll[0].f, g_sync.p_ac_load_sum_lp, g_sync.p_acc_lp, battery.soc, battery.voltage
    2 it polls rarely (battery.soh every 60 s, inverter_sn every hour), so they are older than
-     proxy_max_age most of the time: forwarded, then served from the cache for 10 s
-   4 it does not poll at all: forwarded on first ask, then from the cache for 10 s:
+     proxy_max_age most of the time: forwarded, then served from the cache for 15 s
+   4 it does not poll at all: forwarded on first ask, then from the cache for 15 s:
      nsm.f_low_entry, nsm.startup_grad, rb485.f_grid[1], rb485.f_grid[2]
 
 Per N it prints:
@@ -140,7 +141,6 @@ def main():
                     f'[[inverter]]\nhost = "127.0.0.1"\nport = {sim_port}\n'
                     f'frames_per_second = 5\n'
                     f'proxy = "127.0.0.1:{proxy_port}"\nproxy_clients = 24\n'
-                    f'proxy_max_age = 10\nproxy_frames_per_second = 2\n'
                     f'[poll]\ndefaults = true\nfast_interval = 10\nslow_interval = 60\n'
                     f'static_interval = 3600\nmodule_interval = 300\n')
         notify_path = f"{tmp}/notify.sock"

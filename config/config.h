@@ -119,7 +119,9 @@ struct ProxyConfig {
   // listen address is a configuration error without it).
   std::vector<IpNetwork> allow;
   int clients = 8;                           // `proxy_clients`: connections at once
-  Millis max_age{std::chrono::seconds{10}};  // `proxy_max_age`: oldest value answered
+  // `proxy_max_age`: the oldest value answered from the cache; above the default fast interval
+  // (10 s), so that a value whose next poll is a moment late is still served, not read twice
+  Millis max_age{std::chrono::seconds{15}};
   // `proxy_frames_per_second`: the most forwarded READs per second, taken out of the inverter's
   // `frames_per_second` (docs/proxy.md §3)
   double frames_per_second = 2.0;

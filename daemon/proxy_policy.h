@@ -20,7 +20,7 @@ namespace rct::daemon {
 using ProxyClientId = std::uint64_t;
 
 struct ProxySettings {
-  Duration max_age = std::chrono::seconds(10);  // oldest cached value answered at once
+  Duration max_age = std::chrono::seconds(15);  // oldest cached value answered at once
   // At most this many forwarded READs per second, all clients together; each one also takes a
   // request of the inverter's budget (UpstreamBudget).
   double frames_per_second = 2.0;

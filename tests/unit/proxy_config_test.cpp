@@ -48,7 +48,7 @@ TEST_CASE("the proxy is off by default and loopback needs no allow list", "[conf
   CHECK(p.listen.loopback);
   CHECK(p.allow.empty());
   CHECK(p.clients == 8);
-  CHECK(p.max_age == 10s);
+  CHECK(p.max_age == 15s);
   CHECK_FALSE(p.verified_writes);  // writes through the proxy are refused by default
 }
 
