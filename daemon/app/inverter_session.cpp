@@ -279,19 +279,7 @@ void InverterSession::query_events(const QueryEvents& q) {
 }
 
 void InverterSession::arm_timer() {
-  const std::optional<Instant> at = machine_.next_wakeup();
-  if (at == timer_at_) return;
-  timer_at_ = at;
-  if (!at) {
-    timer_.cancel();
-    return;
-  }
-  timer_.expires_at(*at);
-  timer_.async_wait(guard_.bind([this](const std::error_code& ec) {
-    if (ec) return;
-    timer_at_.reset();
-    run(machine_.on_tick(now()));
-  }));
+  timer_.arm(machine_.next_wakeup(), guard_, [this] { run(machine_.on_tick(now())); });
 }
 
 }  // namespace rct::daemon

@@ -18,6 +18,7 @@
 #include "core/registry.h"
 #include "daemon/app/proxy_server.h"
 #include "daemon/app/session_host.h"
+#include "daemon/app/wakeup_timer.h"
 #include "daemon/bridge_snapshot.h"
 #include "daemon/command_reply.h"
 #include "daemon/session_machine.h"
@@ -120,8 +121,7 @@ class InverterSession final : private client::ClientObserver {
   std::unique_ptr<client::Client> client_;
   std::unique_ptr<client::VerifiedWriter> writer_;  // uses client_; declared after it
   std::unique_ptr<ProxyServer> proxy_;              // forwards through client_; declared after it
-  asio::steady_timer timer_;
-  std::optional<Instant> timer_at_;         // when timer_ is armed for; nullopt: not armed
+  WakeupTimer timer_;
   std::function<void()> stop_revert_done_;  // revert_before_stop's caller, until StopReverted
   LifetimeGuard guard_;                     // every handler handed out checks it
 };

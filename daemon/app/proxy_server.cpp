@@ -85,7 +85,6 @@ void ProxyServer::stop() {
   acceptor_.close(ec);
   listening_ = false;
   timer_.cancel();
-  timer_at_.reset();
   while (!connections_.empty()) close(connections_.begin()->first, "proxy stopped");
 }
 
@@ -296,21 +295,11 @@ void ProxyServer::close(ProxyClientId id, std::string_view why) {
 }
 
 void ProxyServer::arm_timer() {
-  const std::optional<Instant> at = policy_.next_wakeup(proxy_now());
-  if (at == timer_at_) return;
-  timer_at_ = at;
-  if (!at) {
-    timer_.cancel();
-    return;
-  }
-  timer_.expires_at(*at);
-  timer_.async_wait(guard_.bind([this](const std::error_code& ec) {
-    if (ec) return;
-    timer_at_.reset();
+  timer_.arm(policy_.next_wakeup(proxy_now()), guard_, [this] {
     ProxyEffects effects;
     policy_.on_tick(proxy_now(), effects);
     carry_out(effects);
-  }));
+  });
 }
 
 }  // namespace rct::daemon

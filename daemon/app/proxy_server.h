@@ -19,6 +19,7 @@
 #include "config/config.h"
 #include "core/frame_decoder.h"
 #include "core/lifetime_guard.h"
+#include "daemon/app/wakeup_timer.h"
 #include "daemon/bridge_snapshot.h"
 #include "daemon/proxy_policy.h"
 
@@ -106,8 +107,7 @@ class ProxyServer {
   Write write_;
   ProxyPolicy policy_;
   Tcp::acceptor acceptor_;
-  asio::steady_timer timer_;
-  std::optional<Instant> timer_at_;
+  WakeupTimer timer_;
   std::map<ProxyClientId, std::unique_ptr<Connection>> connections_;
   ProxyClientId next_id_ = 1;
   bool listening_ = false;
