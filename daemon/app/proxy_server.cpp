@@ -33,8 +33,7 @@ ProxyServer::ProxyServer(asio::io_context& io, std::shared_ptr<spdlog::logger> l
                          std::string name, const ProxyConfig& config,
                          std::optional<std::uint32_t> plant_address, UpstreamBudget& budget,
                          Forward forward, Write write)
-    : io_(io),
-      log_(std::move(log)),
+    : log_(std::move(log)),
       name_(std::move(name)),
       config_(config),
       forward_(std::move(forward)),

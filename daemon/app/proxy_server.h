@@ -99,7 +99,6 @@ class ProxyServer {
   void close(ProxyClientId id, std::string_view why);
   void arm_timer();
 
-  asio::io_context& io_;
   std::shared_ptr<spdlog::logger> log_;
   std::string name_;
   ProxyConfig config_;
