@@ -118,7 +118,7 @@ struct ProxyConfig {
   // `proxy_allow`: peers that may connect. Empty: loopback peers only (and a non-loopback
   // listen address is a configuration error without it).
   std::vector<IpNetwork> allow;
-  int clients = 8;                           // `proxy_clients`: connections at once
+  int clients = 8;  // `proxy_clients`: connections at once
   // `proxy_max_age`: the oldest value answered from the cache; above the default fast interval
   // (10 s), so that a value whose next poll is a moment late is still served, not read twice
   Millis max_age{std::chrono::seconds{15}};
