@@ -449,7 +449,11 @@ inline std::set<std::string> wait_for_every_state(Subscriber& sub,
 // Requires a state for every announced entity within `timeout` (wait_for_every_state).
 inline void require_every_state(Subscriber& sub, std::chrono::milliseconds timeout = 60s,
                                 std::size_t from = 0) {
-  REQUIRE_FALSE(announced_state_topics(sub.lines()).empty());  // else there is nothing to wait for
+  // Discovery follows the inventory: a caller that just learnt the serial may be a moment ahead
+  // of it. Without any announced entity there would be nothing to wait for.
+  const auto deadline = Clock::now() + timeout;
+  while (announced_state_topics(sub.lines()).empty() && Clock::now() < deadline) sub.pump(200ms);
+  REQUIRE_FALSE(announced_state_topics(sub.lines()).empty());
   const std::set<std::string> missing = wait_for_every_state(sub, timeout, from);
   std::string list;
   for (const std::string& t : missing) list += t + '\n';
