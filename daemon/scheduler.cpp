@@ -176,6 +176,10 @@ std::vector<std::uint32_t> Scheduler::take_due(Instant now, std::size_t max) {
     DueKind kind;
     Instant key;
   };
+  // A kept token the guest did not come for has lapsed: the guest waits no longer.
+  if (guest_waiting_ && guest_turn() && now >= budget_ready() + emission_interval_) {
+    guest_waiting_ = false;
+  }
   std::vector<Candidate> due;
   const bool phase = inventory_phase();
   for (Entry& e : entries_) {

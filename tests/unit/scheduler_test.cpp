@@ -658,3 +658,28 @@ TEST_CASE("a guest waits for the token after the daemon's when own values are du
   CHECK(scheduler.next_guest(kStart + 500ms) == kStart + 1s);
   CHECK(scheduler.take_guest(kStart + 1s));
 }
+
+TEST_CASE("a guest that does not come back for its kept token costs the daemon that one token only",
+          "[scheduler]") {
+  Scheduler scheduler({5.0, 1});
+  std::vector<PollItem> items;
+  for (std::uint32_t i = 0; i < 20; ++i) items.push_back(item(i + 1, 1s, PollClass::kFast));
+  scheduler.set_items(items, kStart);
+  REQUIRE(scheduler.take_due(kStart, 8).size() == 1);
+  CHECK_FALSE(scheduler.take_guest(kStart));  // refused: the guest now waits for 200 ms
+  // It never asks again (its READ was answered otherwise). The daemon alone for 10 s:
+  std::size_t own = 0;
+  Instant now = kStart;
+  while (now < kStart + 10s) {
+    for (std::uint32_t oid : scheduler.take_due(now, 8)) {
+      scheduler.on_complete(oid);
+      ++own;
+    }
+    const auto due = scheduler.next_due();
+    REQUIRE(due);
+    now = std::max(*due, now + 1ms);
+  }
+  // 50 tokens in 10 s at 5 frames/s; the kept one lapsed unused.
+  CHECK(own >= 48);
+  CHECK(scheduler.guest_requests() == 0);
+}
