@@ -98,9 +98,11 @@ class MqttClient {
   }
   // Remembered: issued now when connected and again after every reconnect.
   virtual void subscribe(std::string_view filter, int qos) = 0;
-  // Clean exit: lets in-flight messages complete for up to `timeout`, sends DISCONNECT (so the
-  // will is not published) and stops reconnecting. `done` runs on the loop exactly once, also
-  // when the library never answers (after `timeout` plus a margin).
+  // Clean exit: refuses new messages, lets the accepted ones complete, then sends DISCONNECT
+  // (so the will is not published) and stops reconnecting. When they have not completed after
+  // `timeout` plus a margin, it gives up: `done` runs and the library's DISCONNECT follows when
+  // the client is destroyed. `done` runs on the loop exactly once, also when the library never
+  // answers.
   virtual void disconnect(std::chrono::milliseconds timeout, std::function<void()> done) = 0;
 
   virtual bool connected() const = 0;

@@ -31,7 +31,9 @@ namespace rct {
 // Connection states, as the loop sees them:
 //   idle → connecting (connect()) → connected ⇄ reconnecting (Paho's automatic reconnect)
 //   connecting --failure--> connecting (Paho retries; a loop timer retries too if Paho goes quiet)
-//   any → stopping (disconnect()) → stopped
+//   any → draining (disconnect(): no new publishes; what was accepted goes out and is
+//         acknowledged) → stopping (DISCONNECT sent) → stopped
+//   draining --timeout--> stopped (Paho sends DISCONNECT when the client is destroyed)
 class PahoMqttClient final : public MqttClient {
  public:
   static constexpr std::size_t kDefaultMaxInFlight = 1000;
@@ -94,6 +96,8 @@ class PahoMqttClient final : public MqttClient {
   SendResult send(const HeldMessage& m);
   // Loop thread: sends held messages in order while the quota allows.
   void send_held();
+  std::size_t handed_to_paho() const { return stats_.in_flight - held_.size(); }
+  void arm_held_timer();
 
   // Paho threads: copy, then post `fn` to the loop; it runs only while this object lives.
   void post_to_loop(std::function<void(PahoMqttClient&)> fn);
@@ -106,6 +110,7 @@ class PahoMqttClient final : public MqttClient {
   void issue_subscription(const Subscription& s);
   void arm_retry_timer();
   void finish_disconnect();
+  void send_disconnect_when_drained();
 
   asio::io_context& io_;
   MqttConfig config_;
@@ -118,6 +123,10 @@ class PahoMqttClient final : public MqttClient {
   bool connect_started_ = false;
   bool connected_ = false;
   bool stopping_ = false;
+  // DISCONNECT went to Paho (once everything accepted was acknowledged, or at once when not
+  // connected), or the deadline passed and `done` ran: nothing is sent after that.
+  bool disconnect_settled_ = false;
+  std::chrono::milliseconds disconnect_timeout_{0};
   // Bumped when a connection ends: completions from an older connection no longer count as in
   // flight (their messages are gone with the clean session), so a lost completion cannot wedge
   // the in-flight bound.
@@ -129,6 +138,8 @@ class PahoMqttClient final : public MqttClient {
   std::function<void()> disconnect_done_;
 
   asio::steady_timer retry_timer_;
+  asio::steady_timer held_timer_;
+  bool held_timer_armed_ = false;
   asio::steady_timer disconnect_timer_;
 
   // Posted lambdas check this from the loop thread before touching the object. Never reset:

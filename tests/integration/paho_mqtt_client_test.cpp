@@ -5,6 +5,7 @@
 #include <chrono>
 #include <csignal>
 #include <map>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -158,6 +159,80 @@ TEST_CASE("a clean disconnect completes on the loop and does not trigger the wil
   REQUIRE(status.size() == 1);
   CHECK(status[0].payload == "online");
   CHECK_FALSE(client.publish("rct2mqtt/x", "1", 0, false));
+}
+
+TEST_CASE("a last word published behind a burst still reaches the broker before DISCONNECT",
+          "[mqtt][integration]") {
+  // The daemon's stop: "offline" (retained) right after a discovery burst, then disconnect().
+  // Held behind the burst, it used to be refused by Paho once DISCONNECT had gone out, and the
+  // clean DISCONNECT kept the will from saying it either: the status stayed "online".
+  MosquittoBroker broker;
+  Fixture f;
+  rct::PahoMqttClient client(f.io, config_for(broker.uri(), "rct-test-last-word"));
+  client.set_observer(&f.observer);
+  client.connect(bridge_will());
+  REQUIRE(run_until(
+      f.io, [&] { return f.observer.connected == 1; }, 10s));
+  REQUIRE(client.publish(bridge_will().topic, "online", 1, true));
+  constexpr int kBurst = 600;
+  for (int i = 0; i < kBurst; ++i) {
+    REQUIRE(client.publish("burst/" + std::to_string(i % 7), std::to_string(i), 1, true));
+  }
+  REQUIRE(client.publish(bridge_will().topic, "offline", 1, true));
+  int done = 0;
+  client.disconnect(5s, [&] { ++done; });
+  CHECK_FALSE(client.publish("burst/late", "refused", 1, true));
+  REQUIRE(run_until(
+      f.io, [&] { return done > 0; }, 15s));
+  CHECK(client.stats().failed == 0);
+  auto status = rct::test::mosquitto_sub(broker.port(), bridge_will().topic, 1, 5s);
+  REQUIRE(status.size() == 1);
+  CHECK(status[0].payload == "offline");
+  // Everything accepted before disconnect() arrived: the burst's last retained value per topic.
+  auto last = rct::test::mosquitto_sub(broker.port(), "burst/6", 1, 5s);
+  REQUIRE(last.size() == 1);
+  int expected = kBurst - 1;
+  while (expected % 7 != 6) --expected;
+  CHECK(last[0].payload == std::to_string(expected));
+}
+
+TEST_CASE("a stop whose last word is not acknowledged in time ends by its deadline",
+          "[mqtt][integration]") {
+  // The broker stops answering during the stop: disconnect() does not wait for it beyond its
+  // deadline, and the last word, handed over before, still reaches the broker once it answers
+  // again, ahead of the DISCONNECT the client's destruction sends (the will stays unused).
+  MosquittoBroker broker;
+  Fixture f;
+  auto client =
+      std::make_unique<rct::PahoMqttClient>(f.io, config_for(broker.uri(), "rct-test-late-word"));
+  client->set_observer(&f.observer);
+  // A will of its own, to tell it from the last word.
+  client->connect(rct::MqttWill{bridge_will().topic, "will"});
+  REQUIRE(run_until(
+      f.io, [&] { return f.observer.connected == 1; }, 10s));
+  REQUIRE(client->publish(bridge_will().topic, "online", 1, true));
+  REQUIRE(run_until(
+      f.io, [&] { return client->stats().in_flight == 0; }, 10s));
+
+  broker.pause();
+  REQUIRE(client->publish(bridge_will().topic, "offline", 1, true));
+  int done = 0;
+  client->disconnect(200ms, [&] { ++done; });
+  REQUIRE(run_until(
+      f.io, [&] { return done > 0; }, 10s));
+  CHECK(done == 1);
+  CHECK(client->stats().delivered == 1);  // the "online" only: "offline" was never acknowledged
+  client.reset();
+  broker.resume();
+  std::vector<rct::test::ReceivedMessage> status;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  do {
+    status = rct::test::mosquitto_sub(broker.port(), bridge_will().topic, 1, 1s, false, 1);
+  } while ((status.empty() || status[0].payload == "online") &&
+           std::chrono::steady_clock::now() < deadline);
+  REQUIRE(status.size() == 1);
+  CHECK(status[0].payload == "offline");
+  CHECK(status[0].retained);
 }
 
 TEST_CASE("publishing while the broker is unreachable returns false at once and buffers nothing",
