@@ -62,4 +62,10 @@ constexpr bool is_fixed_size_scalar(DataType t) {
   return false;
 }
 
+// The answer type of a history OID (a time series or an event table): read by a query, a WRITE
+// of a timestamp, never by a READ (docs/protocol.md §9–10).
+constexpr bool is_history_type(DataType t) {
+  return t == DataType::kTimeSeries || t == DataType::kEventTable;
+}
+
 }  // namespace rct

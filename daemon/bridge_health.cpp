@@ -66,9 +66,12 @@ const InverterFigures* previous_of(const InverterFigures& f, const BridgeSnapsho
 }
 
 HealthJson proxy_counts(const ProxyClientFigures& c) {
-  return {{"frames_in", c.frames_in},   {"from_cache", c.from_cache}, {"forwarded", c.forwarded},
-          {"answered", c.answered},     {"refused", c.refused},       {"dropped", c.dropped},
-          {"bad_frames", c.bad_frames}, {"bytes_in", c.bytes_in},     {"bytes_out", c.bytes_out}};
+  return {{"frames_in", c.frames_in},   {"from_cache", c.from_cache},
+          {"forwarded", c.forwarded},   {"answered", c.answered},
+          {"queries", c.queries},       {"queries_answered", c.queries_answered},
+          {"refused", c.refused},       {"dropped", c.dropped},
+          {"bad_frames", c.bad_frames}, {"bytes_in", c.bytes_in},
+          {"bytes_out", c.bytes_out}};
 }
 
 // The local proxy's part (docs/proxy.md §3): counts since the session started, and each client

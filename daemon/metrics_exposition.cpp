@@ -215,12 +215,13 @@ void write_proxy(ExpositionWriter& w, const BridgeSnapshot& s) {
   }
   w.family("rct2mqtt_proxy_frames_total", "counter",
            "Frames from proxy clients by what they got: answered from the cache, forwarded to "
-           "the inverter, refused (writes), dropped, or bad.");
+           "the inverter, sent as a history query, refused (writes), dropped, or bad.");
   for (const InverterFigures* f : with) {
     const ProxyClientFigures& t = f->proxy.totals;
-    const std::array<std::pair<std::string_view, std::uint64_t>, 5> kinds = {{
+    const std::array<std::pair<std::string_view, std::uint64_t>, 6> kinds = {{
         {"from_cache", t.from_cache},
         {"forwarded", t.forwarded},
+        {"query", t.queries},
         {"refused", t.refused},
         {"dropped", t.dropped},
         {"bad", t.bad_frames},
@@ -235,6 +236,12 @@ void write_proxy(ExpositionWriter& w, const BridgeSnapshot& s) {
   for (const InverterFigures* f : with) {
     w.sample("rct2mqtt_proxy_forwards_answered_total", inverter_labels(*f),
              f->proxy.totals.answered);
+  }
+  w.family("rct2mqtt_proxy_queries_answered_total", "counter",
+           "History queries of proxy clients the inverter answered.");
+  for (const InverterFigures* f : with) {
+    w.sample("rct2mqtt_proxy_queries_answered_total", inverter_labels(*f),
+             f->proxy.totals.queries_answered);
   }
   w.family("rct2mqtt_proxy_upstream_requests_total", "counter",
            "Requests the proxy's forwards took of the inverter's frames_per_second budget.");

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <tuple>
+#include <utility>
 
 #include "core/frame.h"
 #include "core/frame_encoder.h"
@@ -14,6 +16,8 @@ std::string_view proxy_verdict_name(ProxyVerdict v) {
       return "from_cache";
     case ProxyVerdict::kForwarded:
       return "forwarded";
+    case ProxyVerdict::kQuery:
+      return "query";
     case ProxyVerdict::kRefused:
       return "refused";
     case ProxyVerdict::kToWrites:
@@ -29,7 +33,7 @@ std::string_view proxy_verdict_name(ProxyVerdict v) {
 }
 
 ProxyPolicy::ProxyPolicy(ProxySettings settings, UpstreamBudget* budget)
-    : settings_(settings), budget_(budget) {}
+    : settings_(std::move(settings)), budget_(budget) {}
 
 void ProxyPolicy::on_connect(ProxyClientId client, Instant now) {
   ProxyClientFigures f;
@@ -45,6 +49,8 @@ void add_proxy_counts(ProxyClientFigures& sum, const ProxyClientFigures& f) {
   sum.from_cache += f.from_cache;
   sum.forwarded += f.forwarded;
   sum.answered += f.answered;
+  sum.queries += f.queries;
+  sum.queries_answered += f.queries_answered;
   sum.refused += f.refused;
   sum.writes += f.writes;
   sum.dropped += f.dropped;
@@ -65,6 +71,8 @@ void ProxyPolicy::on_disconnect(ProxyClientId client) {
     std::erase_if(list, [client](const Waiter& w) { return w.client == client; });
   }
   std::erase_if(waiters_, [](const auto& kv) { return kv.second.empty(); });
+  // Queued queries of the client are not sent; one in flight ends unanswered (on_query_done).
+  std::erase_if(queries_, [client](const PendingQuery& q) { return q.client == client; });
 }
 
 ProxyVerdict ProxyPolicy::on_frame(ProxyClientId client, Command command,
@@ -82,6 +90,9 @@ ProxyVerdict ProxyPolicy::on_frame(ProxyClientId client, Command command,
       break;
     case Command::kWrite:
     case Command::kLongWrite:
+      if (settings_.history_oids.contains(oid)) {
+        return queue_query(client, f, std::nullopt, oid, payload, now, out);
+      }
       if (settings_.verified_writes) {
         ++f.writes;
         out.writes.push_back(ProxyWrite{client, oid, {payload.begin(), payload.end()}});
@@ -91,6 +102,10 @@ ProxyVerdict ProxyPolicy::on_frame(ProxyClientId client, Command command,
       return ProxyVerdict::kRefused;
     case Command::kPlantWrite:
     case Command::kPlantLongWrite:
+      if (settings_.history_oids.contains(oid) && settings_.plant_address &&
+          address == settings_.plant_address) {
+        return queue_query(client, f, address, oid, payload, now, out);
+      }
       ++f.refused;
       return ProxyVerdict::kRefused;
     case Command::kResponse:
@@ -128,6 +143,30 @@ ProxyVerdict ProxyPolicy::on_frame(ProxyClientId client, Command command,
   }
   pump(now, out);
   return ProxyVerdict::kForwarded;
+}
+
+ProxyVerdict ProxyPolicy::queue_query(ProxyClientId client, ProxyClientFigures& f,
+                                      std::optional<std::uint32_t> address, std::uint32_t oid,
+                                      std::span<const std::uint8_t> payload, Instant now,
+                                      ProxyEffects& out) {
+  // The query's T is an INT32 (docs/protocol.md §9.1); a history WRITE of any other size is no
+  // query a device would answer.
+  if (payload.size() != 4) {
+    ++f.refused;
+    return ProxyVerdict::kRefused;
+  }
+  std::size_t& waiting = waiting_count_[client];
+  if (waiting >= kMaxWaitingPerClient) {
+    ++f.dropped;
+    return ProxyVerdict::kFlood;
+  }
+  ++waiting;
+  ++f.queries;
+  const std::uint32_t t = (std::uint32_t{payload[0]} << 24) | (std::uint32_t{payload[1]} << 16) |
+                          (std::uint32_t{payload[2]} << 8) | std::uint32_t{payload[3]};
+  queries_.push_back(PendingQuery{ProxyQuery{next_query_id_++, address, oid, t}, client, now});
+  pump(now, out);
+  return ProxyVerdict::kQuery;
 }
 
 void ProxyPolicy::on_bad_input(ProxyClientId client, std::size_t bytes, bool frame) {
@@ -177,6 +216,25 @@ void ProxyPolicy::on_forward_done(std::optional<std::uint32_t> address, std::uin
   pump(now, out);
 }
 
+void ProxyPolicy::on_query_done(std::uint64_t id,
+                                std::optional<std::span<const std::uint8_t>> payload, Instant now,
+                                ProxyEffects& out) {
+  const auto it = queries_in_flight_.find(id);
+  if (it == queries_in_flight_.end()) return;
+  const PendingQuery q = it->second;
+  queries_in_flight_.erase(it);
+  if (const auto c = clients_.find(q.client); c != clients_.end()) {
+    if (auto w = waiting_count_.find(q.client); w != waiting_count_.end() && w->second > 0) {
+      --w->second;
+    }
+    if (payload) {
+      ++c->second.queries_answered;
+      answer(q.client, Key{q.query.address, q.query.oid}, *payload, out);
+    }
+  }
+  pump(now, out);
+}
+
 void ProxyPolicy::on_tick(Instant now, ProxyEffects& out) {
   pump(now, out);
 }
@@ -191,47 +249,63 @@ Instant ProxyPolicy::cap_ready() const {
 }
 
 std::optional<Instant> ProxyPolicy::next_wakeup(Instant now) const {
-  const bool waiting = std::any_of(queue_.begin(), queue_.end(),
-                                   [this](const Key& key) { return waiters_.contains(key); });
-  if (!waiting || in_flight_.size() >= kMaxInFlight) return std::nullopt;
+  const bool waiting =
+      !queries_.empty() || std::any_of(queue_.begin(), queue_.end(),
+                                       [this](const Key& key) { return waiters_.contains(key); });
+  if (!waiting || slots_busy() >= kMaxInFlight) return std::nullopt;
   const Instant cap = cap_ready();
   if (budget_ == nullptr) return cap;
   return std::max(cap, budget_->next(std::max(now, cap)));
 }
 
-std::size_t ProxyPolicy::next_in_turn() const {
-  // The client after last_served_ in id order (wrapping round) that has a key queued; its
-  // oldest key.
-  std::size_t best = queue_.size();
-  std::pair<bool, ProxyClientId> best_rank{true, 0};
+std::optional<ProxyPolicy::Pick> ProxyPolicy::next_in_turn() const {
+  // The client after last_served_ in id order (wrapping round) that has something queued; its
+  // oldest READ key or query.
+  std::optional<Pick> best;
+  std::tuple<bool, ProxyClientId, Instant> best_rank{true, 0, Instant{}};
+  const auto consider = [&](Pick pick, ProxyClientId owner, Instant asked) {
+    const std::tuple<bool, ProxyClientId, Instant> rank{last_served_ && owner <= *last_served_,
+                                                        owner, asked};
+    if (!best || rank < best_rank) {
+      best = pick;
+      best_rank = rank;
+    }
+  };
   for (std::size_t i = 0; i < queue_.size(); ++i) {
     const auto w = waiters_.find(queue_[i]);
     if (w == waiters_.end() || w->second.empty()) continue;
-    const ProxyClientId owner = w->second.front().client;
-    const std::pair<bool, ProxyClientId> rank{last_served_ && owner <= *last_served_, owner};
-    if (best == queue_.size() || rank < best_rank) {
-      best = i;
-      best_rank = rank;
-    }
+    consider(Pick{false, i}, w->second.front().client, w->second.front().asked);
+  }
+  for (std::size_t i = 0; i < queries_.size(); ++i) {
+    consider(Pick{true, i}, queries_[i].client, queries_[i].asked);
   }
   return best;
 }
 
 void ProxyPolicy::pump(Instant now, ProxyEffects& out) {
   const Duration p = period();
-  while (in_flight_.size() < kMaxInFlight) {
+  while (slots_busy() < kMaxInFlight) {
     // Keys everybody who asked for has left are not sent.
     std::erase_if(queue_, [this](const Key& key) { return !waiters_.contains(key); });
-    if (queue_.empty() || now < cap_ready()) return;
+    const std::optional<Pick> pick = next_in_turn();
+    if (!pick || now < cap_ready()) return;
     if (budget_ != nullptr && !budget_->take(now)) return;
-    const std::size_t index = next_in_turn();
-    const Key key = queue_[index];
-    last_served_ = waiters_.at(key).front().client;
-    queue_.erase(queue_.begin() + static_cast<std::ptrdiff_t>(index));
-    in_flight_.insert(key);
+    if (pick->query) {
+      const auto at = queries_.begin() + static_cast<std::ptrdiff_t>(pick->index);
+      PendingQuery q = *at;
+      queries_.erase(at);
+      last_served_ = q.client;
+      out.queries.push_back(q.query);
+      queries_in_flight_.emplace(q.query.id, q);
+    } else {
+      const Key key = queue_[pick->index];
+      last_served_ = waiters_.at(key).front().client;
+      queue_.erase(queue_.begin() + static_cast<std::ptrdiff_t>(pick->index));
+      in_flight_.insert(key);
+      out.forwards.push_back(ProxyForward{key.first, key.second});
+    }
     budget_at_ = std::max(budget_at_, now) + p;
     ++forwards_sent_;
-    out.forwards.push_back(ProxyForward{key.first, key.second});
   }
 }
 

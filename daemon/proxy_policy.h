@@ -30,6 +30,9 @@ struct ProxySettings {
   std::optional<std::uint32_t> plant_address;
   // WRITE and LONG_WRITE go to the write path (ProxyWrite) instead of being refused.
   bool verified_writes = false;
+  // The time-series and event-table OIDs: a WRITE of a 4-byte timestamp to one of them is a
+  // history query (docs/protocol.md §9–10), forwarded as such (ProxyQuery).
+  std::set<std::uint32_t> history_oids;
 };
 
 // The inverter's one request budget (frames_per_second of its [[inverter]]), which forwarded
@@ -47,7 +50,8 @@ class UpstreamBudget {
 enum class ProxyVerdict {
   kFromCache,      // READ answered at once from a validated value younger than max_age
   kForwarded,      // READ waiting for the device's answer (queued, sent, or joined one in flight)
-  kRefused,        // WRITE (history queries included): nothing sent, nothing answered
+  kQuery,          // WRITE of a timestamp to a history OID: queued as a query for this client
+  kRefused,        // WRITE: nothing sent, nothing answered
   kToWrites,       // WRITE handed to the write path (verified_writes): checked, sent, read back
   kDropped,        // READ_PERIODICALLY, responses, a plant address not ours
   kFlood,          // READ beyond what one client may have waiting: dropped
@@ -62,6 +66,8 @@ struct ProxyClientFigures {
   std::uint64_t from_cache = 0;  // READs answered from the cache
   std::uint64_t forwarded = 0;   // READs that waited for the device
   std::uint64_t answered = 0;    // of them, answered (the rest failed, timed out or were cut)
+  std::uint64_t queries = 0;     // history queries forwarded for this client
+  std::uint64_t queries_answered = 0;
   std::uint64_t refused = 0;     // WRITEs refused
   std::uint64_t writes = 0;      // WRITEs handed to the write path (its verdict is its own)
   std::uint64_t dropped = 0;     // frames dropped by kind or address, flood included
@@ -92,9 +98,19 @@ struct ProxyWrite {
   std::vector<std::uint8_t> payload;
 };
 
+// A client's history query the shell sends over the session's client connection
+// (Client::query_payload); the answer's payload, or the failure, comes back as on_query_done.
+struct ProxyQuery {
+  std::uint64_t id = 0;
+  std::optional<std::uint32_t> address;  // PLANT_WRITE
+  std::uint32_t oid = 0;
+  std::uint32_t timestamp = 0;
+};
+
 struct ProxyEffects {
   std::vector<ProxySend> sends;
   std::vector<ProxyForward> forwards;
+  std::vector<ProxyQuery> queries;
   std::vector<ProxyWrite> writes;
 };
 
@@ -114,6 +130,10 @@ struct ProxyEffects {
 //   in flight — the READ went upstream; later askers of the key wait for the same answer.
 //               on_reading answers every waiter; on_forward_done ends the flight, and a failure
 //               leaves the waiters unanswered, as a silent device would.
+// A history query (a WRITE of a timestamp to a history OID) belongs to the client that sent it:
+// queued in its turn under the same cap, budget and slots as the READs, sent as a query of the
+// session's client, and its answer (on_query_done, matched to that request by the client's
+// tracker, never a reading someone else asked for) goes to that client only, never to the cache.
 // The cache holds the payload bytes of validated frames only (CRC, OID, size checked by the
 // client's tracker), at most kMaxCached keys; an answer is the same payload re-framed.
 class ProxyPolicy {
@@ -148,11 +168,16 @@ class ProxyPolicy {
   // The forwarded READ of the key ended (`ok` false: failed or timed out).
   void on_forward_done(std::optional<std::uint32_t> address, std::uint32_t oid, bool ok,
                        Instant now, ProxyEffects& out);
+  // The query `id` ended: the answer's payload as the device sent it, or nullopt (failed or timed
+  // out: the client gets nothing, as from a silent device).
+  void on_query_done(std::uint64_t id, std::optional<std::span<const std::uint8_t>> payload,
+                     Instant now, ProxyEffects& out);
   // Releases forwards the budget allows by `now`.
   void on_tick(Instant now, ProxyEffects& out);
   // When on_tick has something to release; nullopt when nothing is queued or all slots are busy.
   std::optional<Instant> next_wakeup(Instant now) const;
 
+  const ProxySettings& settings() const { return settings_; }
   const ProxyClientFigures* figures(ProxyClientId client) const;
   // Every client's counts added up, those that have left included (`connected` unset).
   ProxyClientFigures totals() const;
@@ -169,6 +194,16 @@ class ProxyPolicy {
     ProxyClientId client = 0;
     Instant asked{};
   };
+  struct PendingQuery {
+    ProxyQuery query;
+    ProxyClientId client = 0;
+    Instant asked{};
+  };
+  // The next request to send: a READ key (index into queue_) or a query (index into queries_).
+  struct Pick {
+    bool query = false;
+    std::size_t index = 0;
+  };
 
   void answer(ProxyClientId client, const Key& key, std::span<const std::uint8_t> payload,
               ProxyEffects& out);
@@ -176,8 +211,13 @@ class ProxyPolicy {
   void store(const Key& key, std::span<const std::uint8_t> payload, Instant now);
   Duration period() const;
   Instant cap_ready() const;  // when the proxy's own cap allows the next forward
-  // The index in queue_ of the next forward: the oldest key of the next client in turn.
-  std::size_t next_in_turn() const;
+  // The next forward: the oldest READ key or query of the next client in turn; nullopt when
+  // nothing is queued.
+  std::optional<Pick> next_in_turn() const;
+  std::size_t slots_busy() const { return in_flight_.size() + queries_in_flight_.size(); }
+  ProxyVerdict queue_query(ProxyClientId client, ProxyClientFigures& f,
+                           std::optional<std::uint32_t> address, std::uint32_t oid,
+                           std::span<const std::uint8_t> payload, Instant now, ProxyEffects& out);
 
   ProxySettings settings_;
   std::map<ProxyClientId, ProxyClientFigures> clients_;
@@ -187,6 +227,9 @@ class ProxyPolicy {
   std::map<Key, std::vector<Waiter>> waiters_;
   std::deque<Key> queue_;  // keys waiting for the budget, oldest first
   std::set<Key> in_flight_;
+  std::deque<PendingQuery> queries_;  // waiting for the budget, oldest first
+  std::map<std::uint64_t, PendingQuery> queries_in_flight_;
+  std::uint64_t next_query_id_ = 1;
   Instant budget_at_{};  // theoretical arrival time of the next forward (GCRA)
   UpstreamBudget* budget_ = nullptr;
   std::optional<ProxyClientId> last_served_;  // whose key went last (the turns)

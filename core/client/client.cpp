@@ -198,6 +198,9 @@ void Client::handle(const DecodeEvent& event, TimePoint t) {
     if (result.reading) observer_.on_valid_payload(*result.reading, view.payload);
     switch (result.verdict) {
       case FrameVerdict::kCompleted:
+        if (const auto slot = payload_slots_.find(*result.request); slot != payload_slots_.end()) {
+          slot->second->assign(view.payload.begin(), view.payload.end());
+        }
         finish_read(*result.request, std::move(*result.reading));
         break;
       case FrameVerdict::kUnsolicited:
@@ -387,6 +390,7 @@ void Client::fail(const std::vector<Failure>& failures) {
 }
 
 void Client::finish_read(RequestId id, Result<Reading, ClientError> result) {
+  payload_slots_.erase(id);
   auto it = read_callbacks_.find(id);
   if (it == read_callbacks_.end()) return;
   ReadCallback cb = std::move(it->second);
@@ -411,7 +415,8 @@ void Client::set_state(ClientState state) {
   observer_.on_state(state);
 }
 
-void Client::submit(Request request, ReadCallback read_cb, WriteCallback write_cb) {
+std::optional<RequestId> Client::submit(Request request, ReadCallback read_cb,
+                                        WriteCallback write_cb) {
   const bool is_write = request.kind == RequestKind::kWrite;
   auto refuse = [&](ClientError error) {
     if (is_write && write_cb) {
@@ -422,12 +427,12 @@ void Client::submit(Request request, ReadCallback read_cb, WriteCallback write_c
   };
   if (state_ != ClientState::kConnecting && state_ != ClientState::kConnected) {
     refuse(ClientError::kNotConnected);
-    return;
+    return std::nullopt;
   }
   auto id = tracker_.submit(std::move(request));
   if (!id) {
     refuse(id.error());
-    return;
+    return std::nullopt;
   }
   if (is_write) {
     write_callbacks_.emplace(*id, std::move(write_cb));
@@ -435,6 +440,7 @@ void Client::submit(Request request, ReadCallback read_cb, WriteCallback write_c
     read_callbacks_.emplace(*id, std::move(read_cb));
   }
   pump();
+  return *id;
 }
 
 void Client::read(std::uint32_t oid, ReadCallback callback) {
@@ -467,6 +473,29 @@ void Client::query(std::uint32_t oid, std::uint32_t timestamp, ReadCallback call
   }
   submit(Request{RequestKind::kQuery, oid, std::nullopt, std::move(*payload)}, std::move(callback),
          {});
+}
+
+void Client::query_payload(std::uint32_t oid, std::uint32_t timestamp,
+                           std::optional<std::uint32_t> address, PayloadCallback callback) {
+  auto t = encode_value(DataType::kInt32, static_cast<std::int32_t>(timestamp));
+  if (!t) {
+    if (callback) {
+      asio::post(io_, [cb = std::move(callback)] { cb(ClientError::kInvalidRequest); });
+    }
+    return;
+  }
+  auto slot = std::make_shared<std::vector<std::uint8_t>>();
+  auto done = [slot, cb = std::move(callback)](const Result<Reading, ClientError>& r) {
+    if (!cb) return;
+    if (!r) {
+      cb(r.error());
+    } else {
+      cb(std::move(*slot));
+    }
+  };
+  const auto id =
+      submit(Request{RequestKind::kQuery, oid, address, std::move(*t)}, std::move(done), {});
+  if (id) payload_slots_.emplace(*id, std::move(slot));
 }
 
 void Client::write(std::uint32_t oid, std::vector<std::uint8_t> payload, WriteCallback callback,

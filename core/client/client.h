@@ -75,6 +75,13 @@ class Client {
   // One history query (WRITE of T to a time-series or event-table OID, docs/protocol.md §9.1): the
   // answer's value is a TimeSeries or EventTable holding what the device sent before T.
   void query(std::uint32_t oid, std::uint32_t timestamp, ReadCallback callback);
+  // One history query whose answer is handed on as the device sent it: the payload bytes of the
+  // answer query() would decode, after the same checks (CRC, OID, the echoed T, a payload that
+  // decodes as the OID's history type). With `address`: PLANT_WRITE through the plant leader.
+  // For the local proxy, which returns the answer to its own client (docs/proxy.md §2).
+  using PayloadCallback = std::function<void(Result<std::vector<std::uint8_t>, ClientError>)>;
+  void query_payload(std::uint32_t oid, std::uint32_t timestamp,
+                     std::optional<std::uint32_t> address, PayloadCallback callback);
   // All samples with from ≤ timestamp ≤ to, paging backwards from `to` (docs/protocol.md §9.2).
   // Timestamps are device seconds (local time as if UTC, docs/protocol.md §9.4).
   void query_timeseries(std::uint32_t oid, std::uint32_t from, std::uint32_t to,
@@ -101,7 +108,8 @@ class Client {
     std::optional<RequestId> write_id;  // a kWrite whose callback waits for this send
   };
 
-  void submit(Request request, ReadCallback read_cb, WriteCallback write_cb);
+  // The request's id, or nullopt when it was refused (the callback then has its error posted).
+  std::optional<RequestId> submit(Request request, ReadCallback read_cb, WriteCallback write_cb);
   void connect();
   void on_resolved(const std::error_code& ec, const Tcp::resolver::results_type& endpoints);
   void on_connected(const std::error_code& ec, const Tcp::endpoint& endpoint);
@@ -159,6 +167,8 @@ class Client {
   std::optional<RequestId> writing_id_;  // the kWrite whose frame is being written
   std::unordered_map<RequestId, ReadCallback> read_callbacks_;
   std::unordered_map<RequestId, WriteCallback> write_callbacks_;
+  // query_payload(): where the answer's bytes go, filled just before the read callback is posted.
+  std::unordered_map<RequestId, std::shared_ptr<std::vector<std::uint8_t>>> payload_slots_;
   LifetimeGuard guard_;  // last member: handlers find it gone before anything else is
 };
 

@@ -11,10 +11,6 @@
 namespace rct::client {
 namespace {
 
-bool is_history(DataType t) {
-  return t == DataType::kTimeSeries || t == DataType::kEventTable;
-}
-
 // Another client heard within this time makes the link count as shared.
 constexpr Duration kSharedLinkMemory = std::chrono::seconds(60);
 
@@ -59,7 +55,7 @@ Result<RequestId, ClientError> RequestTracker::submit(Request request) {
   e.info = registry_.find(request.oid);
   e.response_type = e.info ? e.info->response_type : DataType::kUnknown;
   if (request.kind == RequestKind::kQuery &&
-      (!is_history(e.response_type) || request.payload.size() != 4)) {
+      (!is_history_type(e.response_type) || request.payload.size() != 4)) {
     return ClientError::kInvalidRequest;
   }
   Frame frame;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <asio/post.hpp>
 #include <chrono>
+#include <set>
 #include <utility>
 #include <variant>
 
@@ -64,14 +65,20 @@ void InverterSession::start() {
   run(machine_.start(now()));
   client_->start();
   if (!proxy_ && inverter().proxy.enabled()) {
+    std::set<std::uint32_t> history_oids;
+    for (const OidInfo& info : registry_.all()) {
+      if (is_history_type(info.response_type)) history_oids.insert(info.id);
+    }
     proxy_ = std::make_unique<ProxyServer>(
-        io_, log_, inverter().name, inverter().proxy, inverter().address, guest_budget_,
-        [this](std::optional<std::uint32_t> address, std::uint32_t oid) {
-          proxy_read(address, oid);
-        },
-        [this](std::uint32_t oid, std::span<const std::uint8_t> payload, const std::string& peer) {
-          proxy_write(oid, payload, peer);
-        });
+        io_, log_, inverter().name, inverter().proxy, inverter().address, std::move(history_oids),
+        guest_budget_,
+        ProxyServer::Upstream{
+            [this](std::optional<std::uint32_t> address, std::uint32_t oid) {
+              proxy_read(address, oid);
+            },
+            [this](const ProxyQuery& query) { proxy_query(query); },
+            [this](std::uint32_t oid, std::span<const std::uint8_t> payload,
+                   const std::string& peer) { proxy_write(oid, payload, peer); }});
     if (!proxy_->start()) proxy_.reset();
   }
 }
@@ -254,6 +261,24 @@ void InverterSession::proxy_read(std::optional<std::uint32_t> address, std::uint
   } else {
     client_->read(oid, std::move(done));
   }
+}
+
+void InverterSession::proxy_query(const ProxyQuery& query) {
+  auto done = guard_.bind(
+      [this, id = query.id](Result<std::vector<std::uint8_t>, client::ClientError> answer) {
+        if (!proxy_) return;
+        if (answer) {
+          proxy_->on_query_done(id, std::span<const std::uint8_t>(answer.value()));
+        } else {
+          proxy_->on_query_done(id, std::nullopt);
+        }
+      });
+  if (!client_) {
+    asio::post(io_,
+               [done = std::move(done)]() mutable { done(client::ClientError::kNotConnected); });
+    return;
+  }
+  client_->query_payload(query.oid, query.timestamp, query.address, std::move(done));
 }
 
 void InverterSession::query_events(const QueryEvents& q) {

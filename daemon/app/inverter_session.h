@@ -92,6 +92,8 @@ class InverterSession final : private client::ClientObserver {
   void read(std::uint32_t oid, std::optional<std::uint32_t> address);
   // A READ a proxy client is waiting for; its value is a reading for the daemon too.
   void proxy_read(std::optional<std::uint32_t> address, std::uint32_t oid);
+  // A proxy client's history query; the answer's bytes go back to the proxy as they came.
+  void proxy_query(const ProxyQuery& query);
   // A proxy client's WRITE (proxy_writes = "verified"): handled as the MQTT command for the
   // setting it names.
   void proxy_write(std::uint32_t oid, std::span<const std::uint8_t> payload,

@@ -14,8 +14,10 @@ namespace rct::daemon {
 
 namespace {
 
-ProxySettings proxy_settings_from(const ProxyConfig& c, std::optional<std::uint32_t> plant) {
+ProxySettings proxy_settings_from(const ProxyConfig& c, std::optional<std::uint32_t> plant,
+                                  std::set<std::uint32_t> history_oids) {
   ProxySettings s;
+  s.history_oids = std::move(history_oids);
   s.max_age = std::chrono::duration_cast<Duration>(c.max_age);
   s.frames_per_second = c.frames_per_second;
   s.plant_address = plant;
@@ -31,14 +33,14 @@ Instant proxy_now() {
 
 ProxyServer::ProxyServer(asio::io_context& io, std::shared_ptr<spdlog::logger> log,
                          std::string name, const ProxyConfig& config,
-                         std::optional<std::uint32_t> plant_address, UpstreamBudget& budget,
-                         Forward forward, Write write)
+                         std::optional<std::uint32_t> plant_address,
+                         std::set<std::uint32_t> history_oids, UpstreamBudget& budget,
+                         Upstream upstream)
     : log_(std::move(log)),
       name_(std::move(name)),
       config_(config),
-      forward_(std::move(forward)),
-      write_(std::move(write)),
-      policy_(proxy_settings_from(config, plant_address), &budget),
+      upstream_(std::move(upstream)),
+      policy_(proxy_settings_from(config, plant_address, std::move(history_oids)), &budget),
       acceptor_(io),
       timer_(io) {}
 
@@ -190,11 +192,20 @@ void ProxyServer::handle_frame(ProxyClientId id, Connection& c, const DecodeEven
       // The first refusal of a client is worth a line at info; a client retrying is not.
       const auto level =
           f != nullptr && f->refused == 1 ? spdlog::level::info : spdlog::level::debug;
-      log_->log(level,
-                "{}: proxy client {}: WRITE to {} refused (writes through the proxy are off)",
-                name_, c.peer, format_oid(*event.oid));
+      std::string_view why = "writes through the proxy are off";
+      if (policy_.settings().history_oids.contains(*event.oid)) {
+        why = "a history query's time is 4 bytes, or a plant address not this inverter's";
+      } else if (config_.verified_writes) {
+        why = "PLANT_WRITEs are not taken";
+      }
+      log_->log(level, "{}: proxy client {}: WRITE to {} ({} bytes) refused: {}", name_, c.peer,
+                format_oid(*event.oid), event.payload.size(), why);
       break;
     }
+    case ProxyVerdict::kQuery:
+      log_->debug("{}: proxy client {}: history query of {} queued", name_, c.peer,
+                  format_oid(*event.oid));
+      break;
     case ProxyVerdict::kDropped:
       log_->debug("{}: proxy client {}: command 0x{:02X} for {} dropped", name_, c.peer,
                   event.command_byte, format_oid(*event.oid));
@@ -208,7 +219,7 @@ void ProxyServer::handle_frame(ProxyClientId id, Connection& c, const DecodeEven
     case ProxyVerdict::kUnknownClient:
       break;
   }
-  for (const ProxyWrite& w : effects.writes) write_(w.oid, w.payload, c.peer);
+  for (const ProxyWrite& w : effects.writes) upstream_.write(w.oid, w.payload, c.peer);
   carry_out(effects);
 }
 
@@ -232,11 +243,19 @@ void ProxyServer::on_forward_done(std::optional<std::uint32_t> address, std::uin
   carry_out(effects);
 }
 
+void ProxyServer::on_query_done(std::uint64_t id,
+                                std::optional<std::span<const std::uint8_t>> payload) {
+  ProxyEffects effects;
+  policy_.on_query_done(id, payload, proxy_now(), effects);
+  carry_out(effects);
+}
+
 void ProxyServer::carry_out(ProxyEffects& effects) {
   for (ProxySend& s : effects.sends) send(s.client, std::move(s.wire));
-  // Forwards go through the session's client, which posts every result: nothing comes back into
-  // the policy from inside this loop.
-  for (const ProxyForward& f : effects.forwards) forward_(f.address, f.oid);
+  // Forwards and queries go through the session's client, which posts every result: nothing
+  // comes back into the policy from inside this loop.
+  for (const ProxyForward& f : effects.forwards) upstream_.forward(f.address, f.oid);
+  for (const ProxyQuery& q : effects.queries) upstream_.query(q);
   arm_timer();
 }
 
@@ -281,11 +300,12 @@ void ProxyServer::close(ProxyClientId id, std::string_view why) {
   if (const ProxyClientFigures* f = policy_.figures(id)) {
     log_->info(
         "{}: proxy client {} closed ({}) after {:.0f} s: {} frames, {} from cache, {} forwarded "
-        "({} answered), {} refused, {} dropped, {} bad; {} bytes in, {} out",
+        "({} answered), {} history queries ({} answered), {} refused, {} dropped, {} bad; {} "
+        "bytes in, {} out",
         name_, it->second->peer, why,
         std::chrono::duration<double>(proxy_now() - f->connected).count(), f->frames_in,
-        f->from_cache, f->forwarded, f->answered, f->refused, f->dropped, f->bad_frames,
-        f->bytes_in, f->bytes_out);
+        f->from_cache, f->forwarded, f->answered, f->queries, f->queries_answered, f->refused,
+        f->dropped, f->bad_frames, f->bytes_in, f->bytes_out);
   }
   policy_.on_disconnect(id);
   // The socket's aborted handlers find the id gone; a closed socket no longer touches the

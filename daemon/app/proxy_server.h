@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -28,8 +29,9 @@ namespace rct::daemon {
 // One inverter's local RCT proxy on the App's loop thread (docs/proxy.md): the acceptor, one
 // socket and FrameDecoder per downstream client, and the timer of the pure ProxyPolicy, which
 // decides what every frame gets. Upstream it never opens a connection: a READ to forward goes to
-// `forward`, which the session sends over its one client, and the session reports back every
-// validated reading (on_reading) and the end of each forward (on_forward_done).
+// `forward`, a history query to `query`, which the session sends over its one client, and the
+// session reports back every validated reading (on_reading), the end of each forward
+// (on_forward_done) and each query's answer (on_query_done).
 // Owns no thread. Every handler is guarded, so the server may be destroyed with I/O pending.
 class ProxyServer {
  public:
@@ -37,13 +39,21 @@ class ProxyServer {
   // A client's WRITE for the session's write path (proxy_writes = "verified"); `peer` for its log.
   using Write = std::function<void(std::uint32_t oid, std::span<const std::uint8_t> payload,
                                    const std::string& peer)>;
+  using Query = std::function<void(const ProxyQuery& query)>;
+  // Where the server's requests go: the session, over its one client connection.
+  struct Upstream {
+    Forward forward;
+    Query query;
+    Write write;
+  };
 
   // `log` must outlive the server. `plant_address`: the session's plant address, if any.
-  // `budget`: the inverter's request budget the forwards share with the daemon's polling (the
-  // session's); it must outlive the server.
+  // `history_oids`: the registry's time-series and event-table OIDs. `budget`: the inverter's
+  // request budget the forwards share with the daemon's polling (the session's); it must outlive
+  // the server.
   ProxyServer(asio::io_context& io, std::shared_ptr<spdlog::logger> log, std::string name,
               const ProxyConfig& config, std::optional<std::uint32_t> plant_address,
-              UpstreamBudget& budget, Forward forward, Write write);
+              std::set<std::uint32_t> history_oids, UpstreamBudget& budget, Upstream upstream);
   // Closes everything without a word; stop() first for the log lines.
   ~ProxyServer() = default;
   ProxyServer(const ProxyServer&) = delete;
@@ -57,6 +67,8 @@ class ProxyServer {
   void on_reading(std::optional<std::uint32_t> address, std::uint32_t oid,
                   std::span<const std::uint8_t> payload, bool cacheable);
   void on_forward_done(std::optional<std::uint32_t> address, std::uint32_t oid, bool ok);
+  // The answer's payload as the device sent it, or nullopt when the query failed.
+  void on_query_done(std::uint64_t id, std::optional<std::span<const std::uint8_t>> payload);
 
   std::size_t clients() const { return connections_.size(); }
   // Its part of the bridge snapshot (upstream_requests is the session's to fill in).
@@ -102,8 +114,7 @@ class ProxyServer {
   std::shared_ptr<spdlog::logger> log_;
   std::string name_;
   ProxyConfig config_;
-  Forward forward_;
-  Write write_;
+  Upstream upstream_;
   ProxyPolicy policy_;
   Tcp::acceptor acceptor_;
   WakeupTimer timer_;

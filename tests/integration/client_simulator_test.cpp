@@ -573,6 +573,38 @@ TEST_CASE("strings, battery modules and paged time series come through split and
                        [](const auto& a, const auto& b) { return a.timestamp < b.timestamp; }));
 }
 
+TEST_CASE("query_payload hands on the bytes of the answer to its own query, and only a query's",
+          "[client_simulator]") {
+  Rig rig;
+  auto& h = rig.h;
+  h.client->start();
+  const auto t = static_cast<std::uint32_t>(rig.sim->device_now()) - 600;
+  std::optional<rct::Result<std::vector<std::uint8_t>, ClientError>> bytes;
+  h.client->query_payload(
+      oid_of("logger.minutes_soc_log_ts"), t, std::nullopt,
+      [&](rct::Result<std::vector<std::uint8_t>, ClientError> r) { bytes = std::move(r); });
+  std::optional<rct::Result<std::vector<std::uint8_t>, ClientError>> refused;
+  h.client->query_payload(
+      oid_of("battery.soc"), t, std::nullopt,
+      [&](rct::Result<std::vector<std::uint8_t>, ClientError> r) { refused = std::move(r); });
+  REQUIRE(h.run_until([&] { return bytes.has_value() && refused.has_value(); }, 10s));
+  REQUIRE(bytes->ok());
+  const std::vector<std::uint8_t>& payload = bytes->value();
+  // T echoed first, then what the simulator sent, byte for byte.
+  REQUIRE(payload.size() > 4);
+  const auto echoed = rct::decode_value(rct::DataType::kTimeSeries, payload);
+  REQUIRE(echoed);
+  CHECK(std::get<rct::TimeSeries>(*echoed).query_timestamp == t);
+  bool sent = false;
+  for (const auto& r : rig.sim->sent()) {
+    sent =
+        sent || (r.oid == oid_of("logger.minutes_soc_log_ts") && r.intact && r.payload == payload);
+  }
+  CHECK(sent);
+  REQUIRE_FALSE(refused->ok());
+  CHECK(refused->error() == ClientError::kInvalidRequest);
+}
+
 TEST_CASE("plant reads through the simulator return the follower's values", "[client_simulator]") {
   Rig rig;
   rig.h.client->start();

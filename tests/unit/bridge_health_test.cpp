@@ -185,6 +185,8 @@ TEST_CASE("an inverter's health carries its proxy's totals and each connected cl
   f.proxy.totals.frames_in = 50;
   f.proxy.totals.from_cache = 38;
   f.proxy.totals.forwarded = 12;
+  f.proxy.totals.queries = 3;
+  f.proxy.totals.queries_answered = 2;
   rct::daemon::ProxyClientFigures peer;
   peer.connected = kHealthStart + 70s;
   peer.frames_in = 20;
@@ -205,6 +207,8 @@ TEST_CASE("an inverter's health carries its proxy's totals and each connected cl
   CHECK(p["frames_in"] == 50);
   CHECK(p["from_cache"] == 38);
   CHECK(p["forwarded"] == 12);
+  CHECK(p["queries"] == 3);
+  CHECK(p["queries_answered"] == 2);
   REQUIRE(p["peers"].size() == 1);
   const json& one = p["peers"][0];
   CHECK(one["peer"] == "192.168.1.20:51234");

@@ -57,6 +57,8 @@ BridgeSnapshot exposition_snapshot() {
   f.proxy.totals.from_cache = 30;
   f.proxy.totals.forwarded = 10;
   f.proxy.totals.answered = 9;
+  f.proxy.totals.queries = 5;
+  f.proxy.totals.queries_answered = 4;
   f.proxy.totals.refused = 2;
   f.proxy.totals.bytes_in = 378;
   f.proxy.totals.bytes_out = 520;
@@ -226,7 +228,9 @@ TEST_CASE("the proxy families carry each proxy's totals, and are left out when n
   CHECK(has_line(text, "rct2mqtt_proxy_frames_total" + labels + ",result=\"from_cache\"} 30"));
   CHECK(has_line(text, "rct2mqtt_proxy_frames_total" + labels + ",result=\"forwarded\"} 10"));
   CHECK(has_line(text, "rct2mqtt_proxy_frames_total" + labels + ",result=\"refused\"} 2"));
+  CHECK(has_line(text, "rct2mqtt_proxy_frames_total" + labels + ",result=\"query\"} 5"));
   CHECK(has_line(text, "rct2mqtt_proxy_forwards_answered_total" + labels + "} 9"));
+  CHECK(has_line(text, "rct2mqtt_proxy_queries_answered_total" + labels + "} 4"));
   CHECK(has_line(text, "rct2mqtt_proxy_upstream_requests_total" + labels + "} 9"));
   CHECK(has_line(text, "rct2mqtt_proxy_bytes_total" + labels + ",direction=\"out\"} 520"));
   // No peer label: a series per connection would grow without bound.

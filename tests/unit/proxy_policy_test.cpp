@@ -31,6 +31,36 @@ ProxySettings proxy_test_settings() {
   return s;
 }
 
+// A history OID (any id will do: the settings say which are) and a query's time, T, as a client
+// sends it.
+constexpr std::uint32_t kProxyLog = 0x2F0A6B15;
+constexpr std::uint32_t kProxyT = 0x67890ABC;
+const std::vector<std::uint8_t> kProxyTBytes{0x67, 0x89, 0x0A, 0xBC};
+
+ProxySettings proxy_history_settings() {
+  ProxySettings s = proxy_test_settings();
+  s.history_oids = {kProxyLog};
+  return s;
+}
+
+ProxyVerdict proxy_query(ProxyPolicy& p, std::uint64_t client, Instant now, ProxyEffects& out,
+                         const std::vector<std::uint8_t>& t = kProxyTBytes) {
+  return p.on_frame(client, Command::kWrite, std::nullopt, kProxyLog, 13, now, out, t);
+}
+
+// A history answer longer than a RESPONSE holds: T echoed, then 37 samples.
+std::vector<std::uint8_t> proxy_history_answer() {
+  std::vector<std::uint8_t> a = kProxyTBytes;
+  for (std::uint8_t i = 0; i < 37; ++i) {
+    for (std::uint8_t b :
+         {std::uint8_t{0x67}, std::uint8_t{0x89}, std::uint8_t{0x00}, i, std::uint8_t{0x42},
+          std::uint8_t{0x48}, std::uint8_t{0x00}, std::uint8_t{0x00}}) {
+      a.push_back(b);
+    }
+  }
+  return a;
+}
+
 // The one frame in `wire`, decoded as a client would.
 struct ProxyDecoded {
   Command command = Command::kRead;
@@ -205,8 +235,7 @@ TEST_CASE("forwarded READs never exceed the burst plus frames_per_second over an
   CHECK(p.forwards_sent() == 100);
 }
 
-TEST_CASE("writes are refused and nothing goes upstream, history queries included",
-          "[proxy_policy]") {
+TEST_CASE("writes are refused and nothing goes upstream", "[proxy_policy]") {
   ProxyPolicy p(proxy_test_settings());
   p.on_connect(1, kProxyT0);
   ProxyEffects out;
@@ -452,4 +481,146 @@ TEST_CASE("with verified writes a WRITE goes to the write path with its payload,
   CHECK(p.figures(1)->writes == 1);
   CHECK(p.figures(1)->refused == 1);
   CHECK(p.totals().writes == 1);
+}
+
+TEST_CASE("a history query goes upstream as a query and the device's answer goes to its asker only",
+          "[proxy_policy]") {
+  ProxyPolicy p(proxy_history_settings());
+  p.on_connect(1, kProxyT0);
+  p.on_connect(2, kProxyT0);
+  ProxyEffects out;
+  CHECK(proxy_query(p, 1, kProxyT0, out) == ProxyVerdict::kQuery);
+  CHECK(out.forwards.empty());
+  REQUIRE(out.queries.size() == 1);
+  CHECK(out.queries[0].oid == kProxyLog);
+  CHECK(out.queries[0].timestamp == kProxyT);
+  CHECK_FALSE(out.queries[0].address);
+  CHECK(p.figures(1)->queries == 1);
+
+  // The same answer seen as a reading (it is one, for everybody on the link) answers nobody and
+  // is not cached: only the client's tracker knows which request it answered.
+  const std::vector<std::uint8_t> answer = proxy_history_answer();
+  ProxyEffects seen;
+  p.on_reading(std::nullopt, kProxyLog, answer, false, kProxyT0, seen);
+  CHECK(seen.sends.empty());
+  CHECK(p.cached() == 0);
+
+  ProxyEffects done;
+  p.on_query_done(out.queries[0].id, std::span<const std::uint8_t>(answer), kProxyT0 + 1s, done);
+  REQUIRE(done.sends.size() == 1);
+  CHECK(done.sends[0].client == 1);
+  const ProxyDecoded d = proxy_decode_one(done.sends[0].wire);
+  CHECK(d.command == Command::kLongResponse);
+  CHECK(d.oid == kProxyLog);
+  CHECK(d.payload == answer);
+  CHECK(p.figures(1)->queries_answered == 1);
+  CHECK(p.figures(2)->frames_in == 0);
+  // Ended: a second report of it changes nothing.
+  ProxyEffects again;
+  p.on_query_done(out.queries[0].id, std::span<const std::uint8_t>(answer), kProxyT0 + 1s, again);
+  CHECK(again.sends.empty());
+  CHECK(p.totals().queries_answered == 1);
+}
+
+TEST_CASE("a history WRITE without a 4-byte time, or for another plant address, is refused",
+          "[proxy_policy]") {
+  ProxySettings s = proxy_history_settings();
+  s.plant_address = 0x12345678;
+  ProxyPolicy p(s);
+  p.on_connect(1, kProxyT0);
+  ProxyEffects out;
+  CHECK(proxy_query(p, 1, kProxyT0, out, {0x67, 0x89, 0x0A}) == ProxyVerdict::kRefused);
+  CHECK(proxy_query(p, 1, kProxyT0, out, {0x67, 0x89, 0x0A, 0xBC, 0x00}) == ProxyVerdict::kRefused);
+  CHECK(p.on_frame(1, Command::kPlantWrite, 0x0BADBEEFu, kProxyLog, 17, kProxyT0, out,
+                   kProxyTBytes) == ProxyVerdict::kRefused);
+  CHECK(out.queries.empty());
+  CHECK(p.figures(1)->refused == 3);
+  // For this inverter's plant address it is a plant query, answered as a plant response.
+  CHECK(p.on_frame(1, Command::kPlantWrite, 0x12345678u, kProxyLog, 17, kProxyT0, out,
+                   kProxyTBytes) == ProxyVerdict::kQuery);
+  REQUIRE(out.queries.size() == 1);
+  CHECK(out.queries[0].address == std::optional<std::uint32_t>(0x12345678));
+  ProxyEffects done;
+  const std::vector<std::uint8_t> answer = proxy_history_answer();
+  p.on_query_done(out.queries[0].id, std::span<const std::uint8_t>(answer), kProxyT0, done);
+  REQUIRE(done.sends.size() == 1);
+  const ProxyDecoded d = proxy_decode_one(done.sends[0].wire);
+  CHECK(d.command == Command::kPlantLongResponse);
+  CHECK(d.address == std::optional<std::uint32_t>(0x12345678));
+}
+
+TEST_CASE("a failed query answers nothing; a leaver's queries are never sent or answered",
+          "[proxy_policy]") {
+  CountedBudget budget;
+  ProxyPolicy p(proxy_history_settings(), &budget);
+  p.on_connect(1, kProxyT0);
+  p.on_connect(2, kProxyT0);
+  ProxyEffects out;
+  budget.tokens = 1;
+  proxy_query(p, 1, kProxyT0, out);
+  proxy_query(p, 2, kProxyT0, out);
+  proxy_query(p, 2, kProxyT0, out);
+  REQUIRE(out.queries.size() == 1);  // one token
+  ProxyEffects failed;
+  p.on_query_done(out.queries[0].id, std::nullopt, kProxyT0 + 1s, failed);
+  CHECK(failed.sends.empty());
+  CHECK(p.figures(1)->queries_answered == 0);
+
+  budget.tokens = 1;
+  ProxyEffects tick;
+  p.on_tick(kProxyT0 + 2s, tick);
+  REQUIRE(tick.queries.size() == 1);  // client 2's first
+  p.on_disconnect(2);
+  ProxyEffects late;
+  const std::vector<std::uint8_t> answer = proxy_history_answer();
+  p.on_query_done(tick.queries[0].id, std::span<const std::uint8_t>(answer), kProxyT0 + 3s, late);
+  CHECK(late.sends.empty());
+  budget.tokens = 10;
+  ProxyEffects rest;
+  p.on_tick(kProxyT0 + 10s, rest);
+  CHECK(rest.queries.empty());  // client 2's second left with it
+  CHECK_FALSE(p.next_wakeup(kProxyT0 + 10s));
+}
+
+TEST_CASE("queries take turns with READs, take the inverter's budget and share the slots",
+          "[proxy_policy]") {
+  CountedBudget budget;
+  ProxySettings s = proxy_history_settings();
+  s.frames_per_second = 1000.0;
+  ProxyPolicy p(s, &budget);
+  p.on_connect(1, kProxyT0);
+  p.on_connect(2, kProxyT0);
+  ProxyEffects out;
+  for (int i = 0; i < 6; ++i) proxy_query(p, 1, kProxyT0, out);
+  proxy_read(p, 2, 0x4000, kProxyT0, out);
+  proxy_read(p, 2, 0x4001, kProxyT0, out);
+  REQUIRE(out.queries.empty());
+  REQUIRE(out.forwards.empty());
+
+  // Tokens for everything: the slots bound it, and the turns alternate between the clients.
+  budget.tokens = 100;
+  std::vector<rct::daemon::ProxyQuery> queries;
+  std::vector<std::uint32_t> order;  // 0: a query
+  Instant now = kProxyT0;
+  for (int i = 0; i < 10; ++i) {
+    now += 10ms;
+    ProxyEffects tick;
+    p.on_tick(now, tick);
+    for (const auto& q : tick.queries) {
+      queries.push_back(q);
+      order.push_back(0);
+    }
+    for (const auto& f : tick.forwards) order.push_back(f.oid);
+  }
+  CHECK(order == std::vector<std::uint32_t>{0, 0x4000, 0, 0x4001});
+  CHECK(budget.tokens == 100 - ProxyPolicy::kMaxInFlight);
+  CHECK(p.forwards_sent() == ProxyPolicy::kMaxInFlight);
+  CHECK_FALSE(p.next_wakeup(now));  // every slot busy
+
+  // One query ends: its slot goes to the next query (client 2 has nothing left queued).
+  REQUIRE(queries.size() == 2);
+  ProxyEffects done;
+  p.on_query_done(queries[0].id, std::nullopt, now + 1s, done);
+  CHECK(done.queries.size() == 1);
+  CHECK(done.forwards.empty());
 }

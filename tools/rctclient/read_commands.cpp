@@ -24,10 +24,6 @@ namespace {
 
 using ReadResult = Result<client::Reading, client::ClientError>;
 
-bool is_history(const OidInfo& info) {
-  return info.response_type == DataType::kTimeSeries || info.response_type == DataType::kEventTable;
-}
-
 // Reads every object over one connection; results in the order of `objects`. Time-series and
 // event-table objects are queried with T = now, as the reference tool does.
 std::vector<std::optional<ReadResult>> read_all(const Registry& registry,
@@ -48,7 +44,7 @@ std::vector<std::optional<ReadResult>> read_all(const Registry& registry,
       results[i] = std::move(r);
       if (--pending == 0) client.stop();  // the loop then runs out of work
     };
-    if (is_history(*objects[i])) {
+    if (is_history_type(objects[i]->response_type)) {
       client.query(objects[i]->id, now, std::move(done));
     } else {
       client.read(objects[i]->id, std::move(done));
