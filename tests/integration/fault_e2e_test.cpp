@@ -1,8 +1,8 @@
-// Faults end to end (docs/mqtt.md, docs/faults.md): the simulator raises and clears a fault of
-// fault[0..3].flt at run time; the real rct2mqtt shows it in words on inverter/faults, publishes
-// one event per change on inverter/fault_event, and each new entry of the inverter's event table
-// once on inverter/event_log, not again after a restart. Observed with mosquitto_sub; every wait
-// has a deadline; nothing sleeps.
+// Faults end to end (docs/mqtt.md §2.9, docs/protocol.md §14.1): the simulator raises and clears a
+// fault of fault[0..3].flt at run time; the real rct2mqtt shows it in words on inverter/faults,
+// publishes one event per change on inverter/fault_event, and each new entry of the inverter's
+// event table once on inverter/event_log, not again after a restart. Observed with mosquitto_sub;
+// every wait has a deadline; nothing sleeps.
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
