@@ -4,9 +4,11 @@
 #include <chrono>
 #include <tuple>
 #include <utility>
+#include <variant>
 
 #include "core/frame.h"
 #include "core/frame_encoder.h"
+#include "core/value_codec.h"
 
 namespace rct::daemon {
 
@@ -130,12 +132,7 @@ ProxyVerdict ProxyPolicy::on_frame(ProxyClientId client, Command command,
     answer(client, key, c->second.payload, out);
     return ProxyVerdict::kFromCache;
   }
-  std::size_t& waiting = waiting_count_[client];
-  if (waiting >= kMaxWaitingPerClient) {
-    ++f.dropped;
-    return ProxyVerdict::kFlood;
-  }
-  ++waiting;
+  if (!take_waiting_place(client, f)) return ProxyVerdict::kFlood;
   ++f.forwarded;
   waiters_[key].push_back(Waiter{client, now});
   if (!in_flight_.contains(key) && std::find(queue_.begin(), queue_.end(), key) == queue_.end()) {
@@ -145,26 +142,32 @@ ProxyVerdict ProxyPolicy::on_frame(ProxyClientId client, Command command,
   return ProxyVerdict::kForwarded;
 }
 
+bool ProxyPolicy::take_waiting_place(ProxyClientId client, ProxyClientFigures& f) {
+  std::size_t& waiting = waiting_count_[client];
+  if (waiting >= kMaxWaitingPerClient) {
+    ++f.dropped;
+    return false;
+  }
+  ++waiting;
+  return true;
+}
+
 ProxyVerdict ProxyPolicy::queue_query(ProxyClientId client, ProxyClientFigures& f,
                                       std::optional<std::uint32_t> address, std::uint32_t oid,
                                       std::span<const std::uint8_t> payload, Instant now,
                                       ProxyEffects& out) {
   // The query's T is an INT32 (docs/protocol.md §9.1); a history WRITE of any other size is no
   // query a device would answer.
-  if (payload.size() != 4) {
+  const auto t = decode_value(DataType::kInt32, payload);
+  if (!t) {
     ++f.refused;
     return ProxyVerdict::kRefused;
   }
-  std::size_t& waiting = waiting_count_[client];
-  if (waiting >= kMaxWaitingPerClient) {
-    ++f.dropped;
-    return ProxyVerdict::kFlood;
-  }
-  ++waiting;
+  if (!take_waiting_place(client, f)) return ProxyVerdict::kFlood;
   ++f.queries;
-  const std::uint32_t t = (std::uint32_t{payload[0]} << 24) | (std::uint32_t{payload[1]} << 16) |
-                          (std::uint32_t{payload[2]} << 8) | std::uint32_t{payload[3]};
-  queries_.push_back(PendingQuery{ProxyQuery{next_query_id_++, address, oid, t}, client, now});
+  const auto timestamp = static_cast<std::uint32_t>(std::get<std::int32_t>(t.value()));
+  queries_.push_back(
+      PendingQuery{ProxyQuery{next_query_id_++, address, oid, timestamp}, client, now});
   pump(now, out);
   return ProxyVerdict::kQuery;
 }

@@ -215,6 +215,9 @@ class ProxyPolicy {
   // nothing is queued.
   std::optional<Pick> next_in_turn() const;
   std::size_t slots_busy() const { return in_flight_.size() + queries_in_flight_.size(); }
+  // Counts a request of `client` as waiting; false (and counted as dropped) when it has
+  // kMaxWaitingPerClient waiting already.
+  bool take_waiting_place(ProxyClientId client, ProxyClientFigures& f);
   ProxyVerdict queue_query(ProxyClientId client, ProxyClientFigures& f,
                            std::optional<std::uint32_t> address, std::uint32_t oid,
                            std::span<const std::uint8_t> payload, Instant now, ProxyEffects& out);

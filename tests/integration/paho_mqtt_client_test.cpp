@@ -75,6 +75,15 @@ rct::MqttWill bridge_will() {
   return {"rct2mqtt/bridge/status", "offline"};
 }
 
+// Observed by `f`, connected with `will`.
+void connect_observed(Fixture& f, rct::PahoMqttClient& client,
+                      const rct::MqttWill& will = bridge_will()) {
+  client.set_observer(&f.observer);
+  client.connect(will);
+  REQUIRE(run_until(
+      f.io, [&] { return f.observer.connected == 1; }, 10s));
+}
+
 }  // namespace
 
 TEST_CASE("a retained value published by the client is read back by another client",
@@ -169,10 +178,7 @@ TEST_CASE("a last word published behind a burst still reaches the broker before 
   MosquittoBroker broker;
   Fixture f;
   rct::PahoMqttClient client(f.io, config_for(broker.uri(), "rct-test-last-word"));
-  client.set_observer(&f.observer);
-  client.connect(bridge_will());
-  REQUIRE(run_until(
-      f.io, [&] { return f.observer.connected == 1; }, 10s));
+  connect_observed(f, client);
   REQUIRE(client.publish(bridge_will().topic, "online", 1, true));
   constexpr int kBurst = 600;
   for (int i = 0; i < kBurst; ++i) {
@@ -205,11 +211,8 @@ TEST_CASE("a stop whose last word is not acknowledged in time ends by its deadli
   Fixture f;
   auto client =
       std::make_unique<rct::PahoMqttClient>(f.io, config_for(broker.uri(), "rct-test-late-word"));
-  client->set_observer(&f.observer);
   // A will of its own, to tell it from the last word.
-  client->connect(rct::MqttWill{bridge_will().topic, "will"});
-  REQUIRE(run_until(
-      f.io, [&] { return f.observer.connected == 1; }, 10s));
+  connect_observed(f, *client, rct::MqttWill{bridge_will().topic, "will"});
   REQUIRE(client->publish(bridge_will().topic, "online", 1, true));
   REQUIRE(run_until(
       f.io, [&] { return client->stats().in_flight == 0; }, 10s));
