@@ -98,12 +98,15 @@ std::string string_property(const mqtt::properties& props, mqtt::property::code 
 
 // Margin on top of the disconnect timeout before `done` runs without Paho's answer.
 constexpr std::chrono::milliseconds kDisconnectMargin{1000};
-// How many accepted messages Paho holds at most (handed over, not yet completed). Under MQTT 5
-// paho-mqtt-c 1.3 queues the publishes beyond the broker's Receive Maximum (Mosquitto's: 20)
-// and sometimes leaves that queue unsent for seconds after the acknowledgements came: measured
-// here, 53 of a 602-message burst still unsent 6 s later, 4 runs in 10. Below the Receive
-// Maximum of common brokers, Paho never queues; the rest waits in held_, in order.
-constexpr std::size_t kPahoWindow = 10;
+// Under MQTT 5 paho-mqtt-c 1.3 queues the publishes beyond the broker's Receive Maximum
+// (Mosquitto's: 20) and sometimes leaves that queue unsent after the acknowledgements came,
+// until its next command: measured here, 53 of a 602-message burst still unsent 6 s later, 4
+// runs in 10. When messages are with Paho and none completed for this long, an UNSUBSCRIBE of a
+// filter never subscribed (harmless: the broker answers "no subscription") wakes it. Keeping
+// fewer messages with Paho instead cost throughput: 4× the messages dropped for backlog with 50
+// inverters starting at once.
+constexpr std::chrono::milliseconds kStallWatch{50};
+constexpr const char* kWakeFilter = "rct2mqtt/$wake-paho";
 // How soon held messages are offered again when no completion came to free Paho's quota.
 constexpr std::chrono::milliseconds kHeldRetry{20};
 
@@ -132,6 +135,7 @@ PahoMqttClient::PahoMqttClient(asio::io_context& io, const MqttConfig& config,
       max_in_flight_(max_in_flight),
       retry_timer_(io),
       held_timer_(io),
+      stall_watch_(io),
       disconnect_timer_(io),
       client_(config.uri, client_id_, mqtt::create_options(paho_version(config.protocol)),
               nullptr) {
@@ -250,6 +254,7 @@ void PahoMqttClient::on_request_done(Request request, std::uint64_t epoch, bool 
         ++stats_.failed;
       }
       if (epoch == epoch_ && stats_.in_flight > 0) --stats_.in_flight;
+      ++completions_;
       if (epoch == epoch_) send_held();
       return;
     case Request::kSubscribe:
@@ -274,7 +279,7 @@ bool PahoMqttClient::publish(std::string_view topic, std::string_view payload, i
   HeldMessage m{std::string(topic), std::string(payload), qos, retain,
                 std::string(correlation_data)};
   // Behind held messages, so that the broker sees every message in publish order.
-  if (!held_.empty() || handed_to_paho() >= kPahoWindow) {
+  if (!held_.empty()) {
     held_.push_back(std::move(m));
     ++stats_.in_flight;
     return true;
@@ -319,11 +324,12 @@ PahoMqttClient::SendResult PahoMqttClient::send(const HeldMessage& m) {
     return SendResult::kFailed;
   }
   ++stats_.published;
+  arm_stall_watch();
   return SendResult::kSent;
 }
 
 void PahoMqttClient::send_held() {
-  while (!held_.empty() && connected_ && handed_to_paho() < kPahoWindow) {
+  while (!held_.empty() && connected_) {
     const SendResult r = send(held_.front());
     if (r == SendResult::kQuotaFull) {
       arm_held_timer();
@@ -333,6 +339,27 @@ void PahoMqttClient::send_held() {
     if (r == SendResult::kFailed && stats_.in_flight > 0) --stats_.in_flight;
   }
   if (stopping_) send_disconnect_when_drained();
+}
+
+void PahoMqttClient::arm_stall_watch() {
+  if (stall_watch_armed_) return;
+  stall_watch_armed_ = true;
+  const std::uint64_t seen = completions_;
+  stall_watch_.expires_after(kStallWatch);
+  stall_watch_.async_wait(guard_.bind([this, seen](const std::error_code& ec) {
+    stall_watch_armed_ = false;
+    if (ec || !connected_ || disconnect_settled_) return;
+    const std::size_t with_paho = stats_.in_flight - held_.size();
+    if (with_paho == 0) return;
+    if (completions_ == seen) {
+      try {
+        client_.unsubscribe(kWakeFilter);
+      } catch (const std::exception&) {
+        // Not connected any more: the loss event is on its way.
+      }
+    }
+    arm_stall_watch();
+  }));
 }
 
 // Paho may report a completion before it frees the message's place in its own quota; the offer

@@ -96,7 +96,7 @@ class PahoMqttClient final : public MqttClient {
   SendResult send(const HeldMessage& m);
   // Loop thread: sends held messages in order while the quota allows.
   void send_held();
-  std::size_t handed_to_paho() const { return stats_.in_flight - held_.size(); }
+  void arm_stall_watch();
   void arm_held_timer();
 
   // Paho threads: copy, then post `fn` to the loop; it runs only while this object lives.
@@ -140,6 +140,9 @@ class PahoMqttClient final : public MqttClient {
   asio::steady_timer retry_timer_;
   asio::steady_timer held_timer_;
   bool held_timer_armed_ = false;
+  asio::steady_timer stall_watch_;
+  bool stall_watch_armed_ = false;
+  std::uint64_t completions_ = 0;  // publishes Paho reported done, this connection or earlier
   asio::steady_timer disconnect_timer_;
 
   // Posted lambdas check this from the loop thread before touching the object. Never reset:
