@@ -106,6 +106,9 @@ constexpr std::chrono::milliseconds kDisconnectMargin{1000};
 // fewer messages with Paho instead cost throughput: 4× the messages dropped for backlog with 50
 // inverters starting at once.
 constexpr std::chrono::milliseconds kStallWatch{50};
+// While nothing completes (a broker that stopped answering), one wake-up per this long: the
+// UNSUBSCRIBEs would otherwise pile up in Paho until the keep-alive notices.
+constexpr std::chrono::milliseconds kWakeSpacing{200};
 constexpr const char* kWakeFilter = "rct2mqtt/$wake-paho";
 // How soon held messages are offered again when no completion came to free Paho's quota.
 constexpr std::chrono::milliseconds kHeldRetry{20};
@@ -161,9 +164,10 @@ PahoMqttClient::PahoMqttClient(asio::io_context& io, const MqttConfig& config,
   });
 }
 
-// Loop thread (or after the loop stopped). Paho ends a session still open with DISCONNECT, so the
-// broker does not publish the will (only a crash or a lost connection makes it speak). Timer
-// handlers and posted events still queued find `guard_` gone and do nothing.
+// Loop thread (or after the loop stopped). Paho ends a session still open by itself: with a
+// DISCONNECT (no will) when it is idle; seen with commands still pending (a stalled stop), without
+// one, and the broker then publishes the will. Timer handlers and posted events still queued find
+// `guard_` gone and do nothing.
 PahoMqttClient::~PahoMqttClient() = default;
 
 // Paho's thread. bind() only copies the guard's token here (its count is atomic; the guard is
@@ -351,7 +355,11 @@ void PahoMqttClient::arm_stall_watch() {
     if (ec || !connected_ || disconnect_settled_) return;
     const std::size_t with_paho = stats_.in_flight - held_.size();
     if (with_paho == 0) return;
-    if (completions_ == seen) {
+    const auto now = std::chrono::steady_clock::now();
+    if (completions_ == seen &&
+        (completions_ != woken_at_completions_ || now - woken_at_ >= kWakeSpacing)) {
+      woken_at_completions_ = completions_;
+      woken_at_ = now;
       try {
         client_.unsubscribe(kWakeFilter);
       } catch (const std::exception&) {

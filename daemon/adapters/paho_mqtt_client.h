@@ -33,7 +33,7 @@ namespace rct {
 //   connecting --failure--> connecting (Paho retries; a loop timer retries too if Paho goes quiet)
 //   any → draining (disconnect(): no new publishes; what was accepted goes out and is
 //         acknowledged) → stopping (DISCONNECT sent) → stopped
-//   draining --timeout--> stopped (Paho sends DISCONNECT when the client is destroyed)
+//   draining --timeout--> stopped (Paho ends the session when the client is destroyed)
 class PahoMqttClient final : public MqttClient {
  public:
   static constexpr std::size_t kDefaultMaxInFlight = 1000;
@@ -143,6 +143,8 @@ class PahoMqttClient final : public MqttClient {
   asio::steady_timer stall_watch_;
   bool stall_watch_armed_ = false;
   std::uint64_t completions_ = 0;  // publishes Paho reported done, this connection or earlier
+  std::uint64_t woken_at_completions_ = 0;  // completions_ at the last wake-up of Paho
+  std::chrono::steady_clock::time_point woken_at_{};
   asio::steady_timer disconnect_timer_;
 
   // Posted lambdas check this from the loop thread before touching the object. Never reset:
