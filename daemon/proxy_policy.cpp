@@ -152,6 +152,12 @@ bool ProxyPolicy::take_waiting_place(ProxyClientId client, ProxyClientFigures& f
   return true;
 }
 
+void ProxyPolicy::release_waiting_place(ProxyClientId client) {
+  if (const auto w = waiting_count_.find(client); w != waiting_count_.end() && w->second > 0) {
+    --w->second;
+  }
+}
+
 ProxyVerdict ProxyPolicy::queue_query(ProxyClientId client, ProxyClientFigures& f,
                                       std::optional<std::uint32_t> address, std::uint32_t oid,
                                       std::span<const std::uint8_t> payload, Instant now,
@@ -191,7 +197,7 @@ void ProxyPolicy::on_reading(std::optional<std::uint32_t> address, std::uint32_t
     const auto c = clients_.find(waiter.client);
     if (c == clients_.end()) continue;
     ++c->second.answered;
-    --waiting_count_[waiter.client];
+    release_waiting_place(waiter.client);
     answer(waiter.client, key, payload, out);
   }
   waiters_.erase(w);
@@ -208,11 +214,7 @@ void ProxyPolicy::on_forward_done(std::optional<std::uint32_t> address, std::uin
       // They asked after the answer came (a cache too young for them): ask again for them.
       queue_.push_front(key);
     } else {
-      for (const Waiter& waiter : w->second) {
-        if (const auto c = waiting_count_.find(waiter.client); c != waiting_count_.end()) {
-          --c->second;
-        }
-      }
+      for (const Waiter& waiter : w->second) release_waiting_place(waiter.client);
       waiters_.erase(w);
     }
   }
@@ -226,10 +228,8 @@ void ProxyPolicy::on_query_done(std::uint64_t id,
   if (it == queries_in_flight_.end()) return;
   const PendingQuery q = it->second;
   queries_in_flight_.erase(it);
+  release_waiting_place(q.client);
   if (const auto c = clients_.find(q.client); c != clients_.end()) {
-    if (auto w = waiting_count_.find(q.client); w != waiting_count_.end() && w->second > 0) {
-      --w->second;
-    }
     if (payload) {
       ++c->second.queries_answered;
       answer(q.client, Key{q.query.address, q.query.oid}, *payload, out);

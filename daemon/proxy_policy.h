@@ -218,6 +218,8 @@ class ProxyPolicy {
   // Counts a request of `client` as waiting; false (and counted as dropped) when it has
   // kMaxWaitingPerClient waiting already.
   bool take_waiting_place(ProxyClientId client, ProxyClientFigures& f);
+  // An answered or failed request of `client` no longer waits (a client that left: nothing).
+  void release_waiting_place(ProxyClientId client);
   ProxyVerdict queue_query(ProxyClientId client, ProxyClientFigures& f,
                            std::optional<std::uint32_t> address, std::uint32_t oid,
                            std::span<const std::uint8_t> payload, Instant now, ProxyEffects& out);
