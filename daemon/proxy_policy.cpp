@@ -101,6 +101,7 @@ ProxyVerdict ProxyPolicy::on_frame(ProxyClientId client, Command command,
         return ProxyVerdict::kToWrites;
       }
       ++f.refused;
+      out.refusal = "writes through the proxy are off";
       return ProxyVerdict::kRefused;
     case Command::kPlantWrite:
     case Command::kPlantLongWrite:
@@ -109,6 +110,7 @@ ProxyVerdict ProxyPolicy::on_frame(ProxyClientId client, Command command,
         return queue_query(client, f, address, oid, payload, now, out);
       }
       ++f.refused;
+      out.refusal = "a PLANT_WRITE is taken only as a history query for this inverter's address";
       return ProxyVerdict::kRefused;
     case Command::kResponse:
     case Command::kLongResponse:
@@ -167,6 +169,7 @@ ProxyVerdict ProxyPolicy::queue_query(ProxyClientId client, ProxyClientFigures& 
   const auto t = decode_value(DataType::kInt32, payload);
   if (!t) {
     ++f.refused;
+    out.refusal = "a history query's time is 4 bytes";
     return ProxyVerdict::kRefused;
   }
   if (!take_waiting_place(client, f)) return ProxyVerdict::kFlood;

@@ -108,6 +108,8 @@ struct ProxyQuery {
 };
 
 struct ProxyEffects {
+  // Why, when on_frame's verdict is kRefused (for the log).
+  std::string_view refusal;
   std::vector<ProxySend> sends;
   std::vector<ProxyForward> forwards;
   std::vector<ProxyQuery> queries;
@@ -177,7 +179,6 @@ class ProxyPolicy {
   // When on_tick has something to release; nullopt when nothing is queued or all slots are busy.
   std::optional<Instant> next_wakeup(Instant now) const;
 
-  const ProxySettings& settings() const { return settings_; }
   const ProxyClientFigures* figures(ProxyClientId client) const;
   // Every client's counts added up, those that have left included (`connected` unset).
   ProxyClientFigures totals() const;

@@ -192,14 +192,8 @@ void ProxyServer::handle_frame(ProxyClientId id, Connection& c, const DecodeEven
       // The first refusal of a client is worth a line at info; a client retrying is not.
       const auto level =
           f != nullptr && f->refused == 1 ? spdlog::level::info : spdlog::level::debug;
-      std::string_view why = "writes through the proxy are off";
-      if (policy_.settings().history_oids.contains(*event.oid)) {
-        why = "a history query's time is 4 bytes, or a plant address not this inverter's";
-      } else if (config_.verified_writes) {
-        why = "PLANT_WRITEs are not taken";
-      }
       log_->log(level, "{}: proxy client {}: WRITE to {} ({} bytes) refused: {}", name_, c.peer,
-                format_oid(*event.oid), event.payload.size(), why);
+                format_oid(*event.oid), event.payload.size(), effects.refusal);
       break;
     }
     case ProxyVerdict::kQuery:

@@ -530,6 +530,7 @@ TEST_CASE("a history WRITE without a 4-byte time, or for another plant address, 
   p.on_connect(1, kProxyT0);
   ProxyEffects out;
   CHECK(proxy_query(p, 1, kProxyT0, out, {0x67, 0x89, 0x0A}) == ProxyVerdict::kRefused);
+  CHECK(out.refusal == "a history query's time is 4 bytes");
   CHECK(proxy_query(p, 1, kProxyT0, out, {0x67, 0x89, 0x0A, 0xBC, 0x00}) == ProxyVerdict::kRefused);
   CHECK(p.on_frame(1, Command::kPlantWrite, 0x0BADBEEFu, kProxyLog, 17, kProxyT0, out,
                    kProxyTBytes) == ProxyVerdict::kRefused);
