@@ -89,27 +89,53 @@ BatteryModeRecord battery_mode_from_json(const StateJson& j) {
   return b;
 }
 
+StateJson record_to_json(const InverterRecord& record) {
+  StateJson r;
+  StateJson totals = StateJson::object();
+  for (const auto& [oid, total] : record.totals) totals[format_oid(oid)] = total;
+  r["totals"] = std::move(totals);
+  if (record.discovery) r["discovery"] = discovery_to_json(*record.discovery);
+  if (record.battery_mode) r["battery_mode"] = battery_mode_to_json(*record.battery_mode);
+  if (record.fault_words) r["fault_words"] = *record.fault_words;
+  if (record.event_log) {
+    r["event_log"] = {{"time", record.event_log->time}, {"at_time", record.event_log->at_time}};
+  }
+  return r;
+}
+
 }  // namespace
 
-std::string state_to_json(const PersistentState& state) {
-  StateJson root;
-  root["version"] = kVersion;
-  StateJson inverters = StateJson::object();
+// The text is what dump(2) of the whole tree would be ({"inverters": {...}, "version": 1}, keys
+// in order): each record is dumped on its own and indented by its depth of two levels. A JSON
+// text has no raw newline inside a string, so every newline in a dump is one of its line breaks.
+void write_state_json(const PersistentState& state,
+                      const std::function<void(std::string_view)>& sink) {
+  constexpr std::string_view kRecordIndent = "\n    ";
+  sink("{\n  \"inverters\": {");
+  bool first = true;
   for (const auto& [serial, record] : state.inverters) {
-    StateJson r;
-    StateJson totals = StateJson::object();
-    for (const auto& [oid, total] : record.totals) totals[format_oid(oid)] = total;
-    r["totals"] = std::move(totals);
-    if (record.discovery) r["discovery"] = discovery_to_json(*record.discovery);
-    if (record.battery_mode) r["battery_mode"] = battery_mode_to_json(*record.battery_mode);
-    if (record.fault_words) r["fault_words"] = *record.fault_words;
-    if (record.event_log) {
-      r["event_log"] = {{"time", record.event_log->time}, {"at_time", record.event_log->at_time}};
+    std::string piece(first ? "\n    " : ",\n    ");
+    first = false;
+    piece += StateJson(serial).dump();
+    piece += ": ";
+    const std::string text = record_to_json(record).dump(2);
+    for (const char c : text) {
+      if (c == '\n') {
+        piece += kRecordIndent;
+      } else {
+        piece += c;
+      }
     }
-    inverters[serial] = std::move(r);
+    sink(piece);
   }
-  root["inverters"] = std::move(inverters);
-  return root.dump(2) + "\n";
+  sink(first ? "}" : "\n  }");
+  sink(",\n  \"version\": " + std::to_string(kVersion) + "\n}\n");
+}
+
+std::string state_to_json(const PersistentState& state) {
+  std::string text;
+  write_state_json(state, [&text](std::string_view piece) { text += piece; });
+  return text;
 }
 
 Result<PersistentState, std::string> state_from_json(std::string_view text) {

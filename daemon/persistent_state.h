@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -58,6 +59,12 @@ struct PersistentState {
 //    "event_log": {"time": 1764871392, "at_time": [[90, 1764871500, 3, 0]]}}}}
 //   (absent numbers: not known)
 std::string state_to_json(const PersistentState& state);
+
+// The same text, handed to `sink` in pieces (a few each, then one per inverter), so that a
+// save never holds the whole file: with 50 inverters the file is about 1.5 MB, and as one
+// JSON tree plus its text it took 3 MB of heap at every save (docs/architecture.md §9).
+void write_state_json(const PersistentState& state,
+                      const std::function<void(std::string_view)>& sink);
 
 // The reason in words when `text` is not a state file of a version we read. Totals that are
 // not finite positive numbers are dropped (they could only make the guard reject good values).

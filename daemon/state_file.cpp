@@ -55,22 +55,27 @@ Result<PersistentState, std::string> load_state_file(const std::filesystem::path
 
 Result<void, std::string> save_state_file(const std::filesystem::path& path,
                                           const PersistentState& state) {
-  const std::string text = state_to_json(state);
   std::filesystem::path tmp = path;
   tmp += ".tmp";
   {
     Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640));
     if (fd.get() < 0) return errno_text("cannot create", tmp);
-    std::size_t done = 0;
-    while (done < text.size()) {
-      const ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        const std::string why = errno_text("cannot write", tmp);
-        ::unlink(tmp.c_str());
-        return why;
+    // Written as it is produced, a piece at a time (persistent_state.h); after a failed write
+    // the rest is skipped.
+    std::string failed;
+    write_state_json(state, [&](std::string_view piece) {
+      while (failed.empty() && !piece.empty()) {
+        const ssize_t n = ::write(fd.get(), piece.data(), piece.size());
+        if (n < 0) {
+          if (errno != EINTR) failed = errno_text("cannot write", tmp);
+          continue;
+        }
+        piece.remove_prefix(static_cast<std::size_t>(n));
       }
-      done += static_cast<std::size_t>(n);
+    });
+    if (!failed.empty()) {
+      ::unlink(tmp.c_str());
+      return failed;
     }
     if (::fsync(fd.get()) != 0) {
       const std::string why = errno_text("cannot sync", tmp);

@@ -1,23 +1,64 @@
 #include "daemon/adapters/metrics_server.h"
 
-#include <httplib.h>
+#include <dlfcn.h>
 
-#include <cerrno>
-#include <cstring>
+#include <system_error>
 #include <utility>
 
-#include "daemon/metrics_exposition.h"
-
 namespace rct::daemon {
-
 namespace {
 
-// A scrape is one short request every few seconds: two workers (one may sit in a keep-alive)
-// instead of the library's default of one per core.
-constexpr std::size_t kMetricsWorkers = 2;
-constexpr time_t kMetricsKeepAliveSeconds = 2;
+// Loads the module once (a function-local static: the process keeps it mapped to the end, as
+// its server threads and cpp-httplib's own state live in it) and returns its factory, or the
+// reason it cannot be had, naming every place looked.
+struct HttpModule {
+  MakeMetricsEndpoint make = nullptr;
+  std::string error;
+};
+
+HttpModule load_http_module() {
+  HttpModule module;
+  for (const std::filesystem::path& path : http_module_candidates()) {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) {
+      module.error += (module.error.empty() ? "" : "; ") + path.string() + ": not found";
+      continue;
+    }
+    void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (handle == nullptr) {
+      const char* why = ::dlerror();
+      module.error += (module.error.empty() ? "" : "; ") + std::string(why ? why : path.c_str());
+      continue;
+    }
+    void* symbol = ::dlsym(handle, kMakeMetricsEndpointSymbol);
+    if (symbol == nullptr) {
+      module.error +=
+          (module.error.empty() ? "" : "; ") + path.string() + ": no " + kMakeMetricsEndpointSymbol;
+      continue;
+    }
+    module.make = reinterpret_cast<MakeMetricsEndpoint>(symbol);
+    module.error.clear();
+    return module;
+  }
+  module.error = "cannot load the HTTP module (" + module.error + ")";
+  return module;
+}
+
+const HttpModule& http_module() {
+  static const HttpModule module = load_http_module();
+  return module;
+}
 
 }  // namespace
+
+std::vector<std::filesystem::path> http_module_candidates() {
+  std::vector<std::filesystem::path> out;
+  std::error_code ec;
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) out.push_back(self.parent_path() / kHttpModuleFileName);
+  out.push_back(std::filesystem::path(RCT2MQTT_MODULE_DIR) / kHttpModuleFileName);
+  return out;
+}
 
 MetricsServer::MetricsServer() = default;
 
@@ -27,52 +68,24 @@ MetricsServer::~MetricsServer() {
 
 std::optional<std::string> MetricsServer::start(const std::string& host, std::uint16_t port) {
   stop();
-  auto server = std::make_unique<httplib::Server>();
-  server->new_task_queue = [] { return new httplib::ThreadPool(kMetricsWorkers); };
-  server->set_keep_alive_timeout(kMetricsKeepAliveSeconds);
-  server->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-    res.set_content(text_copy(), std::string(kMetricsContentType));
-  });
-  errno = 0;
-  int bound = 0;
-  if (port == 0) {
-    bound = server->bind_to_any_port(host);
-  } else if (server->bind_to_port(host, port)) {
-    bound = port;
+  if (!endpoint_) {
+    const HttpModule& module = http_module();
+    if (module.make == nullptr) return module.error;
+    endpoint_.reset(module.make());
   }
-  if (bound <= 0) {
-    const int error = errno;
-    return error != 0 ? std::string(std::strerror(error)) : std::string("cannot bind");
-  }
-  port_ = static_cast<std::uint16_t>(bound);
-  server_ = std::move(server);
-  thread_done_ = false;
-  thread_ = std::thread([this] {
-    server_->listen_after_bind();
-    thread_done_ = true;
-  });
+  if (auto error = endpoint_->start(host, port)) return error;
+  serving_ = true;
   return std::nullopt;
 }
 
 void MetricsServer::stop() {
-  if (!thread_.joinable()) return;
-  // The library ignores stop() until its listen loop runs: wait for that (or for the loop to
-  // have ended by itself), a matter of the thread starting.
-  while (!server_->is_running() && !thread_done_) std::this_thread::yield();
-  server_->stop();
-  thread_.join();
-  server_.reset();
-  port_ = 0;
+  if (!serving_) return;
+  endpoint_->stop();
+  serving_ = false;
 }
 
 void MetricsServer::set_text(std::string text) {
-  const std::lock_guard<std::mutex> lock(text_mutex_);
-  text_ = std::move(text);
-}
-
-std::string MetricsServer::text_copy() {
-  const std::lock_guard<std::mutex> lock(text_mutex_);
-  return text_;
+  if (endpoint_) endpoint_->set_text(std::move(text));
 }
 
 }  // namespace rct::daemon

@@ -1,24 +1,21 @@
 #pragma once
 
-#include <atomic>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
+#include <vector>
 
-namespace httplib {
-class Server;
-}
+#include "daemon/adapters/metrics_endpoint.h"
 
 namespace rct::daemon {
 
-// The Prometheus endpoint (docs/metrics.md): an HTTP server (cpp-httplib) on a thread of its own
-// that answers GET /metrics with a copy of the text the loop handed over last (set_text) and 404
-// to everything else. It never touches loop state: the loop renders the text
-// (daemon/metrics_exposition.h) and hands it over. start, stop and set_text are called on the
-// loop thread; only the request handler runs on the server's threads.
+// The Prometheus endpoint (docs/metrics.md) as the loop sees it: start, stop and set_text, all on
+// the loop thread. It never touches loop state: the loop renders the text
+// (daemon/metrics_exposition.h) and hands it over. The HTTP server itself is in the module
+// rct2mqtt-http.so (metrics_endpoint.h), loaded on the first start() and kept for the rest of
+// the process; a daemon without [metrics] never loads it.
 //
 // States: stopped → serving (start succeeded) → stopped (stop, or destruction).
 class MetricsServer {
@@ -29,30 +26,24 @@ class MetricsServer {
   MetricsServer& operator=(const MetricsServer&) = delete;
 
   // Binds host:port now (so that a port in use is known at once) and serves from a new thread.
-  // The reason when the bind fails (nothing is served then). Stops a server already running
-  // first. Port 0 binds a free port (port() tells which).
+  // The reason when the module cannot be loaded or the bind fails (nothing is served then).
+  // Stops a server already running first. Port 0 binds a free port (port() tells which).
   std::optional<std::string> start(const std::string& host, std::uint16_t port);
   // Closes the socket and joins the server thread; requests being answered finish first.
   void stop();
-  bool serving() const { return thread_.joinable(); }
-  std::uint16_t port() const { return port_; }
+  bool serving() const { return serving_; }
+  std::uint16_t port() const { return serving_ ? endpoint_->port() : 0; }
 
-  // The body of the next GET /metrics.
+  // The body of the next GET /metrics (only while serving: start() is followed by a set_text).
   void set_text(std::string text);
 
  private:
-  std::string text_copy();
-
-  // The one lock of the daemon. The text crosses from the loop thread to the HTTP threads, and
-  // copying a string under a mutex is the simplest hand-over that is correct; the HTTP side
-  // holds it only for the copy and never sees anything else of the loop.
-  std::mutex text_mutex_;
-  std::string text_;  // guarded by text_mutex_
-
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
-  std::atomic<bool> thread_done_{false};  // listen_after_bind returned
-  std::uint16_t port_ = 0;
+  std::unique_ptr<MetricsEndpoint> endpoint_;  // made on the first start()
+  bool serving_ = false;
 };
+
+// Where rct2mqtt-http.so is looked for, in order: beside the running executable (a build tree),
+// then the installed module directory (<libdir>/rct2mqtt).
+std::vector<std::filesystem::path> http_module_candidates();
 
 }  // namespace rct::daemon

@@ -1,5 +1,6 @@
 #include "daemon/adapters/paho_connect_options.h"
 
+#include <MQTTAsync.h>
 #include <mqtt/ssl_options.h>
 
 namespace rct {
@@ -12,6 +13,19 @@ int paho_version(MqttProtocol protocol) {
       return MQTTVERSION_3_1_1;
   }
   return MQTTVERSION_5;
+}
+
+mqtt::create_options paho_create_options(MqttProtocol protocol) {
+  // A setting of the whole process, which Paho reads when it creates its first client: made once,
+  // by whichever thread gets here first (a function-local static is initialised exactly once).
+  static const bool openssl_left_alone = [] {
+    MQTTAsync_init_options init = MQTTAsync_init_options_initializer;
+    init.do_openssl_init = 0;
+    MQTTAsync_global_init(&init);
+    return true;
+  }();
+  (void)openssl_left_alone;
+  return mqtt::create_options(paho_version(protocol));
 }
 
 mqtt::connect_options_builder paho_connect_builder(const MqttConfig& config, bool tls) {

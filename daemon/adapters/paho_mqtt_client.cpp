@@ -140,8 +140,7 @@ PahoMqttClient::PahoMqttClient(asio::io_context& io, const MqttConfig& config,
       held_timer_(io),
       stall_watch_(io),
       disconnect_timer_(io),
-      client_(config.uri, client_id_, mqtt::create_options(paho_version(config.protocol)),
-              nullptr) {
+      client_(config.uri, client_id_, paho_create_options(config.protocol), nullptr) {
   // Paho threads from here on: copy and post, nothing else.
   client_.set_connected_handler([this](const std::string&) {
     post_to_loop([](PahoMqttClient& self) { self.on_connected(); });

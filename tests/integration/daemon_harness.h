@@ -228,6 +228,7 @@ struct DaemonSetup {
   std::string slow_interval = "2";
   std::string extra_mqtt;                    // more [mqtt] keys
   std::optional<std::uint16_t> broker_port;  // another broker than the World's
+  std::string mqtt_uri;                      // set: this URI instead (e.g. "ssl://...")
   std::string writes;                        // keys of a [writes] section; "": no section
   std::string homeassistant;                 // more [homeassistant] keys
   std::string poll;                          // more [poll] keys
@@ -247,7 +248,11 @@ inline std::string config_text(std::uint16_t broker_port, std::uint16_t sim_port
   std::ostringstream c;
   c << "state_dir = \"" << state_dir.string() << "\"\n"
     << "[logging]\nlevel = \"info\"\n"
-    << "[mqtt]\nuri = \"tcp://127.0.0.1:" << s.broker_port.value_or(broker_port) << "\"\n"
+    << "[mqtt]\nuri = \""
+    << (s.mqtt_uri.empty()
+            ? "tcp://127.0.0.1:" + std::to_string(s.broker_port.value_or(broker_port))
+            : s.mqtt_uri)
+    << "\"\n"
     << "client_id = \"rct2mqtt-e2e\"\nreconnect_min = 0.5\nreconnect_max = 1\nheartbeat = 10\n"
     << s.extra_mqtt << "[homeassistant]\nrepublish_delay_max = 0.5\n"
     << s.homeassistant << "[[inverter]]\nhost = \"127.0.0.1\"\nport = " << sim_port << "\n"
@@ -271,6 +276,11 @@ struct World {
   std::unique_ptr<Subscriber> sub = std::make_unique<Subscriber>(broker.port());
 
   explicit World(const DaemonSetup& setup = {}) { write(setup); }
+  // Another broker (e.g. with a TLS listener too); `sub` reads its first listener anonymously.
+  World(const DaemonSetup& setup, BrokerOptions broker_options)
+      : broker(std::move(broker_options)) {
+    write(setup);
+  }
   // A broker with accounts (and access control); `sub` reads `filters` as `observer`.
   World(const DaemonSetup& setup, BrokerOptions broker_options, const SubscriberOptions& filters,
         const Login& observer)

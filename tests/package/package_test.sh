@@ -84,7 +84,9 @@ dpkg-deb -x "$deb" "$tmp/root"
 dpkg-deb -e "$deb" "$tmp/control"
 unit_path=lib/systemd/system/rct2mqtt.service
 [ -e "$tmp/root/$unit_path" ] || unit_path=usr/lib/systemd/system/rct2mqtt.service
-expected=$(printf '%s\n' ./etc/rct2mqtt/rct2mqtt.toml "./$unit_path" ./usr/bin/rct2mqtt \
+# The HTTP module of the metrics endpoint, loaded only with [metrics] (docs/architecture.md §9).
+module=./usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/rct2mqtt/rct2mqtt-http.so
+expected=$(printf '%s\n' ./etc/rct2mqtt/rct2mqtt.toml "./$unit_path" ./usr/bin/rct2mqtt "$module" \
   ./usr/bin/rctclient ./usr/share/doc/rct2mqtt/README.md ./usr/share/doc/rct2mqtt/changelog.gz \
   ./usr/share/doc/rct2mqtt/copyright ./usr/share/doc/rct2mqtt/examples/rct2mqtt.toml \
   ./usr/share/lintian/overrides/rct2mqtt ./usr/share/man/man1/rctclient.1.gz \
@@ -100,10 +102,10 @@ grep -Eq '^-rw-r----- root/root .* \./etc/rct2mqtt/rct2mqtt\.toml$' <<<"$listing
   fail "the configuration is not 0640 root in the archive"
 grep -Eq '^-rwxr-xr-x root/root .* \./usr/bin/rct2mqtt$' <<<"$listing" ||
   fail "/usr/bin/rct2mqtt is not 0755 root"
-for f in rct2mqtt rctclient; do
-  ! grep -Eq '\.(debug_info|symtab) ' <<<"$(readelf -S "$tmp/root/usr/bin/$f")" || fail "/usr/bin/$f is not stripped"
+for f in usr/bin/rct2mqtt usr/bin/rctclient "$module"; do
+  ! grep -Eq '\.(debug_info|symtab) ' <<<"$(readelf -S "$tmp/root/$f")" || fail "/${f#./} is not stripped"
 done
-ok "modes: configuration 0640, executables 0755 and stripped"
+ok "modes: configuration 0640, executables 0755, executables and module stripped"
 
 field() { dpkg-deb -f "$deb" "$1"; }
 [ "$(field Package)" = rct2mqtt ] || fail "Package: $(field Package)"
@@ -112,14 +114,14 @@ field() { dpkg-deb -f "$deb" "$1"; }
 depends=$(field Depends)
 depends_names=" $(echo "$depends" | sed 's/([^)]*)//g; s/[,|]/ /g' | tr -s ' ') "
 [[ $depends_names == *" adduser "* ]] || fail "Depends lacks adduser: $depends"
-# Every library the executables link directly (DT_NEEDED, resolved here by ldd) must come from a
+# Every library the executables and the module link directly (DT_NEEDED, resolved here by ldd) must come from a
 # package in Depends.
 needed=()
-for f in rct2mqtt rctclient; do
-  resolved=$(ldd "$tmp/root/usr/bin/$f")
-  for soname in $(readelf -d "$tmp/root/usr/bin/$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p'); do
+for f in usr/bin/rct2mqtt usr/bin/rctclient "$module"; do
+  resolved=$(ldd "$tmp/root/$f")
+  for soname in $(readelf -d "$tmp/root/$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p'); do
     lib=$(awk -v s="$soname" '$1 == s && $2 == "=>" {print $3}' <<<"$resolved")
-    [ -n "$lib" ] || fail "/usr/bin/$f needs $soname, which does not resolve here"
+    [ -n "$lib" ] || fail "/${f#./} needs $soname, which does not resolve here"
     needed+=("$lib")
   done
 done
@@ -205,12 +207,14 @@ pids+=($!)
 wait_for 15 listening "$mqtt_port" || fail "Mosquitto does not listen on $mqtt_port"
 ok "simulator on 127.0.0.1:$sim_port, Mosquitto on 127.0.0.1:$mqtt_port"
 
-# The installed configuration, pointed at them.
+# The installed configuration, pointed at them, with the metrics endpoint on.
+metrics_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 config=$tmp/rct2mqtt.toml
 sed -e "s|^uri = .*|uri = \"tcp://127.0.0.1:$mqtt_port\"|" \
     -e "s|^host = .*|host = \"127.0.0.1\"|" \
     -e "s|^port = 8899$|port = $sim_port|" \
-    -e "s|^fast_interval = .*|fast_interval = 2|" "$conffile" >"$config"
+    -e "s|^fast_interval = .*|fast_interval = 2|" \
+    -e "s|^#listen = .*|listen = \"127.0.0.1:$metrics_port\"|" "$conffile" >"$config"
 chown root:rct2mqtt "$config"
 chmod 0640 "$config"
 runuser -u rct2mqtt -- rct2mqtt --check-config -c "$config" >"$tmp/check.out" 2>&1 ||
@@ -228,6 +232,13 @@ soc=$(sub 'rct2mqtt/+/battery/soc' 30)
 [[ $soc =~ ^rct2mqtt/[^/]+/battery/soc\ [0-9.]+$ ]] || {
   tail -n 30 "$tmp/rct2mqtt.log"; fail "no battery SOC value published (got '$soc')"; }
 ok "published: $soc"
+# The metrics endpoint answers: the installed daemon found its installed HTTP module.
+metrics=$(python3 -c 'import sys, urllib.request
+print(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())' \
+  "http://127.0.0.1:$metrics_port/metrics" 2>&1 || true)
+grep -q '^rct2mqtt_uptime_seconds ' <<<"$metrics" || {
+  tail -n 30 "$tmp/rct2mqtt.log"; fail "no metrics from the installed daemon (got '${metrics:0:200}')"; }
+ok "metrics: $(grep -c '^rct2mqtt_' <<<"$metrics") samples on 127.0.0.1:$metrics_port"
 [ "$(sub rct2mqtt/bridge/status 10)" = "rct2mqtt/bridge/status online" ] || fail "bridge not online"
 kill -TERM "$daemon"
 wait_for 15 exited "$daemon" || fail "rct2mqtt did not stop within 15 s of SIGTERM"

@@ -9,6 +9,8 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "daemon/persistent_state.h"
 #include "tests/support/catch.h"
@@ -116,4 +118,25 @@ TEST_CASE("implausible totals in a state file are dropped, bad OIDs rejected", "
   const std::string text = rct::daemon::state_to_json(sample());
   CHECK(text.find("\"0xB1EF67CE\": 12345678.25") != std::string::npos);
   CHECK(text.find("\"version\": 1") != std::string::npos);
+}
+
+TEST_CASE("the state text comes a piece per inverter and reads as the whole tree's dump",
+          "[state_file]") {
+  // Pieces: the opening, one per inverter, the closing two.
+  std::vector<std::string> pieces;
+  rct::daemon::write_state_json(sample(), [&](std::string_view p) { pieces.emplace_back(p); });
+  REQUIRE(pieces.size() == 3 + 3);
+  CHECK(pieces[1].find("\"0123456789\": {") != std::string::npos);
+  CHECK(pieces[1].find("\"second\"") == std::string::npos);
+  CHECK(pieces[3].find("\"third\": {") != std::string::npos);
+  // Put together, the text is exactly the pretty dump of one tree (the layout a reader of the
+  // file has always seen), with or without inverters.
+  std::string joined;
+  for (const std::string& p : pieces) joined += p;
+  CHECK(joined == rct::daemon::state_to_json(sample()));
+  CHECK(joined == nlohmann::json::parse(joined).dump(2) + "\n");
+  const std::string empty = rct::daemon::state_to_json(PersistentState{});
+  CHECK(empty == nlohmann::json::parse(empty).dump(2) + "\n");
+  CHECK(nlohmann::json::parse(empty) ==
+        nlohmann::json{{"version", 1}, {"inverters", nlohmann::json::object()}});
 }

@@ -176,8 +176,8 @@ std::vector<Check> probe_mqtt(const MqttProbeOptions& o) {
   if (tcp.connected && (!o.tls || tls.handshake_ok)) {
     const std::string client_id = "rctclient-doctor-" + std::to_string(::getpid());
     try {
-      mqtt::async_client client(o.mqtt.uri, client_id,
-                                mqtt::create_options(paho_version(o.mqtt.protocol)), nullptr);
+      mqtt::async_client client(o.mqtt.uri, client_id, paho_create_options(o.mqtt.protocol),
+                                nullptr);
       client.start_consuming();
       try {
         client.connect(doctor_connect_options(o))->wait_for(o.timeout + std::chrono::seconds(1));
