@@ -41,6 +41,7 @@ using MetricLabels = std::vector<std::pair<std::string_view, std::string>>;
 
 class ExpositionWriter {
  public:
+  explicit ExpositionWriter(std::size_t capacity) { out_.reserve(capacity); }
   void family(std::string_view name, std::string_view type, std::string_view help) {
     out_ += "# HELP ";
     out_ += name;
@@ -337,8 +338,8 @@ std::string escape_label_value(std::string_view value) {
   return out;
 }
 
-std::string render_metrics(const BridgeSnapshot& snapshot) {
-  ExpositionWriter w;
+std::string render_metrics(const BridgeSnapshot& snapshot, std::size_t capacity) {
+  ExpositionWriter w(capacity);
   write_bridge(w, snapshot);
   write_frames(w, snapshot);
   write_latency(w, snapshot);

@@ -30,7 +30,7 @@ void BridgeTelemetry::configure(const Config& config) {
                 *error);
     return;
   }
-  server_.set_text(render_metrics(snapshot(std::chrono::steady_clock::now())));
+  update_metrics(snapshot(std::chrono::steady_clock::now()));
   if (next.loopback) {
     log_->info("metrics endpoint: http://{}/metrics", next.listen);
   } else {
@@ -49,8 +49,14 @@ void BridgeTelemetry::tick() {
   if (!server_.serving() && !health_due) return;
   BridgeSnapshot s = snapshot(now);
   mqtt_connected_ = s.mqtt.connected;
-  if (server_.serving()) server_.set_text(render_metrics(s));
+  if (server_.serving()) update_metrics(s);
   if (health_due && s.mqtt.connected) publish_health(std::move(s));
+}
+
+void BridgeTelemetry::update_metrics(const BridgeSnapshot& s) {
+  std::string text = render_metrics(s, metrics_size_ + metrics_size_ / 16);
+  metrics_size_ = text.size();
+  server_.set_text(std::move(text));
 }
 
 void BridgeTelemetry::on_mqtt_connected() {

@@ -52,6 +52,8 @@ class BridgeTelemetry {
  private:
   BridgeSnapshot snapshot(Instant now);
   void publish_health(BridgeSnapshot snapshot);
+  // Renders the metrics text into a buffer the size of the last one and hands it to the server.
+  void update_metrics(const BridgeSnapshot& s);
 
   std::shared_ptr<spdlog::logger> log_;
   SnapshotSource source_;
@@ -60,6 +62,7 @@ class BridgeTelemetry {
   std::string base_topic_;
   MetricsConfig metrics_config_;  // what the endpoint was last configured with
   MetricsServer server_;
+  std::size_t metrics_size_ = 0;  // of the last text rendered
   bool mqtt_connected_ = false;
   bool health_soon_ = false;
   std::optional<BridgeSnapshot> last_health_;  // the baseline of the next health's rates

@@ -239,3 +239,12 @@ TEST_CASE("the proxy families carry each proxy's totals, and are left out when n
   s.inverters[0].proxy = {};
   CHECK(render_metrics(s).find("rct2mqtt_proxy_") == std::string::npos);
 }
+
+TEST_CASE("a capacity given to the renderer is reserved and changes nothing in the text",
+          "[metrics]") {
+  const std::string plain = render_metrics(exposition_snapshot());
+  const std::size_t capacity = plain.size() + plain.size() / 16;
+  const std::string reserved = render_metrics(exposition_snapshot(), capacity);
+  CHECK(reserved == plain);
+  CHECK(reserved.capacity() >= capacity);
+}
