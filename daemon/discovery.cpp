@@ -466,7 +466,7 @@ DiscoveryBuild build_discovery(const DiscoverySettings& settings, const Inventor
   std::map<std::string, std::map<std::string, std::string>> stubs;  // topic → dropped
   const bool device_mode_before = previous != nullptr && previous->mode == DiscoveryMode::kDevice;
   for (const AnnouncedDevice& old : before) {
-    std::map<std::string, std::string> dropped = old.removed;
+    std::map<std::string, std::string> dropped = old.removed.to_map();
     bool moves = false;
     for (const auto& [id, platform] : old.components) {
       const auto it = home.find(id);
@@ -509,12 +509,12 @@ DiscoveryBuild build_discovery(const DiscoverySettings& settings, const Inventor
     AnnouncedDevice& a = now.devices.emplace_back();
     a.topic = d.topic;
     for (const Entity* e : d.entities) a.components[e->object_id] = e->platform;
-    a.removed = d.removed;
+    a.removed = ComponentMap(d.removed);
     now.topics.push_back(d.topic);
     configs.push_back(DiscoveryMessage{d.topic, payload_text(device_payload(d))});
   }
 
-  if (settings.mode == DiscoveryMode::kEntity) now.components = std::move(live);
+  if (settings.mode == DiscoveryMode::kEntity) now.components = ComponentMap(live);
   for (auto* part : {&first, &migrates, &configs, &last}) {
     for (DiscoveryMessage& m : *part) out.messages.push_back(std::move(m));
   }
@@ -522,7 +522,7 @@ DiscoveryBuild build_discovery(const DiscoverySettings& settings, const Inventor
 }
 
 std::map<std::string, std::string> live_components(const AnnouncedDiscovery& announced) {
-  if (announced.mode == DiscoveryMode::kEntity) return announced.components;
+  if (announced.mode == DiscoveryMode::kEntity) return announced.components.to_map();
   std::map<std::string, std::string> out;
   for (const AnnouncedDevice& d : announced.devices)
     out.insert(d.components.begin(), d.components.end());

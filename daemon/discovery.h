@@ -9,6 +9,7 @@
 
 #include "config/config.h"
 #include "core/write_allowlist.h"
+#include "daemon/component_map.h"
 #include "daemon/instant.h"
 #include "daemon/inventory_state.h"
 #include "daemon/poll_item.h"
@@ -81,8 +82,8 @@ struct DiscoveryMessage {
 // Home Assistant that missed the removal still drops them.
 struct AnnouncedDevice {
   std::string topic;
-  std::map<std::string, std::string> components;  // object id → platform, live entities
-  std::map<std::string, std::string> removed;     // object id → platform, stubs
+  ComponentMap components;  // object id → platform, live entities
+  ComponentMap removed;     // object id → platform, stubs
 
   friend bool operator==(const AnnouncedDevice&, const AnnouncedDevice&) = default;
 };
@@ -95,7 +96,7 @@ struct AnnouncedDiscovery {
   std::vector<AnnouncedDevice> devices;  // device mode: one per device message
   // Entity mode: object id → platform of every live entity. Device mode: empty, the devices hold
   // them (each session keeps this record, and a second copy of a few hundred ids cost 20 kB).
-  std::map<std::string, std::string> components;
+  ComponentMap components;
   std::vector<std::string> topics;  // every config topic holding a retained payload
 
   friend bool operator==(const AnnouncedDiscovery&, const AnnouncedDiscovery&) = default;

@@ -23,8 +23,9 @@ StateJson discovery_to_json(const AnnouncedDiscovery& d) {
   j["mode"] = std::string(discovery_mode_name(d.mode));
   StateJson devices = StateJson::array();
   for (const AnnouncedDevice& device : d.devices) {
-    devices.push_back(StateJson{
-        {"topic", device.topic}, {"components", device.components}, {"removed", device.removed}});
+    devices.push_back(StateJson{{"topic", device.topic},
+                                {"components", device.components.to_map()},
+                                {"removed", device.removed.to_map()}});
   }
   j["devices"] = std::move(devices);
   j["topics"] = d.topics;
@@ -39,18 +40,19 @@ AnnouncedDiscovery discovery_from_json(const StateJson& j) {
   if (!mode) throw std::runtime_error("unknown discovery mode");
   d.mode = *mode;
   d.topics = j.value("topics", std::vector<std::string>());
-  d.components = j.value("components", Components());
+  d.components = ComponentMap(j.value("components", Components()));
   if (const auto it = j.find("devices"); it != j.end() && it->is_array()) {
     for (const StateJson& device : *it) {
       d.devices.push_back(AnnouncedDevice{device.at("topic").get<std::string>(),
-                                          device.value("components", Components()),
-                                          device.value("removed", Components())});
+                                          ComponentMap(device.value("components", Components())),
+                                          ComponentMap(device.value("removed", Components()))});
     }
   } else if (const std::string topic = j.value("device_topic", std::string()); !topic.empty()) {
     // Written before several device messages: one, holding every component.
-    d.devices.push_back(AnnouncedDevice{topic, d.components, j.value("removed", Components())});
+    d.devices.push_back(
+        AnnouncedDevice{topic, d.components, ComponentMap(j.value("removed", Components()))});
   }
-  if (d.mode == DiscoveryMode::kDevice) d.components.clear();  // the devices hold them
+  if (d.mode == DiscoveryMode::kDevice) d.components = {};  // the devices hold them
   return d;
 }
 

@@ -383,7 +383,7 @@ TEST_CASE("dropped device components stay as platform-only stubs", "[discovery]"
   CHECK(component(payload, "grid_power")->contains("unique_id"));
   REQUIRE(build.announced.devices.size() == 1);
   CHECK(
-      build.announced.devices[0].removed ==
+      build.announced.devices[0].removed.to_map() ==
       std::map<std::string, std::string>{{"old_flag", "binary_sensor"}, {"older_value", "sensor"}});
   const auto run = run_checker(build.messages);
   if (!run.ran) return;
@@ -979,7 +979,7 @@ TEST_CASE("hardware leaving the inventory has its entities removed once, across 
         REQUIRE(component(payload, id) != nullptr);
         CHECK(*component(payload, id) == json{{"platform", platform}});
       }
-      CHECK(after.announced.devices.at(0).removed == gone);
+      CHECK(after.announced.devices.at(0).removed.to_map() == gone);
       CHECK(restart.messages == after.messages);
     } else {
       std::vector<std::string> expected;
@@ -1016,7 +1016,8 @@ TEST_CASE("a state file written before several device messages still hands over 
   REQUIRE(old.devices.size() == 1);
   CHECK(old.devices[0].topic == "homeassistant/device/rct2mqtt_0123456789/config");
   CHECK(old.devices[0].components.size() == 2);
-  CHECK(old.devices[0].removed == std::map<std::string, std::string>{{"older", "binary_sensor"}});
+  CHECK(old.devices[0].removed.to_map() ==
+        std::map<std::string, std::string>{{"older", "binary_sensor"}});
   const auto build =
       rct::daemon::build_discovery(settings(), complete_inventory(), golden_items(), &old);
   REQUIRE(build.messages.size() == 1);
