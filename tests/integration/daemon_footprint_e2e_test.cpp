@@ -31,11 +31,6 @@ std::string mapped_files(pid_t pid) {
 TEST_CASE("over TLS the daemon publishes, with neither its HTTP module nor cpp-httplib loaded",
           "[daemon][e2e][tls]") {
   rct::test::TempDir pki("rct2mqtt-footprint-pki");
-  // Mosquitto drops root privileges before it reads the certificates.
-  std::filesystem::permissions(
-      pki.path(), std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
-                      std::filesystem::perms::group_exec | std::filesystem::perms::others_read |
-                      std::filesystem::perms::others_exec);
   const rct::test::TestCertificates certs = rct::test::make_test_certificates(pki.path());
   // The broker's first listener is plain, for the test's subscriber; the daemon takes the second,
   // TLS one, and checks the broker's certificate against the test CA.

@@ -366,11 +366,6 @@ TEST_CASE("rctclient doctor -c finds the daemon's discovery and values on the br
 TEST_CASE("rctclient doctor verifies the broker's certificate and says why it fails",
           "[doctor][tls]") {
   rct::test::TempDir dir("rct-doctor-tls");
-  // Mosquitto may drop root privileges: it must read its certificate and key.
-  std::filesystem::permissions(
-      dir.path(), std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
-                      std::filesystem::perms::group_exec | std::filesystem::perms::others_read |
-                      std::filesystem::perms::others_exec);
   const rct::test::TestCertificates pki = rct::test::make_test_certificates(dir.path());
   rct::test::MosquittoBroker broker(rct::test::BrokerOptions{
       .tls = rct::test::BrokerTls{pki.ca_cert, pki.server_cert, pki.server_key, false}});

@@ -108,11 +108,6 @@ TEST_CASE(
     "broker under its prefix, and takes commands from there",
     "[daemon][e2e][fleet]") {
   rct::test::TempDir pki("rct2mqtt-fleet-pki");
-  // Mosquitto drops root privileges before it reads the certificates.
-  std::filesystem::permissions(
-      pki.path(), std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
-                      std::filesystem::perms::group_exec | std::filesystem::perms::others_read |
-                      std::filesystem::perms::others_exec);
   const rct::test::TestCertificates certs = rct::test::make_test_certificates(pki.path());
 
   // The central broker: TLS for the sites' bridges, and a plain loopback listener for the

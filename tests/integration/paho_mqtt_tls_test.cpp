@@ -35,10 +35,6 @@ struct TlsSetup {
     char tmpl[] = "/tmp/rct-tls-XXXXXX";
     REQUIRE(::mkdtemp(tmpl) != nullptr);
     dir = tmpl;
-    std::filesystem::permissions(
-        dir, std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
-                 std::filesystem::perms::group_exec | std::filesystem::perms::others_read |
-                 std::filesystem::perms::others_exec);
     pki = rct::test::make_test_certificates(dir);
     broker = std::make_unique<rct::test::MosquittoBroker>(rct::test::BrokerOptions{
         .tls = rct::test::BrokerTls{pki.ca_cert, pki.server_cert, pki.server_key, true}});

@@ -65,7 +65,12 @@ TestCertificates make_test_certificates(const std::filesystem::path& dir) {
   pki.client_key_password = "correct horse";
   openssl({"pkey", "-in", plain_key, "-out", pki.client_key, "-aes256", "-passout",
            "pass:" + pki.client_key_password});
-  // Test material only: readable by the broker after it dropped root privileges.
+  // Test material only: readable by the broker after it dropped root privileges, the directory
+  // and every file in it.
+  std::filesystem::permissions(
+      dir, std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
+               std::filesystem::perms::group_exec | std::filesystem::perms::others_read |
+               std::filesystem::perms::others_exec);
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
     std::filesystem::permissions(
         entry.path(), std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |

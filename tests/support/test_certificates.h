@@ -16,7 +16,9 @@ struct TestCertificates {
   std::string client_key_password;
 };
 
-// Writes the files into `dir` (which must exist); throws std::runtime_error when openssl fails.
+// Writes the files into `dir` (which must exist) and makes the directory and the files readable
+// by every user: Mosquitto drops root privileges before it reads its certificate and key. Throws
+// std::runtime_error when openssl fails.
 TestCertificates make_test_certificates(const std::filesystem::path& dir);
 
 }  // namespace rct::test
