@@ -94,7 +94,12 @@ Result<WriteCommand, CommandError> parse_command_payload(std::string_view payloa
 
 std::string command_value_text(const WriteCommand& command) {
   if (const double* d = std::get_if<double>(&command.value)) return Json(*d).dump();
-  return "'" + loggable(std::get<std::string>(command.value)) + "'";
+  // Appended, not "'" + text + "'": at -O3 g++ 12 reports a false -Wrestrict inside libstdc++
+  // for a literal prepended to a temporary string (GCC bug 105329).
+  std::string text(1, '\'');
+  text += loggable(std::get<std::string>(command.value));
+  text += '\'';
+  return text;
 }
 
 std::string result_payload(const WriteResult& r, WallTime ts) {
