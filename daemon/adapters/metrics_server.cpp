@@ -8,9 +8,9 @@
 namespace rct::daemon {
 namespace {
 
-// Loads the module once (a function-local static: the process keeps it mapped to the end, as
-// its server threads and cpp-httplib's own state live in it) and returns its factory, or the
-// reason it cannot be had, naming every place looked.
+// The module's factory, or the reason it cannot be had, naming every place looked. A module once
+// loaded stays mapped to the end of the process (its server threads and cpp-httplib's own state
+// live in it).
 struct HttpModule {
   MakeMetricsEndpoint make = nullptr;
   std::string error;
@@ -32,6 +32,7 @@ HttpModule load_http_module() {
     }
     void* symbol = ::dlsym(handle, kMakeMetricsEndpointSymbol);
     if (symbol == nullptr) {
+      ::dlclose(handle);
       module.error +=
           (module.error.empty() ? "" : "; ") + path.string() + ": no " + kMakeMetricsEndpointSymbol;
       continue;
@@ -41,11 +42,6 @@ HttpModule load_http_module() {
     return module;
   }
   module.error = "cannot load the HTTP module (" + module.error + ")";
-  return module;
-}
-
-const HttpModule& http_module() {
-  static const HttpModule module = load_http_module();
   return module;
 }
 
@@ -68,8 +64,10 @@ MetricsServer::~MetricsServer() {
 
 std::optional<std::string> MetricsServer::start(const std::string& host, std::uint16_t port) {
   stop();
+  // Loaded on the first start that succeeds: after a failure the next start (a reload once the
+  // module is installed) tries again.
   if (!endpoint_) {
-    const HttpModule& module = http_module();
+    const HttpModule module = load_http_module();
     if (module.make == nullptr) return module.error;
     endpoint_.reset(module.make());
   }

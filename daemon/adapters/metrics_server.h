@@ -14,8 +14,9 @@ namespace rct::daemon {
 // The Prometheus endpoint (docs/metrics.md) as the loop sees it: start, stop and set_text, all on
 // the loop thread. It never touches loop state: the loop renders the text
 // (daemon/metrics_exposition.h) and hands it over. The HTTP server itself is in the module
-// rct2mqtt-http.so (metrics_endpoint.h), loaded on the first start() and kept for the rest of
-// the process; a daemon without [metrics] never loads it.
+// rct2mqtt-http.so (metrics_endpoint.h), loaded by the first start() that finds it and kept for
+// the rest of the process; a start that cannot load it fails and the next one (a reload) looks
+// again. A daemon without [metrics] never loads it.
 //
 // States: stopped → serving (start succeeded) → stopped (stop, or destruction).
 class MetricsServer {

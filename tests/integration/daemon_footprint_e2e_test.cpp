@@ -3,6 +3,7 @@
 // (docs/architecture.md §9): checked against a real Mosquitto with a TLS listener. Every wait
 // has a deadline.
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -54,16 +55,18 @@ TEST_CASE("over TLS the daemon publishes, with neither its HTTP module nor cpp-h
   stop_daemon(*daemon);
 }
 
-TEST_CASE("without its HTTP module the daemon says where it looked and keeps serving MQTT",
-          "[daemon][e2e][metrics]") {
+TEST_CASE(
+    "without its HTTP module the daemon says where it looked, keeps serving MQTT and "
+    "serves metrics after a reload once the module is there",
+    "[daemon][e2e][metrics]") {
   // A copy of the executable in a directory of its own: no module beside it, and none installed
   // where a build tree's daemon would look next (<libdir>/rct2mqtt of its install prefix).
   rct::test::TempDir bin("rct2mqtt-footprint-bin");
   const std::filesystem::path copy = bin.path() / "rct2mqtt";
   std::filesystem::copy_file(RCT2MQTT_PATH, copy);
+  const std::uint16_t port = free_port_below_ephemeral();
   DaemonSetup setup;
-  setup.sections =
-      "[metrics]\nlisten = \"127.0.0.1:" + std::to_string(free_port_below_ephemeral()) + "\"\n";
+  setup.sections = "[metrics]\nlisten = \"127.0.0.1:" + std::to_string(port) + "\"\n";
   World w(setup);
   rct::test::ChildProcess daemon({copy.string(), "-c", w.config.string()});
   CHECK(daemon.wait_for_output("cannot load the HTTP module (" +
@@ -73,5 +76,13 @@ TEST_CASE("without its HTTP module the daemon says where it looked and keeps ser
   CHECK(daemon.wait_for_output("; running without it", 20s, true));
   serial_of(*w.sub);
   CHECK(w.sub->wait_suffix("/battery/soc", 20s));
+  // The module put beside the executable; a reload starts the endpoint (the same configuration).
+  std::filesystem::copy_file(
+      std::filesystem::path(RCT2MQTT_PATH).parent_path() / rct::daemon::kHttpModuleFileName,
+      bin.path() / rct::daemon::kHttpModuleFileName);
+  daemon.signal(SIGHUP);
+  CHECK(daemon.wait_for_output(
+      "metrics endpoint: http://127.0.0.1:" + std::to_string(port) + "/metrics", 20s, true));
+  CHECK(mapped_files(daemon.pid()).find(rct::daemon::kHttpModuleFileName) != std::string::npos);
   stop_daemon(daemon);
 }
