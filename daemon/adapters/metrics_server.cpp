@@ -2,8 +2,10 @@
 
 #include <dlfcn.h>
 
+#include <filesystem>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 namespace rct::daemon {
 namespace {
@@ -15,6 +17,17 @@ struct HttpModule {
   MakeMetricsEndpoint make = nullptr;
   std::string error;
 };
+
+// Where rct2mqtt-http.so is looked for, in order: beside the running executable (a build tree),
+// then the installed module directory (<libdir>/rct2mqtt).
+std::vector<std::filesystem::path> http_module_candidates() {
+  std::vector<std::filesystem::path> out;
+  std::error_code ec;
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) out.push_back(self.parent_path() / kHttpModuleFileName);
+  out.push_back(std::filesystem::path(RCT2MQTT_MODULE_DIR) / kHttpModuleFileName);
+  return out;
+}
 
 HttpModule load_http_module() {
   HttpModule module;
@@ -46,15 +59,6 @@ HttpModule load_http_module() {
 }
 
 }  // namespace
-
-std::vector<std::filesystem::path> http_module_candidates() {
-  std::vector<std::filesystem::path> out;
-  std::error_code ec;
-  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (!ec) out.push_back(self.parent_path() / kHttpModuleFileName);
-  out.push_back(std::filesystem::path(RCT2MQTT_MODULE_DIR) / kHttpModuleFileName);
-  return out;
-}
 
 MetricsServer::MetricsServer() = default;
 

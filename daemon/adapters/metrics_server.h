@@ -1,11 +1,9 @@
 #pragma once
 
 #include <cstdint>
-#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
-#include <vector>
 
 #include "daemon/adapters/metrics_endpoint.h"
 
@@ -39,12 +37,8 @@ class MetricsServer {
   void set_text(std::string text);
 
  private:
-  std::unique_ptr<MetricsEndpoint> endpoint_;  // made on the first start()
+  std::unique_ptr<MetricsEndpoint> endpoint_;  // made by the first start() that loads the module
   bool serving_ = false;
 };
-
-// Where rct2mqtt-http.so is looked for, in order: beside the running executable (a build tree),
-// then the installed module directory (<libdir>/rct2mqtt).
-std::vector<std::filesystem::path> http_module_candidates();
 
 }  // namespace rct::daemon
