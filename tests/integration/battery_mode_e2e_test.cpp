@@ -41,16 +41,6 @@ void check_mode_contract(const json& r) {
   CHECK(r.at("ts").is_string());
 }
 
-// Options for the test's own client on a link the daemon is polling (and sampling an effect
-// window on): its queue can hold a request longer than fast_options' 3 x 250 ms, so a read
-// waits as long as the daemon's own would.
-rct::client::ClientOptions shared_link_options(World& w) {
-  auto o = rct::test::fast_options(w.sim->port());
-  o.request_timeout = 2s;
-  o.retries = 3;
-  return o;
-}
-
 using ReadResult = rct::Result<rct::client::Reading, rct::client::ClientError>;
 
 // One read by the test's own client, waited for as long as its retries can take.
@@ -63,7 +53,7 @@ ReadResult read_once(rct::test::ClientHarness& h, std::uint32_t oid) {
 
 // A client of the test's own on the simulator (a new one per read: replies go to every client).
 double read_fraction(World& w, std::uint32_t oid) {
-  rct::test::ClientHarness h(shared_link_options(w));
+  rct::test::ClientHarness h(rct::test::shared_link_options(w.sim->port()));
   h.client->start();
   const ReadResult r = read_once(h, oid);
   INFO((r.ok() ? std::string("read") : std::string(rct::client::client_error_name(r.error()))));
@@ -76,7 +66,7 @@ double read_fraction(World& w, std::uint32_t oid) {
 // Writes `value` to a FLOAT OID of the simulator directly (no allowlist: the test's own client),
 // and waits until it reads back.
 void write_float(World& w, std::uint32_t oid, float value) {
-  rct::test::ClientHarness h(shared_link_options(w));
+  rct::test::ClientHarness h(rct::test::shared_link_options(w.sim->port()));
   h.client->start();
   auto payload = rct::encode_value(rct::DataType::kFloat, rct::Value(value));
   REQUIRE(payload.ok());

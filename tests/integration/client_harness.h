@@ -64,6 +64,18 @@ inline client::ClientOptions fast_options(std::uint16_t port) {
   return o;
 }
 
+// Options for a test's own client on a link the daemon is polling (and perhaps sampling an
+// effect window on): the simulator serves one request at a time, so the test's request can wait
+// behind the daemon's longer than fast_options' 3 x 250 ms; a read waits as long as the daemon's
+// own would.
+inline client::ClientOptions shared_link_options(std::uint16_t port) {
+  using namespace std::chrono_literals;
+  client::ClientOptions o = fast_options(port);
+  o.request_timeout = 2s;
+  o.retries = 3;
+  return o;
+}
+
 // A client on the test thread's io_context, driven by run_until() with a deadline.
 struct ClientHarness {
   explicit ClientHarness(client::ClientOptions options)

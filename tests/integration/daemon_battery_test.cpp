@@ -127,7 +127,7 @@ TEST_CASE(
   require_every_state(*w.sub);  // for Home Assistant's view below
   // Stopping hands the battery back (Internal, 0 W): reverts are never blocked.
   stop_daemon(*daemon);
-  rct::test::ClientHarness reader(rct::test::fast_options(w.sim->port()));
+  rct::test::ClientHarness reader(rct::test::shared_link_options(w.sim->port()));
   reader.client->start();
   const auto strategy = reader.read(rct::kOidSocStrategy);
   REQUIRE(strategy.has_value());

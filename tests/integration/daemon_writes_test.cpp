@@ -85,7 +85,7 @@ std::size_t setting_writes_received(World& w) {
 // simulator copies every reply to every client, and replies are matched by OID: make a new one
 // for reads after a while, or it may take a queued copy of an older reply for its answer.
 struct Probe {
-  explicit Probe(World& w) : h(rct::test::fast_options(w.sim->port())) { h.client->start(); }
+  explicit Probe(World& w) : h(rct::test::shared_link_options(w.sim->port())) { h.client->start(); }
   Value read(std::uint32_t oid) {
     auto r = h.read(oid);
     REQUIRE(r.has_value());
